@@ -1,0 +1,48 @@
+"""What every command shares: the --config and --db options, loaded once into a Context."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import click
+import sqlite_utils
+
+from onrecord.config import Config, load_config
+
+
+@dataclass
+class Context:
+    config: Config
+    db_path: str
+
+    def open_store(self) -> sqlite_utils.Database:
+        """Open the store and mirror the config's reference tables into it."""
+        from storage.db import open_store
+        from storage.sources import sync_config
+
+        db = open_store(self.db_path)
+        sync_config(db, self.config)
+        return db
+
+
+def load_context(config_path: str | None, db_path: str | None) -> Context:
+    config = load_config(config_path)
+    if db_path:
+        config = config.with_storage_path(db_path)
+    return Context(config=config, db_path=config.storage.path)
+
+
+def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --config and --db to a command and pass it a loaded `ctx: Context` instead."""
+
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+                  help="Configuration file. [default: ./config.yaml]")
+    @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+                  help="SQLite store. [default: storage.path from the config]")
+    @functools.wraps(func)
+    def wrapper(*args: Any, config_path: str | None, db_path: str | None, **kwargs: Any) -> Any:
+        return func(*args, ctx=load_context(config_path, db_path), **kwargs)
+
+    return wrapper

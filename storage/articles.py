@@ -1,0 +1,70 @@
+"""Articles and the URLs that lead to them: idempotent upserts and look-ups."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import sqlite_utils
+
+from onrecord.records import Article
+from storage.db import write_transaction
+
+ARTICLE_COLUMNS = ("id", "url", "canonical_url", "final_url", "source", "title", "published", "fetched_at",
+                   "language", "text", "content_hash", "dup_of", "via", "speaks_for")
+
+
+def _row_to_article(row: dict) -> Article:
+    return Article(**{k: row.get(k) for k in ARTICLE_COLUMNS})
+
+
+def save_article(db: sqlite_utils.Database, article: Article) -> bool:
+    """Store an article (upsert by id) and every URL that names it; return True if it was new.
+
+    Re-saving an article never changes its first `fetched_at`, so re-runs leave rows as they were.
+    """
+    with write_transaction(db):
+        existing = db.execute("SELECT fetched_at FROM articles WHERE id = ?", [article.id]).fetchone()
+        row = {k: getattr(article, k) for k in ARTICLE_COLUMNS}
+        if existing:
+            row["fetched_at"] = existing[0]
+        db["articles"].upsert(row, pk="id")
+        for url, kind in ((article.url, "link"), (article.canonical_url, "canonical"), (article.final_url, "final")):
+            if url:
+                db.execute("INSERT OR IGNORE INTO article_urls (url, article_id, kind) VALUES (?, ?, ?)",
+                           [url, article.id, kind])
+    return existing is None
+
+
+def article_id_for_url(db: sqlite_utils.Database, url: str) -> str | None:
+    """The id of the stored article any of whose URLs is `url`, else None."""
+    row = db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
+    return row[0] if row else None
+
+
+def known_urls(db: sqlite_utils.Database) -> set[str]:
+    return {row[0] for row in db.execute("SELECT url FROM article_urls")}
+
+
+def article_by_hash(db: sqlite_utils.Database, content_hash: str) -> str | None:
+    row = db.execute("SELECT id FROM articles WHERE content_hash = ? ORDER BY fetched_at LIMIT 1",
+                     [content_hash]).fetchone()
+    return row[0] if row else None
+
+
+def get_article(db: sqlite_utils.Database, article_id: str) -> Article | None:
+    rows = list(db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
+    return _row_to_article(rows[0]) if rows else None
+
+
+def iter_articles(db: sqlite_utils.Database, where: str = "1", params: list | None = None) -> Iterator[Article]:
+    for row in db.query(f"SELECT * FROM articles WHERE {where} ORDER BY published, id", params or []):
+        yield _row_to_article(row)
+
+
+def pending_articles(db: sqlite_utils.Database, extractor_version: str, limit: int | None = None) -> list[Article]:
+    """Articles not yet extracted by this extractor version, oldest first."""
+    sql = ("SELECT a.* FROM articles a LEFT JOIN extractions e ON e.article_id = a.id AND e.extractor_version = ? "
+           "WHERE e.article_id IS NULL ORDER BY a.published, a.id")
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [_row_to_article(row) for row in db.query(sql, [extractor_version])]

@@ -1,0 +1,66 @@
+"""Open the store: one SQLite file in WAL mode, migrated on open, with a busy timeout.
+
+WAL lets readers (Datasette, `onrecord timeline`) browse while the pipeline writes; writers take the
+write lock up front (BEGIN IMMEDIATE) so two writers queue instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from onrecord.errors import StoreError
+from storage.migrations import migrate
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def open_store(path: str | Path, *, migrate_schema: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the store at `path`, in WAL mode, with every migration applied."""
+    path = Path(path)
+    try:
+        if path.parent and not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = OFF")
+        db = sqlite_utils.Database(conn)
+        if migrate_schema:
+            migrate(db)
+        return db
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: cannot open store: {exc}") from None
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One atomic write: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+    conn = db.conn
+    if conn.in_transaction:  # nested: join the outer transaction
+        yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def row_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Rows per table (not views, not FTS shadow tables)."""
+    counts = {}
+    for name in db.table_names():
+        if name.startswith("_") or "_fts" in name:
+            continue
+        counts[name] = db.execute(f"select count(*) from [{name}]").fetchone()[0]
+    return counts

@@ -1,0 +1,82 @@
+"""Append-only schema migrations. Never edit one that has run; add a new one at the end."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import sqlite_utils
+
+
+def _m001_core(db: sqlite_utils.Database) -> None:
+    db.executescript("""
+    CREATE TABLE sources (
+        id TEXT PRIMARY KEY, name TEXT, kind TEXT, url TEXT, language TEXT, speaks_for TEXT,
+        interval TEXT, enabled INTEGER, last_success TEXT, last_error TEXT, last_error_at TEXT,
+        failures INTEGER NOT NULL DEFAULT 0, backoff_until TEXT
+    );
+    CREATE TABLE fetches (
+        id INTEGER PRIMARY KEY, source TEXT REFERENCES sources(id), url TEXT NOT NULL, kind TEXT,
+        status INTEGER, error TEXT, etag TEXT, last_modified TEXT, final_url TEXT, bytes INTEGER,
+        outcome TEXT, fetched_at TEXT NOT NULL
+    );
+    CREATE INDEX fetches_url ON fetches(url, fetched_at);
+    CREATE INDEX fetches_source ON fetches(source, fetched_at);
+    CREATE TABLE articles (
+        id TEXT PRIMARY KEY, url TEXT NOT NULL, canonical_url TEXT NOT NULL UNIQUE, final_url TEXT,
+        source TEXT REFERENCES sources(id), title TEXT, published TEXT, fetched_at TEXT, language TEXT,
+        text TEXT, content_hash TEXT, dup_of TEXT REFERENCES articles(id), via TEXT, speaks_for TEXT
+    );
+    CREATE INDEX articles_content_hash ON articles(content_hash);
+    CREATE INDEX articles_source_published ON articles(source, published);
+    CREATE TABLE article_urls (
+        url TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id), kind TEXT
+    );
+    CREATE TABLE parties (id TEXT PRIMARY KEY, name TEXT);
+    CREATE TABLE topics (id TEXT PRIMARY KEY, description TEXT);
+    CREATE TABLE claim_types (id TEXT PRIMARY KEY, description TEXT);
+    CREATE TABLE claims (
+        id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id),
+        topic TEXT REFERENCES topics(id), holder TEXT REFERENCES parties(id), speaker TEXT,
+        claim_type TEXT REFERENCES claim_types(id), negated INTEGER NOT NULL, target TEXT REFERENCES parties(id),
+        claim_date TEXT, evidence TEXT, start INTEGER, "end" INTEGER, source TEXT REFERENCES sources(id),
+        via TEXT, confidence REAL, extractor_version TEXT
+    );
+    CREATE INDEX claims_timeline ON claims(topic, holder, claim_date);
+    CREATE INDEX claims_article ON claims(article_id);
+    CREATE TABLE extractions (
+        article_id TEXT NOT NULL REFERENCES articles(id), extractor_version TEXT NOT NULL,
+        extracted_at TEXT NOT NULL, claims INTEGER NOT NULL,
+        PRIMARY KEY (article_id, extractor_version)
+    );
+    """)
+    db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61")
+    db["claims"].enable_fts(["evidence", "speaker"], create_triggers=True, tokenize="unicode61")
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("001_core", _m001_core),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply every migration not yet recorded in `_migrations`; return the names applied."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
+    applied = []
+    for name, step in MIGRATIONS:
+        if name in done:
+            continue
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            if db.execute("SELECT 1 FROM _migrations WHERE name = ?", [name]).fetchone():
+                db.conn.execute("ROLLBACK")
+                continue
+            step(db)
+            db.execute("INSERT INTO _migrations VALUES (?, datetime('now'))", [name])
+            db.conn.execute("COMMIT")
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
