@@ -16,6 +16,7 @@ from onrecord.config import Config, load_config
 class Context:
     config: Config
     db_path: str
+    db_given: bool = False  # --db was passed explicitly
 
     def open_store(self) -> sqlite_utils.Database:
         """Open the store and mirror the config's reference tables into it."""
@@ -31,7 +32,7 @@ def load_context(config_path: str | None, db_path: str | None) -> Context:
     config = load_config(config_path)
     if db_path:
         config = config.with_storage_path(db_path)
-    return Context(config=config, db_path=config.storage.path)
+    return Context(config=config, db_path=config.storage.path, db_given=bool(db_path))
 
 
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
