@@ -44,7 +44,7 @@ def _register() -> None:
             if exc.name == f"onrecord.commands.{name}":
                 continue  # command not built yet
             raise
-        cli.add_command(module.command)
+        cli.add_command(module.command, name=name)
 
 
 _register()

@@ -1,0 +1,1 @@
+"""Datasette for onrecord: metadata and canned queries (YAML), the timeline page model, the plugin, templates."""
