@@ -53,8 +53,49 @@ def _m001_core(db: sqlite_utils.Database) -> None:
     db["claims"].enable_fts(["evidence", "speaker"], create_triggers=True, tokenize="unicode61")
 
 
+def _m003_digest(db: sqlite_utils.Database) -> None:
+    # Separate statements (not executescript, which would commit the migration's transaction early).
+    db.execute("""
+    CREATE TABLE digests (
+        id INTEGER PRIMARY KEY, period_start TEXT NOT NULL, period_end TEXT NOT NULL, topic TEXT NOT NULL,
+        recipients TEXT NOT NULL, message_id TEXT, subject TEXT, sent_at TEXT, status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0, error TEXT, created_at TEXT NOT NULL
+    )""")
+    db.execute("CREATE INDEX digests_period ON digests(period_start, period_end, topic, recipients, status)")
+
+
+def _m004_crawl_near_duplicates(db: sqlite_utils.Database) -> None:
+    """MinHash signatures of stored articles, so near-duplicates are found across crawl runs."""
+    db.execute("CREATE TABLE article_minhash (article_id TEXT PRIMARY KEY REFERENCES articles(id), signature BLOB NOT NULL)")
+
+
+def _m004_scheduler(db: sqlite_utils.Database) -> None:
+    """The daemon's schedule (next run time per job, so it survives restarts) and its run history."""
+    # Separate statements: executescript would commit the migration's transaction early.
+    db.execute("CREATE TABLE job_state (job_id TEXT PRIMARY KEY, kind TEXT NOT NULL, next_run_time TEXT, "
+               "updated_at TEXT)")
+    db.execute("""
+    CREATE TABLE job_runs (
+        id INTEGER PRIMARY KEY, job_id TEXT NOT NULL, kind TEXT NOT NULL, started TEXT NOT NULL,
+        finished TEXT, status TEXT NOT NULL, result TEXT
+    )""")
+    db.execute("CREATE INDEX job_runs_job ON job_runs(job_id, started)")
+
+
+def _m002_timeline(db: sqlite_utils.Database) -> None:
+    """Timeline: events and their claims, positions, changes, contradictions, and their views."""
+    from storage.timeline_schema import TIMELINE_002
+
+    for statement in TIMELINE_002:  # one by one: executescript would commit the migration early
+        db.execute(statement)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", _m001_core),
+    ("003_digest", _m003_digest),
+    ("004_crawl_near_duplicates", _m004_crawl_near_duplicates),
+    ("004_scheduler", _m004_scheduler),
+    ("002_timeline", _m002_timeline),
 ]
 
 

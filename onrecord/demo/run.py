@@ -10,6 +10,7 @@ import yaml
 
 from onrecord.config import Config, SourceConfig
 from onrecord.demo.server import SITE_DIR, DemoServer
+from onrecord.errors import OnrecordError
 from storage.db import open_store, row_counts
 from storage.sources import sync_config
 
@@ -38,13 +39,22 @@ class DemoResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def run_demo(config: Config, progress: Callable[[str], None] = print, site_dir: Path = SITE_DIR) -> DemoResult:
+DEFAULT_PORT = 8765  # fixed, so that article URLs (and so their ids) are the same on every run
+
+
+def run_demo(config: Config, progress: Callable[[str], None] = print, site_dir: Path = SITE_DIR,
+             port: int = DEFAULT_PORT) -> DemoResult:
     """Crawl the demo site from loopback into config.storage.path, extract claims, and update the timeline."""
     from crawlers.run import crawl
     from nlp.run import extract_pending
     from storage.timeline import update_events
 
-    with DemoServer(site_dir) as server:
+    try:
+        server = DemoServer(site_dir, port=port)
+    except OSError as exc:
+        raise OnrecordError(f"demo server: cannot listen on 127.0.0.1:{port} ({exc.strerror}); "
+                            f"pass --port with a free port") from None
+    with server:
         progress(f"demo site serving at {server.base_url}")
         cfg = demo_config(config, server.base_url)
         db = open_store(cfg.storage.path)

@@ -1,0 +1,56 @@
+"""Bytes to text when the declared charset may be wrong or missing."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-:.]+)""", re.I)
+
+
+def _known(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip("\"'")).name
+    except LookupError:
+        return None
+
+
+def declared_charsets(body: bytes, header_charset: str | None) -> list[str]:
+    """Charsets the document claims, most trusted first: BOM, HTTP header, <meta>/<?xml?> declaration."""
+    found = []
+    if body.startswith(codecs.BOM_UTF8):
+        found.append("utf-8")
+    head = body[:4096]
+    for candidate in (header_charset,
+                      *(m.group(1).decode("ascii", "ignore") for m in (_META_CHARSET.search(head),
+                                                                       _XML_ENCODING.search(head)) if m)):
+        name = _known(candidate)
+        if name and name not in found:
+            found.append(name)
+    return found
+
+
+def decode_body(body: bytes, header_charset: str | None = None) -> tuple[str, str]:
+    """(text, charset): UTF-8 if the bytes are valid UTF-8, else the first declared charset that decodes
+    cleanly, else a detected one.
+
+    Valid UTF-8 with non-ASCII bytes is almost never anything else, so it wins over a (wrong) declaration;
+    a declaration that does not decode the bytes is treated as wrong rather than trusted with
+    replacement characters; detection is the last resort, and as a floor we decode with replacement.
+    """
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return body.decode("utf-16", errors="replace"), "utf-16"
+    for name in ["utf-8", *declared_charsets(body, header_charset)]:
+        try:
+            return body.decode(name), name
+        except (UnicodeDecodeError, LookupError):
+            continue
+    best = from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        return body.decode(best.encoding, errors="replace"), best.encoding
+    return body.decode("utf-8", errors="replace"), "utf-8"

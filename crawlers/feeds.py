@@ -1,0 +1,80 @@
+"""Feed bytes -> entries. We fetch the bytes; feedparser only parses them (never fetches)."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import urljoin
+
+import feedparser
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    link: str
+    title: str = ""
+    published: str | None = None  # ISO 8601 UTC
+
+
+@dataclass
+class FeedResult:
+    entries: list[FeedEntry] = field(default_factory=list)
+    problem: str | None = None  # what was wrong with the document, even when some entries were kept
+    skipped: int = 0  # entries without a usable link
+
+    @property
+    def failed(self) -> bool:
+        """Nothing usable came out of the document and something was wrong with it."""
+        return not self.entries and self.problem is not None
+
+
+def _iso(struct) -> str | None:
+    if not struct:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(struct), tz=timezone.utc).isoformat()
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "malformed feed"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"malformed feed: {text[:200]}"
+
+
+def parse_feed(body: bytes, url: str, content_type: str | None = None) -> FeedResult:
+    """Parse an RSS/Atom/JSON feed leniently: keep every entry that has a link, report the rest.
+
+    feedparser's loose parser recovers entries from truncated or ill-formed XML; we keep them and
+    still report the problem ("bozo"), so a half-broken feed loses nothing that could be read.
+    """
+    if not body.strip():
+        return FeedResult(problem="empty feed body")
+    headers = {"content-type": content_type} if content_type else {}
+    try:
+        parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False,
+                                  resolve_relative_uris=False)
+    except Exception as exc:  # feedparser itself failing on hostile input is an input problem, not ours
+        return FeedResult(problem=f"feed parser failed: {type(exc).__name__}: {exc}"[:240])
+    base = parsed.feed.get("link") if isinstance(parsed.feed.get("link"), str) else None
+    result = FeedResult(problem=_describe(parsed.get("bozo_exception")) if parsed.get("bozo") else None)
+    seen = set()
+    for entry in parsed.entries:
+        link = entry.get("link") or entry.get("id") or ""
+        if not isinstance(link, str) or not link.strip():
+            result.skipped += 1
+            continue
+        link = urljoin(url, urljoin(base or url, link.strip()))
+        if not link.startswith(("http://", "https://")) or link in seen:
+            result.skipped += 1
+            continue
+        seen.add(link)
+        title = entry.get("title") if isinstance(entry.get("title"), str) else ""
+        published = _iso(entry.get("published_parsed") or entry.get("updated_parsed"))
+        result.entries.append(FeedEntry(link=link, title=" ".join(title.split()), published=published))
+    if not parsed.entries and not parsed.get("version") and result.problem is None:
+        result.problem = "not a feed: no RSS, Atom or JSON Feed document found"
+    return result

@@ -1,0 +1,65 @@
+"""Back-off on 429/503: wait what Retry-After asks (within a cap), else 1, 2, 4 ... seconds, then retry."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.task import deferLater
+
+log = logging.getLogger(__name__)
+BACKOFF_CODES = (429, 503)
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class RetryAfterMiddleware:
+    def __init__(self, retry_times: int, max_wait: float) -> None:
+        self.retry_times = retry_times
+        self.max_wait = max_wait
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "RetryAfterMiddleware":
+        config = crawler.settings["ONRECORD_CONFIG"]
+        return cls(config.crawl.retry_times, config.crawl.max_retry_after)
+
+    async def process_response(self, request: Request, response: Response, spider: Spider) -> Request | Response:
+        if response.status not in BACKOFF_CODES or request.meta.get("dont_retry"):
+            return response
+        attempt = request.meta.get("backoff_attempt", 0)
+        header = response.headers.get(b"Retry-After")
+        wait = retry_after_seconds(header.decode("latin-1") if header else None)
+        if wait is None:
+            wait = float(2 ** attempt)
+        if attempt >= self.retry_times or wait > self.max_wait:
+            response.meta["backoff_note"] = (f"gave up after {attempt} retr{'y' if attempt == 1 else 'ies'}"
+                                             if wait <= self.max_wait else
+                                             f"Retry-After {wait:.0f}s exceeds the {self.max_wait:.0f}s cap")
+            return response
+        log.info("%s: HTTP %s, retrying in %.1fs", request.url, response.status, wait)
+        spider.crawler.stats.inc_value("onrecord/backoff_waits")
+        from twisted.internet import reactor  # the installed one; importing it at module level would install one
+
+        await maybe_deferred_to_future(deferLater(reactor, wait))
+        retry = request.replace(dont_filter=True)
+        retry.meta["backoff_attempt"] = attempt + 1
+        return retry

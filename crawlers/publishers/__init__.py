@@ -1,0 +1,1 @@
+"""Publisher-specific parsers, only for outlets the generic extraction cannot handle (none needed yet)."""

@@ -1,0 +1,52 @@
+"""Scrapy settings built from the `crawl` section of the config: the one place politeness is set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onrecord.config import Config
+
+# Statuses retried by Scrapy's RetryMiddleware; 429 and 503 are handled by RetryAfterMiddleware instead.
+RETRY_CODES = [500, 502, 504, 522, 524, 408]
+
+
+def user_agent(config: Config) -> str:
+    """The project's user agent with the contact address from config added."""
+    agent, contact = config.project.user_agent.strip(), config.project.contact
+    if not contact or contact in agent:
+        return agent
+    return f"{agent[:-1]}; {contact})" if agent.endswith(")") else f"{agent} ({contact})"
+
+
+def scrapy_settings(config: Config, db_path: str, force: bool = False) -> dict[str, Any]:
+    crawl = config.crawl
+    return {
+        "BOT_NAME": "onrecord",
+        "USER_AGENT": user_agent(config),
+        "ROBOTSTXT_OBEY": crawl.obey_robots,
+        "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 1.0),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.concurrent_per_domain),
+        "CONCURRENT_REQUESTS": crawl.concurrent_requests,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
+        "DOWNLOAD_DELAY": crawl.download_delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": crawl.download_delay > 0,
+        "DOWNLOAD_TIMEOUT": crawl.timeout,
+        "DNS_TIMEOUT": min(crawl.timeout, 30),
+        "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "RETRY_ENABLED": crawl.retry_times > 0,
+        "RETRY_TIMES": crawl.retry_times,
+        "RETRY_HTTP_CODES": RETRY_CODES,
+        "REDIRECT_MAX_TIMES": 10,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+        "LOG_INSTALL_ROOT_HANDLER": False,
+        "LOGSTATS_INTERVAL": 0,
+        "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.RetryAfterMiddleware": 560},
+        "ITEM_PIPELINES": {"crawlers.pipelines.StorePipeline": 300},
+        "ONRECORD_CONFIG": config,
+        "ONRECORD_DB_PATH": db_path,
+        "ONRECORD_FORCE": force,
+    }

@@ -1,0 +1,145 @@
+"""What every source spider shares: which sources are due, conditional GET, known-URL skipping, page
+requests, and turning every failure into a recorded fetch instead of an exception."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Any, AsyncIterator, Iterable
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawlers.decode import decode_body
+from crawlers.fetch_errors import describe_failure, describe_status
+from crawlers.items import FetchItem, PageItem
+from crawlers.urls import canonical_url
+from onrecord.config import Config, SourceConfig
+from onrecord.records import Fetch
+from storage.db import open_store
+from storage.fetches import last_validators
+
+log = logging.getLogger("onrecord.crawl")
+ERROR_STATUSES = list(range(400, 600))
+
+
+def header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+class SourceSpider(scrapy.Spider):
+    """Base of the feed and listing spiders; subclasses turn a source document into page links."""
+
+    kind = ""  # SourceConfig.kind handled by the subclass
+
+    def __init__(self, sources: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.source_ids = sources
+        self.requested: set[str] = set()  # page URLs requested in this run (requests are not dupe-filtered,
+        # so that a redirect loop ends in an error we record instead of a silently dropped request)
+
+    @property
+    def config(self) -> Config:
+        return self.crawler.settings["ONRECORD_CONFIG"]
+
+    def my_sources(self) -> list[SourceConfig]:
+        wanted = set(self.source_ids) if self.source_ids is not None else None
+        return [s for s in self.config.sources if s.kind == self.kind and s.enabled
+                and (wanted is None or s.id in wanted)]
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        db = open_store(self.crawler.settings["ONRECORD_DB_PATH"])
+        self.db = db
+        force = self.crawler.settings.getbool("ONRECORD_FORCE")
+        for source in self.my_sources():
+            if not force and not self._due(source):
+                self.crawler.stats.inc_value(f"onrecord/source/{source.id}/not-due")
+                log.info("%s: skipped, crawled less than %s ago", source.id, source.interval)
+                continue
+            etag, modified = last_validators(db, source.url)
+            headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
+            yield scrapy.Request(source.url, headers=headers, callback=self.parse_source, errback=self.failed,
+                                 dont_filter=True, meta={"source": source.id, "kind": self.kind,
+                                                         "handle_httpstatus_list": [304, *ERROR_STATUSES]})
+
+    def _due(self, source: SourceConfig) -> bool:
+        row = self.db.execute("SELECT max(fetched_at) FROM fetches WHERE url = ? AND source = ?",
+                              [source.url, source.id]).fetchone()
+        if not row or not row[0]:
+            return True
+        last = datetime.fromisoformat(row[0])
+        return datetime.now(timezone.utc) - last >= timedelta(seconds=source.interval_seconds * 0.95)
+
+    def closed(self, reason: str) -> None:
+        if getattr(self, "db", None) is not None:
+            self.db.conn.close()
+
+    # -- the source document (feed or listing page) ---------------------------------------------------
+
+    def source_fetch(self, response: Response, **fields: Any) -> Fetch:
+        return Fetch(url=response.request.url, source=response.meta["source"], kind=response.meta["kind"],
+                     status=response.status, etag=header(response, "ETag"),
+                     last_modified=header(response, "Last-Modified"), bytes=len(response.body),
+                     final_url=response.url if response.url != response.request.url else None, **fields)
+
+    def parse_source(self, response: Response) -> Iterable[Any]:
+        source = self.config.source(response.meta["source"])
+        if response.status == 304:
+            yield FetchItem(self.source_fetch(response, outcome="not-modified"))
+            log.info("%s: %s not modified since the last crawl", source.id, self.kind)
+            return
+        if response.status >= 400:
+            note = response.meta.get("backoff_note")
+            yield FetchItem(self.source_fetch(response, outcome="error", error=describe_status(response.status, note)))
+            return
+        links, problem, outcome = self.links(response, source)
+        yield FetchItem(self.source_fetch(response, outcome=outcome, error=problem))
+        yield from self.page_requests(source, links)
+
+    def links(self, response: Response, source: SourceConfig) -> tuple[list[tuple[str, str, str | None]], str | None, str]:
+        """(links as (url, title, published), problem or None, outcome) found in the source document."""
+        raise NotImplementedError
+
+    # -- article pages ---------------------------------------------------------------------------------
+
+    def page_requests(self, source: SourceConfig, links: list[tuple[str, str, str | None]]) -> Iterable[Any]:
+        stats = self.crawler.stats
+        queued = known = 0
+        for link, title, published in links:
+            url = canonical_url(link)
+            if url in self.requested:
+                continue
+            if self.db.execute("SELECT 1 FROM article_urls WHERE url IN (?, ?)", [link, url]).fetchone():
+                known += 1
+                stats.inc_value(f"onrecord/source/{source.id}/known")
+                continue
+            queued += 1
+            self.requested.add(url)
+            yield scrapy.Request(url, callback=self.parse_page, errback=self.failed, dont_filter=True,
+                                 meta={"source": source.id, "kind": "page", "link": link, "title": title,
+                                       "published": published, "handle_httpstatus_list": ERROR_STATUSES})
+        log.info("%s: %d links, %d new to fetch, %d already stored", source.id, len(links), queued, known)
+
+    def parse_page(self, response: Response) -> Iterable[Any]:
+        meta = response.meta
+        if response.status >= 400:
+            yield FetchItem(Fetch(url=response.request.url, source=meta["source"], kind="page",
+                                  status=response.status, outcome="error",
+                                  error=describe_status(response.status, meta.get("backoff_note")),
+                                  final_url=response.url if response.url != response.request.url else None))
+            return
+        charset = response.encoding if isinstance(response, TextResponse) else None
+        html, _ = decode_body(response.body, charset)
+        yield PageItem(source=meta["source"], link=meta["link"], url=response.request.url, final_url=response.url,
+                       status=response.status, html=html, bytes=len(response.body),
+                       content_type=(header(response, "Content-Type") or "").lower(),
+                       etag=header(response, "ETag"), last_modified=header(response, "Last-Modified"),
+                       feed_title=meta.get("title") or "", feed_published=meta.get("published"))
+
+    def failed(self, failure: Failure) -> Iterable[Any]:
+        request = failure.request
+        crawl = self.config.crawl
+        yield FetchItem(Fetch(url=request.url, source=request.meta["source"], kind=request.meta["kind"],
+                              outcome="error", error=describe_failure(failure, crawl.max_page_bytes, crawl.timeout)))

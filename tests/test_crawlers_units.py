@@ -1,0 +1,112 @@
+"""The crawler's pure parts: canonical URLs, decoding, feeds, agencies, language, back-off, not-articles, dedup."""
+
+from __future__ import annotations
+
+import pytest
+from twisted.internet.error import DNSLookupError
+from twisted.python.failure import Failure
+
+from crawl_helpers import article_html, article_text
+from crawlers.agencies import cited_agency
+from crawlers.decode import decode_body
+from crawlers.dedup import NearDuplicateIndex, signature
+from crawlers.extract import Extraction, NotArticle, extract_article
+from crawlers.feeds import parse_feed
+from crawlers.fetch_errors import describe_failure
+from crawlers.language import detect_language
+from crawlers.middlewares import retry_after_seconds
+from crawlers.urls import canonical_url
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("HTTPS://Tass.com:443/politics/1?utm_source=rss&utm_medium=feed#comments", "https://tass.com/politics/1"),
+    ("http://example.org/a?b=2&a=1&fbclid=x", "http://example.org/a?a=1&b=2"),
+    ("http://127.0.0.1:8080/p", "http://127.0.0.1:8080/p"),
+    ("https://example.org", "https://example.org/"),
+])
+def test_canonical_url(url, expected):
+    assert canonical_url(url) == expected
+
+
+def test_decode_prefers_bytes_that_decode_over_a_wrong_declaration():
+    text = "Обмен пленными состоялся"
+    decoded, charset = decode_body(text.encode("utf-8"), "iso-8859-1")
+    assert decoded == text and charset == "utf-8"
+    assert decode_body(f"<meta charset='koi8-r'>{text}".encode("koi8-r"))[0].endswith(text)
+
+
+def test_feed_keeps_entries_of_a_truncated_document():
+    body = b"<rss version='2.0'><channel><item><title>A</title><link>http://x/a</link></item><item><title>B"
+    result = parse_feed(body, "http://x/feed")
+    assert [e.link for e in result.entries] == ["http://x/a"] and result.problem.startswith("malformed feed")
+
+
+@pytest.mark.parametrize("body, problem", [(b"", "empty feed body"), (b"<html><p>hello</p></html>", "not a feed")])
+def test_feed_problems_are_named(body, problem):
+    result = parse_feed(body, "http://x/feed")
+    assert result.failed and problem in result.problem
+
+
+@pytest.mark.parametrize("text, agency", [
+    ("Peskov told Interfax on Monday that the list had been handed over.", "Interfax"),
+    ("MOSCOW, May 23. /TASS/ — text", None),
+    ("Moscow, May 23 — TASS. The Kremlin said", "TASS"),
+    ("Песков заявил об этом, сообщает ТАСС.", "TASS"),
+    ("Про це Лубінець повідомив Укрінформу.", "Ukrinform"),
+    ("KYIV (Reuters) - Ukraine said", "Reuters"),
+    ("The weather was fine.", None),
+])
+def test_cited_agency(text, agency):
+    assert cited_agency(text) == agency
+
+
+def test_outlet_does_not_cite_itself():
+    assert cited_agency("Moscow, May 23 — TASS. The Kremlin said", own_agency="TASS") is None
+
+
+@pytest.mark.parametrize("text, declared, expected", [
+    ("Обмін полоненими відбувся, повідомили в Координаційному штабі. Їх повернули додому.", None, "uk"),
+    ("Обмен пленными состоялся, сообщили в Минобороны. Их вернули домой, это подтвердили.", None, "ru"),
+    ("The exchange took place on Friday.", "ru", "en"),
+    ("The exchange took place on Friday.", None, "en"),
+])
+def test_detect_language(text, declared, expected):
+    assert detect_language(text, declared=declared) == expected
+
+
+def test_retry_after_header_forms():
+    assert retry_after_seconds("120") == 120
+    assert retry_after_seconds(None) is None and retry_after_seconds("soon") is None
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a date in the past: retry now
+
+
+def test_dns_failure_is_described():
+    assert describe_failure(Failure(DNSLookupError("nohost.invalid")), 10, 5) == "DNS lookup failed (no such host)"
+
+
+def test_article_fields_are_extracted():
+    result = extract_article(article_html("Kyiv confirms it received the list", 3), "http://x/a", own_agency=None)
+    assert isinstance(result, Extraction)
+    assert result.title == "Kyiv confirms it received the list" and result.language == "en"
+    assert "handed over its list" in result.text and "© Test outlet" not in result.text
+
+
+@pytest.mark.parametrize("html, reason", [
+    ("", "empty body"),
+    ("<html><body><h1>Watch</h1><video src='/v.mp4'></video><p>Clip.</p></body></html>", "video-only"),
+    ("<html><body><p>Short note.</p></body></html>", "too little text"),
+])
+def test_not_articles(html, reason):
+    result = extract_article(html, "http://x/p")
+    assert isinstance(result, NotArticle) and reason in result.reason
+
+
+def test_near_duplicates_link_to_the_original():
+    original = "\n".join(article_text(11))
+    edited = original.replace("Paragraph 2.", "Paragraph two, updated.") + "\nAdditional reporting by our desk."
+    unrelated = "\n".join(article_text(12))
+    index = NearDuplicateIndex(0.8)
+    index._add("orig", signature(original), "orig")
+    assert index.find("copy", signature(edited)) == "orig"
+    assert index.find("other", signature(unrelated)) is None
+    assert signature("too short") is None
