@@ -72,10 +72,14 @@ class NlpConfig(Model):
         description="spaCy pipeline per language code.")
     batch_size: int = Field(64, ge=1, description="Texts per nlp.pipe batch.")
     default_language: str = Field("en", description="Language used when detection is not sure.")
+    prefilter: bool = Field(True, description="Parse only sentences with a topic keyword and a cue (much faster).")
+    min_confidence: float = Field(0.0, ge=0, le=1, description="Claims below this confidence are dropped.")
 
 
 class TimelineConfig(Model):
     merge_window_days: float = Field(2.0, ge=0, description="Claims this many days apart or closer merge into one event.")
+    contradiction_window_days: float = Field(2.0, ge=0, description="Events of two parties this many days apart or "
+                                             "closer are checked against each other for contradictions.")
 
 
 class SmtpConfig(Model):
@@ -86,6 +90,8 @@ class SmtpConfig(Model):
     password_env: str = Field("ONRECORD_SMTP_PASSWORD", description="Environment variable holding the SMTP password.")
     sender: str = Field("onrecord <onrecord@localhost>", description="From address.")
     timeout: float = Field(30.0, gt=0, description="Seconds before an SMTP operation times out.")
+    ca_file: str | None = Field(None, description="CA certificate (PEM) to trust for the server's TLS "
+                                "certificate, e.g. a self-signed relay; default: the system's CAs.")
 
 
 class DigestConfig(Model):
@@ -94,11 +100,30 @@ class DigestConfig(Model):
     recipients: dict[str, list[str]] = Field(default_factory=dict,
                                              description="Recipients per topic id ('*' for every topic).")
     empty: Literal["skip", "send"] = Field("skip", description="What to do on a day with nothing new.")
-    datasette_url: str | None = Field(None, description="Base URL of a Datasette serving the store, for links.")
+    datasette_url: str | None = Field(None, description="URL of the store's database in Datasette "
+                                      "(http://127.0.0.1:8001/onrecord); each event links to {url}/events/{id}.")
     list_id: str = Field("onrecord digest <digest.onrecord.local>", description="List-Id header.")
     retries: int = Field(3, ge=0, description="Delivery attempts after the first failure.")
     retry_backoff: float = Field(2.0, ge=0, description="Seconds before the first retry; doubles each time.")
+    max_claims_per_party: int = Field(5, ge=1, description="New claims listed per party and topic; the rest are counted.")
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
+
+    @field_validator("send_at")
+    @classmethod
+    def _send_at(cls, value: str) -> str:
+        if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", value):
+            raise ValueError(f"expected a local time HH:MM such as '07:00', got {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"expected an IANA time zone such as 'Europe/Kyiv', got {value!r}") from None
+        return value
 
 
 class ServeConfig(Model):
@@ -112,9 +137,13 @@ class SchedulerConfig(Model):
     misfire_grace: str = Field("6h", description="How late a missed digest may still run once.")
     max_backoff: str = Field("6h", description="Longest pause of a failing source.")
     log_file: str | None = Field(None, description="Also write structured log lines to this file.")
-    state_path: str | None = Field(None, description="SQLite file of the schedule (default: next to the store).")
+    max_parallel: int = Field(2, ge=1, description="Crawls (child processes) running at the same time.")
+    crawl_timeout: str = Field("30m", description="A crawl still running after this long is stopped and counts as failed.")
+    extract_every: str = Field("1h", description="Extraction and timeline also run this often, besides after each crawl with new articles.")
+    stop_timeout: float = Field(3.0, gt=0, description="Seconds a child process gets to stop on shutdown before it is killed.")
+    history_days: int = Field(30, ge=1, description="Days of job run history kept in the job_runs table.")
 
-    @field_validator("misfire_grace", "max_backoff")
+    @field_validator("misfire_grace", "max_backoff", "crawl_timeout", "extract_every")
     @classmethod
     def _durations(cls, value: str) -> str:
         parse_duration(value)
@@ -137,6 +166,8 @@ class PartyConfig(Model):
     roles: dict[str, list[str]] = Field(default_factory=dict,
                                         description="Titles of officials of the party, per language ('Kremlin spokesman').")
     speakers: list[SpeakerConfig] = Field(default_factory=list, description="Known people speaking for the party.")
+    counterpart: str | None = Field(None, description="Party a claim of this party is about when the text names none "
+                                                     "(used for claim types with default_target: counterpart).")
 
 
 class TopicConfig(Model):
@@ -150,6 +181,15 @@ class ClaimTypeConfig(Model):
     description: str = Field("", description="What the holder says.")
     cues: dict[str, list[str]] = Field(default_factory=dict,
                                        description="Cue phrases per language, matched on lemmas.")
+    when_negated: str | None = Field(None, description="Claim type to use instead when the cue is negated "
+                                                        "('not received yet' -> awaiting_counterpart).")
+    reported_of_other: str | None = Field(None, description="Claim type of the reporting side when a speaker reports "
+                                                             "the other side doing this ('Russia rejected' said by Kyiv "
+                                                             "-> accusation); null: not a claim of the reporter.")
+    factual: bool = Field(False, description="Only asserted facts count: a cue in an infinitive, under a modal "
+                                             "('must release') or as a noun ('the release of') is not this type.")
+    default_target: Literal["none", "counterpart"] = Field(
+        "none", description="Target when the sentence names no other party: none, or the holder's counterpart.")
 
 
 class SourceConfig(Model):

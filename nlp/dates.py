@@ -1,0 +1,59 @@
+"""When a statement was made: a date phrase attached to the speech act, resolved against publication."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import dateparser
+from spacy.tokens import Token
+
+from nlp.attribution import clause_root
+
+_BLOCKING_DEPS = ("ccomp", "xcomp", "advcl", "relcl", "acl", "pcomp", "csubj")
+
+
+def publication_date(published: str | None) -> date | None:
+    if not published:
+        return None
+    try:
+        return datetime.fromisoformat(published.replace("Z", "+00:00")).date()
+    except ValueError:
+        parsed = dateparser.parse(published)
+        return parsed.date() if parsed else None
+
+
+def date_phrase(speech: Token | None, cue: Token, grammar: dict[str, Any]) -> str | None:
+    """The date words that modify the speech verb (or the cue's clause when nothing reports it).
+
+    "Peskov said on Thursday that..." gives "Thursday"; a date inside the reported content
+    ("the list handed over on Monday") is not the date of the statement.
+    """
+    anchor = speech if speech is not None else clause_root(cue)
+    words = set(grammar.get("date_words", []))
+    for token in anchor.doc:
+        if token.lower_ not in words:
+            continue
+        current, blocked = token, False
+        while current.i != anchor.i and current.head.i != current.i:
+            if current.dep_ in _BLOCKING_DEPS:
+                blocked = True
+                break
+            current = current.head
+        if blocked or current.i != anchor.i:
+            continue
+        phrase = [t for t in token.subtree if t.dep_ != "prep" and not t.is_punct]
+        return " ".join(t.text for t in phrase) if phrase else token.text
+    return None
+
+
+def resolve_date(phrase: str | None, published: str | None, language: str) -> str | None:
+    """ISO date of the statement: the phrase resolved against the publication date, else that date."""
+    base = publication_date(published)
+    if phrase and base:
+        settings = {"RELATIVE_BASE": datetime(base.year, base.month, base.day, 12), "PREFER_DATES_FROM": "past",
+                    "RETURN_AS_TIMEZONE_AWARE": False}
+        parsed = dateparser.parse(phrase, languages=[language], settings=settings)
+        if parsed and parsed.date() <= base and (base - parsed.date()).days <= 31:
+            return parsed.date().isoformat()
+    return base.isoformat() if base else None

