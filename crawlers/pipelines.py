@@ -79,7 +79,7 @@ class StorePipeline:
     def _record(self, fetch: Fetch) -> None:
         record_fetch(self.db, fetch)
         count(self.stats, fetch.source, fetch.outcome or "error")
-        if fetch.outcome == "error":
+        if fetch.outcome in ("error", "partial"):
             log.warning("%s: %s: %s", fetch.source, fetch.url, fetch.error)
         elif fetch.outcome == "not-article":
             log.info("%s: %s: not an article: %s", fetch.source, fetch.url, fetch.error)

@@ -9,9 +9,11 @@ from onrecord.context import Context, common_options
 DEFAULT_DEMO_DB = "onrecord-demo.db"
 
 
-@click.command()
+@click.command("demo")
+@click.option("--port", type=int, default=8765, show_default=True,
+              help="Loopback port of the demo site. Keep it fixed across runs: article ids derive from URLs.")
 @common_options
-def command(ctx: Context) -> None:
+def command(ctx: Context, port: int) -> None:
     """Run crawl -> extract -> timeline on the bundled offline demo and print each party's timeline.
 
     A loopback server (127.0.0.1, a free port) serves six demo outlets (RSS and Atom feeds, article
@@ -27,15 +29,14 @@ def command(ctx: Context) -> None:
     config = ctx.config
     if not ctx.db_given:
         config = config.with_storage_path(DEFAULT_DEMO_DB)
-    result = run_demo(config, progress=lambda line: click.echo(line, err=True))
+    result = run_demo(config, progress=lambda line: click.echo(line, err=True), port=port)
     db = open_store(config.storage.path)
     rows = claims_timeline(db)
     print_claims_timeline(rows)
-    crawl = result.crawl.get("totals", result.crawl)
     click.echo(
         f"\n{len(rows)} claims from {result.extract.get('articles', 0)} articles extracted; "
         f"{len({r['holder'] for r in rows})} parties; {result.events} claims folded into events.\n"
         f"Rows: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()) + "\n"
-        f"Crawl: {crawl}\n"
+        f"Crawl: " + ", ".join(f"{k} {v}" for k, v in result.crawl.items() if isinstance(v, int)) + "\n"
         f"Browse it:  onrecord serve --db {config.storage.path}   (Datasette on http://127.0.0.1:8001)\n"
         f"Query it:   onrecord timeline --db {config.storage.path} --events --format markdown")
