@@ -90,12 +90,21 @@ def _m002_timeline(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _m005_timeline_evidence(db: sqlite_utils.Database) -> None:
+    """Timeline events carry their best quote, its article and their claim ids (faster reads)."""
+    from storage.timeline_schema import TIMELINE_005
+
+    for statement in TIMELINE_005:
+        db.execute(statement)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", _m001_core),
     ("003_digest", _m003_digest),
     ("004_crawl_near_duplicates", _m004_crawl_near_duplicates),
     ("004_scheduler", _m004_scheduler),
     ("002_timeline", _m002_timeline),
+    ("005_timeline_evidence", _m005_timeline_evidence),
 ]
 
 

@@ -11,6 +11,7 @@ from storage.articles import article_id_for_url, pending_articles, save_article
 from storage.claims import save_extraction
 from storage.db import open_store, row_counts, write_transaction
 from storage.fetches import last_validators, record_fetch
+from storage.sources import mark_source_result
 from onrecord.records import Fetch
 
 
@@ -80,10 +81,18 @@ def test_claim_ids_are_stable_and_content_derived():
     assert make_claim(article).id != make_claim(article, "concern").id
 
 
-def test_conditional_get_validators_come_from_last_good_fetch(store):
+def test_conditional_get_validators_come_from_last_good_fetch_of_a_completed_pass(store):
     url = "http://example.test/rss.xml"
-    record_fetch(store, Fetch(url=url, source="s", kind="feed", status=200, etag='"a"', last_modified="Mon"))
+    store["sources"].insert({"id": "s", "name": "S", "url": url})
+    record_fetch(store, Fetch(url=url, source="s", kind="feed", status=200, etag='"a"', last_modified="Mon",
+                              fetched_at="2025-05-22T10:00:00+00:00"))
+    # the pass that made this fetch has not completed (killed mid-crawl?): no conditional GET yet
+    assert last_validators(store, url) == (None, None)
+    mark_source_result(store, "s", None)
     record_fetch(store, Fetch(url=url, source="s", kind="feed", status=500, error="HTTP 500"))
+    assert last_validators(store, url) == ('"a"', "Mon")
+    record_fetch(store, Fetch(url=url, source="s", kind="feed", status=200, etag='"b"',
+                              fetched_at="2999-01-01T00:00:00+00:00"))  # a newer pass, not completed
     assert last_validators(store, url) == ('"a"', "Mon")
     assert last_validators(store, "http://other.test/") == (None, None)
 

@@ -1,0 +1,62 @@
+"""`onrecord run --once`, the one-daemon-per-store lock, and the config snapshot the children read."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from onrecord.config import load_config
+from onrecord.demo.server import DemoServer
+from onrecord.errors import OnrecordError
+from onrecord.scheduler.lock import StoreLock
+from onrecord.scheduler.tasks import write_config_snapshot
+from scheduler_site import write_site
+from storage.db import open_store
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_config_snapshot_reads_back_as_the_same_config(tmp_path, config):
+    assert load_config(write_config_snapshot(config, tmp_path / "snapshot.yaml")) == config
+
+
+def test_a_second_daemon_on_the_same_store_refuses_to_start(tmp_path):
+    db = str(tmp_path / "store.db")
+    first = StoreLock(db)
+    first.acquire()
+    try:
+        with pytest.raises(OnrecordError, match=rf"another `onrecord run` \(pid {os.getpid()}\) is using this store"):
+            StoreLock(db).acquire()
+    finally:
+        first.release()
+    again = StoreLock(db)
+    again.acquire()  # free once released
+    again.release()
+
+
+@pytest.mark.slow
+def test_run_once_crawls_extracts_and_exits(tmp_path):
+    root = write_site(tmp_path / "site", [1, 2, 3])
+    with DemoServer(root) as server:
+        config = tmp_path / "config.yaml"
+        config.write_text(yaml.safe_dump({
+            "crawl": {"download_delay": 0.1, "autothrottle": False},
+            "sources": [{"id": "marlow", "name": "Marlow Bay News", "url": f"{server.base_url}/feed.xml"},
+                        {"id": "gone", "name": "Gone", "url": f"{server.base_url}/gone.xml"}]}))
+        done = subprocess.run([sys.executable, "-m", "onrecord", "run", "--once", "--config", str(config),
+                               "--db", str(tmp_path / "store.db")], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert done.returncode == 1, done.stderr  # one source failed
+    lines = [line.split(" ", 4) for line in done.stderr.splitlines()]
+    events = {(source, event) for _, _, source, event, *_ in lines}
+    assert {("marlow", "crawl.finished"), ("gone", "crawl.failed"), ("-", "extract.finished"),
+            ("-", "once.finished")} <= events
+    store = open_store(tmp_path / "store.db")
+    assert store.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
+    assert store.execute("SELECT count(*) FROM extractions").fetchone()[0] == 3
+    assert store.execute("SELECT failures FROM sources WHERE id = 'gone'").fetchone()[0] == 1
