@@ -1,6 +1,9 @@
-"""`onrecord status`: the health of every source."""
+"""`onrecord status`: the health of every source and the daemon's jobs."""
 
 from __future__ import annotations
+
+import dataclasses
+import json
 
 import click
 
@@ -8,14 +11,22 @@ from onrecord.context import Context, common_options
 
 
 @click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print sources and jobs as one JSON object.")
 @common_options
-def command(ctx: Context) -> None:
+def command(ctx: Context, as_json: bool) -> None:
     """Show per source: last success, last error, articles in the last day and week, and a warning for
-    any source failing or silent for longer than its interval leads us to expect."""
+    any source failing or silent for longer than its interval leads us to expect; then each scheduler
+    job's next run time and last result (from `onrecord run`)."""
     from crawlers.health import source_health
+    from onrecord.scheduler import job_status
 
     db = ctx.open_store()
     rows = source_health(db, ctx.config)
+    jobs = job_status(ctx.config, db)
+    if as_json:
+        click.echo(json.dumps({"sources": [dataclasses.asdict(h) for h in rows], "jobs": jobs},
+                              ensure_ascii=False, indent=2, default=str))
+        return
     header = f"{'source':<22} {'last success':<26} {'day':>4} {'week':>5}  last error / attention"
     click.echo(header)
     click.echo("-" * len(header))
@@ -25,4 +36,15 @@ def command(ctx: Context) -> None:
         click.echo(f"{h.source:<22} {h.last_success or 'never':<26} {h.articles_day:>4} {h.articles_week:>5}  "
                    + "; ".join(filter(None, [note, error])))
     attention = [h for h in rows if h.problem]
-    click.echo(f"\n{len(rows)} sources, {len(attention)} need attention")
+    click.echo(f"\n{len(rows)} sources, {len(attention)} need attention\n")
+    header = f"{'job':<22} {'next run':<26} {'last':<12} last result"
+    click.echo(header)
+    click.echo("-" * len(header))
+    for job in jobs:
+        result = job["last_result"]
+        summary = ", ".join(f"{k} {v}" for k, v in result.items() if not isinstance(v, (dict, list))) \
+            if isinstance(result, dict) else (result or "")
+        if job.get("backoff_until"):
+            summary = f"backing off until {job['backoff_until']}; " + summary
+        click.echo(f"{job['job']:<22} {job['next_run'] or 'not scheduled':<26} {job['last_status'] or '-':<12} "
+                   f"{summary}")

@@ -1,0 +1,28 @@
+"""`onrecord status --json`: per-source health and the daemon's jobs, for scripts."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from onrecord.cli import cli
+from storage.sources import mark_source_result
+
+from conftest import REPO
+
+
+def test_status_json_names_failing_sources_and_lists_jobs(tmp_path, config, store):
+    db_path = tmp_path / "store.db"  # the `store` fixture's file
+    mark_source_result(store, "tass-en", "HTTP 503 Service Unavailable")
+    mark_source_result(store, "interfax-en", None)
+    result = CliRunner().invoke(cli, ["status", "--json", "--config", str(REPO / "config.yaml"), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    sources = {row["source"]: row for row in data["sources"]}
+    assert sources["tass-en"]["last_error"] == "HTTP 503 Service Unavailable"
+    assert sources["tass-en"]["problem"]
+    assert sources["interfax-en"]["last_success"] and not sources["interfax-en"]["last_error"]
+    jobs = {job["job"]: job for job in data["jobs"]}
+    assert {s.id for s in config.sources if s.enabled} <= set(jobs)
+    assert jobs["tass-en"]["kind"] == "crawl"
