@@ -223,18 +223,18 @@ class SourceConfig(Model):
 
 
 class Config(Model):
-    project: ProjectConfig = Field(default_factory=ProjectConfig)
-    storage: StorageConfig = Field(default_factory=StorageConfig)
-    crawl: CrawlConfig = Field(default_factory=CrawlConfig)
-    nlp: NlpConfig = Field(default_factory=NlpConfig)
-    timeline: TimelineConfig = Field(default_factory=TimelineConfig)
-    digest: DigestConfig = Field(default_factory=DigestConfig)
-    serve: ServeConfig = Field(default_factory=ServeConfig)
-    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
-    parties: list[PartyConfig] = Field(default_factory=list)
-    topics: list[TopicConfig] = Field(default_factory=list)
-    claim_types: list[ClaimTypeConfig] = Field(default_factory=list)
-    sources: list[SourceConfig] = Field(default_factory=list)
+    project: ProjectConfig = Field(default_factory=ProjectConfig, description="Who we are to the sites we crawl.")
+    storage: StorageConfig = Field(default_factory=StorageConfig, description="Where the SQLite store lives.")
+    crawl: CrawlConfig = Field(default_factory=CrawlConfig, description="Politeness, limits and dedup of the crawler.")
+    nlp: NlpConfig = Field(default_factory=NlpConfig, description="Claim extraction: pipelines per language.")
+    timeline: TimelineConfig = Field(default_factory=TimelineConfig, description="How claims merge into events.")
+    digest: DigestConfig = Field(default_factory=DigestConfig, description="The daily digest email and its delivery.")
+    serve: ServeConfig = Field(default_factory=ServeConfig, description="`onrecord serve` (Datasette).")
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig, description="The `onrecord run` daemon.")
+    parties: list[PartyConfig] = Field(default_factory=list, description="Parties and who speaks for them.")
+    topics: list[TopicConfig] = Field(default_factory=list, description="Topics claims are kept for.")
+    claim_types: list[ClaimTypeConfig] = Field(default_factory=list, description="The claim taxonomy and its cues.")
+    sources: list[SourceConfig] = Field(default_factory=list, description="Outlets to crawl.")
 
     @model_validator(mode="after")
     def _references(self) -> "Config":

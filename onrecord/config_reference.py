@@ -23,6 +23,8 @@ def _default(field: Any) -> str:
             return "(section)"
     else:
         value = field.default
+    if isinstance(value, dict):
+        value = {k: v.model_dump() if isinstance(v, BaseModel) else v for k, v in value.items()}
     return f"`{value!r}`" if value not in (None, {}, []) else ("`null`" if value is None else "empty")
 
 
@@ -53,10 +55,27 @@ def config_reference() -> str:
     lines = ["| key | default | meaning |", "|---|---|---|"]
     for section, field in Config.model_fields.items():
         model = _model_of(field.annotation)
-        lines.append(f"| `{section}` | | {(model.__doc__ or '').strip().splitlines()[0] if model and model.__doc__ else ''} |")
+        lines.append(f"| `{section}` | | {field.description or ''} |")
         lines += _rows(model, section + ("[]" if section in LIST_SECTIONS else "")) if model else []
     return "\n".join(lines)
 
 
+START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
+
+
+def with_reference(readme: str) -> str:
+    """The README text with the block between the config-reference markers replaced by the current table."""
+    head, _, rest = readme.partition(START)
+    _, _, tail = rest.partition(END)
+    return f"{head}{START}\n{config_reference()}\n{END}{tail}"
+
+
 if __name__ == "__main__":
-    print(config_reference())
+    import sys
+    from pathlib import Path
+
+    if len(sys.argv) > 2 and sys.argv[1] == "--write":
+        path = Path(sys.argv[2])
+        path.write_text(with_reference(path.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        print(config_reference())

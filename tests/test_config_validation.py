@@ -78,11 +78,26 @@ def test_cli_reports_config_error_in_one_line_with_exit_2(tmp_path):
     assert proc.stderr.strip() == f"onrecord: error: {path}: crawl.timeot: unknown key"
 
 
-def test_every_config_key_is_documented_in_readme():
-    """Each top-level section and source key of config.yaml appears in the README's reference."""
+def test_readme_carries_the_current_config_reference():
+    """The README's reference table is the one generated from the config models (every key, default, meaning)."""
+    from onrecord.config_reference import with_reference
+
     readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert readme == with_reference(readme), "run: python -m onrecord.config_reference --write README.md"
+
+
+def test_every_key_of_config_yaml_is_in_the_reference():
+    from onrecord.config_reference import config_reference
+
+    reference = config_reference()
     data = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
     missing = [f"{section}.{key}" for section, body in data.items() if isinstance(body, dict)
-               for key in body if f"`{section}.{key}`" not in readme]
-    missing += [s for s in data if f"`{s}`" not in readme]
+               for key in body if f"`{section}.{key}" not in reference]
     assert not missing, f"undocumented config keys: {missing}"
+
+
+def test_every_command_is_in_the_readme():
+    from onrecord.cli import cli
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert [name for name in cli.commands if f"`onrecord {name}" not in readme] == []
