@@ -16,10 +16,10 @@ DEFAULT_DEMO_DB = "onrecord-demo.db"
 def command(ctx: Context, port: int) -> None:
     """Run crawl -> extract -> timeline on the bundled offline demo and print each party's timeline.
 
-    A loopback server (127.0.0.1, a free port) serves six demo outlets (RSS and Atom feeds, article
-    pages in English, Russian and Ukrainian, one malformed feed and one dead link); the real crawler,
-    extractor and store run against it. The store is onrecord-demo.db unless --db is given. Running
-    the demo again over the same store adds no rows.
+    A loopback server (127.0.0.1, --port) serves the demo outlets (RSS and Atom feeds, article pages in
+    English, Russian and Ukrainian, one malformed feed and one dead link); the real crawler, extractor
+    and store run against it. The store is onrecord-demo.db unless --db is given. Running the demo again
+    over the same store adds no content rows; the fetch log records the feeds' 304 answers.
     """
     from onrecord.demo.run import run_demo
     from onrecord.timeline_view import print_claims_timeline

@@ -1,0 +1,166 @@
+"""Timeline query latency and incremental event building on a synthetic store.
+
+Builds a store of --claims synthetic claims (default 1,000,000) over 20 topics, 30 parties and 3 years:
+statements that 1-4 outlets report within a day, some articles near-duplicate copies of others. Then:
+  - full event build (update_events on every claim),
+  - median / p95 latency of: one party's timeline on one topic (claims and events), all parties' state as
+    of a date (one topic, and every topic), changes in the last 24 hours,
+  - incremental update_events after 10,000 new claims of the next two days (and after 10,000 claims
+    scattered over the whole period, a back-fill).
+Prints wall and CPU time (CPU time is what a busy machine does not inflate) and peak RSS; asserts
+nothing.
+
+    .venv/bin/python benchmarks/query.py [--claims N] [--db PATH] [--repeat 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from onrecord.config import Config  # noqa: E402
+from onrecord.records import short_hash  # noqa: E402
+from storage import timeline  # noqa: E402
+from storage.db import open_store  # noqa: E402
+
+TOPICS = [f"topic-{i:02d}" for i in range(20)]
+PARTIES = [f"party-{i:02d}" for i in range(30)]
+OUTLETS = [f"outlet-{i:02d}" for i in range(60)]
+TYPES = ["list_submitted", "list_received", "awaiting_counterpart", "commitment", "proposal", "agreement",
+         "rejection", "concern", "demand", "accusation", "exchange_completed", "denial"]
+TYPE_WEIGHTS = [6, 5, 5, 10, 8, 4, 6, 12, 12, 14, 4, 6]
+START = date(2023, 1, 1)
+DAYS = 3 * 365
+
+
+def _weights(n: int) -> list[float]:
+    return [1.0] * n  # every topic and party equally active: timelines of ~1,700 claims at 1M
+
+
+def synthetic_claims(rng: random.Random, count: int, first_day: int, last_day: int, serial: int) -> tuple[list, dict]:
+    """Claim rows and the articles they need: statements reported by 1-4 outlets within a day."""
+    claims, articles = [], {}
+    party_w, topic_w = _weights(len(PARTIES)), _weights(len(TOPICS))
+    while len(claims) < count:
+        topic = rng.choices(TOPICS, topic_w)[0]
+        holder = rng.choices(PARTIES, party_w)[0]
+        claim_type = rng.choices(TYPES, TYPE_WEIGHTS)[0]
+        negated = int(rng.random() < 0.15)
+        target = None if rng.random() < 0.5 else rng.choice(PARTIES[:8])
+        day = first_day + rng.randrange(last_day - first_day + 1)
+        for _ in range(min(1 + int(rng.expovariate(1.2)), 4)):
+            report_day = day + (rng.random() < 0.3)
+            outlet = rng.choice(OUTLETS)
+            article_id = short_hash("article", outlet, report_day, rng.randrange(6))
+            iso = (START + timedelta(days=report_day)).isoformat()
+            if article_id not in articles:
+                copy_of = short_hash("article", rng.choice(OUTLETS), report_day, rng.randrange(6))
+                articles[article_id] = (article_id, f"http://synthetic.example/{article_id}", outlet,
+                                        f"Synthetic report {article_id}", iso, f"{iso}T08:00:00+00:00",
+                                        copy_of if rng.random() < 0.1 else None)
+            serial += 1
+            claims.append((f"c{serial:09d}", article_id, topic, holder, None, claim_type, negated, target, iso,
+                           f"Synthetic statement {serial} of {holder}.", 0, 30, outlet, None,
+                           round(rng.random(), 2), "bench"))
+    return claims, articles
+
+
+def insert(db, claims: list, articles: dict) -> None:
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany("INSERT OR IGNORE INTO articles (id, url, canonical_url, source, title, published, fetched_at, "
+                     "dup_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     sorted((a[0], a[1], a[1], a[2], a[3], a[4], a[5], a[6]) for a in articles.values()))
+    conn.executemany('INSERT INTO claims (id, article_id, topic, holder, speaker, claim_type, negated, target, '
+                     'claim_date, evidence, start, "end", source, via, confidence, extractor_version) '
+                     'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', claims)
+    conn.execute("COMMIT")
+
+
+def latency(label: str, func, repeat: int) -> None:
+    times, cpu, sizes = [], [], []
+    for _ in range(repeat):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        rows = func()
+        times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        sizes.append(len(rows))
+    print(f"  {label:<44} median {statistics.median(times):7.2f} ms   p95 {_p95(times):7.2f} ms   "
+          f"(CPU median {statistics.median(cpu):6.2f} p95 {_p95(cpu):6.2f})   rows median {int(statistics.median(sizes))}")
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def timed(label: str, func) -> object:
+    started, started_cpu = time.perf_counter(), time.process_time()
+    result = func()
+    print(f"  {label:<44} {time.perf_counter() - started:7.2f} s   (CPU {time.process_time() - started_cpu:6.2f} s)"
+          f"   {result}")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=1_000_000)
+    parser.add_argument("--db", help="store to build (default: a temporary file)")
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reuse", action="store_true", help="measure an existing --db again, without building it")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    config = Config()
+    path = Path(args.db) if args.db else Path(tempfile.mkdtemp(prefix="onrecord-bench-")) / "bench.db"
+    db = open_store(path)
+    print(f"store {path}: {args.claims:,} claims, {len(TOPICS)} topics, {len(PARTIES)} parties, {DAYS} days")
+    if not args.reuse:
+        claims, articles = synthetic_claims(rng, args.claims, 0, DAYS - 3, 0)
+        timed("insert claims and articles", lambda: insert(db, claims, articles) or f"{len(articles):,} articles")
+        del claims, articles
+        timed("full event build (update_events)", lambda: f"{timeline.update_events(db, config):,} claims folded")
+    counts = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("events", "changes", "contradiction_pairs", "positions")}
+    print("  " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    last = START + timedelta(days=DAYS - 3)
+
+    def any_day() -> date:
+        return START + timedelta(days=rng.randrange(DAYS - 3))
+
+    print(f"queries ({args.repeat} runs each, random arguments):")
+    big_topics, big_parties = TOPICS[:5], PARTIES[:5]
+    latency("party timeline on a topic (claims)", lambda: timeline.claims_timeline(
+        db, topic=rng.choice(big_topics), party=rng.choice(big_parties)), args.repeat)
+    latency("party timeline on a topic (events)", lambda: timeline.events(
+        db, topic=rng.choice(big_topics), party=rng.choice(big_parties)), args.repeat)
+    latency("all parties' state as of a date (one topic)", lambda: timeline.state_as_of(
+        db, any_day(), topic=rng.choice(TOPICS)), args.repeat)
+    latency("all parties' state as of a date (all topics)", lambda: timeline.state_as_of(db, any_day()),
+            max(5, args.repeat // 5))
+    latency("changes in the last 24 hours (last day)", lambda: timeline.changes(db, since=last, until=last),
+            args.repeat)
+    latency("changes on a random day", lambda: timeline.changes(db, since=(d := any_day()), until=d), args.repeat)
+    print("incremental:")
+    serial = db.execute("SELECT max(CAST(substr(id, 2) AS INTEGER)) FROM claims").fetchone()[0] or 0
+    fresh, more = synthetic_claims(rng, 10_000, DAYS - 2, DAYS - 1, int(serial) + 1)
+    insert(db, fresh, more)
+    timed("10,000 new claims of the next two days", lambda: f"{timeline.update_events(db, config):,} folded")
+    backfill, more = synthetic_claims(rng, 10_000, 0, DAYS - 3, int(serial) + 100_000)
+    insert(db, backfill, more)
+    timed("10,000 back-filled claims over 3 years", lambda: f"{timeline.update_events(db, config):,} folded")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {peak:,.0f} MB; store {path.stat().st_size / 1e6:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

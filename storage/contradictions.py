@@ -1,0 +1,70 @@
+"""Contradictions: pairs of events where two parties state incompatible things about the same fact.
+
+The RULES table is the data: side A's (claim_type, negated) against side B's, both on the same topic,
+held by different parties, no more than `timeline.contradiction_window_days` apart, and about each other
+where a target is given (A's target, if any, is B; B's target, if any, is A; targeted rules need one).
+Example: Russia `list_submitted` ("we handed over our list") against Ukraine `list_received` negated
+("no list has been received"). Pairs are re-derived for the events an update touched; a pair's id comes from the two
+events' content, so re-deriving keeps its first `detected_at`.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from onrecord.records import short_hash
+from storage.positions import replace_rows
+
+# (rule name, type A, negated A, type B, negated B, targeted). Targeted rules are about claim types too
+# general to be about the same fact by topic alone ("agreed" to what?): one side must name the other
+# as its target.
+RULES: tuple[tuple[str, str, bool, str, bool, bool], ...] = (
+    ("list handed over / not received", "list_submitted", False, "list_received", True, False),
+    ("list handed over / still awaited", "list_submitted", False, "awaiting_counterpart", False, False),
+    ("list not handed over / received", "list_submitted", True, "list_received", False, False),
+    ("exchange completed / not completed", "exchange_completed", False, "exchange_completed", True, False),
+    ("exchange completed / denied", "exchange_completed", False, "denial", False, False),
+    ("agreed / no agreement", "agreement", False, "agreement", True, True),
+    ("agreed / rejected", "agreement", False, "rejection", False, True),
+    ("accusation / denial", "accusation", False, "denial", False, True),
+)
+
+_PAIRS = """
+WITH rules(name, type_a, neg_a, type_b, neg_b, targeted) AS (VALUES {values})
+SELECT r.name, a.id, b.id, a.topic, max(a.event_date, b.event_date),
+       a.holder, a.claim_type, a.negated, a.event_date, b.holder, b.claim_type, b.negated, b.event_date
+FROM temp.tl_changed ch
+CROSS JOIN events {near} ON {near}.id = ch.id  -- CROSS JOIN: changed events drive the plan
+CROSS JOIN rules r ON r.type_{near_side} = {near}.claim_type AND r.neg_{near_side} = {near}.negated
+JOIN events {far} ON {far}.topic = {near}.topic AND {far}.claim_type = r.type_{far_side}
+     AND {far}.negated = r.neg_{far_side}
+     AND {far}.event_date BETWEEN date({near}.event_date, ?1) AND date({near}.event_date, ?2)
+WHERE a.holder IS NOT b.holder
+  AND (a.target IS NULL OR a.target = b.holder) AND (b.target IS NULL OR b.target = a.holder)
+  AND (NOT r.targeted OR a.target = b.holder OR b.target = a.holder)
+  AND abs(julianday(a.event_date) - julianday(b.event_date)) <= ?3"""
+
+
+def _pairs_sql(near: str) -> str:
+    far = "b" if near == "a" else "a"
+    values = ", ".join(f"('{n}', '{ta}', {int(na)}, '{tb}', {int(nb)}, {int(t)})" for n, ta, na, tb, nb, t in RULES)
+    return _PAIRS.format(values=values, near=near, far=far, near_side=near, far_side=far)
+
+
+def refresh_contradictions(db: sqlite_utils.Database, changed: set[int], window_days: float, now: str) -> None:
+    """Re-derive the contradictions of the events in `changed` (new, moved or removed event ids)."""
+    if not changed:
+        return
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS tl_changed (id INTEGER PRIMARY KEY)")
+    db.execute("DELETE FROM temp.tl_changed")
+    db.conn.executemany("INSERT INTO temp.tl_changed (id) VALUES (?)", [(i,) for i in changed])
+    rows = {}
+    params = [f"-{window_days + 1} days", f"+{window_days + 1} days", window_days]
+    for near in ("a", "b"):
+        for row in db.execute(_pairs_sql(near), params):
+            name, event_a, event_b, topic, day = row[:5]
+            pair_id = short_hash(name, *row[5:])
+            rows[pair_id] = {"id": pair_id, "topic": topic, "date": day, "event_a": event_a, "event_b": event_b,
+                             "rule": name}
+    where = ("event_a IN (SELECT id FROM temp.tl_changed) OR event_b IN (SELECT id FROM temp.tl_changed)")
+    replace_rows(db, "contradiction_pairs", where, [], list(rows.values()), now)

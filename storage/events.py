@@ -1,0 +1,260 @@
+"""Fold claims into timeline events, incrementally; then refresh positions, changes and contradictions.
+
+An event is the claims that say the same thing: same topic, holder, claim_type, negated and target, whose
+dates lie within `timeline.merge_window_days` of the event's earliest claim. Triggers (migration
+002_timeline) queue every new or changed claim in `timeline_queue` and mark the events of deleted ones in
+`timeline_dirty`; update_events re-clusters only the keys those touch, keeping event ids stable where the
+same claims stay together, and returns how many queued claims it folded in.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import sqlite_utils
+
+from onrecord.config import Config
+from onrecord.records import utc_now
+from storage.db import write_transaction
+from storage.contradictions import refresh_contradictions
+from storage.positions import refresh_changes, refresh_positions
+
+CHUNK_KEYS = 20_000  # keys re-clustered per round trip: bounds memory on a full rebuild
+KEY_COLUMNS = "topic, holder, claim_type, negated, target"
+# CROSS JOIN below keeps the small driving table (queue, dirty, keys) outer: the planner has no statistics
+# for it and would otherwise scan a big table.
+_KEY_MATCH = ("{t}.topic IS k.topic AND {t}.holder IS k.holder AND {t}.claim_type IS k.claim_type "
+              "AND {t}.negated = k.negated AND {t}.target IS k.target")
+
+_CLAIMS_OF_KEYS = f"""
+SELECT c.id, c.topic, c.holder, c.claim_type, c.negated, c.target,
+       substr(COALESCE(c.claim_date, a.published, a.fetched_at, ''), 1, 10) AS day,
+       COALESCE(c.confidence, 0) AS confidence, c.speaker, c.article_id,
+       COALESCE(a.source, c.source) AS source, a.dup_of, COALESCE(r.source, a.source, c.source) AS root_source,
+       a.fetched_at, c.evidence, a.url, a.title, k.since
+FROM temp.tl_keys k
+CROSS JOIN claims c ON {_KEY_MATCH.format(t="c")} AND (c.claim_date >= k.since OR c.claim_date IS NULL)
+LEFT JOIN articles a ON a.id = c.article_id
+LEFT JOIN articles r ON r.id = a.dup_of
+WHERE k.rowid BETWEEN ? AND ?"""
+
+# Derived columns compared to tell an unchanged event (not rewritten) from a changed one.
+_SAME = ("event_date", "last_date", "first_seen", "last_seen", "claims", "articles", "corroboration", "outlets",
+         "article_ids", "claim_ids", "best_claim_id", "speaker", "evidence", "url", "title")
+
+_EVENTS_OF_KEYS = f"""
+SELECT e.id, e.topic, e.holder, e.claim_type, e.event_date, ec.claim_id, {", ".join("e." + c for c in _SAME)}
+FROM temp.tl_keys k
+CROSS JOIN events e ON {_KEY_MATCH.format(t="e")} AND e.event_date >= k.since
+LEFT JOIN event_claims ec ON ec.event_id = e.id
+WHERE k.rowid BETWEEN ? AND ?"""
+
+
+@dataclass
+class _Claim:
+    id: str
+    key: tuple
+    day: str
+    confidence: float
+    speaker: str | None
+    article_id: str
+    source: str | None
+    dup_of: str | None
+    root_source: str | None
+    fetched_at: str | None
+    evidence: str | None
+    url: str | None
+    title: str | None
+
+
+@dataclass
+class _Moves:
+    """What a fold changed: event ids whose date or existence moved, and the earliest date per (topic, holder)."""
+
+    changed: set
+    pair_since: dict
+    position_keys: set
+
+    def touch(self, topic: str, holder: str, claim_type: str, day: str) -> None:
+        pair = (topic, holder)
+        if pair not in self.pair_since or day < self.pair_since[pair]:
+            self.pair_since[pair] = day
+        self.position_keys.add((topic, holder, claim_type))
+
+
+def pending(db: sqlite_utils.Database) -> bool:
+    """True when claims wait to be folded into events (cheap: two index probes)."""
+    row = db.execute("SELECT EXISTS (SELECT 1 FROM timeline_queue) OR EXISTS (SELECT 1 FROM timeline_dirty)")
+    return bool(row.fetchone()[0])
+
+
+def update_events(db: sqlite_utils.Database, config: Config) -> int:
+    """Fold queued claims into events and refresh positions, changes and contradictions; return claims folded."""
+    window = config.timeline.merge_window_days
+    with write_transaction(db):
+        processed = db.execute("SELECT count(*) FROM timeline_queue").fetchone()[0]
+        if not processed and not db.execute("SELECT count(*) FROM timeline_dirty").fetchone()[0]:
+            return 0
+        _collect_keys(db)
+        moves = _Moves(changed=set(), pair_since={}, position_keys=set())
+        next_id = (db.execute("SELECT max(id) FROM events").fetchone()[0] or 0) + 1
+        total = db.execute("SELECT max(rowid) FROM temp.tl_keys").fetchone()[0] or 0
+        now, touched = utc_now(), _touched(db)
+        for low in range(1, total + 1, CHUNK_KEYS):
+            next_id = _fold_chunk(db, low, low + CHUNK_KEYS - 1, window, next_id, moves, now, touched)
+        db.execute("DELETE FROM timeline_queue")
+        db.execute("DELETE FROM timeline_dirty")
+        refresh_positions(db, moves.position_keys)
+        refresh_changes(db, moves.pair_since, now)
+        refresh_contradictions(db, moves.changed, config.timeline.contradiction_window_days, now)
+    return processed
+
+
+def rebuild_events(db: sqlite_utils.Database, config: Config) -> int:
+    """Re-derive every event from the claims (changes and contradictions keep their first detected_at)."""
+    with write_transaction(db):
+        db.execute("INSERT OR IGNORE INTO timeline_dirty (event_id) SELECT id FROM events")
+        db.execute("INSERT OR IGNORE INTO timeline_queue (claim_id) SELECT id FROM claims")
+        return update_events(db, config)
+
+
+def _collect_keys(db: sqlite_utils.Database) -> None:
+    """The keys to re-cluster, each from the start of the last event that began on or before its earliest move.
+
+    Events are runs anchored at their first claim, so everything before that event stays as it is.
+    """
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS tl_keys (topic, holder, claim_type, negated, target, since)")
+    db.execute("DELETE FROM temp.tl_keys")
+    db.execute(f"""INSERT INTO temp.tl_keys ({KEY_COLUMNS}, since)
+        SELECT {KEY_COLUMNS}, min(day) FROM (
+            SELECT c.topic, c.holder, c.claim_type, c.negated, c.target,
+                   substr(COALESCE(c.claim_date, a.published, a.fetched_at, ''), 1, 10) AS day
+            FROM timeline_queue q CROSS JOIN claims c ON c.id = q.claim_id LEFT JOIN articles a ON a.id = c.article_id
+            UNION ALL
+            SELECT e.topic, e.holder, e.claim_type, e.negated, e.target, e.event_date
+            FROM timeline_dirty d CROSS JOIN events e ON e.id = d.event_id)
+        GROUP BY {KEY_COLUMNS} ORDER BY {KEY_COLUMNS}""")
+    db.execute(f"""UPDATE temp.tl_keys AS k SET since = COALESCE(
+        (SELECT e.event_date FROM events e WHERE {_KEY_MATCH.format(t="e")} AND e.event_date <= k.since
+         ORDER BY e.event_date DESC LIMIT 1), k.since)""")
+
+
+def _fold_chunk(db, low: int, high: int, window: float, next_id: int, moves: _Moves, now: str,
+                touched: set) -> int:
+    """Re-cluster the claims of keys low..high, replace their events; return the next free event id."""
+    old_dates, old_claims, old_values, owner = {}, {}, {}, {}
+    for event_id, topic, holder, claim_type, day, claim_id, *values in db.execute(_EVENTS_OF_KEYS, [low, high]):
+        old_dates[event_id] = (topic, holder, claim_type, day)
+        old_values[event_id] = tuple(values)
+        old_claims.setdefault(event_id, set())
+        if claim_id is not None:
+            old_claims[event_id].add(claim_id)
+            owner[claim_id] = event_id
+    by_key: dict[tuple, list[_Claim]] = {}
+    for row in db.execute(_CLAIMS_OF_KEYS, [low, high]):
+        claim = _Claim(row[0], tuple(row[1:6]), *row[6:-1])
+        if claim.day < row[-1]:  # undated claim_date: its article's date is before the re-clustered span
+            continue
+        by_key.setdefault(claim.key, []).append(claim)
+    event_rows, link_rows, used, rewrite = [], [], set(), []
+    for key, claims in by_key.items():
+        for cluster in _clusters(claims, window):
+            ids = sorted({owner[c.id] for c in cluster if c.id in owner} - used)
+            event_id = ids[0] if ids else next_id
+            if not ids:
+                next_id += 1
+            used.add(event_id)
+            before = old_dates.get(event_id)
+            same_claims = before is not None and old_claims[event_id] == {c.id for c in cluster}
+            if same_claims and event_id not in touched and not any(c.id in touched for c in cluster):
+                continue  # same claims, none of them or their articles changed: nothing to re-derive
+            row = _event_row(event_id, key, cluster, now)
+            if same_claims and old_values[event_id] == tuple(row[c] for c in _SAME):
+                continue  # unchanged: leave its row and links as they are
+            rewrite.append(event_id)
+            event_rows.append(row)
+            link_rows.extend((c.id, event_id) for c in cluster)
+            if not same_claims or before[3] != row["event_date"]:
+                moves.changed.add(event_id)
+                moves.touch(key[0], key[1], key[2], row["event_date"])
+                if before:
+                    moves.touch(*before)
+    for event_id, before in old_dates.items():
+        if event_id not in used:
+            rewrite.append(event_id)
+            moves.changed.add(event_id)
+            moves.touch(*before)
+    _write_chunk(db, [i for i in rewrite if i in old_dates], event_rows, link_rows)
+    return next_id
+
+
+def _touched(db) -> set:
+    """Queued claim ids and dirty event ids: what may have changed inside an event with the same claims."""
+    touched = {row[0] for row in db.execute("SELECT claim_id FROM timeline_queue")}
+    touched.update(row[0] for row in db.execute("SELECT event_id FROM timeline_dirty"))
+    return touched
+
+
+def _clusters(claims: list[_Claim], window: float) -> list[list[_Claim]]:
+    """Split one key's claims into runs that start at a claim and take every claim within `window` days of it."""
+    claims.sort(key=lambda c: (c.day, c.fetched_at or "", c.id))
+    out: list[list[_Claim]] = []
+    start = None
+    for claim in claims:
+        if start is None or _days_between(start, claim.day) > window:
+            out.append([])
+            start = claim.day
+        out[-1].append(claim)
+    return out
+
+
+def _days_between(a: str, b: str) -> float:
+    try:
+        return (date.fromisoformat(b) - date.fromisoformat(a)).days
+    except ValueError:  # undated or malformed: only identical strings merge
+        return 0 if a == b else float("inf")
+
+
+def _best(cluster: list[_Claim]) -> _Claim:
+    """The claim whose evidence represents the event: most confident, from an original article, earliest."""
+    return min(cluster, key=lambda c: (-c.confidence, c.dup_of is not None, c.day, c.fetched_at or "", c.id))
+
+
+def _event_row(event_id: int, key: tuple, cluster: list[_Claim], now: str) -> dict:
+    best = _best(cluster)
+    article_ids = list(dict.fromkeys(c.article_id for c in cluster))
+    outlets = sorted({c.source for c in cluster if c.source})
+    seen = [c.fetched_at for c in cluster if c.fetched_at]
+    speaker = best.speaker or next((c.speaker for c in cluster if c.speaker), None)
+    return {
+        "id": event_id, "topic": key[0], "holder": key[1], "claim_type": key[2], "negated": key[3],
+        "target": key[4], "event_date": cluster[0].day, "last_date": cluster[-1].day,
+        "first_seen": min(seen) if seen else None, "last_seen": max(seen) if seen else None,
+        "claims": len(cluster), "articles": len(article_ids),
+        "corroboration": len({c.root_source or c.article_id for c in cluster}),
+        "outlets": _json(outlets), "article_ids": _json(article_ids),
+        "claim_ids": _json(sorted(c.id for c in cluster)), "best_claim_id": best.id, "speaker": speaker,
+        "evidence": best.evidence, "url": best.url, "title": best.title, "updated_at": now,
+    }
+
+
+def _json(values: list[str]) -> str:
+    """A compact JSON list, the same text SQLite's json_group_array writes (see the triggers)."""
+    return json.dumps(values, separators=(",", ":"), ensure_ascii=False)
+
+
+_EVENT_COLUMNS = ("id", "topic", "holder", "claim_type", "negated", "target", "event_date", "last_date",
+                  "first_seen", "last_seen", "claims", "articles", "corroboration", "outlets", "article_ids",
+                  "claim_ids", "best_claim_id", "speaker", "evidence", "url", "title", "updated_at")
+
+
+def _write_chunk(db, old_ids: list[int], event_rows: list[dict], link_rows: list[tuple]) -> None:
+    conn = db.conn
+    conn.executemany("DELETE FROM event_claims WHERE event_id = ?", [(i,) for i in old_ids])
+    conn.executemany("DELETE FROM events WHERE id = ?", [(i,) for i in old_ids])
+    placeholders = ", ".join("?" for _ in _EVENT_COLUMNS)
+    conn.executemany(f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES ({placeholders})",
+                     [tuple(row[c] for c in _EVENT_COLUMNS) for row in event_rows])
+    conn.executemany("INSERT OR REPLACE INTO event_claims (claim_id, event_id) VALUES (?, ?)", link_rows)

@@ -1,0 +1,127 @@
+"""Position state and position changes, derived from events (called by storage.events.update_events).
+
+A party's position on a topic is, per claim type, its latest event: Russia's `list_submitted` stands
+affirmed since 2025-05-22, its `list_received` went from negated to affirmed on 2025-05-22. A change is
+recorded whenever that state moves, in event order (event_date, then event id):
+
+- `new`: the first event of a claim type for the party on the topic;
+- `negation_flipped`: the same claim type, stated with the other polarity ("not yet received" -> "received");
+- `reversal`: a stance of the party turned into its opposite (a commitment followed by a rejection), per
+  the REVERSALS table below. A reversal takes precedence over `new`.
+
+Changes are recomputed per (topic, holder) from the earliest date an update touched; the state before that
+date is read from the events themselves, so an incremental refresh equals a full one. A change's id is
+derived from its content, so re-deriving it keeps its first `detected_at` (what alerts are keyed on).
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from onrecord.records import short_hash
+
+# (from_type, to_type): a non-negated event of to_type after a standing non-negated from_type is a reversal.
+REVERSALS: frozenset[tuple[str, str]] = frozenset({
+    ("commitment", "rejection"),
+    ("agreement", "rejection"),
+    ("rejection", "commitment"),
+    ("rejection", "agreement"),
+})
+STANCE_TYPES = frozenset(t for pair in REVERSALS for t in pair)
+
+_LATEST_BEFORE = """
+WITH types(claim_type) AS (VALUES {types})
+SELECT e.id, e.claim_type, e.negated, e.event_date
+FROM types t CROSS JOIN events e ON e.id = (
+    SELECT x.id FROM events x WHERE x.topic = :topic AND x.holder = :holder AND x.claim_type = t.claim_type
+    AND x.event_date < :since ORDER BY x.event_date DESC, x.id DESC LIMIT 1)"""
+
+
+def refresh_positions(db: sqlite_utils.Database, keys: set[tuple[str, str, str]]) -> None:
+    """Point each (topic, holder, claim_type) at its latest event, or drop it when no event is left."""
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS tl_positions (topic, holder, claim_type)")
+    db.execute("DELETE FROM temp.tl_positions")
+    db.conn.executemany("INSERT INTO temp.tl_positions VALUES (?, ?, ?)", sorted(keys))
+    db.execute("""DELETE FROM positions WHERE (topic, holder, claim_type) IN
+                  (SELECT topic, holder, claim_type FROM temp.tl_positions)""")
+    db.execute("""INSERT INTO positions (topic, holder, claim_type, event_id, since)
+        SELECT * FROM (
+            SELECT k.topic, k.holder, k.claim_type,
+                   (SELECT id FROM events x WHERE x.topic = k.topic AND x.holder = k.holder
+                    AND x.claim_type = k.claim_type ORDER BY x.event_date DESC, x.id DESC LIMIT 1) AS event_id,
+                   (SELECT x.event_date FROM events x WHERE x.topic = k.topic AND x.holder = k.holder
+                    AND x.claim_type = k.claim_type ORDER BY x.event_date LIMIT 1) AS since
+            FROM temp.tl_positions k)
+        WHERE event_id IS NOT NULL""")
+
+
+def refresh_changes(db: sqlite_utils.Database, pair_since: dict[tuple[str, str], str], now: str) -> None:
+    """Re-derive the changes of each (topic, holder) from its date on, keeping known changes' detected_at."""
+    types = [row[0] for row in db.execute("SELECT DISTINCT claim_type FROM positions")]
+    for (topic, holder), since in pair_since.items():
+        state = _state_before(db, topic, holder, since, types)
+        events = db.execute("SELECT id, claim_type, negated, event_date FROM events WHERE topic = ? AND holder = ? "
+                            "AND event_date >= ? ORDER BY event_date, id", [topic, holder, since]).fetchall()
+        rows = [_change_row(topic, holder, event, change) for event, change in detect_changes(events, state)]
+        replace_rows(db, "changes", "topic = ? AND holder = ? AND change_date >= ?", [topic, holder, since], rows, now)
+
+
+def _state_before(db, topic: str, holder: str, since: str, types: list[str]) -> dict[str, tuple]:
+    """claim_type -> latest event (id, claim_type, negated, event_date) of the pair before `since`."""
+    if not types:
+        return {}
+    params = {f"t{i}": claim_type for i, claim_type in enumerate(types)}
+    sql = _LATEST_BEFORE.format(types=", ".join(f"(:{name})" for name in params))
+    rows = db.execute(sql, params | {"topic": topic, "holder": holder, "since": since}).fetchall()
+    return {row[1]: tuple(row) for row in rows}
+
+
+def detect_changes(events: list[tuple], state: dict[str, tuple]) -> list[tuple[tuple, tuple]]:
+    """Walk events (id, claim_type, negated, event_date) in order from `state` (claim_type -> latest event).
+
+    Returns (event, (kind, from_type, from_negated)) for each event that moved the position; updates state.
+    """
+    out = []
+    latest = max((state[t] for t in STANCE_TYPES if t in state), key=lambda e: (e[3], e[0]), default=None)
+    stance = latest[1] if latest and not latest[2] else None  # standing stance: latest stance-type event, if affirmed
+    for event in events:
+        _, claim_type, negated, _ = event
+        previous = state.get(claim_type)
+        if not negated and stance and (stance, claim_type) in REVERSALS:
+            out.append((event, ("reversal", stance, 0)))
+        elif previous is None:
+            out.append((event, ("new", None, None)))
+        elif bool(previous[2]) != bool(negated):
+            out.append((event, ("negation_flipped", claim_type, int(previous[2]))))
+        state[claim_type] = event
+        if claim_type in STANCE_TYPES:  # events come in (date, id) order: this one is now the latest
+            stance = None if negated else claim_type
+    return out
+
+
+def _change_row(topic: str, holder: str, event: tuple, change: tuple) -> dict:
+    event_id, claim_type, negated, day = event
+    kind, from_type, from_negated = change
+    return {"id": short_hash(topic, holder, day, kind, from_type, from_negated, claim_type, int(negated)),
+            "topic": topic, "holder": holder, "change_date": day, "kind": kind, "from_type": from_type,
+            "from_negated": from_negated, "to_type": claim_type, "to_negated": int(negated), "event_id": event_id}
+
+
+def replace_rows(db, table: str, where: str, params: list, rows: list[dict], now: str) -> None:
+    """Make the rows matching `where` equal `rows`, writing only the difference.
+
+    A row whose id survives keeps its first detected_at, so alerts keyed on it do not fire twice.
+    """
+    existing = {row["id"]: row for row in db.query(f"SELECT * FROM {table} WHERE {where}", params)}
+    wanted = {row["id"] for row in rows}
+    gone = [(row_id,) for row_id in existing if row_id not in wanted]
+    db.conn.executemany(f"DELETE FROM {table} WHERE id = ?", gone)
+    changed = [row for row in rows if row["id"] not in existing
+               or any(existing[row["id"]].get(k) != v for k, v in row.items())]
+    if not changed:
+        return
+    columns = list(changed[0]) + ["detected_at"]
+    db.conn.executemany(
+        f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+        [tuple(row.values()) + (existing[row["id"]]["detected_at"] if row["id"] in existing else now,)
+         for row in changed])

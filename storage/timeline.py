@@ -1,0 +1,158 @@
+"""The timeline of positions: the documented Python API over claims, events, state, changes, contradictions.
+
+Every function takes an open store (storage.db.open_store) and returns plain, JSON-serialisable dicts
+(lists are Python lists, negation flags are bools, dates are ISO `YYYY-MM-DD` strings). Filters: `topic`
+(topic id), `party` (holder party id), `since` / `until` (inclusive ISO dates, `date` or `datetime`).
+
+Keeping it current
+    update_events(db, config) -> int
+        Fold claims not yet linked to an event into events (same topic, holder, claim_type, negated and
+        target within `timeline.merge_window_days` of the event's first claim), then refresh positions,
+        changes and contradictions. Incremental and idempotent; returns the number of claims folded.
+        Claims deleted or replaced by re-extraction are unlinked at once by SQL triggers (event_claims,
+        events.claim_ids and a best quote taken from them), so an event never names a missing claim; the
+        next update re-derives the events they belonged to. Call it before reading when pending(db).
+    rebuild_events(db, config) -> int      re-derive everything from the claims.
+    pending(db) -> bool                    True when an update has work to do.
+
+Records
+    claims_timeline(db, topic, party, since, until) -> claims in date order:
+        id, claim_date, topic, holder, claim_type, negated, target, speaker, evidence, source, via,
+        url, title, article_id   (url/title of the article; claim_date falls back to its publication date)
+    events(db, topic, party, since, until) -> merged events in date order:
+        id, topic, holder, claim_type, negated, target, event_date (earliest claim), last_date,
+        first_seen / last_seen (when onrecord first / last fetched an article carrying it),
+        outlets (source ids), article_ids, claim_ids, corroboration, evidence (best quote), speaker,
+        url, title (article of the best quote)
+        corroboration = distinct outlets carrying the event, where a near-duplicate copy (articles.dup_of)
+        counts as the outlet of its original, so a republished wire story is not counted twice.
+    state_as_of(db, as_of, topic, party) -> per topic, party and claim type, the latest event on or
+        before `as_of`: topic, holder, claim_type, negated, target, event_id, event_date, evidence, url
+    changes(db, since, until, topic, party) -> position changes (see storage.positions):
+        id, topic, holder, change_date, kind ('new' | 'negation_flipped' | 'reversal'), from_type,
+        from_negated, to_type, to_negated, event_id, evidence, speaker, url, title, outlets,
+        corroboration, detected_at (when onrecord first derived it; stable across updates)
+    contradictions(db, since, until, topic) -> incompatible statements of two parties
+        (rules: storage.contradictions.RULES): id, topic, date, event_a, event_b, holder_a, holder_b,
+        claim_type_a, negated_a, claim_type_b, negated_b, evidence_a, evidence_b, url_a, url_b, rule
+
+The same data is in SQL views for Datasette: timeline_events, position_state, position_changes and
+contradictions.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+import sqlite_utils
+
+from storage.events import pending, rebuild_events, update_events
+
+__all__ = ["update_events", "rebuild_events", "pending", "claims_timeline", "events", "state_as_of", "changes",
+           "contradictions", "iso_day"]
+
+DateLike = str | date | datetime | None
+
+_CLAIM_DAY = "substr(COALESCE(c.claim_date, a.published, a.fetched_at, ''), 1, 10)"
+
+
+def iso_day(value: DateLike) -> str | None:
+    """'YYYY-MM-DD' from a date, datetime or ISO string (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)[:10]
+
+
+def _where(filters: list[tuple[str, Any]]) -> tuple[str, list]:
+    """AND together the clauses whose value is not None."""
+    clauses = [(sql, value) for sql, value in filters if value is not None]
+    return (" AND ".join(sql for sql, _ in clauses) or "1"), [value for _, value in clauses]
+
+
+def json_list(text: str | None) -> list[str]:
+    """A JSON list of strings as stored by the timeline, parsed (fast path: no escapes, split on quotes)."""
+    if not text or text == "[]":
+        return []
+    if "\\" in text:
+        return json.loads(text)
+    return text[2:-2].replace('", "', '","').split('","')
+
+
+def _bools(row: dict, *names: str) -> dict:
+    for name in names:
+        if row.get(name) is not None:
+            row[name] = bool(row[name])
+    return row
+
+
+def claims_timeline(db: sqlite_utils.Database, topic: str | None = None, party: str | None = None,
+                    since: DateLike = None, until: DateLike = None) -> list[dict]:
+    """Claims in date order (then holder), each with its article's url and title."""
+    where, params = _where([("c.topic = ?", topic), ("c.holder = ?", party),
+                            (f"{_CLAIM_DAY} >= ?", iso_day(since)), (f"{_CLAIM_DAY} <= ?", iso_day(until))])
+    sql = f"""SELECT c.id, {_CLAIM_DAY} AS claim_date, c.topic, c.holder, c.claim_type, c.negated, c.target,
+                     c.speaker, c.evidence, COALESCE(c.source, a.source) AS source, c.via, a.url, a.title,
+                     c.article_id
+              FROM claims c LEFT JOIN articles a ON a.id = c.article_id
+              WHERE {where} ORDER BY claim_date, c.holder, c.id"""
+    return [_bools(row, "negated") for row in db.query(sql, params)]
+
+
+def events(db: sqlite_utils.Database, topic: str | None = None, party: str | None = None,
+           since: DateLike = None, until: DateLike = None) -> list[dict]:
+    """Merged events in date order, with their outlets, articles, claims and corroboration."""
+    where, params = _where([("e.topic = ?", topic), ("e.holder = ?", party),
+                            ("e.event_date >= ?", iso_day(since)), ("e.event_date <= ?", iso_day(until))])
+    sql = f"SELECT * FROM timeline_events e WHERE {where} ORDER BY e.event_date, e.holder, e.id"
+    out = []
+    for row in db.query(sql, params):
+        row["claim_ids"] = json_list(row["claim_ids"])
+        if not row["claim_ids"]:  # every claim of it was deleted; the next update_events drops it
+            continue
+        row["outlets"] = json_list(row["outlets"])
+        row["article_ids"] = json_list(row["article_ids"])
+        out.append(_bools(row, "negated"))
+    return out
+
+
+def state_as_of(db: sqlite_utils.Database, as_of: DateLike, topic: str | None = None,
+                party: str | None = None) -> list[dict]:
+    """Each party's position per topic and claim type as it stood on `as_of` (its latest event by then)."""
+    day = iso_day(as_of) or date.today().isoformat()
+    where, params = _where([("p.topic = ?", topic), ("p.holder = ?", party)])
+    sql = f"""SELECT p.topic, p.holder, p.claim_type, e.negated, e.target, e.id AS event_id, e.event_date,
+                     e.evidence, e.speaker, e.url
+              FROM positions p
+              JOIN events e ON e.id = (SELECT x.id FROM events x WHERE x.topic = p.topic AND x.holder = p.holder
+                                       AND x.claim_type = p.claim_type AND x.event_date <= ?
+                                       ORDER BY x.event_date DESC, x.id DESC LIMIT 1)
+              WHERE p.since <= ? AND {where}
+              ORDER BY p.topic, p.holder, e.event_date, e.id"""
+    return [_bools(row, "negated") for row in db.query(sql, [day, day, *params])]
+
+
+def changes(db: sqlite_utils.Database, since: DateLike = None, until: DateLike = None, topic: str | None = None,
+            party: str | None = None) -> list[dict]:
+    """Position changes in date order (since/until compare change_date)."""
+    where, params = _where([("topic = ?", topic), ("holder = ?", party),
+                            ("change_date >= ?", iso_day(since)), ("change_date <= ?", iso_day(until))])
+    sql = f"SELECT * FROM position_changes WHERE {where} ORDER BY change_date, topic, holder, event_id"
+    out = []
+    for row in db.query(sql, params):
+        row["outlets"] = json_list(row["outlets"])
+        out.append(_bools(row, "from_negated", "to_negated"))
+    return out
+
+
+def contradictions(db: sqlite_utils.Database, since: DateLike = None, until: DateLike = None,
+                   topic: str | None = None) -> list[dict]:
+    """Pairs of events where two parties contradict each other, both evidences side by side."""
+    where, params = _where([("topic = ?", topic), ("date >= ?", iso_day(since)), ("date <= ?", iso_day(until))])
+    sql = f"SELECT * FROM contradictions WHERE {where} ORDER BY date, topic, holder_a, holder_b, id"
+    return [_bools(row, "negated_a", "negated_b") for row in db.query(sql, params)]

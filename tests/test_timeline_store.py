@@ -1,0 +1,213 @@
+"""Timeline built from claims we wrote: merge, corroboration, as-of state, changes, contradictions, re-extraction."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from storage import timeline
+from timeline_fixtures import (COMMITTED, HANDED_OVER, NOT_RECEIVED, RECEIVED, TOPIC, add_article, build_may_2025,
+                               claim, replace_claims)
+
+
+@pytest.fixture
+def may(store, config):
+    ids = build_may_2025(store)
+    assert timeline.update_events(store, config) == 10
+    return ids
+
+
+def _event(db, holder, claim_type, day=None):
+    found = [e for e in timeline.events(db, party=holder)
+             if e["claim_type"] == claim_type and (day is None or e["event_date"] == day)]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _dangling_links(db) -> int:
+    """Links, listed claim ids and best claims of events that name a claim no longer in the store."""
+    return db.execute("""SELECT
+        (SELECT count(*) FROM event_claims ec LEFT JOIN claims c ON c.id = ec.claim_id WHERE c.id IS NULL)
+      + (SELECT count(*) FROM events e, json_each(e.claim_ids) j LEFT JOIN claims c ON c.id = j.value
+         WHERE c.id IS NULL)
+      + (SELECT count(*) FROM events e LEFT JOIN claims c ON c.id = e.best_claim_id
+         WHERE e.best_claim_id IS NOT NULL AND c.id IS NULL)""").fetchone()[0]
+
+
+def test_same_statement_from_several_outlets_merges_into_one_event(store, may):
+    event = _event(store, "russia", "list_submitted", "2025-05-22")
+    assert event["outlets"] == ["interfax", "ria", "tass"]
+    assert len(event["claim_ids"]) == 3 and len(event["article_ids"]) == 3
+    assert event["evidence"] == HANDED_OVER and event["speaker"] == "Dmitry Peskov"
+    assert event["url"].endswith("/tass/tass-list")  # the most confident claim's article
+    assert event["first_seen"].startswith("2025-05-22") and event["last_seen"].startswith("2025-05-23")
+    json.dumps(timeline.events(store))  # plain records
+
+
+def test_near_duplicate_copy_is_not_counted_twice(store, may):
+    # tass + interfax + ria, where ria's article is a copy (dup_of) of interfax's: two independent outlets.
+    assert _event(store, "russia", "list_submitted", "2025-05-22")["corroboration"] == 2
+
+
+def test_same_outlet_twice_counts_once(store, config):
+    add_article(store, "a1", "tass", "2025-05-22", [claim("russia", "commitment", COMMITTED)])
+    add_article(store, "a2", "tass", "2025-05-23", [claim("russia", "commitment", COMMITTED)])
+    timeline.update_events(store, config)
+    event = _event(store, "russia", "commitment")
+    assert event["corroboration"] == 1 and len(event["article_ids"]) == 2
+
+
+def test_claims_outside_the_window_make_a_new_event(store, may):
+    events = [e for e in timeline.events(store, party="russia") if e["claim_type"] == "list_submitted"]
+    assert [e["event_date"] for e in events] == ["2025-05-22", "2025-06-10"]
+
+
+def test_state_as_of_a_date_is_what_was_on_the_record_then(store, may):
+    def state(day):
+        return {s["claim_type"]: s["negated"] for s in timeline.state_as_of(store, day, topic=TOPIC, party="ukraine")}
+
+    assert state("2025-05-19") == {}
+    assert state("2025-05-22") == {"commitment": False, "list_received": True}
+    assert state("2025-05-23") == {"commitment": False, "list_received": False}
+    assert state("2025-06-01") == {"commitment": False, "list_received": False, "rejection": False}
+
+
+def test_changes_new_negation_flip_and_reversal(store, may):
+    moves = [(c["change_date"], c["kind"], c["from_type"], c["from_negated"], c["to_type"], c["to_negated"])
+             for c in timeline.changes(store, party="ukraine")]
+    assert moves == [
+        ("2025-05-20", "new", None, None, "commitment", False),
+        ("2025-05-22", "new", None, None, "list_received", True),
+        ("2025-05-23", "negation_flipped", "list_received", True, "list_received", False),
+        ("2025-05-30", "reversal", "commitment", False, "rejection", False),
+    ]
+    russia = timeline.changes(store, party="russia", since="2025-05-23", until="2025-12-31")
+    assert [(c["kind"], c["to_type"]) for c in russia] == [("new", "exchange_completed")]  # repeat in June: no change
+    assert russia[0]["evidence"] and russia[0]["outlets"] == ["tass"]
+
+
+def test_contradiction_pairs_both_evidences(store, may):
+    [pair] = timeline.contradictions(store, topic=TOPIC)
+    assert (pair["holder_a"], pair["claim_type_a"], pair["negated_a"]) == ("russia", "list_submitted", False)
+    assert (pair["holder_b"], pair["claim_type_b"], pair["negated_b"]) == ("ukraine", "list_received", True)
+    assert pair["evidence_a"] == HANDED_OVER and pair["evidence_b"] == NOT_RECEIVED
+    assert pair["date"] == "2025-05-22" and pair["url_b"].endswith("/ukr-not-received")
+    assert timeline.contradictions(store, since="2025-05-23") == []
+
+
+def test_update_is_idempotent_and_keeps_detected_at(store, config, may):
+    before = (timeline.events(store), timeline.changes(store), timeline.contradictions(store))
+    assert timeline.update_events(store, config) == 0
+    timeline.rebuild_events(store, config)
+    after = (timeline.events(store), timeline.changes(store), timeline.contradictions(store))
+    assert after == before
+
+
+def test_re_extraction_never_leaves_events_pointing_to_missing_claims(store, config, may):
+    # Re-extracting TASS's article drops its list claim; the link goes at once, the event is re-derived.
+    replace_claims(store, may["tass-list"], "tass", "2025-05-22", [])
+    assert _dangling_links(store) == 0
+    assert len(_event(store, "russia", "list_submitted", "2025-05-22")["claim_ids"]) == 2
+    assert timeline.update_events(store, config) == 0
+    event = _event(store, "russia", "list_submitted", "2025-05-22")
+    assert event["outlets"] == ["interfax", "ria"] and event["corroboration"] == 1
+    assert [e["claim_type"] for e in timeline.events(store, party="russia", until="2025-05-22")] == ["list_submitted"]
+    # Ukraine's "not received" is re-extracted as nothing: the contradiction and the negated state go.
+    replace_claims(store, may["ukr-not-received"], "ukrinform", "2025-05-22", [])
+    timeline.update_events(store, config)
+    assert timeline.contradictions(store) == []
+    kinds = [(c["kind"], c["to_type"]) for c in timeline.changes(store, party="ukraine")]
+    assert ("new", "list_received") in kinds and not any(k == "negation_flipped" for k, _ in kinds)
+    assert _dangling_links(store) == 0
+
+
+def test_incremental_updates_equal_a_full_rebuild(store, config, may):
+    add_article(store, "late-report", "interfax", "2025-05-21", [
+        claim("ukraine", "list_received", RECEIVED, target="russia"),
+        claim("russia", "list_submitted", HANDED_OVER, target="ukraine", negated=True)])
+    add_article(store, "next-day", "ria", "2025-05-24", [claim("ukraine", "list_received", NOT_RECEIVED,
+                                                                negated=True, target="russia")])
+    assert timeline.update_events(store, config) == 3
+    incremental = (timeline.events(store), timeline.changes(store), timeline.contradictions(store),
+                   timeline.state_as_of(store, "2025-12-31"))
+    timeline.rebuild_events(store, config)
+    full = (timeline.events(store), timeline.changes(store), timeline.contradictions(store),
+            timeline.state_as_of(store, "2025-12-31"))
+    assert incremental == full
+    assert len(full[2]) >= 2  # the new "not received" (24th) contradicts nothing; the 21st pair does
+
+
+def test_claims_timeline_in_date_order_with_article_fields(store, may):
+    rows = timeline.claims_timeline(store, topic=TOPIC, party="ukraine", since="2025-05-21", until="2025-05-23")
+    assert [(r["claim_date"], r["claim_type"], r["negated"]) for r in rows] == [
+        ("2025-05-22", "list_received", True), ("2025-05-23", "list_received", False)]
+    assert set(rows[0]) >= {"claim_date", "holder", "claim_type", "negated", "target", "speaker", "evidence",
+                            "source", "url", "title", "article_id", "topic", "via", "id"}
+    assert rows[0]["url"].endswith("/ukr-not-received") and rows[0]["title"] == "Report ukr-not-received"
+
+
+def test_sql_views_are_queryable(store, may):
+    assert store.execute("SELECT count(*) FROM timeline_events").fetchone()[0] == 8
+    assert store.execute("SELECT count(*) FROM position_state WHERE holder = 'ukraine'").fetchone()[0] == 3
+    assert store.execute("SELECT kind FROM position_changes WHERE kind = 'reversal'").fetchall() == [("reversal",)]
+    assert store.execute("SELECT holder_a, holder_b FROM contradictions").fetchall() == [("russia", "ukraine")]
+
+
+def test_merge_window_comes_from_config(store, config, may):
+    narrow = config.model_copy(update={"timeline": config.timeline.model_copy(update={"merge_window_days": 0})})
+    timeline.rebuild_events(store, narrow)
+    days = [e["event_date"] for e in timeline.events(store, party="russia") if e["claim_type"] == "list_submitted"]
+    assert days == ["2025-05-22", "2025-06-10"]  # ria's copy is dated the 22nd too: same day still merges
+    add_article(store, "late", "tass", "2025-05-24", [claim("russia", "list_submitted", HANDED_OVER,
+                                                             target="ukraine")])
+    timeline.update_events(store, narrow)
+    days = [e["event_date"] for e in timeline.events(store, party="russia") if e["claim_type"] == "list_submitted"]
+    assert days == ["2025-05-22", "2025-05-24", "2025-06-10"]
+    timeline.rebuild_events(store, config)  # two days: the 24th joins the 22nd
+    days = [e["event_date"] for e in timeline.events(store, party="russia") if e["claim_type"] == "list_submitted"]
+    assert days == ["2025-05-22", "2025-06-10"]
+
+
+def test_undated_claim_takes_its_article_date(store, config):
+    article_id = add_article(store, "undated", "tass", "2025-05-25", [claim("russia", "commitment", COMMITTED)])
+    store.execute("UPDATE claims SET claim_date = NULL WHERE article_id = ?", [article_id])
+    timeline.update_events(store, config)
+    assert [e["event_date"] for e in timeline.events(store)] == ["2025-05-25"]
+    assert [r["claim_date"] for r in timeline.claims_timeline(store, since="2025-05-25")] == ["2025-05-25"]
+
+
+def test_article_marked_as_copy_later_lowers_corroboration(store, config):
+    first = add_article(store, "original", "tass", "2025-05-22", [claim("russia", "commitment", COMMITTED)])
+    add_article(store, "reprint", "ria", "2025-05-22", [claim("russia", "commitment", COMMITTED)])
+    timeline.update_events(store, config)
+    assert _event(store, "russia", "commitment")["corroboration"] == 2
+    add_article(store, "reprint", "ria", "2025-05-22", [claim("russia", "commitment", COMMITTED)], dup_of=first)
+    assert timeline.pending(store)
+    timeline.update_events(store, config)
+    event = _event(store, "russia", "commitment")
+    assert event["corroboration"] == 1 and event["outlets"] == ["ria", "tass"]
+
+
+@pytest.mark.parametrize("sequence, expected", [
+    # (claim_type, negated) in date order -> kinds of change
+    ([("commitment", 0), ("rejection", 0)], ["new", "reversal"]),
+    ([("commitment", 0), ("commitment", 1), ("rejection", 0)], ["new", "negation_flipped", "new"]),
+    ([("rejection", 0), ("agreement", 0), ("agreement", 0), ("rejection", 0)], ["new", "reversal", "reversal"]),
+    ([("concern", 0), ("concern", 0), ("concern", 1), ("concern", 0)], ["new", "negation_flipped", "negation_flipped"]),
+])
+def test_change_rules(sequence, expected):
+    from storage.positions import detect_changes
+
+    events = [(i, t, n, f"2025-05-{10 + i:02d}") for i, (t, n) in enumerate(sequence)]
+    assert [change[0] for _, change in detect_changes(events, {})] == expected
+
+
+@pytest.mark.parametrize("target, expected", [(None, 0), ("russia", 1)])
+def test_general_claim_types_contradict_only_when_aimed_at_each_other(store, config, target, expected):
+    add_article(store, "agreed", "ukrinform", "2025-05-16", [
+        claim("ukraine", "agreement", "Kyiv said the sides agreed on the swap.", topic="peace-talks", target=target)])
+    add_article(store, "rejected", "tass", "2025-05-17", [
+        claim("russia", "rejection", "Moscow rejected the ceasefire demand.", topic="peace-talks")])
+    timeline.update_events(store, config)
+    assert len(timeline.contradictions(store, topic="peace-talks")) == expected
