@@ -31,6 +31,7 @@ def open_store(path: str | Path, *, migrate_schema: bool = True) -> sqlite_utils
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("PRAGMA mmap_size = 268435456")  # timeline reads hop between claims and articles
         db = sqlite_utils.Database(conn)
         if migrate_schema:
             migrate(db)
