@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 import subprocess
 import sys
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, free_port
 
 pytestmark = pytest.mark.slow
 
 CONTENT_TABLES = ("sources", "articles", "article_urls", "claims", "extractions", "events", "event_claims")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run_demo(db, port):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import logging
-import socket
 from datetime import datetime, timezone
 from email import policy
 from pathlib import Path
@@ -20,6 +19,8 @@ from onrecord.records import Article, Claim
 from storage.articles import save_article
 from storage.claims import save_extraction
 from storage.timeline import update_events
+
+from conftest import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 UTC = timezone.utc
@@ -76,12 +77,6 @@ def seed_store(db, config) -> None:
                               confidence=confidence, extractor_version="test"))
         save_extraction(db, article.id, rows, "test")
     update_events(db, config)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Mailbox:

@@ -12,7 +12,6 @@ import email
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +28,8 @@ from aiosmtpd.controller import Controller
 from onrecord.demo.server import DemoServer
 from scheduler_site import add_article, write_site
 
+from conftest import free_port
+
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 
@@ -40,12 +41,6 @@ class Mailbox:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

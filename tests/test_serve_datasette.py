@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from storage.db import open_store
 from storage.sources import sync_config
 from storage.timeline import update_events
 
-REPO = Path(__file__).resolve().parent.parent
+from conftest import REPO, free_port
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -102,12 +101,6 @@ def fill_store(db_path: Path, config) -> dict[str, int]:
         return {t: db[t].count for t in ("articles", "claims")}
     finally:
         db.conn.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(url: str) -> tuple[int, bytes]:
