@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from spacy.tokens import Token
 
@@ -24,7 +24,8 @@ class Source:
     """Who a statement is attributed to, as read from the sentence.
 
     kind: named (a party name, role, institution or known speaker), first_person, third_person,
-    both_sides ("the parties"), unknown_person (a name not in config), or none.
+    both_sides ("the parties"), other_side ("they", a group not named), unknown_person (a name not in
+    config), or none.
     """
 
     kind: str
@@ -39,19 +40,25 @@ NO_SOURCE = Source("none")
 
 
 def clause_root(token: Token) -> Token:
-    """The verb heading the clause a token is in (the token itself when it is a verb)."""
-    current = token
-    while current.pos_ not in CLAUSE_POS and current.head.i != current.i:
+    """The verb heading the clause a token is in (the token itself when it is a verb; the main verb for an
+    auxiliary such as "must")."""
+    current = token.head if token.dep_ in ("aux", "auxpass") else token
+    for _ in range(32):  # bounded walk up the tree
+        if current.pos_ in CLAUSE_POS or current.head.i == current.i:
+            break
         current = current.head
     return current
 
 
-def subject_of(verb: Token) -> Token | None:
-    """The subject of a verb, inherited from the governing verb for conjoined and complement verbs."""
+def subject_of(verb: Token, relative_pronouns: Iterable[str] = ()) -> Token | None:
+    """The subject of a verb, inherited from the governing verb for conjoined and complement verbs; a
+    relative pronoun subject ("who", "which") stands for the noun its clause describes."""
     current = verb
     for _ in range(4):
         for child in current.children:
             if child.dep_ in SUBJECT_DEPS:
+                if child.lower_ in relative_pronouns and current.dep_ == "relcl" and current.head.i != current.i:
+                    return current.head
                 return child
         for child in current.children:
             if child.dep_ == "agent":
@@ -103,6 +110,8 @@ def resolve_source(head: Token, names: NameMatcher, grammar: dict[str, Any], by_
         return Source("first_person", by_speech=by_speech, span=span)
     if lower in grammar.get("third_person", []):
         return Source("third_person", by_speech=by_speech, span=span)
+    if lower in grammar.get("other_side_pronouns", []):
+        return Source("other_side", by_speech=by_speech, span=span)
     if head.lemma_.lower() in grammar.get("both_sides", []) and head.tag_ in ("NNS", "NNPS"):
         return Source("both_sides", by_speech=by_speech, span=span)
     proper = [t for t in tokens if t.pos_ == "PROPN" and t.text[:1].isupper()]
@@ -138,7 +147,7 @@ def speech_source(cue: Token, names: NameMatcher, grammar: dict[str, Any]) -> tu
     seen = 0
     while current is not None and seen < 12:
         if is_speech_verb(current, grammar) and current.i != cue.i:
-            subject = subject_of(current)
+            subject = subject_of(current, grammar.get("relative_pronouns", ()))
             if subject is not None and not (subject.left_edge.i <= cue.i <= subject.right_edge.i):
                 return resolve_source(subject, names, grammar, by_speech=True), current
         current = None if current.head.i == current.i else current.head
@@ -154,7 +163,7 @@ def speech_source(cue: Token, names: NameMatcher, grammar: dict[str, Any]) -> tu
 def clause_source(cue: Token, names: NameMatcher, grammar: dict[str, Any]) -> Source:
     """The subject of the cue's own clause ("Moscow rejected...", "we handed over...")."""
     root = clause_root(cue)
-    subject = subject_of(root)
+    subject = subject_of(root, grammar.get("relative_pronouns", ()))
     if subject is None and cue.pos_ in ("NOUN", "PROPN"):
         owners = [c for c in cue.children if c.dep_ == "poss"]
         subject = owners[0] if owners else None
@@ -174,3 +183,70 @@ def agency_via(sentence: str, grammar: dict[str, Any]) -> str | None:
     return match.group(1) if match else None
 
 
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """One attribution read from a parsed sentence: token index lists of its source, cue and content."""
+
+    source: tuple[int, ...]
+    cue: tuple[int, ...]
+    content: tuple[int, ...]
+
+
+def find_attributions(sentence, grammar: dict[str, Any]) -> list[Attribution]:
+    """Every attribution of a parsed sentence (a spaCy Span or Doc): each speech verb with its subject as the
+    source and its clausal complement, quoted words or content object as the content; and "according to X".
+
+    This is the component the claim reader relies on, exposed so it can be measured on its own
+    (benchmarks/attribution.py runs it over PolNeAR)."""
+    out = []
+    relative = grammar.get("relative_pronouns", ())
+    quoted = _quoted_tokens(sentence)
+    for token in sentence:
+        if not is_speech_verb(token, grammar):
+            continue
+        if token.dep_ in ("amod", "acl") and token.tag_ == "VBN":
+            continue
+        subject = subject_of(token, relative)
+        source = tuple(t.i for t in subject.subtree if not t.is_punct) if subject is not None else ()
+        cue = [token.i] + [c.i for c in token.children if c.dep_ in ("prt", "neg") or
+                           (c.dep_ == "aux" and c.tag_ != "MD")]
+        content: set[int] = set()
+        for child in token.children:
+            if child.dep_ in ("ccomp", "xcomp") or (child.dep_ == "dobj" and token.lemma_.lower()
+                                                    in grammar.get("content_object_verbs", [])):
+                content.update(t.i for t in child.subtree)
+        if not content and quoted:
+            content = set(quoted)
+        content -= set(source) | set(cue)
+        if content:
+            out.append(Attribution(source, tuple(sorted(cue)), tuple(sorted(t for t in content
+                                                                             if not sentence.doc[t].is_punct))))
+    for token in sentence:
+        if token.lower_ not in grammar.get("source_prepositions", []):
+            continue
+        objects = [t for t in token.subtree if t.dep_ == "pobj"]
+        if not objects:
+            continue
+        phrase = {t.i for t in token.subtree}
+        head = token.head if token.dep_ != "ROOT" else token
+        clause = clause_root(head)
+        content = {t.i for t in clause.subtree if not t.is_punct} - phrase
+        source = tuple(sorted(t.i for t in _source_tokens(objects[0])))
+        cue = tuple(sorted(t.i for t in token.subtree if t.i not in source))
+        if content:
+            out.append(Attribution(source, cue, tuple(sorted(content))))
+    return out
+
+
+def _quoted_tokens(sentence) -> list[int]:
+    """Indices of the tokens between quotation marks in a sentence."""
+    inside, out = False, []
+    for token in sentence:
+        if token.text in ("\"", "“", "”", "«", "»", "``", "''"):
+            inside = not inside if token.text in ("\"", "``", "''") else token.text in ("“", "«")
+            continue
+        if inside and not token.is_punct:
+            out.append(token.i)
+    return out

@@ -18,7 +18,8 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from nlp.attribution import NO_SOURCE, Source, agency_via, clause_root, clause_source, speech_source
+from nlp.attribution import (NO_SOURCE, Source, agency_via, clause_root, clause_source, speech_source,
+                              subject_of)
 from nlp.cues import CueMatch, CueMatcher
 from nlp.dates import date_phrase
 from nlp.lexicon import NameMatcher, keywords_regex
@@ -57,17 +58,26 @@ class ClaimReader:
         return best[1] if best[0] else None
 
     def read(self, doc: Doc, context: dict[str, Any]) -> list[dict[str, Any]]:
-        topic = self.topic_of(doc.text)
-        if topic is None and (doc.text[:1] in QUOTE_OPEN or context.get("in_quote")):
-            topic = self.topic_of(context.get("previous_sentence") or "")  # a quote continuing the topic
+        topic = own_topic = self.topic_of(doc.text)
+        if topic is None:  # a statement continuing the topic of its passage (set by the extractor)
+            topic = self.topic_of(context.get("topic_context") or "")
         if topic is None or doc.text.rstrip(" \"”»'’").endswith("?"):
             return []
         out = []
-        for match in self.cues(doc):
-            if self._hypothetical(match.anchor) or not self._well_formed(match):
-                continue
+        quoted = doc.text[:1] in QUOTE_OPEN or context.get("in_quote", False)
+        asserted = [m for m in self.cues(doc) if not self._hypothetical(m.anchor) and self._well_formed(m)]
+        for match in self._outermost(asserted):
+            if own_topic is None and match.claim_type.get("factual") and not quoted:
+                continue  # a reported fact names what it is about; stances and quotes continue a topic
             out.extend(self._claims_for(doc, match, topic, context))
         return _dedupe(out)
+
+    @staticmethod
+    def _outermost(matches: list[CueMatch]) -> list[CueMatch]:
+        """Drop a cue whose words are all part of a longer cue of another type ("impossible without" is a
+        demand, not also the concern "impossible")."""
+        sets = [frozenset(t.i for t in m.tokens) for m in matches]
+        return [m for m, own in zip(matches, sets) if not any(own < other for other in sets)]
 
     def _hypothetical(self, anchor: Token) -> bool:
         markers = set(self.grammar.get("conditional_markers", []))
@@ -81,22 +91,75 @@ class ClaimReader:
         return False
 
     def _well_formed(self, match: CueMatch) -> bool:
-        """A cue must be asserted: not an adjective ("agreed lists"), a bare noun only as the object of an
-        expressing verb; factual types not in an infinitive, under a modal, or as a noun."""
+        """A cue must be asserted by its clause.
+
+        - not an adjective or a participle describing a noun ("agreed lists", "the exchange agreed in
+          Istanbul", "a town blocked for weeks");
+        - a noun cue only as the object of an expressing verb ("expressed concern"), as the head of a
+          verbless sentence, or with its agent ("violations by Russian forces"); a multi-word cue may also
+          carry its own verb ("received the proposal");
+        - factual types need a verb, not in an infinitive, a gerund or under a modal, also through the verb
+          it is conjoined with ("must show ... and accept"), except after an implicative verb ("managed to").
+        """
         anchor = match.anchor
-        if anchor.dep_ == "amod":
+        grammar = self.grammar
+        if anchor.dep_ == "amod" or (anchor.dep_ == "acl" and anchor.tag_ == "VBN"):
             return False
-        single = len(match.words) == 1
-        if single and anchor.pos_ in ("NOUN", "PROPN"):
-            if anchor.dep_ != "ROOT" and anchor.head.lemma_.lower() not in self.grammar.get("noun_cue_verbs", []):
-                return False
+        denying = set(grammar.get("denial_verbs", []))
+        if any(a.lemma_.lower() in denying for a in list(anchor.ancestors)[:4]):
+            return False  # "denied that the talks had stalled": the denial is the claim, not the stalling
+        clause = anchor
+        for _ in range(4):  # "surrounded or blocked": a conjoined verb shares its clause's voice
+            if clause.dep_ != "conj" or clause.head.i == clause.i:
+                break
+            clause = clause.head
+        if clause.dep_ in ("relcl", "acl") and not any(c.dep_ == "agent" for c in anchor.children) \
+                and any(c.dep_ == "auxpass" for c in (*anchor.children, *clause.children)):
+            return False  # "settlements that are blocked": a description, nobody is said to block
+        if anchor.pos_ in ("NOUN", "PROPN") and not self._noun_asserted(match):
+            return False
         if match.claim_type.get("factual"):
-            if single and anchor.pos_ != "VERB":
+            verbs = [t for t in match.tokens if t.pos_ == "VERB"]
+            if not verbs:
                 return False
-            root = clause_root(anchor)
-            if any(c.dep_ == "aux" and c.tag_ in ("TO", "MD") for c in root.children) or root.tag_ == "VBG":
+            verb = verbs[0]
+            if verb.dep_ in ("amod", "acl") and verb.tag_ == "VBN":
                 return False
+            implicative = set(grammar.get("implicative_verbs", []))
+            non_factive = set(grammar.get("non_factive_verbs", []))
+            if any(a.lemma_.lower() in non_factive for a in list(verb.ancestors)[:4]):
+                return False  # "proposed that the sides exchange all prisoners": wanted, not done
+            current = verb
+            for _ in range(4):
+                root = clause_root(current)
+                if root.tag_ == "VBG" and root.dep_ not in ("ROOT", "ccomp", "conj"):
+                    return False
+                if any(c.dep_ == "aux" and c.tag_ in ("TO", "MD") for c in root.children):
+                    if not (root.dep_ == "xcomp" and root.head.lemma_.lower() in implicative):
+                        return False
+                if root.dep_ == "xcomp" and root.head.lemma_.lower() in implicative:
+                    current = root.head
+                    continue
+                if root.dep_ != "conj" or root.head.i == root.i:
+                    break
+                current = root.head
         return True
+
+    def _noun_asserted(self, match: CueMatch) -> bool:
+        anchor = match.anchor
+        if anchor.dep_ == "ROOT":
+            return True
+        if anchor.head.lemma_.lower() in self.grammar.get("noun_cue_verbs", []) and anchor.dep_ in (
+                "dobj", "attr", "nsubj", "nsubjpass", "acomp", "oprd", "conj", "appos"):
+            return True
+        ancestors = {t.i for t in anchor.ancestors}
+        if any(t.pos_ in ("VERB", "AUX") and t.i in ancestors for t in match.tokens):
+            return True  # the cue carries its own verb ("received the proposal", "returned from captivity")
+        for child in anchor.children:  # "violations by Russian forces": the noun has its agent
+            if child.dep_ == "prep" and child.lower_ in self.grammar.get("agent_prepositions", []):
+                if any(self.names.find(child.doc.text, t.idx, t.idx + len(t.text)) for t in child.subtree):
+                    return True
+        return False
 
     def _negated(self, match: CueMatch) -> bool:
         if any(w in ("not", "no", "never") for w in match.words):
@@ -111,20 +174,41 @@ class ClaimReader:
 
     def _claims_for(self, doc: Doc, match: CueMatch, topic: str, context: dict[str, Any]) -> list[dict[str, Any]]:
         anchor = match.anchor
-        spoken, speech_verb = speech_source(anchor, self.names, self.grammar)
-        own = clause_source(anchor, self.names, self.grammar)
+        grammar = self.grammar
+        subject = subject_of(clause_root(anchor), grammar.get("relative_pronouns", ()))
+        if subject is not None and not match.claim_type.get("factual") \
+                and subject.lemma_.lower() in grammar.get("non_party_subjects", []):
+            return []  # "families who are waiting...": the position of people who are not a party
+        spoken, speech_verb = speech_source(anchor, self.names, grammar)
+        own = clause_source(anchor, self.names, grammar)
         addressee = None
-        if anchor.dep_ == "aux" and own.kind == "named":
-            # a modal cue ("Russia must confirm...") addresses its subject: the holder is whoever says it
-            addressee, own = own.parties[0], NO_SOURCE
+        if anchor.dep_ == "aux":
+            # a modal cue ("Russia must confirm...") addresses its subject: the holder is whoever says it;
+            # "we must", "talks must be held" address nobody in particular and are not demands
+            if own.kind == "named":
+                addressee, own = own.parties[0], NO_SOURCE
+            elif own.kind in ("both_sides", "other_side"):
+                own = NO_SOURCE
+            else:
+                return []
+        reported_by_them = spoken.kind == "other_side"  # "they claimed that...": their words, not the holder's
+        if reported_by_them:
+            spoken = NO_SOURCE
         base = spoken if spoken.kind != "none" else own
+        if base.kind == "other_side":
+            base, reported_by_them = NO_SOURCE, True
         holders, confidence = self._holders(doc, base, context)
         claim_type = match.claim_type["id"]
         negated = self._negated(match)
         other = None
-        if base is spoken and spoken.kind != "none" and own.kind == "named":
+        if reported_by_them or (own.kind == "other_side" and base is spoken):
+            other = self.counterparts.get(holders[0][0]) if holders else None
+            if other is None:
+                return []
+        elif base is spoken and spoken.kind != "none" and own.kind == "named":
             other = next((p for p in own.parties if p not in {h for h, _ in holders}), None)
-        elif base is own and own.kind == "named" and not own.speaker and context.get("speaks_for") \
+        elif base is own and own.kind == "named" and not any(m.kind == "speaker" for m in own.mentions) \
+                and context.get("speaks_for") \
                 and context["speaks_for"] not in own.parties:
             other = own.parties[0]
             holders, confidence = [(context["speaks_for"], context.get("speaker"))], 0.6
@@ -171,19 +255,29 @@ class ClaimReader:
         return [], 0.0
 
     def _target(self, doc: Doc, anchor: Token, holder: str, source: Source, claim_type: str) -> str | None:
+        """The party the claim is about: a party named in the cue's clause (not the holder, not the source,
+        not a place where something happens: "in Paris", "in Gomel, Belarus"), the holder's counterpart
+        first; else the counterpart for types that are about the other side by default."""
         skip = range(*source.span) if source.span else range(0)
         root = clause_root(anchor)
-        scope = {t.idx for t in root.subtree}
-        near, anywhere = [], []
+        scope = {t.i for t in root.subtree}
+        places = set(self.grammar.get("place_prepositions", []))
+        near = []
         for mention in self.names.find(doc.text):
-            token = doc.char_span(mention.start, mention.end, alignment_mode="expand")
-            if mention.party == holder or token is None or token.start in skip:
+            span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+            if mention.party == holder or span is None or span.start in skip or span.root.i not in scope:
                 continue
-            (near if token[0].idx in scope else anywhere).append(mention.party)
-        if near or anywhere:
-            return (near or anywhere)[0]
+            head = span.root
+            while head.dep_ in ("conj", "appos", "compound") and head.head.i != head.i:
+                head = head.head
+            if head.dep_ == "pobj" and head.head.lower_ in places:
+                continue
+            near.append(mention.party)
+        counterpart = self.counterparts.get(holder)
+        if near:
+            return counterpart if counterpart in near else near[0]
         if self.types.get(claim_type, {}).get("default_target") == "counterpart":
-            return self.counterparts.get(holder)
+            return counterpart
         return None
 
 

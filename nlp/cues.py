@@ -27,7 +27,8 @@ class CueMatch:
     words: tuple[str, ...]
 
 
-def _anchor_index(words: list[str]) -> int:
+def anchor_index(words: list[str]) -> int:
+    """The word a cue is looked up by: its longest content word."""
     content = [i for i, w in enumerate(words) if w not in FUNCTION_WORDS]
     return max(content or range(len(words)), key=lambda i: len(words[i]))
 
@@ -44,7 +45,7 @@ class CueMatcher:
                 words = cue.lower().replace("n't", " not").split()
                 if not words:
                     continue
-                anchor = _anchor_index(words)
+                anchor = anchor_index(words)
                 self._by_anchor.setdefault(words[anchor], []).append((claim_type, words, anchor))
 
     def __call__(self, doc: Doc) -> list[CueMatch]:

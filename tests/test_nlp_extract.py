@@ -154,3 +154,34 @@ def test_cli_file_mode_and_eval(tmp_path):
     assert {tuple(m["key"]) for m in figures["misses"]} == {("uk", "demand", False)}
     text = _run("eval", "--articles", str(articles), "--gold", str(gold), "--errors").stdout
     assert "precision 0.500" in text and "MISSES (1)" in text
+
+
+RULES = {
+    # obstruction of access is an accusation of the other side; the ICRC is where, not whom
+    "obstruct": ("ukraine", "Russia does not allow the Red Cross to visit our prisoners of war."),
+    # a wish to get people back is a demand, in a quote continuing a topic sentence
+    "want_back": ("ukraine", "The talks on the exchange of prisoners went on all night. \"We want all our people back.\""),
+    # an exchange that is proposed has not happened
+    "proposed_swap": (None, "Zelensky proposed that Ukraine and Russia exchange all the prisoners of war they hold."),
+    # a statement without a topic word continues the topic of the sentence before it
+    "window": ("ukraine", "Moscow keeps delaying the prisoner exchange. They refuse to give any date."),
+}
+
+
+@pytest.fixture(scope="session")
+def ruled(extractor):
+    articles = [_article(k, t, speaks_for=party) for k, (party, t) in RULES.items()]
+    return {article.title: claims for article, claims in extractor.extract(articles)}
+
+
+def test_rule_classes_on_written_sentences(ruled):
+    def got(name):
+        return {(c.holder, c.claim_type, c.negated, c.target) for c in ruled[name]}
+
+    assert got("obstruct") == {("ukraine", "accusation", False, "russia")}
+    assert got("want_back") == {("ukraine", "demand", False, "russia")}
+    assert ("ukraine", "proposal", False, "russia") in got("proposed_swap")
+    assert not any(c.claim_type == "exchange_completed" for c in ruled["proposed_swap"])
+    assert ("ukraine", "accusation", False, "russia") in got("window")
+    assert {c.claim_type for c in ruled["window"] if c.evidence.startswith("They")} == {"accusation"}
+    assert got("window") == {("ukraine", "accusation", False, "russia")}

@@ -113,3 +113,86 @@ def test_read_articles_reports_bad_line_and_goes_on(tmp_path):
 def test_missing_model_is_a_config_error_naming_the_package():
     with pytest.raises(ConfigError, match="pip install no_such_model_xyz"):
         load_model("no_such_model_xyz")
+
+
+def test_trie_prefilter_matches_inflections_and_word_starts():
+    from nlp.prefilter import trie_regex
+    regex = trie_regex([("hand", r"(?:s|es|ed|d|ing)?(?!\w)"), ("negotia", ""), ("sent", r"(?!\w)"),
+                        ("prisoner of war", "")])
+    assert regex.search("Kyiv handed it over") and regex.search("NEGOTIATIONS resumed")
+    assert regex.search("the list was sent.") and regex.search("a prisoner of  war")
+    assert not regex.search("a handsome offer") and not regex.search("a sentence") and not regex.search("rehand")
+
+
+def test_modal_demand_needs_an_addressee(lexicon):
+    # "Talks must be held ." -- nobody named is told to act: not a demand
+    words = ["Talks", "must", "be", "held", "."]
+    doc = _doc(words, [3, 3, 3, 3, 3], ["nsubjpass", "aux", "auxpass", "ROOT", "punct"],
+               ["NOUN", "AUX", "AUX", "VERB", "PUNCT"], ["talk", "must", "be", "hold", "."],
+               ["NNS", "MD", "VB", "VBN", "."])
+    assert ClaimReader(lexicon).read(doc, {"speaks_for": "russia"}) == []
+    # "Moscow must stop the talks delay ." -> a demand addressed to Russia, held by the source's side
+    words = ["Moscow", "must", "return", "all", "prisoners", "."]
+    doc = _doc(words, [2, 2, 2, 4, 2, 2], ["nsubj", "aux", "ROOT", "det", "dobj", "punct"],
+               ["PROPN", "AUX", "VERB", "DET", "NOUN", "PUNCT"], ["Moscow", "must", "return", "all", "prisoner", "."],
+               ["NNP", "MD", "VB", "DT", "NNS", "."])
+    claims = ClaimReader(lexicon).read(doc, {"speaks_for": "ukraine"})
+    assert [(c["holder"], c["claim_type"], c["target"]) for c in claims] == [("ukraine", "demand", "russia")]
+
+
+def test_participle_describing_a_noun_is_not_an_agreement(lexicon):
+    # "The exchange of prisoners agreed in Istanbul continues ."
+    words = ["The", "exchange", "of", "prisoners", "agreed", "in", "Istanbul", "continues", "."]
+    heads = [1, 7, 1, 2, 1, 4, 5, 7, 7]
+    deps = ["det", "nsubj", "prep", "pobj", "acl", "prep", "pobj", "ROOT", "punct"]
+    pos = ["DET", "NOUN", "ADP", "NOUN", "VERB", "ADP", "PROPN", "VERB", "PUNCT"]
+    lemmas = ["the", "exchange", "of", "prisoner", "agree", "in", "Istanbul", "continue", "."]
+    tags = ["DT", "NN", "IN", "NNS", "VBN", "IN", "NNP", "VBZ", "."]
+    doc = _doc(words, heads, deps, pos, lemmas, tags)
+    assert ClaimReader(lexicon).read(doc, {"speaks_for": "russia"}) == []
+
+
+def test_families_waiting_are_not_a_party(lexicon):
+    # "Families are waiting for the prisoners ." -- in an official source, still nobody's position
+    words = ["Families", "are", "waiting", "for", "the", "prisoners", "."]
+    doc = _doc(words, [2, 2, 2, 2, 5, 3, 2], ["nsubj", "aux", "ROOT", "prep", "det", "pobj", "punct"],
+               ["NOUN", "AUX", "VERB", "ADP", "DET", "NOUN", "PUNCT"],
+               ["family", "be", "wait", "for", "the", "prisoner", "."], ["NNS", "VBP", "VBG", "IN", "DT", "NNS", "."])
+    assert ClaimReader(lexicon).read(doc, {"speaks_for": "ukraine"}) == []
+
+
+def test_they_claimed_is_reported_of_the_other_side(lexicon):
+    # "They claimed that they rejected the prisoner swap ." in a Russian official source -> accusation of Ukraine
+    words = ["They", "claimed", "that", "they", "rejected", "the", "prisoner", "swap", "."]
+    heads = [1, 1, 4, 4, 1, 7, 7, 4, 1]
+    deps = ["nsubj", "ROOT", "mark", "nsubj", "ccomp", "det", "compound", "dobj", "punct"]
+    pos = ["PRON", "VERB", "SCONJ", "PRON", "VERB", "DET", "NOUN", "NOUN", "PUNCT"]
+    lemmas = ["they", "claim", "that", "they", "reject", "the", "prisoner", "swap", "."]
+    doc = _doc(words, heads, deps, pos, lemmas, ["PRP", "VBD", "IN", "PRP", "VBD", "DT", "NN", "NN", "."])
+    claims = ClaimReader(lexicon).read(doc, {"speaks_for": "russia"})
+    assert [(c["holder"], c["claim_type"], c["target"]) for c in claims] == [("russia", "accusation", "ukraine")]
+
+
+def test_date_phrase_walk_is_bounded_and_blocked_by_clauses(lexicon):
+    from nlp.dates import date_phrase
+    # "Peskov said on Monday that Kyiv sent the list on Friday ."
+    words = ["Peskov", "said", "on", "Monday", "that", "Kyiv", "sent", "the", "list", "on", "Friday", "."]
+    heads = [1, 1, 1, 2, 6, 6, 1, 8, 6, 6, 9, 1]
+    deps = ["nsubj", "ROOT", "prep", "pobj", "mark", "nsubj", "ccomp", "det", "dobj", "prep", "pobj", "punct"]
+    pos = ["PROPN", "VERB", "ADP", "PROPN", "SCONJ", "PROPN", "VERB", "DET", "NOUN", "ADP", "PROPN", "PUNCT"]
+    doc = _doc(words, heads, deps, pos, [w.lower() for w in words])
+    assert date_phrase(doc[1], doc[6], lexicon["grammar"]) == "Monday"
+    assert date_phrase(None, doc[6], lexicon["grammar"]) == "Friday"
+
+
+def test_find_attributions_source_cue_content(lexicon):
+    from nlp.attribution import find_attributions
+    # "The minister said that talks would resume ."
+    words = ["The", "minister", "said", "that", "talks", "would", "resume", "."]
+    heads = [1, 2, 2, 6, 6, 6, 2, 2]
+    deps = ["det", "nsubj", "ROOT", "mark", "nsubj", "aux", "ccomp", "punct"]
+    pos = ["DET", "NOUN", "VERB", "SCONJ", "NOUN", "AUX", "VERB", "PUNCT"]
+    lemmas = ["the", "minister", "say", "that", "talk", "would", "resume", "."]
+    doc = _doc(words, heads, deps, pos, lemmas, ["DT", "NN", "VBD", "IN", "NNS", "MD", "VB", "."])
+    (found,) = find_attributions(doc, lexicon["grammar"])
+    assert found.source == (0, 1) and found.cue == (2,) and found.content == (3, 4, 5, 6)

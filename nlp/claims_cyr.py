@@ -1,0 +1,290 @@
+"""The `onrecord_claims_cyr` spaCy component: typed claims from one Russian or Ukrainian sentence.
+
+The same contract as `onrecord_claims` (a list of plain dicts on `doc._.onrecord_claims`), read without a
+parser: cues are lemma phrases whose words sit within a few tokens of each other in any order
+("передали список", "список передан", "передамо"), negation is a negator just before the cue,
+questions and conditionals are dropped, and holders come from nlp.attribution_cyr.
+
+Use in your own spaCy code:
+    nlp = blank_pipeline("ru")
+    nlp.add_pipe("onrecord_claims_cyr", config={"lexicon": build_lexicon(config, "ru")})
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+import nlp.claims  # noqa: F401  (registers the doc extensions)
+from nlp.attribution import NO_SOURCE, Source
+from nlp.attribution_cyr import CLAUSE_PUNCT, END_PUNCT, Sentence, agency_via, clause_source, speech_source
+from nlp.claims import ClaimReader, _dedupe
+from nlp.lemma_match import LemmaNameMatcher, LemmaPhrases
+from nlp.morph import morph_for, phrase_lemmas, words
+
+CUE_WINDOW = 10
+QUOTE_OPEN = "\"“«‘„"
+VERB_POS = {"VERB", "INFN", "PRTS", "PRTF", "GRND"}
+
+
+@Language.factory("onrecord_claims_cyr", default_config={"lexicon": {}})
+def make_cyrillic_reader(nlp: Language, name: str, lexicon: dict[str, Any]) -> "CyrillicClaimReader":
+    return CyrillicClaimReader(lexicon, nlp.lang)
+
+
+@dataclass(frozen=True)
+class Cue:
+    claim_type: dict[str, Any]
+    words: tuple[frozenset[str], ...]
+    anchor: int  # index of the anchor word in `words`
+    has_negator: bool
+
+
+@dataclass(frozen=True)
+class CueHit:
+    cue: Cue
+    anchor: int  # token index of the anchor
+    tokens: tuple[int, ...]
+
+
+class CyrillicClaimReader(ClaimReader):
+    """Claims from a sentence read as lemmas; context (speaks_for, last speaker) comes from the Doc."""
+
+    def __init__(self, lexicon: dict[str, Any], language: str):
+        self.lexicon = lexicon
+        self.grammar = lexicon.get("grammar", {})
+        self.morph = morph_for(language)
+        self.names = LemmaNameMatcher(lexicon.get("names", []), self.morph)
+        agencies = self.grammar.get("agencies", {}) or {}
+        self.agencies = LemmaNameMatcher([{"phrase": phrase, "party": "", "speaker": canonical, "kind": "agency"}
+                                          for phrase, canonical in agencies.items()], self.morph)
+        self.counterparts = lexicon.get("counterparts", {})
+        self.types = {c["id"]: c for c in lexicon.get("claim_types", [])}
+        self.topic_phrases = [(topic, LemmaPhrases(words, self.morph))
+                              for topic, words in lexicon.get("topics", {}).items() if words]
+        self._cues: dict[str, list[Cue]] = {}
+        function_words = set(self.grammar.get("cue_function_words", []))
+        negators = set(self.grammar.get("negators", []))
+        for claim_type in lexicon.get("claim_types", []):
+            for phrase in claim_type["cues"]:
+                sets = tuple(phrase_lemmas(self.morph, phrase))
+                if not sets:
+                    continue
+                content = [i for i, s in enumerate(sets) if not (s & function_words) and not (s & negators)]
+                anchor = max(content or range(len(sets)), key=lambda i: max(len(w) for w in sets[i]))
+                cue = Cue(claim_type, sets, anchor, any(s & negators for s in sets))
+                for lemma in sets[anchor]:
+                    self._cues.setdefault(lemma, []).append(cue)
+        self._set = {key: set(self.grammar.get(key, [])) for key in
+                     ("negators", "conditional_markers", "clause_question_markers", "achievement_verbs",
+                      "addressee_modals", "date_words", "future_auxiliaries", "non_claim_clauses")}
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.onrecord_claims = self.read(doc, doc._.onrecord_context or {})
+        return doc
+
+    def topic_of_lemmas(self, lemmas: list[frozenset[str]]) -> str | None:
+        counts = [(phrases.count(lemmas), topic) for topic, phrases in self.topic_phrases]
+        best = max(counts, default=(0, None))
+        return best[1] if best[0] else None
+
+    def topic_of(self, text: str) -> str | None:
+        return self.topic_of_lemmas([self.morph.lemmas(w) for _, _, w in words(text)])
+
+    def read(self, doc: Doc, context: dict[str, Any]) -> list[dict[str, Any]]:
+        if not len(doc) or doc.text.rstrip(" \"”»'’*").endswith("?"):
+            return []
+        sentence = Sentence(doc, self.morph, self.names, self.agencies, self.grammar)
+        topic = self.topic_of_lemmas(sentence.lemmas)
+        if topic is None and (doc.text.lstrip("*-–— ")[:1] in QUOTE_OPEN or context.get("in_quote")):
+            topic = self.topic_of(context.get("previous_sentence") or "")
+        if topic is None or self._off_topic(sentence, topic):
+            return []
+        out = []
+        for hit in self._cue_hits(sentence):
+            if self._hypothetical(sentence, hit):
+                continue
+            out.extend(self._claims_for(sentence, hit, topic, context))
+        return _dedupe(out)
+
+    def _off_topic(self, sentence: Sentence, topic: str) -> bool:
+        """How prisoners are treated is not about their exchange: a sentence with a treatment word and no
+        exchange word is left out (grammar `topic_exclusions`)."""
+        rule = (self.grammar.get("topic_exclusions") or {}).get(topic)
+        if not rule:
+            return False
+        present = set().union(*sentence.lemmas) if sentence.lemmas else set()
+        return bool(present & set(rule.get("words", []))) and not present & set(rule.get("unless", []))
+
+    def _cue_hits(self, sentence: Sentence) -> list[CueHit]:
+        found: dict[tuple[str, int], CueHit] = {}
+        for i, lemmas in enumerate(sentence.lemmas):
+            for lemma in lemmas:
+                for cue in self._cues.get(lemma, ()):
+                    tokens = self._match_rest(sentence, i, cue)
+                    if tokens is None:
+                        continue
+                    key = (cue.claim_type["id"], i)
+                    if key not in found or len(cue.words) > len(found[key].cue.words):
+                        found[key] = CueHit(cue, i, tokens)
+        hits = sorted(found.values(), key=lambda h: -len(h.tokens))
+        kept: list[CueHit] = []
+        for hit in hits:  # "принять предложение" (agreement) is not also a "предложение" (proposal)
+            if not any(set(hit.tokens) < set(other.tokens) for other in kept):
+                kept.append(hit)
+        return sorted(kept, key=lambda h: h.anchor)
+
+    @staticmethod
+    def _match_rest(sentence: Sentence, i: int, cue: Cue) -> tuple[int, ...] | None:
+        matched = [i]
+        lo, hi = _window(sentence, i)
+        for index, word in enumerate(cue.words):
+            if index == cue.anchor:
+                continue
+            # words of the cue written before the anchor are looked for before it first
+            order = range(i - 1, lo - 1, -1) if index < cue.anchor else range(i + 1, hi)
+            rest = range(i + 1, hi) if index < cue.anchor else range(i - 1, lo - 1, -1)
+            hit = next((j for j in [*order, *rest] if j not in matched and sentence.lemmas[j] & word
+                        and (abs(i - j) <= 2 or not _crosses(sentence, i, j))), None)
+            if hit is None:
+                return None
+            matched.append(hit)
+        return tuple(sorted(matched))
+
+    def _hypothetical(self, sentence: Sentence, hit: CueHit) -> bool:
+        start = sentence.clause_start(hit.anchor)
+        if any(sentence.lemmas[j] & self._set["conditional_markers"] for j in range(0, hit.anchor)):
+            return True
+        if start > 0 and sentence.lemmas[start - 1] & self._set["non_claim_clauses"]:
+            return True  # "…, щоб звільнили", "які повинні були", "коли нам вдавалося…"
+        return bool(sentence.lemmas[start] & self._set["clause_question_markers"])
+
+    def _negated(self, sentence: Sentence, hit: CueHit) -> bool:
+        if hit.cue.has_negator:
+            return False
+        for token in hit.tokens:  # "не получили", "списка … не получили", "нет сомнений"
+            for j in range(token - 1, max(-1, token - 4), -1):
+                if sentence.texts[j] in CLAUSE_PUNCT or sentence.texts[j] in END_PUNCT:
+                    break
+                if sentence.lemmas[j] & self._set["negators"]:
+                    return True
+        return False
+
+    def _factual_type(self, sentence: Sentence, hit: CueHit, claim_type: str) -> str | None:
+        """Factual types need an asserted verb: not a noun, an adjective-like participle or a bare infinitive
+        (unless after "удалось"/"вдалося"); a future form is a promise, i.e. a commitment."""
+        verbs = [j for j in hit.tokens if sentence.infos[j].pos & VERB_POS]
+        if not verbs:
+            return None
+        verb = verbs[0]
+        info = sentence.infos[verb]
+        if info.pos == {"PRTF"} or (not info.verb and not info.infinitive):
+            return None
+        before = range(max(0, verb - 3), verb)
+        if info.infinitive:
+            if any(sentence.lemmas[j] & self._set["future_auxiliaries"] for j in before):
+                return "commitment"
+            if not any(sentence.lemmas[j] & self._set["achievement_verbs"] for j in before):
+                return None
+        if info.future:
+            return "commitment"
+        return claim_type
+
+    def _claims_for(self, sentence: Sentence, hit: CueHit, topic: str, context: dict[str, Any]) -> list[dict[str, Any]]:
+        claim_type = hit.cue.claim_type["id"]
+        if hit.cue.claim_type.get("factual"):
+            claim_type = self._factual_type(sentence, hit, claim_type)
+            if claim_type is None:
+                return []
+        spoken, speech_verb = speech_source(sentence, hit.anchor)
+        own = clause_source(sentence, min(hit.tokens))
+        if spoken.span and own.span == spoken.span:
+            own = NO_SOURCE
+        addressee = None
+        if sentence.lemmas[hit.anchor] & self._set["addressee_modals"] and own.kind == "named":
+            addressee, own = own.parties[0], NO_SOURCE  # "Российская сторона повинна…": said to Russia
+        base = spoken if spoken.kind != "none" else own
+        if base.kind == "former":  # a former official speaks for no side
+            return []
+        holders, confidence = self._holders(sentence.doc, base, context)
+        negated = self._negated(sentence, hit)
+        other = None
+        held = {h for h, _ in holders}
+        if base is spoken and spoken.kind != "none" and own.kind == "named" and not held & set(own.parties):
+            other = next((p for p in own.parties if p not in held), None)
+        elif base is own and own.kind == "named" and not own.speaker and context.get("speaks_for") \
+                and context["speaks_for"] not in own.parties:
+            other = own.parties[0]
+            holders, confidence = [(context["speaks_for"], context.get("speaker"))], 0.6
+        if claim_type != "commitment" and not self.types.get(claim_type, {}).get("factual") \
+                and self._future(sentence, hit.anchor):
+            return []  # a plan ("будемо наполягати") is not a position unless it is a commitment
+        if other is not None:
+            claim_type = self.types.get(claim_type, {}).get("reported_of_other")
+            if not claim_type:
+                return []
+        if negated and self.types.get(claim_type, {}).get("when_negated"):
+            claim_type, negated = self.types[claim_type]["when_negated"], False
+        via = agency_via(sentence) or context.get("via")
+        when = self._date_phrase(sentence, speech_verb, hit.anchor)
+        out = []
+        for holder, speaker in holders:
+            target = other or addressee or self._target_of(sentence, holder, base, claim_type, hit.anchor)
+            out.append({"holder": holder, "speaker": speaker, "claim_type": claim_type, "negated": negated,
+                        "target": target, "topic": topic, "via": via, "date_phrase": when,
+                        "confidence": confidence, "cue": " ".join(sentence.texts[j] for j in hit.tokens)})
+        return out
+
+    def _future(self, sentence: Sentence, anchor: int) -> bool:
+        info = sentence.infos[anchor]
+        return info.future or (info.infinitive and any(
+            sentence.lemmas[j] & self._set["future_auxiliaries"] and sentence.infos[j].future
+            for j in range(max(0, anchor - 2), anchor)))
+
+    def _target_of(self, sentence: Sentence, holder: str, source: Source, claim_type: str,
+                   anchor: int) -> str | None:
+        skip = range(*source.span) if source.span and source.kind == "named" else range(0)
+        others = [n for n in sentence.names if n.mention.party != holder and n.start not in skip]
+        after = [n for n in others if n.start > anchor]  # the object of the cue comes after it, mostly
+        if others:
+            return (after or others)[0].mention.party
+        if self.types.get(claim_type, {}).get("default_target") == "counterpart":
+            return self.counterparts.get(holder)
+        return None
+
+    def _date_phrase(self, sentence: Sentence, speech_verb: int | None, anchor: int) -> str | None:
+        """A date word next to the speech verb, or in the cue's clause before the cue ("вчора … погодили")."""
+        words = self._set["date_words"]
+        if speech_verb is not None:
+            window = range(max(0, speech_verb - 4), min(len(sentence.texts), speech_verb + 5))
+        else:
+            window = range(sentence.clause_start(anchor), anchor)
+        for j in window:
+            if sentence.lemmas[j] & words:
+                if j > 0 and sentence.texts[j - 1].isdigit():
+                    return f"{sentence.texts[j - 1]} {sentence.texts[j]}"
+                return sentence.texts[j]
+        return None
+
+
+def _window(sentence: Sentence, i: int) -> tuple[int, int]:
+    """Token bounds [lo, hi) of CUE_WINDOW words either side of token i (markup such as "**" not counted)."""
+    lo, count = i, 0
+    while lo > 0 and count < CUE_WINDOW:
+        lo -= 1
+        count += any(c.isalnum() for c in sentence.texts[lo])
+    hi, count = i + 1, 0
+    while hi < len(sentence.texts) and count < CUE_WINDOW:
+        count += any(c.isalnum() for c in sentence.texts[hi])
+        hi += 1
+    return lo, hi
+
+
+def _crosses(sentence: Sentence, i: int, j: int) -> bool:
+    """Whether a clause boundary (";", a dash, a sentence end) lies between tokens i and j."""
+    lo, hi = min(i, j), max(i, j)
+    return any(sentence.texts[k] in (",", ":", ";", "—", "–") or sentence.texts[k] in END_PUNCT
+               for k in range(lo + 1, hi))

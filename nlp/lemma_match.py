@@ -1,0 +1,184 @@
+"""Names, topic keywords and cue words matched on lemmas, for languages without a parser (ru, uk).
+
+The same interfaces as nlp.lexicon.NameMatcher and nlp.prefilter.Prefilter, so the extractor can use
+either: "Пескова", "Кремля", "Києва", "Лубінця" match the configured "Песков", "Кремль", "Київ",
+"Лубінець" because a text word matches a phrase word when their lemma sets meet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from nlp.lexicon import Mention
+from nlp.morph import Morph, normalise, phrase_lemmas, stem_key, words
+
+@dataclass(frozen=True)
+class PhraseMention(Mention):
+    """A Mention that also carries the configured phrase it matched (the nominative: "Координаційний штаб")."""
+
+    phrase: str = ""
+
+
+_RANK = {"speaker": 0, "roles": 1, "institutions": 2, "aliases": 3, "agency": 4}
+
+
+class FormGate:
+    """A cheap test before any analysis: could this text word be a form of one of the given words?
+
+    Holds every surface form of the words' lexemes, plus prefixes for what forms cannot list: aspect
+    partners ("передавала" for "передать") and the stems of long words the dictionary lacks."""
+
+    def __init__(self, phrases: Iterable[str], morph: Morph):
+        self.forms: set[str] = set()
+        self.prefixes: set[str] = set()
+        for phrase in phrases:
+            for _, _, word in words(phrase):
+                self.forms |= morph.forms(word)
+                for lemma in morph.lemmas(word) | ({stem_key(word)} if len(word) >= 7 else set()):
+                    if lemma[:1] in "^~":
+                        self.prefixes.add(lemma[1:])
+        self._lengths = sorted({len(p) for p in self.prefixes})
+
+    def __call__(self, word: str) -> bool:
+        key = normalise(word)
+        return key in self.forms or any(key[:n] in self.prefixes for n in self._lengths)
+
+
+class LemmaNameMatcher:
+    """Finds party names in raw text by lemma sequences, longest match first.
+
+    A phrase word written with a capital only matches a capitalised text word ("Мир" the TV channel is
+    not "мир"); lower-case phrase words match any case.
+    """
+
+    def __init__(self, names: list[dict[str, Any]], morph: Morph):
+        self.morph = morph
+        self._by_first: dict[str, list[tuple[list[frozenset[str]], list[bool], dict[str, Any]]]] = {}
+        self._longest = 1
+        self.surfaces: set[str] = set()  # configured phrases as written (nominative): "Москалькова"
+        seen: dict[tuple[str, ...], dict[str, Any]] = {}
+        for entry in names:
+            phrase = entry["phrase"].strip()
+            parts = [w for _, _, w in words(phrase)]
+            if not parts:
+                continue
+            key = tuple(normalise(w) for w in parts)
+            self.surfaces.add(" ".join(key))
+            if key in seen and _RANK[seen[key]["kind"]] <= _RANK[entry["kind"]]:
+                continue
+            seen[key] = entry
+        for entry in seen.values():
+            parts = [w for _, _, w in words(entry["phrase"])]
+            lemma_sets = phrase_lemmas(morph, entry["phrase"])
+            capital = [w[:1].isupper() for w in parts]
+            item = (lemma_sets, capital, entry)
+            for lemma in lemma_sets[0]:
+                self._by_first.setdefault(lemma, []).append(item)
+            self._longest = max(self._longest, len(lemma_sets))
+        self._gate = FormGate([words(e["phrase"])[0][2] for e in seen.values() if words(e["phrase"])], morph)
+        for items in self._by_first.values():  # longest phrase first, then persons before bodies before aliases
+            items.sort(key=lambda item: (-len(item[0]), _RANK[item[2]["kind"]]))
+
+    def find(self, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
+        spans = words(text, start, end)
+        cache: dict[int, frozenset[str]] = {}
+
+        def lemmas_at(k: int) -> frozenset[str]:
+            if k not in cache:
+                cache[k] = self.morph.lemmas(spans[k][2])
+            return cache[k]
+
+        out: list[Mention] = []
+        i = 0
+        while i < len(spans):
+            best = None
+            if not self._gate(spans[i][2]):
+                i += 1
+                continue
+            candidates = {id(c): c for lemma in lemmas_at(i) for c in self._by_first.get(lemma, ())}
+            for sets, capital, entry in sorted(candidates.values(), key=lambda c: (-len(c[0]), _RANK[c[2]["kind"]])):
+                n = len(sets)
+                if i + n > len(spans):
+                    continue
+                if all(lemmas_at(i + k) & sets[k] and (not capital[k] or spans[i + k][2][:1].isupper())
+                       for k in range(n)):
+                    best = (n, entry)
+                    break
+            if best:
+                n, entry = best
+                out.append(PhraseMention(spans[i][0], spans[i + n - 1][1], entry["party"], entry["speaker"],
+                                         entry["kind"], entry["phrase"]))
+                i += n
+            else:
+                i += 1
+        return out
+
+
+class LemmaPhrases:
+    """A set of lemma phrases (one or more words) found anywhere in a sequence of word lemma sets."""
+
+    def __init__(self, phrases: Iterable[str], morph: Morph):
+        self._by_first: dict[str, list[list[frozenset[str]]]] = {}
+        for phrase in phrases:
+            sets = phrase_lemmas(morph, phrase)
+            if sets:
+                for lemma in sets[0]:
+                    self._by_first.setdefault(lemma, []).append(sets)
+
+    def count(self, lemmas: list[frozenset[str]]) -> int:
+        found = 0
+        for i, here in enumerate(lemmas):
+            for lemma in here:
+                for sets in self._by_first.get(lemma, ()):
+                    if i + len(sets) <= len(lemmas) and all(lemmas[i + k] & sets[k] for k in range(1, len(sets))):
+                        found += 1
+                        break
+                else:
+                    continue
+                break
+        return found
+
+
+class LemmaPrefilter:
+    """Keeps sentences with a topic keyword and a word of some cue, compared as lemmas."""
+
+    def __init__(self, lexicon: dict[str, Any], morph: Morph):
+        self.morph = morph
+        stop = set(lexicon.get("grammar", {}).get("cue_function_words", []))
+        self._cue_lemmas: set[str] = set()
+        for claim_type in lexicon["claim_types"]:
+            for cue in claim_type["cues"]:
+                for sets in phrase_lemmas(morph, cue):
+                    if not (sets & stop):
+                        self._cue_lemmas |= sets
+        topics = [w for ws in lexicon["topics"].values() for w in ws]
+        self._topics = LemmaPhrases(topics, morph)
+        self._topic_gate = FormGate([w for t in topics for _, _, w in words(t)], morph)
+        cue_words = [w for ct in lexicon["claim_types"] for cue in ct["cues"] for _, _, w in words(cue)
+                     if not (morph.lemmas(w) & stop)]
+        self._cue_gate = FormGate(cue_words, morph)
+
+    def _lemmas(self, sentence: str) -> list[frozenset[str]]:
+        return [self.morph.lemmas(w) for _, _, w in words(sentence)]
+
+    def has_topic(self, sentence: str) -> bool:
+        gated = [self._topic_gate(w) for _, _, w in words(sentence)]
+        if not any(gated):
+            return False
+        empty: frozenset[str] = frozenset()
+        return self._topics.count([self.morph.lemmas(w) if ok else empty
+                                   for ok, (_, _, w) in zip(gated, words(sentence))]) > 0
+
+    def has_cue(self, sentence: str) -> bool:
+        return any(self._cue_gate(w) and self.morph.lemmas(w) & self._cue_lemmas for _, _, w in words(sentence))
+
+    def is_candidate(self, sentence: str, follows_topic: bool = False) -> bool:
+        return self.has_cue(sentence) and (follows_topic or self.has_topic(sentence))
+
+
+def lemma_helpers(lexicon: dict[str, Any], language: str) -> tuple[LemmaPrefilter, LemmaNameMatcher]:
+    """The prefilter and name matcher the extractor uses for a language read by lemmas."""
+    from nlp.morph import morph_for
+    morph = morph_for(language)
+    return LemmaPrefilter(lexicon, morph), LemmaNameMatcher(lexicon["names"], morph)
