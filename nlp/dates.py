@@ -62,6 +62,17 @@ def resolve_date(phrase: str | None, published: str | None, language: str) -> st
         settings = {"RELATIVE_BASE": datetime(base.year, base.month, base.day, 12), "PREFER_DATES_FROM": "past",
                     "RETURN_AS_TIMEZONE_AWARE": False}
         parsed = dateparser.parse(phrase, languages=[language], settings=settings)
+        if parsed and _same_weekday_a_week_back(phrase, parsed.date(), base):
+            return base.isoformat()  # "on Tuesday" in Tuesday's wire copy is that day, not a week before
         if parsed and parsed.date() <= base and (base - parsed.date()).days <= 31:
             return parsed.date().isoformat()
     return base.isoformat() if base else None
+
+
+_PAST_WORDS = ("last", "previous", "прошл", "минул", "позапрошл")
+
+
+def _same_weekday_a_week_back(phrase: str, parsed: date, base: date) -> bool:
+    """A bare weekday that dateparser put seven days back because it is the publication day's weekday."""
+    lowered = phrase.lower()
+    return (base - parsed).days == 7 and not any(word in lowered for word in _PAST_WORDS)
