@@ -32,7 +32,8 @@ def cli(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     logging.basicConfig(level=level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%S")
-    for noisy in ("scrapy", "twisted", "filelock", "trafilatura", "htmldate", "urllib3", "asyncio", "matplotlib"):
+    for noisy in ("scrapy", "twisted", "filelock", "trafilatura", "htmldate", "urllib3", "asyncio", "matplotlib",
+                  "pymorphy3", "spacy", "datasketch"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING) if verbose < 2 else level)
 
 
