@@ -49,7 +49,8 @@ class Sentence:
         self.surfaces = names.surfaces
         self._set = {key: set(grammar.get(key, [])) for key in
                      ("speech_verbs", "prepositions", "subordinators", "first_person", "third_person",
-                      "source_nouns", "source_prepositions", "conjunctions", "official_nouns", "former_markers", "date_words")}
+                      "source_nouns", "source_prepositions", "conjunctions", "official_nouns", "former_markers", "date_words",
+                      "demonstratives", "indefinite_subjects")}
 
     def _spans(self, mentions: list[Mention]) -> list[NameSpan]:
         out = []

@@ -23,9 +23,11 @@ from nlp.attribution import NO_SOURCE, Source
 from nlp.attribution_cyr import CLAUSE_PUNCT, END_PUNCT, Sentence, agency_via, clause_source, speech_source
 from nlp.claims import ClaimReader, _dedupe
 from nlp.lemma_match import LemmaNameMatcher, LemmaPhrases
-from nlp.morph import morph_for, phrase_lemmas, words
+from nlp.morph import morph_for, normalise, phrase_lemmas, words
 
 CUE_WINDOW = 10
+# A sentence of at most this many words without a topic word of its own continues its passage's topic.
+ELLIPTIC_WORDS = 5
 QUOTE_OPEN = "\"“«‘„"
 VERB_POS = {"VERB", "INFN", "PRTS", "PRTF", "GRND"}
 
@@ -80,7 +82,8 @@ class CyrillicClaimReader(ClaimReader):
                     self._cues.setdefault(lemma, []).append(cue)
         self._set = {key: set(self.grammar.get(key, [])) for key in
                      ("negators", "conditional_markers", "clause_question_markers", "achievement_verbs",
-                      "addressee_modals", "date_words", "future_auxiliaries", "non_claim_clauses")}
+                      "addressee_modals", "date_words", "future_auxiliaries", "non_claim_clauses",
+                      "demonstrative_exceptions", "subject_pronouns", "indefinite_subjects")}
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.onrecord_claims = self.read(doc, doc._.onrecord_context or {})
@@ -101,14 +104,56 @@ class CyrillicClaimReader(ClaimReader):
         topic = self.topic_of_lemmas(sentence.lemmas)
         if topic is None and (doc.text.lstrip("*-–— ")[:1] in QUOTE_OPEN or context.get("in_quote")):
             topic = self.topic_of(context.get("previous_sentence") or "")
+        borrowed = topic is None
+        if borrowed:  # a statement continuing the topic of its passage (see _continues_passage)
+            topic = self.topic_of(context.get("topic_context") or "")
         if topic is None or self._off_topic(sentence, topic):
             return []
         out = []
         for hit in self._cue_hits(sentence):
             if self._hypothetical(sentence, hit):
                 continue
-            out.extend(self._claims_for(sentence, hit, topic, context))
+            out.extend(self._claims_for(sentence, hit, topic, context, borrowed))
         return _dedupe(out)
+
+    def _continues_passage(self, sentence: Sentence, hit: CueHit, base: Source) -> bool:
+        """Whether a sentence without a topic word holds a stance on the topic of the sentences around it.
+
+        Only a stance (not a reported fact, which names what it is about), only with a clear holder (a named
+        party, "ми", or an impersonal predicate such as "Говорити потрібно." in an official source; not "вони
+        борються", not "хтось"), and only when the sentence points back to its passage: it is elliptic (at
+        most ELLIPTIC_WORDS words: "Поки без конкретики.") or has a demonstrative before a noun ("цих
+        намагань") or a plural subject pronoun ("Але вони необхідні.")."""
+        if hit.cue.claim_type.get("factual") or base.kind not in ("named", "first_person", "none"):
+            return False
+        clause = range(sentence.clause_start(hit.anchor), sentence.clause_end(hit.anchor))
+        if base.kind == "none" and any(self._unnamed_subject(sentence, hit, i) for i in clause):
+            return False
+        before = sentence.doc[hit.anchor].idx  # "Кто-то" is three tokens in spaCy's Russian tokenizer
+        if any(normalise(w) in self._set["indefinite_subjects"] for _, _, w in words(sentence.doc.text, 0, before)):
+            return False
+        texts = sentence.texts
+        wordy = [i for i, t in enumerate(texts) if any(c.isalpha() for c in t)]
+        if len(wordy) <= ELLIPTIC_WORDS:
+            return True
+        cue_clauses = range(sentence.clause_start(min(hit.tokens)), sentence.clause_end(max(hit.tokens)))
+        for i in cue_clauses:
+            if sentence.has(i, "demonstratives") and i + 1 < len(texts) and any(c.isalpha() for c in texts[i + 1]) \
+                    and normalise(texts[i]) not in self._set["demonstrative_exceptions"]:
+                return True
+            if normalise(texts[i]) in self._set["subject_pronouns"]:
+                return True
+        return False
+
+    @staticmethod
+    def _unnamed_subject(sentence: Sentence, hit: CueHit, i: int) -> bool:
+        """Token i of the cue's clause shows a subject that is no party: "хтось", a third-person verb ("борються"),
+        a noun in the nominative before the cue that is not a configured name ("Окупанти повинні…")."""
+        if sentence.has(i, "indefinite_subjects") or sentence.infos[i].person == "3per":
+            return True
+        named = any(n.start <= i < n.end for n in sentence.names)
+        info = sentence.infos[i]
+        return i < hit.anchor and i not in hit.tokens and not named and info.noun and info.nominative
 
     def _off_topic(self, sentence: Sentence, topic: str) -> bool:
         """How prisoners are treated is not about their exchange: a sentence with a treatment word and no
@@ -148,7 +193,8 @@ class CyrillicClaimReader(ClaimReader):
             order = range(i - 1, lo - 1, -1) if index < cue.anchor else range(i + 1, hi)
             rest = range(i + 1, hi) if index < cue.anchor else range(i - 1, lo - 1, -1)
             hit = next((j for j in [*order, *rest] if j not in matched and sentence.lemmas[j] & word
-                        and (abs(i - j) <= 2 or not _crosses(sentence, i, j))), None)
+                        and (abs(i - j) <= 2 or not _crosses(sentence, i, j) or _opens_clause(sentence, i, j))),
+                       None)
             if hit is None:
                 return None
             matched.append(hit)
@@ -193,7 +239,8 @@ class CyrillicClaimReader(ClaimReader):
             return "commitment"
         return claim_type
 
-    def _claims_for(self, sentence: Sentence, hit: CueHit, topic: str, context: dict[str, Any]) -> list[dict[str, Any]]:
+    def _claims_for(self, sentence: Sentence, hit: CueHit, topic: str, context: dict[str, Any],
+                    borrowed: bool = False) -> list[dict[str, Any]]:
         claim_type = hit.cue.claim_type["id"]
         if hit.cue.claim_type.get("factual"):
             claim_type = self._factual_type(sentence, hit, claim_type)
@@ -206,8 +253,12 @@ class CyrillicClaimReader(ClaimReader):
         addressee = None
         if sentence.lemmas[hit.anchor] & self._set["addressee_modals"] and own.kind == "named":
             addressee, own = own.parties[0], NO_SOURCE  # "Российская сторона повинна…": said to Russia
+        elif sentence.lemmas[hit.anchor] & self._set["addressee_modals"] and own.kind == "first_person":
+            return []  # "ми повинні чекати": an obligation the speaker takes on addresses nobody
         base = spoken if spoken.kind != "none" else own
         if base.kind == "former":  # a former official speaks for no side
+            return []
+        if borrowed and not self._continues_passage(sentence, hit, base):
             return []
         holders, confidence = self._holders(sentence.doc, base, context)
         negated = self._negated(sentence, hit)
@@ -288,3 +339,10 @@ def _crosses(sentence: Sentence, i: int, j: int) -> bool:
     lo, hi = min(i, j), max(i, j)
     return any(sentence.texts[k] in (",", ":", ";", "—", "–") or sentence.texts[k] in END_PUNCT
                for k in range(lo + 1, hi))
+
+
+def _opens_clause(sentence: Sentence, i: int, j: int) -> bool:
+    """Whether token j is a subordinator opening the clause right after token i's clause ("звернувся до мене,
+    щоб…"): a cue may end in the conjunction of its complement clause."""
+    return j > i and sentence.texts[j - 1] == "," and sentence.has(j, "subordinators") \
+        and not _crosses(sentence, i, j - 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import dateparser
@@ -16,8 +16,11 @@ _BLOCKING_DEPS = ("ccomp", "xcomp", "advcl", "relcl", "acl", "pcomp", "csubj")
 def publication_date(published: str | None) -> date | None:
     if not published:
         return None
+    value = published.replace("Z", "+00:00")
+    if "T24:" in value:  # some sites write midnight as 24:00 of the day before
+        return (datetime.fromisoformat(value.replace("T24:", "T00:")) + timedelta(days=1)).date()
     try:
-        return datetime.fromisoformat(published.replace("Z", "+00:00")).date()
+        return datetime.fromisoformat(value).date()
     except ValueError:
         parsed = dateparser.parse(published)
         return parsed.date() if parsed else None

@@ -145,6 +145,7 @@ class LemmaPrefilter:
 
     def __init__(self, lexicon: dict[str, Any], morph: Morph):
         self.morph = morph
+        self.window = int(lexicon.get("grammar", {}).get("topic_window", 1))
         stop = set(lexicon.get("grammar", {}).get("cue_function_words", []))
         self._cue_lemmas: set[str] = set()
         for claim_type in lexicon["claim_types"]:
@@ -158,6 +159,14 @@ class LemmaPrefilter:
         cue_words = [w for ct in lexicon["claim_types"] for cue in ct["cues"] for _, _, w in words(cue)
                      if not (morph.lemmas(w) & stop)]
         self._cue_gate = FormGate(cue_words, morph)
+
+    def topic_window(self, text: str, spans: list[tuple[int, int]], index: int) -> str:
+        """The sentences around sentence `index` (grammar `topic_window` either side; blank lines crossed, since
+        speeches and wire copy often put each sentence in its own paragraph) when one of them is on a topic.
+        The claim reader decides whether the sentence really continues that passage."""
+        lo, hi = max(0, index - self.window), min(len(spans), index + self.window + 1)
+        passage = text[spans[lo][0]:spans[hi - 1][1]]
+        return passage if self.has_topic(passage) else ""
 
     def _lemmas(self, sentence: str) -> list[frozenset[str]]:
         return [self.morph.lemmas(w) for _, _, w in words(sentence)]

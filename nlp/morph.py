@@ -42,6 +42,7 @@ class WordInfo:
     future: bool  # the likeliest analysis is a future-tense verb
     verb: bool  # the likeliest analysis is a finite verb, a short participle or a predicative
     noun: bool  # the likeliest analysis is a noun
+    person: str = ""  # "1per", "2per" or "3per" of the likeliest analysis of a finite verb ("" otherwise)
 
 
 class Morph:
@@ -111,7 +112,8 @@ class Morph:
             and word.endswith(("ти", "тися", "тись", "ть", "чи")))
         future = "VERB" in best and "futr" in best
         verb = bool(best & {"VERB", "PRTS", "PRED", "GRND"}) and not infinitive
-        return WordInfo(frozenset(lemmas), pos, nominative, infinitive, future, verb, "NOUN" in best)
+        person = next((p for p in ("1per", "2per", "3per") if p in best), "") if "VERB" in best else ""
+        return WordInfo(frozenset(lemmas), pos, nominative, infinitive, future, verb, "NOUN" in best, person)
 
 
 @lru_cache(maxsize=None)

@@ -118,3 +118,13 @@ def test_names_match_through_lemmas(config):
     assert found == [("russia", "Dmitry Peskov"), ("russia", None), ("russia", None),
                      ("russia", "Tatyana Moskalkova"), ("russia", "Vladimir Medinsky"),
                      ("ukraine", "Volodymyr Zelensky"), ("ukraine", "Dmytro Lubinets"), ("ukraine", None)]
+
+
+def test_statement_continues_the_topic_of_its_passage(extractor):
+    sentence = "Мы по-прежнему готовы к этим шагам."
+    claims = claims_of(extractor, f"Делегации провели очередной раунд переговоров.\n\nДругая тема. {sentence}",
+                       speaks_for="russia")
+    assert {(c.holder, c.claim_type, c.negated) for c in claims if c.evidence == sentence} == {("russia", "commitment", False)}
+    sentence = "Кто-то хотел всё сорвать."
+    claims = claims_of(extractor, f"Раунд переговоров завершился. {sentence}", speaks_for="russia")
+    assert not [c for c in claims if c.evidence == sentence]

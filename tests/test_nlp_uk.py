@@ -99,3 +99,61 @@ def test_names_match_through_lemmas(config):
     found = [(m.party, m.speaker) for m in matcher.find("Києва, Лубінця, Умєрова, Пєскова, Кремлем, Зеленському")]
     assert found == [("ukraine", None), ("ukraine", "Dmytro Lubinets"), ("ukraine", "Rustem Umerov"),
                      ("russia", "Dmitry Peskov"), ("russia", None), ("ukraine", "Volodymyr Zelensky")]
+
+
+def by_evidence(claims, evidence: str) -> set[tuple[str, str, bool]]:
+    return {(c.holder, c.claim_type, c.negated) for c in claims if c.evidence == evidence}
+
+
+# A sentence with no topic word of its own continues the topic of the sentences around it (two either side,
+# across paragraph breaks) when it points back to them and its holder is clear.
+@pytest.mark.parametrize("passage, sentence, expected", [
+    ("Делегації провели ще один раунд переговорів у Женеві.", "Втім, ми не полишимо цих зусиль.",
+     ("ukraine", "commitment", False)),  # a demonstrative points back
+    ("Сторони знову обговорили формат переговорів.", "Поки без результату.",
+     ("ukraine", "concern", False)),  # elliptic
+    ("Переговори про обмін полоненими дуже складні.", "Але вони необхідні.",
+     ("ukraine", "commitment", False)),  # "вони" points back; talks being needed is a stance for them
+    ("Обмін полоненими відклали на тиждень.", "Говорити потрібно.", ("ukraine", "commitment", False)),
+    ("Делегації домовилися про обмін полоненими.", "І головне, щоб домовленості виконувалися.",
+     ("ukraine", "demand", False)),
+])
+def test_statement_continues_the_topic_of_its_passage(extractor, passage, sentence, expected):
+    claims = claims_of(extractor, f"{passage}\n\nІнша тема. {sentence}", speaks_for="ukraine")
+    assert by_evidence(claims, sentence) == {expected}
+
+
+@pytest.mark.parametrize("passage, sentence", [
+    ("Делегації провели раунд переговорів у Женеві.", "Ми продовжуємо роботу з партнерами над новими санкціями."),
+    ("Раунд переговорів у Женеві завершився.", "Хтось хотів усе зірвати."),  # "хтось" is no party
+    ("Раунд переговорів у Женеві завершився.", "Тому що борються за мир."),  # nobody named
+    ("Раунд переговорів у Женеві завершився.", "Окупанти повинні бачити, що вони чужі на нашій землі."),
+    ("Раунд переговорів у Женеві завершився.", "Не треба плекати надій на швидке завершення війни, бо вони марні."),
+])
+def test_statement_without_pointer_or_holder_does_not_borrow_a_topic(extractor, passage, sentence):
+    claims = claims_of(extractor, f"{passage} {sentence}", speaks_for="ukraine")
+    assert by_evidence(claims, sentence) == set()
+
+
+def test_borrowed_topic_never_makes_a_reported_fact(extractor):
+    sentence = "Сьогодні до Запоріжжя повернулися 150 людей."
+    claims = claims_of(extractor, f"Переговори тривали тиждень. {sentence}", speaks_for="ukraine")
+    assert by_evidence(claims, sentence) == set()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Ердоган звернувся до нас, щоб делегації знову зустрілися в Стамбулі.", ("turkey", "proposal", False)),
+    ("Евакуаційна місія триває за участі міжнародних посередників.", ("ukraine", "commitment", False)),
+    ("Переговори про обмін полоненими поки не дали результату.", ("ukraine", "concern", False)),
+    ("Ми й далі шукаємо рішення для обміну полоненими.", ("ukraine", "commitment", False)),
+])
+def test_more_cues(extractor, text, expected):
+    assert expected in keys(claims_of(extractor, text, speaks_for="ukraine"))
+
+
+@pytest.mark.parametrize("text", [
+    "Ми повинні бути терплячими щодо обміну полоненими.",  # an obligation the speaker takes on
+    "Я поговорю з усіма, з ким потрібно, щодо обміну полоненими.",  # "з ким потрібно": a relative clause
+])
+def test_no_demand(extractor, text):
+    assert ("ukraine", "demand", False) not in keys(claims_of(extractor, text, speaks_for="ukraine"))
