@@ -18,7 +18,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from nlp.attribution import (NO_SOURCE, Source, agency_via, clause_root, clause_source, speech_source,
+from nlp.attribution import (CLAUSE_POS, NO_SOURCE, Source, agency_via, clause_root, clause_source, speech_source,
                               subject_of)
 from nlp.cues import CueMatch, CueMatcher
 from nlp.dates import date_phrase
@@ -29,6 +29,17 @@ for _name in ("onrecord_claims", "onrecord_context"):
         Doc.set_extension(_name, default=None)
 
 QUOTE_OPEN = "\"“«‘"
+# The word after a topic word (past an "of"/"the"), and the word before it.
+_NEXT_WORD = re.compile(r"[\w-]*\s+(?:(?:of|on)\s+)?(?:(?:the|their|our|its|best)\s+)?([\w-]+)")
+_PREVIOUS_WORD = re.compile(r"([\w-]+)\s+$")
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
+
+
+# "with" and up to five words starting with a capital: whom talks or a deal are with.
+_WITH_NAME = re.compile(r"\s+with\s+(?:the\s+)?([A-Z][^\s,;:!?]*(?:\s+[^\s,;:!?]+){0,4})")
 
 
 @Language.factory("onrecord_claims", default_config={"lexicon": {}})
@@ -47,15 +58,40 @@ class ClaimReader:
         self.counterparts = lexicon.get("counterparts", {})
         self.types = {c["id"]: c for c in lexicon.get("claim_types", [])}
         self.topics = [(topic, keywords_regex(words)) for topic, words in lexicon.get("topics", {}).items() if words]
+        self._other_senses = {_singular(w.lower()) for w in self.grammar.get("other_sense_neighbours", [])}
+        self._idioms = [re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, i.split())) + r"(?!\w)", re.IGNORECASE)
+                        for i in self.grammar.get("topic_idioms", [])]
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.onrecord_claims = self.read(doc, doc._.onrecord_context or {})
         return doc
 
     def topic_of(self, text: str) -> str | None:
-        counts = [(len(regex.findall(text)), topic) for topic, regex in self.topics]
+        counts = [(sum(1 for m in regex.finditer(text)
+                       if not self._with_outsider(text, m.end()) and not self._other_sense(text, m)), topic)
+                  for topic, regex in self.topics]
         best = max(counts, default=(0, None))
         return best[1] if best[0] else None
+
+    def _other_sense(self, text: str, match: re.Match) -> bool:
+        """A topic word next to a word that gives it another sense: "exchange of views", "exchange experience",
+        "delegation exchanges", "stock exchange" are not an exchange of prisoners or talks between the sides."""
+        words = self._other_senses
+        for idiom in self._idioms:
+            if any(m.start() <= match.start() and match.end() <= m.end() for m in idiom.finditer(text)):
+                return True
+        after = _NEXT_WORD.match(text, match.end())
+        before = _PREVIOUS_WORD.search(text, 0, match.start())
+        return any(m is not None and _singular(m.group(1).lower()) in words for m in (after, before))
+
+    def _with_outsider(self, text: str, end: int) -> bool:
+        """True when a topic word is followed by "with" and a name that is none of the sides of the conflict
+        ("negotiations with Mr. Trudeau", "talks with Portuguese Prime Minister Costa"): talks or a deal with an
+        outsider are not the negotiation or exchange between the sides."""
+        match = _WITH_NAME.match(text, end)
+        if not match:
+            return False
+        return not any(m.party in self.counterparts for m in self.names.find(text, match.start(1), match.end(1)))
 
     def read(self, doc: Doc, context: dict[str, Any]) -> list[dict[str, Any]]:
         topic = own_topic = self.topic_of(doc.text)
@@ -80,10 +116,19 @@ class ClaimReader:
         return [m for m, own in zip(matches, sets) if not any(own < other for other in sets)]
 
     def _hypothetical(self, anchor: Token) -> bool:
+        """Under "if"/"whether" (a condition), in a background clause ("when the envoy was holding talks",
+        "until Moscow agreed") or after "without" ("without waiting for the end of the war")."""
         markers = set(self.grammar.get("conditional_markers", []))
+        background = set(self.grammar.get("background_markers", []))
+        negating = set(self.grammar.get("negating_prepositions", []))
         current = anchor
         for _ in range(8):
             if any(c.dep_ == "mark" and c.lower_ in markers for c in current.children):
+                return True
+            if current.dep_ == "advcl" and any(c.dep_ in ("mark", "advmod") and c.lower_ in background
+                                               for c in current.children):
+                return True
+            if current.dep_ == "pcomp" and current.head.lower_ in negating:
                 return True
             if current.head.i == current.i:
                 return False
@@ -104,6 +149,8 @@ class ClaimReader:
         anchor = match.anchor
         grammar = self.grammar
         if anchor.dep_ == "amod" or (anchor.dep_ == "acl" and anchor.tag_ == "VBN"):
+            return False
+        if self._reference(anchor) or self._embedded_question(anchor):
             return False
         denying = set(grammar.get("denial_verbs", []))
         if any(a.lemma_.lower() in denying for a in list(anchor.ancestors)[:4]):
@@ -129,6 +176,9 @@ class ClaimReader:
             non_factive = set(grammar.get("non_factive_verbs", []))
             if any(a.lemma_.lower() in non_factive for a in list(verb.ancestors)[:4]):
                 return False  # "proposed that the sides exchange all prisoners": wanted, not done
+            deontic = set(grammar.get("deontic_modals", []))
+            if any(c.dep_ == "aux" and c.lemma_.lower() in deontic for a in list(verb.ancestors)[:4] for c in a.children):
+                return False  # "Russia must show that it is serious and accept a ceasefire": required, not done
             current = verb
             for _ in range(4):
                 root = clause_root(current)
@@ -145,6 +195,59 @@ class ClaimReader:
                 current = root.head
         return True
 
+    def _reference(self, anchor: Token) -> bool:
+        """A past participle that refers to something settled rather than states it: "as agreed in Istanbul",
+        and "the ceasefire agreed on July 22" even when the parser makes "agreed" a main verb (the word before
+        it is the object of another verb)."""
+        if anchor.pos_ != "VERB" or anchor.tag_ not in ("VBN", "VBD"):
+            return False
+        markers = set(self.grammar.get("reference_markers", []))
+        if any(c.dep_ == "mark" and c.lower_ in markers for c in anchor.children) \
+                and not any(c.dep_ in ("nsubj", "nsubjpass") for c in anchor.children):
+            return True
+        if anchor.i == 0:
+            return False
+        before = anchor.doc[anchor.i - 1]
+        return before.pos_ in ("NOUN", "PROPN") and before.dep_ == "dobj" and before.head.i != anchor.i
+
+    @staticmethod
+    def _embedded_question(anchor: Token) -> bool:
+        """A cue inside an embedded wh-clause ("they knew what they were disrupting", "everyone knows who is to
+        blame") is what someone knows or asks, not a statement that it happened."""
+        current = anchor
+        for _ in range(4):
+            if current.dep_ in ("ccomp", "csubj", "pcomp") and any(
+                    c.tag_ in ("WP", "WRB") and c.dep_ in ("nsubj", "nsubjpass", "dobj", "advmod", "attr")
+                    for c in current.children):
+                return True
+            if current.dep_ not in ("xcomp", "conj", "acomp", "ccomp") or current.head.i == current.i:
+                return False
+            current = current.head
+        return False
+
+    def _modal(self, anchor: Token) -> bool:
+        """The cue's clause is under a modal of prediction or possibility ("will not be able to ignore")."""
+        modals = set(self.grammar.get("prediction_modals", []))
+        current = clause_root(anchor)
+        for _ in range(4):
+            if any(c.dep_ == "aux" and c.tag_ == "MD" and c.lemma_.lower() in modals for c in current.children):
+                return True
+            if current.dep_ not in ("xcomp", "acomp", "conj") or current.head.i == current.i:
+                return False
+            current = clause_root(current.head) if current.head.pos_ not in CLAUSE_POS else current.head
+        return False
+
+    def _people_of_a_side(self, doc: Doc, anchor: Token) -> bool:
+        """An exchange or release names whose people come home: a party, "our", or prisoners, captives..."""
+        root = clause_root(anchor)
+        tokens = list(root.subtree) + ([root.head] if root.dep_ in ("relcl", "acl") else [])  # "citizens who returned"
+        people = set(self.grammar.get("exchanged_people", []))
+        first = set(self.grammar.get("first_person", []))
+        if any(t.lemma_.lower() in people or t.lower_ in first for t in tokens):
+            return True
+        start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+        return any(m.party for m in self.names.find(doc.text, start, end))
+
     def _noun_asserted(self, match: CueMatch) -> bool:
         anchor = match.anchor
         if anchor.dep_ == "ROOT":
@@ -157,7 +260,8 @@ class ClaimReader:
             return True  # the cue carries its own verb ("received the proposal", "returned from captivity")
         for child in anchor.children:  # "violations by Russian forces": the noun has its agent
             if child.dep_ == "prep" and child.lower_ in self.grammar.get("agent_prepositions", []):
-                if any(self.names.find(child.doc.text, t.idx, t.idx + len(t.text)) for t in child.subtree):
+                last = child.right_edge  # the whole phrase: a name may have several words ("Russian forces")
+                if self.names.find(child.doc.text, child.idx, last.idx + len(last.text)):
                     return True
         return False
 
@@ -176,11 +280,23 @@ class ClaimReader:
         anchor = match.anchor
         grammar = self.grammar
         subject = subject_of(clause_root(anchor), grammar.get("relative_pronouns", ()))
-        if subject is not None and not match.claim_type.get("factual") \
+        type_id = match.claim_type["id"]
+        # a behaviour cue ("delay", "block") describes what its subject does; in the passive the subject is what
+        # was done to ("the process was blocked"), and the doer is left to the context
+        behaviour = type_id in grammar.get("behaviour_types", []) \
+            and anchor.lemma_.lower() not in grammar.get("accusing_verbs", [])
+        passive = subject is not None and subject.dep_ == "nsubjpass"
+        if subject is not None and not match.claim_type.get("factual") and not (behaviour and passive) \
                 and subject.lemma_.lower() in grammar.get("non_party_subjects", []):
             return []  # "families who are waiting...": the position of people who are not a party
         spoken, speech_verb = speech_source(anchor, self.names, grammar)
+        if speech_verb is not None:
+            speaker_head = subject_of(speech_verb, grammar.get("relative_pronouns", ()))
+            if speaker_head is not None and speaker_head.lemma_.lower() in grammar.get("non_party_subjects", []):
+                return []  # "everyone knows...", "experts say...": nobody on record holds it
         own = clause_source(anchor, self.names, grammar)
+        if type_id == "exchange_completed" and not self._people_of_a_side(doc, anchor):
+            return []  # "members were released from prisons": nobody's people come home in an exchange
         addressee = None
         if anchor.dep_ == "aux":
             # a modal cue ("Russia must confirm...") addresses its subject: the holder is whoever says it;
@@ -198,7 +314,7 @@ class ClaimReader:
         if base.kind == "other_side":
             base, reported_by_them = NO_SOURCE, True
         holders, confidence = self._holders(doc, base, context)
-        claim_type = match.claim_type["id"]
+        claim_type = type_id
         negated = self._negated(match)
         other = None
         if reported_by_them or (own.kind == "other_side" and base is spoken):
@@ -207,11 +323,28 @@ class ClaimReader:
                 return []
         elif base is spoken and spoken.kind != "none" and own.kind == "named":
             other = next((p for p in own.parties if p not in {h for h, _ in holders}), None)
-        elif base is own and own.kind == "named" and not any(m.kind == "speaker" for m in own.mentions) \
+        elif behaviour and not passive and base is own and own.kind == "named" and speech_verb is not None \
+                and context.get("last_speaker") and context["last_speaker"][0] not in own.parties:
+            # "'The Russian side is dragging out the process,' the headquarters said": an unnamed speaker who
+            # accuses a named side stands for the speaker named before
+            other = own.parties[0]
+            holders, confidence = [tuple(context["last_speaker"])], 0.6
+        elif base is own and own.kind == "named" \
+                and (behaviour or not any(m.kind == "speaker" for m in own.mentions)) \
                 and context.get("speaks_for") \
                 and context["speaks_for"] not in own.parties:
             other = own.parties[0]
             holders, confidence = [(context["speaks_for"], context.get("speaker"))], 0.6
+        if behaviour and not passive and other is None and anchor.dep_ != "aux":
+            # a behaviour cue ("delay", "not allow") describes what its subject does: done by the holder's own
+            # side ("we will not allow...", "we do not want this") it accuses nobody
+            if own.kind == "first_person" or (own.kind == "named" and any(h in own.parties for h, _ in holders)):
+                return []
+        side = spoken.parties if spoken.kind == "named" else \
+            ((context["speaks_for"],) if context.get("speaks_for") else ())
+        if anchor.dep_ != "aux" and self._modal(anchor) and (own.kind in ("other_side", "third_person") or (
+                own.kind == "named" and side and not set(own.parties) & set(side))):
+            return []  # "Putin will not be able to ignore it": a prediction about the other side, not a position
         if other is not None:
             claim_type = match.claim_type.get("reported_of_other")
             if not claim_type:
@@ -246,7 +379,11 @@ class ClaimReader:
         if source.kind == "unknown_person" and speaks_for:
             return [(speaks_for, source.speaker)], 0.6
         if source.kind == "both_sides" and speaks_for:
-            return [(speaks_for, context.get("speaker"))], 0.6
+            # "the parties stressed...": the article's side and the other participant named just before
+            out = [(speaks_for, context.get("speaker"))]
+            if last and last[0] != speaks_for:
+                out.append(tuple(last))
+            return out, 0.6
         if source is NO_SOURCE or source.kind in ("none", "third_person", "both_sides"):
             if in_quote and last:
                 return [tuple(last)], 0.6

@@ -111,7 +111,9 @@ class Extractor:
                 continue
             before = text[spans[index - 1][0]:spans[index - 1][1]] if index else ""
             topical = prefilter.has_topic(sentence)
-            window = "" if topical else self._topic_window(text, spans, index, prefilter)
+            continues = getattr(prefilter, "continues_passage", None)  # English: only quotes and "they/he ..."
+            window = "" if topical or (continues is not None and not continues(sentence, _inside_quote(text, start))) \
+                else self._topic_window(text, spans, index, prefilter)
             if filtering and not (topical or window):
                 continue
             doc = lang.nlp.make_doc(sentence)
@@ -125,6 +127,9 @@ class Extractor:
     def _topic_window(text: str, spans: list[tuple[int, int]], index: int, prefilter: Prefilter) -> str:
         """The neighbouring sentences (TOPIC_WINDOW either side, same paragraph) when one of them is on a
         topic: a statement without a topic word continues the topic of the passage it stands in."""
+        own = getattr(prefilter, "topic_window", None)  # ru/uk: nlp.lemma_match.LemmaPrefilter.topic_window
+        if own is not None:
+            return own(text, spans, index)
         lo, hi = max(0, index - TOPIC_WINDOW), min(len(spans), index + TOPIC_WINDOW + 1)
         for near in range(index - 1, lo - 1, -1):  # do not cross a blank line (a new paragraph)
             if "\n\n" in text[spans[near][1]:spans[near + 1][0]]:

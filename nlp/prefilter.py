@@ -22,8 +22,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        if _ABBREVIATIONS.search(text, max(start, match.start() - 6), match.start()):
-            continue
+        if "\n" not in match.group() and _ABBREVIATIONS.search(text, max(start, match.start() - 6), match.start()):
+            continue  # "Mr. Smith", "U.S. envoys"; a line break still ends the sentence ("wrote on X.\nA ...")
         spans.append((start, match.start()))
         start = match.end()
     spans.append((start, len(text)))
@@ -99,6 +99,9 @@ class Prefilter:
                 cue_words.add(_stem(word))
                 cue_words.update((f.lower(), _EXACT_TAIL) for f in inflections.get(word, []))
         self._cue = trie_regex(cue_words)
+        grammar = lexicon.get("grammar", {})
+        self._anaphor = {w.lower() for key in ("third_person", "other_side_pronouns", "anaphoric_openers")
+                         for w in grammar.get(key, [])}
         self._topic = trie_regex(_keyword(w) for words in lexicon["topics"].values() for w in words if w.strip())
 
     def has_topic(self, sentence: str) -> bool:
@@ -110,3 +113,17 @@ class Prefilter:
     def is_candidate(self, sentence: str, follows_topic: bool = False) -> bool:
         """A cue plus a topic keyword in the sentence, or right after a sentence on the topic."""
         return self.has_cue(sentence) and (follows_topic or self.has_topic(sentence))
+
+    def continues_passage(self, sentence: str, in_quote: bool = False) -> bool:
+        """Whether a sentence without a topic word may take the topic of its neighbours: a quoted statement
+        (the speaker goes on about the same matter) or one opening with a pronoun that points back ("They
+        refuse...", "According to him, ..."). Other sentences name what they are about, so they are not parsed
+        for it (a reported-speech rule was measured: more false positives than finds)."""
+        stripped = sentence.lstrip(" -–—")
+        if in_quote or stripped[:1] in QUOTES:
+            return True
+        return any(w.lower() in self._anaphor for w in _WORD.findall(stripped, 0, 40)[:4])
+
+
+QUOTES = "\"“”«‘'"
+_WORD = re.compile(r"\w+")

@@ -165,6 +165,15 @@ RULES = {
     "proposed_swap": (None, "Zelensky proposed that Ukraine and Russia exchange all the prisoners of war they hold."),
     # a statement without a topic word continues the topic of the sentence before it
     "window": ("ukraine", "Moscow keeps delaying the prisoner exchange. They refuse to give any date."),
+    # what the holder's own side does is no accusation; a forecast about the other side is no position
+    "own_side": ("ukraine", "\"We will not allow any delay of the prisoner exchange,\" the minister said. "
+                            "I am sure the Kremlin will not be able to ignore the fate of the prisoners of war."),
+    # a reference to an agreement is not one; a deal in talks with an outsider is off the topic
+    "as_agreed": ("russia", "The second stage of the prisoner exchange took place today, as agreed in Istanbul. "
+                            "A trade deal was agreed in negotiations with Prime Minister Jonas Berg."),
+    # an unnamed speaker accusing a named side stands for the speaker named just before
+    "unnamed": (None, "Petro Yatsenko of the Coordination Headquarters briefed reporters on Monday. "
+                      "\"The Russian side keeps delaying the exchange of prisoners,\" the headquarters said."),
 }
 
 
@@ -185,3 +194,6 @@ def test_rule_classes_on_written_sentences(ruled):
     assert ("ukraine", "accusation", False, "russia") in got("window")
     assert {c.claim_type for c in ruled["window"] if c.evidence.startswith("They")} == {"accusation"}
     assert got("window") == {("ukraine", "accusation", False, "russia")}
+    assert got("own_side") == set()
+    assert {k[:2] for k in got("as_agreed")} == {("russia", "exchange_completed")}
+    assert got("unnamed") == {("ukraine", "accusation", False, "russia")}

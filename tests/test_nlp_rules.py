@@ -196,3 +196,121 @@ def test_find_attributions_source_cue_content(lexicon):
     doc = _doc(words, heads, deps, pos, lemmas, ["DT", "NN", "VBD", "IN", "NNS", "MD", "VB", "."])
     (found,) = find_attributions(doc, lexicon["grammar"])
     assert found.source == (0, 1) and found.cue == (2,) and found.content == (3, 4, 5, 6)
+
+
+def _keys(claims):
+    return [(c["holder"], c["claim_type"], c["negated"], c["target"]) for c in claims]
+
+
+def test_behaviour_cue_of_own_side_accuses_nobody(lexicon):
+    # "We block the exchange of prisoners ." in Kyiv's own release: what Kyiv does, not an accusation
+    words = ["We", "block", "the", "exchange", "of", "prisoners", "."]
+    heads = [1, 1, 3, 1, 3, 4, 1]
+    deps = ["nsubj", "ROOT", "det", "dobj", "prep", "pobj", "punct"]
+    pos = ["PRON", "VERB", "DET", "NOUN", "ADP", "NOUN", "PUNCT"]
+    tags = ["PRP", "VBP", "DT", "NN", "IN", "NNS", "."]
+    lemmas = ["we", "block", "the", "exchange", "of", "prisoner", "."]
+    assert ClaimReader(lexicon).read(_doc(words, heads, deps, pos, lemmas, tags), {"speaks_for": "ukraine"}) == []
+    # the same verb with the other side as subject is Kyiv's accusation of Moscow
+    words[0], pos[0], tags[0], lemmas[0] = "Moscow", "PROPN", "NNP", "Moscow"
+    claims = ClaimReader(lexicon).read(_doc(words, heads, deps, pos, lemmas, tags), {"speaks_for": "ukraine"})
+    assert _keys(claims) == [("ukraine", "accusation", False, "russia")]
+
+
+def test_prediction_about_the_other_side_is_not_a_claim(lexicon):
+    # "Putin will ignore the prisoners ." in a Ukrainian release: a forecast, not Russia's position
+    words = ["Putin", "will", "ignore", "the", "prisoners", "."]
+    doc = _doc(words, [2, 2, 2, 4, 2, 2], ["nsubj", "aux", "ROOT", "det", "dobj", "punct"],
+               ["PROPN", "AUX", "VERB", "DET", "NOUN", "PUNCT"], ["Putin", "will", "ignore", "the", "prisoner", "."],
+               ["NNP", "MD", "VB", "DT", "NNS", "."])
+    assert ClaimReader(lexicon).read(doc, {"speaks_for": "ukraine"}) == []
+
+
+def test_as_agreed_and_embedded_question_are_not_claims(lexicon):
+    # "Talks resumed , as agreed in Minsk ." -- a reference to an agreement, not one
+    words = ["Talks", "resumed", ",", "as", "agreed", "in", "Minsk", "."]
+    heads = [1, 1, 1, 4, 1, 4, 5, 1]
+    deps = ["nsubj", "ROOT", "punct", "mark", "advcl", "prep", "pobj", "punct"]
+    pos = ["NOUN", "VERB", "PUNCT", "SCONJ", "VERB", "ADP", "PROPN", "PUNCT"]
+    tags = ["NNS", "VBD", ",", "IN", "VBN", "IN", "NNP", "."]
+    doc = _doc(words, heads, deps, pos, [w.lower() for w in words[:4]] + ["agree", "in", "Minsk", "."], tags)
+    assert ClaimReader(lexicon).read(doc, {"speaks_for": "russia"}) == []
+    # "Everyone knows who blocked the talks ." -- what someone knows, held by nobody on record
+    words = ["Everyone", "knows", "who", "blocked", "the", "talks", "."]
+    doc = _doc(words, [1, 1, 3, 1, 5, 3, 1], ["nsubj", "ROOT", "nsubj", "ccomp", "det", "dobj", "punct"],
+               ["PRON", "VERB", "PRON", "VERB", "DET", "NOUN", "PUNCT"],
+               ["everyone", "know", "who", "block", "the", "talk", "."], ["NN", "VBZ", "WP", "VBD", "DT", "NNS", "."])
+    assert ClaimReader(lexicon).read(doc, {"speaks_for": "ukraine"}) == []
+
+
+def test_release_needs_people_of_a_side(lexicon):
+    # "Members were released from jails ." -- a release, but nobody's people in an exchange
+    words = ["Members", "were", "released", "from", "jails", "."]
+    deps = ["nsubjpass", "auxpass", "ROOT", "prep", "pobj", "punct"]
+    pos = ["NOUN", "AUX", "VERB", "ADP", "NOUN", "PUNCT"]
+    tags = ["NNS", "VBD", "VBN", "IN", "NNS", "."]
+    lemmas = ["member", "be", "release", "from", "jail", "."]
+    doc = _doc(words, [2, 2, 2, 2, 3, 2], deps, pos, lemmas, tags)
+    assert ClaimReader(lexicon).read(doc, {"speaks_for": "russia"}) == []
+    words[0], lemmas[0] = "Soldiers", "soldier"
+    doc = _doc(words, [2, 2, 2, 2, 3, 2], deps, pos, lemmas, tags)
+    assert [c["claim_type"] for c in ClaimReader(lexicon).read(doc, {"speaks_for": "russia"})] == ["exchange_completed"]
+
+
+def test_topic_is_between_the_sides_and_in_its_own_sense(lexicon):
+    reader = ClaimReader(lexicon)
+    assert reader.topic_of("The deal was reached in negotiations with Mr. Brown and his cabinet.") is None
+    assert reader.topic_of("Talks with Portuguese Prime Minister Silva went well.") is None
+    assert reader.topic_of("Negotiations with the Russian side in Istanbul went on.") == "peace-talks"
+    assert reader.topic_of("We are ready to exchange experience and hold an exchange of views.") is None
+    assert reader.topic_of("They agreed to continue delegation exchanges.") is None
+    assert reader.topic_of("Nobody will give up land in exchange for promises.") is None
+    assert reader.topic_of("The exchange was carried out on the border.") == "prisoner-exchange"
+    assert reader.topic_of("Moscow and Kyiv exchanged 300 prisoners.") == "prisoner-exchange"
+
+
+def test_only_quotes_and_pronoun_openers_continue_a_passage_topic(lexicon):
+    prefilter = Prefilter(lexicon)
+    assert prefilter.continues_passage("They refuse to give any date.")
+    assert prefilter.continues_passage("And according to him, nothing has changed.")
+    assert prefilter.continues_passage("\"We are still waiting.\"")
+    assert prefilter.continues_passage("Nothing has changed since.", in_quote=True)
+    assert not prefilter.continues_passage("In this context, the ports were blocked for weeks.")
+
+
+def test_line_break_ends_a_sentence_after_a_capital_letter():
+    text = "Kyiv must act,\" the envoy wrote on X.\nA second envoy agreed. Mr. Smith met U.S. envoys."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Kyiv must act,\" the envoy wrote on X.", "A second envoy agreed.", "Mr. Smith met U.S. envoys."]
+
+
+def test_background_clause_and_without_are_not_claims(lexicon):
+    # "Shelling went on while envoys were holding negotiations ." -- background, nobody's commitment
+    words = ["Shelling", "went", "on", "while", "envoys", "were", "holding", "negotiations", "."]
+    heads = [1, 1, 1, 6, 6, 6, 1, 6, 1]
+    deps = ["nsubj", "ROOT", "prt", "mark", "nsubj", "aux", "advcl", "dobj", "punct"]
+    pos = ["NOUN", "VERB", "ADP", "SCONJ", "NOUN", "AUX", "VERB", "NOUN", "PUNCT"]
+    lemmas = ["shelling", "go", "on", "while", "envoy", "be", "hold", "negotiation", "."]
+    tags = ["NN", "VBD", "RP", "IN", "NNS", "VBD", "VBG", "NNS", "."]
+    assert ClaimReader(lexicon).read(_doc(words, heads, deps, pos, lemmas, tags), {"speaks_for": "ukraine"}) == []
+    # "We exchange prisoners without waiting for talks ." -- no waiting is stated
+    words = ["We", "exchange", "prisoners", "without", "waiting", "for", "talks", "."]
+    heads = [1, 1, 1, 1, 3, 4, 5, 1]
+    deps = ["nsubj", "ROOT", "dobj", "prep", "pcomp", "prep", "pobj", "punct"]
+    pos = ["PRON", "VERB", "NOUN", "ADP", "VERB", "ADP", "NOUN", "PUNCT"]
+    lemmas = ["we", "exchange", "prisoner", "without", "wait", "for", "talk", "."]
+    tags = ["PRP", "VBP", "NNS", "IN", "VBG", "IN", "NNS", "."]
+    claims = ClaimReader(lexicon).read(_doc(words, heads, deps, pos, lemmas, tags), {"speaks_for": "ukraine"})
+    assert "awaiting_counterpart" not in {c["claim_type"] for c in claims}
+
+
+def test_factual_cue_under_an_obligation_is_not_a_fact(lexicon):
+    # "Moscow must show that it is serious and accept the ceasefire ." -- required of Moscow, not agreed
+    words = ["Moscow", "must", "show", "that", "it", "is", "serious", "and", "accept", "the", "ceasefire", "."]
+    heads = [2, 2, 2, 5, 5, 2, 5, 5, 5, 10, 8, 2]
+    deps = ["nsubj", "aux", "ROOT", "mark", "nsubj", "ccomp", "acomp", "cc", "conj", "det", "dobj", "punct"]
+    pos = ["PROPN", "AUX", "VERB", "SCONJ", "PRON", "AUX", "ADJ", "CCONJ", "VERB", "DET", "NOUN", "PUNCT"]
+    lemmas = ["Moscow", "must", "show", "that", "it", "be", "serious", "and", "accept", "the", "ceasefire", "."]
+    tags = ["NNP", "MD", "VB", "IN", "PRP", "VBZ", "JJ", "CC", "VB", "DT", "NN", "."]
+    claims = ClaimReader(lexicon).read(_doc(words, heads, deps, pos, lemmas, tags), {"speaks_for": "ukraine"})
+    assert "agreement" not in {c["claim_type"] for c in claims}
