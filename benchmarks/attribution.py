@@ -1,8 +1,9 @@
 """Attribution quality on PolNeAR (political news with hand-annotated source, cue and content spans).
 
 Usage: .venv/bin/python benchmarks/attribution.py [--split test] [--limit N]
-Runs nlp.attribution.find_attributions (the component the claim reader uses to decide who said what) over
-every sentence of the split's articles and prints source, cue and content span precision, recall and F1 by
+Runs nlp.attribution.find_attributions (speech and attitude verbs of nlp/patterns/en.yaml and
+en_attribution.yaml, nominal cues, "according to", quotes across sentence ends) over every sentence of the
+split's articles and prints source, cue and content span precision, recall and F1 by
 token overlap: over all tokens that gold attributions naming a source mark as source / cue / content, against
 the tokens of predicted attributions that name a source. One annotation file per article (the first by
 name when several annotators marked it). Figures only; nothing asserted.

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable
 
+import yaml
 from spacy.tokens import Token
 
 from nlp.lexicon import Mention, NameMatcher
+from onrecord.errors import ConfigError
 
 SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj")
 INHERIT_SUBJECT_DEPS = ("conj", "xcomp", "acomp")
@@ -147,7 +151,7 @@ def speech_source(cue: Token, names: NameMatcher, grammar: dict[str, Any]) -> tu
     seen = 0
     while current is not None and seen < 12:
         if is_speech_verb(current, grammar) and current.i != cue.i:
-            subject = subject_of(current, grammar.get("relative_pronouns", ()))
+            subject = _inherited_subject(current, grammar.get("relative_pronouns", ()))
             if subject is not None and not (subject.left_edge.i <= cue.i <= subject.right_edge.i):
                 return resolve_source(subject, names, grammar, by_speech=True), current
         current = None if current.head.i == current.i else current.head
@@ -194,35 +198,84 @@ class Attribution:
     content: tuple[int, ...]
 
 
-def find_attributions(sentence, grammar: dict[str, Any]) -> list[Attribution]:
-    """Every attribution of a parsed sentence (a spaCy Span or Doc): each speech verb with its subject as the
-    source and its clausal complement, quoted words or content object as the content; and "according to X".
+ATTRIBUTION_WORDS_PATH = Path(__file__).with_name("patterns") / "en_attribution.yaml"
+QUOTE_MARKS = ("\"", "“", "”", "``", "''", "«", "»")
+OPENING_QUOTES = ("“", "``", "«")
+MAX_QUOTE_TOKENS = 200  # a quote mark left open longer than this is taken as unpaired
+PARENTHETICAL_DEPS = ("parataxis",)
+# Links through which a verb without a subject of its own takes that of the verb it hangs from: "…, saying
+# that…", "before asking…", "and added…".
+INHERIT_THROUGH = ("advcl", "conj", "xcomp", "pcomp", "prep", "acomp", "ccomp")
 
-    This is the component the claim reader relies on, exposed so it can be measured on its own
-    (benchmarks/attribution.py runs it over PolNeAR)."""
+
+@lru_cache(maxsize=4)
+def attribution_words(path: Path = ATTRIBUTION_WORDS_PATH) -> dict[str, Any]:
+    """The attribution word lists (cue verbs and nouns beyond the claim grammar's speech verbs)."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read attribution words: {exc}") from None
+
+
+def find_attributions(sentence, grammar: dict[str, Any], words: dict[str, Any] | None = None) -> list[Attribution]:
+    """Every attribution of a parsed sentence (a spaCy Span or Doc) of English text.
+
+    Verbal cues (speech verbs of `grammar` plus the attitude verbs of `words`, by default
+    nlp/patterns/en_attribution.yaml): the subject, or the subject inherited from the governing verb
+    ("…, saying that…"), is the source; the clausal complement, a content object, a prepositional object
+    ("called for…"), the quotation (which may run over several sentences) or, for a parenthetical "he
+    said", the clause it interrupts is the content. Nominal cues ("Trump's claim that…") and "according to
+    X" as well.
+
+    Broader than the claim reader's speech_source/clause_source (it also reads attitudes, intentions and
+    stances, as PolNeAR annotates them); benchmarks/attribution.py measures it over PolNeAR."""
+    words = attribution_words() if words is None else words
+    speech = set(words.get("quoted_speech_verbs", []))
+    verbs = set(grammar.get("speech_verbs", [])) | set(words.get("cue_verbs", []))
+    object_verbs = set(grammar.get("content_object_verbs", [])) | set(words.get("content_object_verbs", []))
+    prepositional = words.get("prepositional_cues", {})
     out = []
-    relative = grammar.get("relative_pronouns", ())
-    quoted = _quoted_tokens(sentence)
+    quotes = _quote_spans(sentence.doc)
+    in_sentence = [q for q in quotes if q[0] < sentence.end and q[1] > sentence.start]
     for token in sentence:
-        if not is_speech_verb(token, grammar):
+        if not _is_cue_verb(token, verbs, grammar):
             continue
         if token.dep_ in ("amod", "acl") and token.tag_ == "VBN":
             continue
-        subject = subject_of(token, relative)
-        source = tuple(t.i for t in subject.subtree if not t.is_punct) if subject is not None else ()
+        # A cue inside a quotation ("we said we would win") reports only its own complement, not the quote.
+        inside_quote = any(start <= token.i < end for start, end in in_sentence)
+        if inside_quote and token.lemma_.lower() not in speech:
+            continue  # "we want…", "I think…" inside a quote are part of what is quoted
+        subject = _inherited_subject(token, ())  # "who said": the relative pronoun is the source
+        agent = _passive_agent(token)
+        if agent is not None:  # "was first reported by the Post": the agent holds, the passive subject is held
+            subject = agent
+        source = _source_indices(subject) if subject is not None else ()
         cue = [token.i] + [c.i for c in token.children if c.dep_ in ("prt", "neg") or
-                           (c.dep_ == "aux" and c.tag_ != "MD")]
+                           (c.dep_ == "aux" and c.tag_ != "MD") or c.dep_ == "auxpass"]
         content: set[int] = set()
+        lemma = token.lemma_.lower()
         for child in token.children:
-            if child.dep_ in ("ccomp", "xcomp") or (child.dep_ == "dobj" and token.lemma_.lower()
-                                                    in grammar.get("content_object_verbs", [])):
+            if child.dep_ in ("ccomp", "xcomp") or (child.dep_ in ("dobj", "oprd") and lemma in object_verbs):
                 content.update(t.i for t in child.subtree)
-        if not content and quoted:
-            content = set(quoted)
-        content -= set(source) | set(cue)
+            elif agent is not None and child.dep_ in ("nsubjpass", "csubjpass"):
+                content.update(t.i for t in child.subtree)
+            elif child.dep_ == "prep" and child.lower_ in prepositional.get(lemma, []):
+                objects = [t for t in child.children if t.dep_ in ("pobj", "pcomp")]
+                if objects:
+                    cue.append(child.i)
+                    content.update(t.i for o in objects for t in o.subtree)
+        if not content and token.dep_ in PARENTHETICAL_DEPS and token.head.i != token.i:
+            content = {t.i for t in token.head.subtree} - {t.i for t in token.subtree}
+        if not content and not inside_quote:
+            content = _quoted_content(token, sentence, quotes)
+        elif not inside_quote:  # a quoted complement takes in the whole quotation, even over sentence ends
+            content.update(i for start, end in quotes if content & set(range(start, end)) for i in range(start, end))
+        content = {i for i in content if not sentence.doc[i].is_punct and not sentence.doc[i].is_space} - set(cue)
+        source = tuple(i for i in source if i not in content and i not in cue)
         if content:
-            out.append(Attribution(source, tuple(sorted(cue)), tuple(sorted(t for t in content
-                                                                             if not sentence.doc[t].is_punct))))
+            out.append(Attribution(source, tuple(sorted(cue)), tuple(sorted(content))))
+    out.extend(_nominal_attributions(sentence, words, in_sentence))
     for token in sentence:
         if token.lower_ not in grammar.get("source_prepositions", []):
             continue
@@ -233,20 +286,134 @@ def find_attributions(sentence, grammar: dict[str, Any]) -> list[Attribution]:
         head = token.head if token.dep_ != "ROOT" else token
         clause = clause_root(head)
         content = {t.i for t in clause.subtree if not t.is_punct} - phrase
-        source = tuple(sorted(t.i for t in _source_tokens(objects[0])))
-        cue = tuple(sorted(t.i for t in token.subtree if t.i not in source))
+        source = _source_indices(objects[0])
+        cue = tuple(sorted(t.i for t in token.subtree if t.i not in source and not t.is_punct))
         if content:
             out.append(Attribution(source, cue, tuple(sorted(content))))
     return out
 
 
-def _quoted_tokens(sentence) -> list[int]:
-    """Indices of the tokens between quotation marks in a sentence."""
-    inside, out = False, []
+def _is_cue_verb(token: Token, verbs: set[str], grammar: dict[str, Any]) -> bool:
+    lemma = token.lemma_.lower()
+    if token.pos_ not in CLAUSE_POS or lemma not in verbs:
+        return False
+    if any(c.dep_ == "aux" and c.tag_ == "MD" for c in token.children):
+        return False  # "would say", "must confirm": not a report of what was said
+    particle = grammar.get("speech_particles", {}).get(lemma)
+    return particle is None or any(c.lower_ == particle for c in token.children)
+
+
+def _inherited_subject(verb: Token, relative_pronouns: Iterable[str]) -> Token | None:
+    """The subject of a cue verb, else that of the verb it depends on ("Trump spoke, arguing that…")."""
+    current = verb
+    for _ in range(4):
+        subject = subject_of(current, relative_pronouns)
+        if subject is not None:
+            return subject
+        if current.dep_ not in INHERIT_THROUGH or current.head.i == current.i:
+            return None
+        current = current.head
+        while current.pos_ not in CLAUSE_POS and current.dep_ in ("prep", "pcomp") and current.head.i != current.i:
+            current = current.head
+    return None
+
+
+def _passive_agent(verb: Token) -> Token | None:
+    """The object of a passive verb's "by" phrase, if any."""
+    if not any(c.dep_ == "auxpass" for c in verb.children):
+        return None
+    for child in verb.children:
+        if child.dep_ == "agent":
+            return next((c for c in child.children if c.dep_ == "pobj"), None)
+    return None
+
+
+def _source_indices(head: Token) -> tuple[int, ...]:
+    """The tokens of a source phrase: its whole subtree (appositions and relative clauses describe the
+    source) without punctuation."""
+    return tuple(t.i for t in head.subtree if not t.is_punct and not t.is_space)
+
+
+def _nominal_attributions(sentence, words: dict[str, Any], quotes: list[tuple[int, int]]) -> list[Attribution]:
+    """ "Trump's claim that…", "a statement from the campaign that…": a cue noun with its possessor (or by/from
+    phrase) as source and its clause as content."""
+    nouns = set(words.get("cue_nouns", []))
+    source_preps = set(words.get("noun_source_prepositions", []))
+    out = []
     for token in sentence:
-        if token.text in ("\"", "“", "”", "«", "»", "``", "''"):
-            inside = not inside if token.text in ("\"", "``", "''") else token.text in ("“", "«")
+        if token.pos_ != "NOUN" or token.lemma_.lower() not in nouns:
             continue
-        if inside and not token.is_punct:
-            out.append(token.i)
+        if any(start <= token.i < end for start, end in quotes):
+            continue
+        owner = next((c for c in token.children if c.dep_ == "poss"), None)
+        if owner is None:
+            prep = next((c for c in token.children if c.dep_ == "prep" and c.lower_ in source_preps), None)
+            owner = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
+        if owner is None:
+            continue
+        content: set[int] = set()
+        for child in token.children:
+            if child.dep_ in ("acl", "ccomp", "appos") and child.i > token.i and \
+                    (child.dep_ == "appos" or any(m.dep_ == "mark" or m.tag_ == "TO" for m in child.children)):
+                content.update(t.i for t in child.subtree)
+        if not content:
+            continue
+        source = _source_indices(owner)
+        content = {i for i in content if not sentence.doc[i].is_punct} - set(source) - {token.i}
+        if content:
+            out.append(Attribution(source, (token.i,), tuple(sorted(content))))
     return out
+
+
+def _quote_spans(doc) -> list[tuple[int, int]]:
+    """Token ranges [start, end) inside quotation marks over the whole document (quotes may span sentences).
+    Curly quotes pair by direction, straight ones alternate; a mark left open too long is dropped."""
+    cached = doc.user_data.get("onrecord_quote_spans") if hasattr(doc, "user_data") else None
+    if cached is not None:
+        return cached
+    spans: list[tuple[int, int]] = []
+    open_at: int | None = None
+    for token in doc:
+        text = token.text
+        if text not in QUOTE_MARKS:
+            if open_at is not None and token.i - open_at > MAX_QUOTE_TOKENS:
+                open_at = None
+            continue
+        straight = text in ("\"", "''")
+        if open_at is None:
+            if text in OPENING_QUOTES or straight:
+                open_at = token.i + 1
+        elif text in OPENING_QUOTES and not straight:
+            open_at = token.i + 1  # a new opening mark: the previous quote was never closed
+        else:
+            if token.i > open_at:
+                spans.append((open_at, token.i))
+            open_at = None
+    doc.user_data["onrecord_quote_spans"] = spans
+    return spans
+
+
+def _quoted_content(cue: Token, sentence, quotes: list[tuple[int, int]]) -> set[int]:
+    """The quotation a cue reports: quotes in its sentence (whole, even when they run over sentence ends),
+    else the quote ending right before the sentence ("…” Clinton said.) or starting right after the cue
+    (He said: “…”)."""
+    doc = sentence.doc
+    mine = [q for q in quotes if q[0] < sentence.end and q[1] > sentence.start]
+    if not mine:
+        before = _skip_back(doc, sentence.start - 1)
+        after = _skip_forward(doc, sentence.end)
+        ends_before = [q for q in quotes if q[1] - 1 <= before and _skip_back(doc, q[1]) == before]
+        mine = ends_before[-1:] or [q for q in quotes if q[0] == after][:1]
+    return {i for start, end in mine for i in range(start, end)}
+
+
+def _skip_back(doc, i: int) -> int:
+    while i >= 0 and (doc[i].is_punct or doc[i].is_space):
+        i -= 1
+    return i
+
+
+def _skip_forward(doc, i: int) -> int:
+    while i < len(doc) and (doc[i].is_punct or doc[i].is_space):
+        i += 1
+    return i
