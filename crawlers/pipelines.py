@@ -5,27 +5,23 @@ Also the one place that logs a fetch problem: one line naming the source, the UR
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
+from twisted.internet.task import LoopingCall
 
-from crawlers.dedup import NearDuplicateIndex, signature
-from crawlers.extract import Extraction, NotArticle, extract_article
+from crawlers.dedup import from_bytes
+from crawlers.extract import Extraction, NotArticle
 from crawlers.items import FetchItem, PageItem
 from crawlers.urls import canonical_url
+from crawlers.work import extract_page
+from crawlers.worker_pool import WorkerDied, WorkerPool
+from crawlers.writer import BATCH_SECONDS, StoreWriter
 from onrecord.config import Config
 from onrecord.records import Article, Fetch
-from storage.articles import article_by_hash, save_article
-from storage.db import open_store, write_transaction
-from storage.fetches import record_fetch
-from storage.sources import sync_config
 
 log = logging.getLogger("onrecord.crawl")
 
@@ -34,32 +30,45 @@ def count(stats: StatsCollector, source: str, outcome: str) -> None:
     stats.inc_value(f"onrecord/source/{source}/{outcome}")
 
 
+class PassResources:
+    """What every crawler of one pass shares: the store writer and the extraction worker pool.
+
+    Scrapy deep-copies settings per crawler; this object is handed over as it is.
+    """
+
+    def __init__(self, config: Config, db_path: str) -> None:
+        self.writer = StoreWriter.open(config, db_path)
+        # Extraction is CPU-bound: it runs in worker processes (one per core, started with the first page,
+        # so a pass whose feeds are all unchanged starts none) while this process downloads and writes.
+        self.pool = WorkerPool(max(1, os.cpu_count() or 1))
+
+    def __deepcopy__(self, memo: dict) -> "PassResources":
+        return self
+
+    def close(self) -> None:
+        self.pool.close()
+        self.writer.close()
+
+
 class StorePipeline:
-    def __init__(self, config: Config, db_path: str, stats: StatsCollector) -> None:
+    def __init__(self, config: Config, resources: PassResources, stats: StatsCollector) -> None:
         self.config = config
-        self.db_path = db_path
+        self.writer = resources.writer
+        self.pool = resources.pool
         self.stats = stats
-        self.db = None
-        self.index: NearDuplicateIndex | None = None
         self.agency_of = {s.id: s.name.split(" (")[0] for s in config.sources}
+        self._flusher = LoopingCall(self.writer.flush_if_stale)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "StorePipeline":
-        return cls(crawler.settings["ONRECORD_CONFIG"], crawler.settings["ONRECORD_DB_PATH"], crawler.stats)
+        return cls(crawler.settings["ONRECORD_CONFIG"], crawler.settings["ONRECORD_RESOURCES"], crawler.stats)
 
     def open_spider(self, spider=None) -> None:
-        # Extraction is CPU-bound: it runs in worker processes (one per core) while this process downloads
-        # and writes; spawned, so the workers inherit no reactor state.
-        self.pool = ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1),
-                                        mp_context=multiprocessing.get_context("spawn"))
-        self.db = open_store(self.db_path)
-        sync_config(self.db, self.config)
-        self.index = NearDuplicateIndex.load(self.db, self.config.crawl.near_duplicate_threshold)
+        self._flusher.start(BATCH_SECONDS, now=False)
 
     def close_spider(self, spider=None) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        if self.db is not None:
-            self.db.conn.close()
+        self._flusher.stop()
+        self.writer.flush()
 
     async def process_item(self, item, spider=None):
         if isinstance(item, FetchItem):
@@ -68,18 +77,20 @@ class StorePipeline:
             await self._store_page(item)
         return item
 
-    async def _extract(self, item: PageItem, source) -> Extraction | NotArticle:
-        work = functools.partial(
-            extract_article, item.html, item.final_url,
-            default_language=source.language if source else self.config.nlp.default_language,
-            min_words=self.config.crawl.min_article_words, own_agency=self.agency_of.get(item.source),
-            need_metadata=not (item.feed_title and item.feed_published))
-        return await asyncio.get_running_loop().run_in_executor(self.pool, work)
+    async def _extract(self, item: PageItem, source) -> tuple[Extraction | NotArticle, bytes | None]:
+        options = {"default_language": source.language if source else self.config.nlp.default_language,
+                   "min_words": self.config.crawl.min_article_words, "own_agency": self.agency_of.get(item.source),
+                   "need_metadata": not (item.feed_title and item.feed_published),
+                   "parser": source.parser if source else None}
+        return await self.pool.run(extract_page, item.html, item.final_url, options)
 
     def _record(self, fetch: Fetch) -> None:
-        record_fetch(self.db, fetch)
+        self.writer.record(fetch)
+        self._count(fetch)
+
+    def _count(self, fetch: Fetch) -> None:
         count(self.stats, fetch.source, fetch.outcome or "error")
-        if fetch.outcome in ("error", "partial"):
+        if fetch.outcome in ("error", "partial"):  # a malformed feed whose readable entries were kept
             log.warning("%s: %s: %s", fetch.source, fetch.url, fetch.error)
         elif fetch.outcome == "not-article":
             log.info("%s: %s: not an article: %s", fetch.source, fetch.url, fetch.error)
@@ -92,7 +103,11 @@ class StorePipeline:
         if "html" not in item.content_type and "xml" not in item.content_type and item.content_type:
             self._record(replace(fetch, outcome="not-article", error=f"not an HTML page ({item.content_type})"))
             return
-        result = await self._extract(item, source)
+        try:
+            result, signature = await self._extract(item, source)
+        except WorkerDied as exc:  # recorded like a failed fetch: the next pass tries the page again
+            self._record(replace(fetch, outcome="error", error=str(exc)))
+            return
         if isinstance(result, NotArticle):
             self._record(replace(fetch, outcome="not-article", error=result.reason))
             return
@@ -102,27 +117,5 @@ class StorePipeline:
             published=item.feed_published or result.published, language=result.language, via=result.via,
             speaks_for=source.speaks_for if source else None,
             final_url=item.final_url if item.final_url != item.link else None)
-        self._save(article, fetch)
-
-    def _save(self, article: Article, fetch: Fetch) -> None:
-        minhash = signature(article.text)
-        with write_transaction(self.db):
-            previous = self.db.execute("SELECT content_hash, dup_of FROM articles WHERE id = ?",
-                                       [article.id]).fetchone()
-            if previous and previous[0] == article.content_hash:
-                outcome, dup_of = "unchanged", previous[1]
-            else:
-                dup_of = self._original_of(article, minhash)
-                outcome = "duplicate" if dup_of else ("updated" if previous else "new")
-            article = replace(article, dup_of=dup_of)
-            save_article(self.db, article)
-            self.index.remember(self.db, article.id, minhash, dup_of)
-            self._record(replace(fetch, outcome=outcome))
-
-    def _original_of(self, article: Article, minhash) -> str | None:
-        """The stored article this one copies: same text exactly, else nearly the same (MinHash)."""
-        same = article_by_hash(self.db, article.content_hash)
-        if same and same != article.id:
-            row = self.db.execute("SELECT dup_of FROM articles WHERE id = ?", [same]).fetchone()
-            return (row[0] if row and row[0] else same)
-        return self.index.find(article.id, minhash)
+        outcome = self.writer.save(article, fetch, from_bytes(signature))
+        self._count(replace(fetch, outcome=outcome))

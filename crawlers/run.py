@@ -30,6 +30,7 @@ class CrawlSummary:
 
     per_source: dict[str, dict[str, int]] = field(default_factory=dict)
     peak_rss_mb: float = 0.0
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # crawler process, its extraction workers
 
     def total(self, outcome: str) -> int:
         return sum(counts.get(outcome, 0) for counts in self.per_source.values())
@@ -84,15 +85,21 @@ def crawl_in_this_process(config: Config, db_path: str, sources: list[str] | Non
     from crawlers.spiders.feeds import FeedSpider
     from crawlers.spiders.listing import ListingSpider
 
-    process = CrawlerProcess(scrapy_settings(config, db_path, force))
-    kinds = {s.kind for s in config.sources if s.enabled and (sources is None or s.id in sources)}
-    crawlers = []
-    for spider in (FeedSpider, ListingSpider):
-        if spider.kind in kinds:
-            crawler = process.create_crawler(spider)
-            crawlers.append(crawler)
-            process.crawl(crawler, sources=sources)
-    process.start()
+    from crawlers.pipelines import PassResources
+
+    resources = PassResources(config, db_path)
+    try:
+        process = CrawlerProcess(scrapy_settings(config, resources, force))
+        kinds = {s.kind for s in config.sources if s.enabled and (sources is None or s.id in sources)}
+        crawlers = []
+        for spider in (FeedSpider, ListingSpider):
+            if spider.kind in kinds:
+                crawler = process.create_crawler(spider)
+                crawlers.append(crawler)
+                process.crawl(crawler, sources=sources)
+        process.start()
+    finally:
+        resources.close()
     summary = CrawlSummary()
     for crawler in crawlers:
         for key, value in crawler.stats.get_stats().items():
@@ -100,7 +107,10 @@ def crawl_in_this_process(config: Config, db_path: str, sources: list[str] | Non
                 source_id, outcome = key.removeprefix("onrecord/source/").rsplit("/", 1)
                 counts = summary.per_source.setdefault(source_id, {})
                 counts[outcome] = counts.get(outcome, 0) + value
-    summary.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    summary.peak_rss_mb = own.ru_maxrss / 1024
+    summary.cpu_seconds = {"crawler": round(own.ru_utime + own.ru_stime, 2),
+                           "workers": round(workers.ru_utime + workers.ru_stime, 2)}
     return summary
 
 
@@ -124,7 +134,8 @@ def _child_main() -> None:
     except OnrecordError as exc:
         _send(out, "failed", str(exc))
         return
-    _send(out, "done", {"per_source": summary.per_source, "peak_rss_mb": summary.peak_rss_mb})
+    _send(out, "done", {"per_source": summary.per_source, "peak_rss_mb": summary.peak_rss_mb,
+                        "cpu_seconds": summary.cpu_seconds})
 
 
 def crawl(config: Config, *, sources: list[str] | None = None, force: bool = False,
@@ -135,6 +146,11 @@ def crawl(config: Config, *, sources: list[str] | None = None, force: bool = Fal
         if unknown:
             known = ", ".join(s.id for s in config.sources)
             raise OnrecordError(f"unknown source {unknown[0]!r}; configured sources: {known}")
+    from crawlers.publishers import load_parser
+
+    for source in config.sources:
+        if source.parser and (not sources or source.id in sources):
+            load_parser(source.parser, source.id)  # a misspelt parser stops the pass before it starts
     request = {"config": config.model_dump(mode="json"), "db_path": str(config.storage.path),
                "sources": sources, "force": force}
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])))
@@ -157,7 +173,8 @@ def crawl(config: Config, *, sources: list[str] | None = None, force: bool = Fal
         raise OnrecordError(failure)
     if result is None:
         raise OnrecordError(f"crawler process died (exit code {code}) before reporting; see the lines above")
-    summary = CrawlSummary(per_source=result["per_source"], peak_rss_mb=result["peak_rss_mb"])
+    summary = CrawlSummary(per_source=result["per_source"], peak_rss_mb=result["peak_rss_mb"],
+                           cpu_seconds=result.get("cpu_seconds", {}))
     _mark_sources(config, summary, sources)
     return summary
 

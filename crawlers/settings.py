@@ -8,6 +8,10 @@ from onrecord.config import Config
 
 # Statuses retried by Scrapy's RetryMiddleware; 429 and 503 are handled by RetryAfterMiddleware instead.
 RETRY_CODES = [500, 502, 504, 522, 524, 408]
+# Items handled in parallel per response. Scrapy starts this many asyncio tasks for every callback's output,
+# and our page callbacks yield one item each: its default of 100 cost ~100 tasks per page (a third of the
+# crawler process's CPU in benchmarks/crawl.py) for no gain; across responses, items are still concurrent.
+CONCURRENT_ITEMS = 8
 
 
 def user_agent(config: Config) -> str:
@@ -18,7 +22,8 @@ def user_agent(config: Config) -> str:
     return f"{agent[:-1]}; {contact})" if agent.endswith(")") else f"{agent} ({contact})"
 
 
-def scrapy_settings(config: Config, db_path: str, force: bool = False) -> dict[str, Any]:
+def scrapy_settings(config: Config, resources: Any, force: bool = False) -> dict[str, Any]:
+    """`resources`: the pass's crawlers.pipelines.PassResources (store writer, extraction workers)."""
     crawl = config.crawl
     return {
         "BOT_NAME": "onrecord",
@@ -29,6 +34,7 @@ def scrapy_settings(config: Config, db_path: str, force: bool = False) -> dict[s
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.concurrent_per_domain),
         "CONCURRENT_REQUESTS": crawl.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
+        "CONCURRENT_ITEMS": CONCURRENT_ITEMS,
         "DOWNLOAD_DELAY": crawl.download_delay,
         "RANDOMIZE_DOWNLOAD_DELAY": crawl.download_delay > 0,
         "DOWNLOAD_TIMEOUT": crawl.timeout,
@@ -41,12 +47,14 @@ def scrapy_settings(config: Config, db_path: str, force: bool = False) -> dict[s
         "REDIRECT_MAX_TIMES": 10,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,  # Scrapy 2.19's code-executing HTTP control server: never for us
+        "DOWNLOADER_STATS": False,  # per-request byte/status stats we never read
         "LOG_LEVEL": "WARNING",
         "LOG_INSTALL_ROOT_HANDLER": False,
         "LOGSTATS_INTERVAL": 0,
         "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.RetryAfterMiddleware": 560},
         "ITEM_PIPELINES": {"crawlers.pipelines.StorePipeline": 300},
         "ONRECORD_CONFIG": config,
-        "ONRECORD_DB_PATH": db_path,
+        "ONRECORD_RESOURCES": resources,
         "ONRECORD_FORCE": force,
     }

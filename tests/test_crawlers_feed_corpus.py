@@ -4,7 +4,6 @@ exception; and the ill-formed ones through the real crawl, which loses nothing a
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

@@ -17,7 +17,6 @@ from crawlers.items import FetchItem, PageItem
 from crawlers.urls import canonical_url
 from onrecord.config import Config, SourceConfig
 from onrecord.records import Fetch
-from storage.db import open_store
 from storage.fetches import last_validators
 
 log = logging.getLogger("onrecord.crawl")
@@ -50,8 +49,8 @@ class SourceSpider(scrapy.Spider):
                 and (wanted is None or s.id in wanted)]
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        db = open_store(self.crawler.settings["ONRECORD_DB_PATH"])
-        self.db = db
+        # Reads go through the pass's writer connection, so they see the writes of its open batch too.
+        db = self.db = self.crawler.settings["ONRECORD_RESOURCES"].writer.db
         force = self.crawler.settings.getbool("ONRECORD_FORCE")
         for source in self.my_sources():
             if not force and not self._due(source):
@@ -71,10 +70,6 @@ class SourceSpider(scrapy.Spider):
             return True
         last = datetime.fromisoformat(row[0])
         return datetime.now(timezone.utc) - last >= timedelta(seconds=source.interval_seconds * 0.95)
-
-    def closed(self, reason: str) -> None:
-        if getattr(self, "db", None) is not None:
-            self.db.conn.close()
 
     # -- the source document (feed or listing page) ---------------------------------------------------
 

@@ -1,0 +1,17 @@
+"""The CPU-heavy part of storing a page, run in the extraction worker processes: extraction and the
+near-duplicate signature. The crawling process then only downloads, compares and writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawlers.dedup import signature, to_bytes
+from crawlers.extract import Extraction, NotArticle, extract_article
+
+
+def extract_page(html: str, url: str, options: dict[str, Any]) -> tuple[Extraction | NotArticle, bytes | None]:
+    """(extraction or the reason it is not an article, MinHash signature bytes or None)."""
+    result = extract_article(html, url, **options)
+    if isinstance(result, NotArticle):
+        return result, None
+    return result, to_bytes(signature(result.text))
