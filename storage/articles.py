@@ -13,6 +13,11 @@ ARTICLE_COLUMNS = ("id", "url", "canonical_url", "final_url", "source", "title",
                    "language", "text", "content_hash", "dup_of", "via", "speaks_for")
 
 
+_UPSERT_ARTICLE = (
+    f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))}) "
+    f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in ARTICLE_COLUMNS if c != 'id')}")
+
+
 def _row_to_article(row: dict) -> Article:
     return Article(**{k: row.get(k) for k in ARTICLE_COLUMNS})
 
@@ -27,7 +32,7 @@ def save_article(db: sqlite_utils.Database, article: Article) -> bool:
         row = {k: getattr(article, k) for k in ARTICLE_COLUMNS}
         if existing:
             row["fetched_at"] = existing[0]
-        db["articles"].upsert(row, pk="id")
+        db.execute(_UPSERT_ARTICLE, [row[k] for k in ARTICLE_COLUMNS])
         for url, kind in ((article.url, "link"), (article.canonical_url, "canonical"), (article.final_url, "final")):
             if url:
                 db.execute("INSERT OR IGNORE INTO article_urls (url, article_id, kind) VALUES (?, ?, ?)",

@@ -8,9 +8,15 @@ from onrecord.records import Fetch
 from storage.db import write_transaction
 
 
+_FETCH_COLUMNS = tuple(Fetch.__dataclass_fields__)
+_INSERT_FETCH = (f"INSERT INTO fetches ({', '.join(_FETCH_COLUMNS)}) "
+                 f"VALUES ({', '.join('?' * len(_FETCH_COLUMNS))})")
+
+
 def record_fetch(db: sqlite_utils.Database, fetch: Fetch) -> None:
+    """Append one fetch to the history (a plain INSERT: this runs once per page of a crawl)."""
     with write_transaction(db):
-        db["fetches"].insert(fetch.to_dict())
+        db.execute(_INSERT_FETCH, [getattr(fetch, c) for c in _FETCH_COLUMNS])
 
 
 def last_validators(db: sqlite_utils.Database, url: str) -> tuple[str | None, str | None]:
