@@ -18,8 +18,8 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from nlp.attribution import (CLAUSE_POS, NO_SOURCE, Source, agency_via, clause_root, clause_source, speech_source,
-                              subject_of)
+from nlp.attribution import (CLAUSE_POS, NO_SOURCE, Source, agency_via, clause_root, clause_source, resolve_source,
+                              speech_source, subject_of)
 from nlp.cues import CueMatch, CueMatcher
 from nlp.dates import date_phrase
 from nlp.lexicon import NameMatcher, keywords_regex
@@ -105,8 +105,34 @@ class ClaimReader:
         for match in self._outermost(asserted):
             if own_topic is None and match.claim_type.get("factual") and not quoted:
                 continue  # a reported fact names what it is about; stances and quotes continue a topic
+            if own_topic is None and context.get("topic_loose") and not self._may_borrow_topic(match, context):
+                continue  # a stance borrowing its passage's topic must name its holder (a side, "we", "I")
             out.extend(self._claims_for(doc, match, topic, context))
         return _dedupe(out)
+
+    def _may_borrow_topic(self, match: CueMatch, context: dict[str, Any]) -> bool:
+        """A sentence without a topic word taking its passage's topic (the extractor set `topic_loose` to its
+        length in words): a short stance about the other side or an offer (en.yaml borrowed_topic_types) whose
+        holder is named or "we"; a longer one only when it accuses the article's counterpart, named as the subject
+        of the cue ("the Kiev regime did not want to ...")."""
+        grammar = self.grammar
+        if context["topic_loose"] <= grammar.get("borrowed_topic_max_words", 12):
+            return match.claim_type["id"] in grammar.get("borrowed_topic_types", []) \
+                and self._holder_named(match.anchor)
+        if match.claim_type["id"] not in grammar.get("behaviour_types", []):
+            return False
+        subject = subject_of(clause_root(match.anchor), grammar.get("relative_pronouns", ()))
+        if subject is None or subject.dep_ != "nsubj":
+            return False
+        own = clause_source(match.anchor, self.names, grammar)
+        other = self.counterparts.get(context.get("speaks_for") or "")
+        return own.kind == "named" and other is not None and other in own.parties
+
+    def _holder_named(self, anchor: Token) -> bool:
+        """The cue's own clause, or the speech verb over it, names a side or speaks in the first person."""
+        spoken, _ = speech_source(anchor, self.names, self.grammar)
+        own = clause_source(anchor, self.names, self.grammar)
+        return spoken.kind in ("named", "first_person") or own.kind in ("named", "first_person")
 
     @staticmethod
     def _outermost(matches: list[CueMatch]) -> list[CueMatch]:
@@ -160,9 +186,10 @@ class ClaimReader:
             if clause.dep_ != "conj" or clause.head.i == clause.i:
                 break
             clause = clause.head
-        if clause.dep_ in ("relcl", "acl") and not any(c.dep_ == "agent" for c in anchor.children) \
+        if clause.dep_ in ("relcl", "acl") and len(match.words) < 3 and not any(c.dep_ == "agent" for c in anchor.children) \
                 and any(c.dep_ == "auxpass" for c in (*anchor.children, *clause.children)):
-            return False  # "settlements that are blocked": a description, nobody is said to block
+            return False  # "settlements that are blocked": a description, nobody is said to block (a cue of three
+            # or more words is specific enough to be the point: "issues that can be resolved only at the table")
         if anchor.pos_ in ("NOUN", "PROPN") and not self._noun_asserted(match):
             return False
         if match.claim_type.get("factual"):
@@ -182,7 +209,8 @@ class ClaimReader:
             current = verb
             for _ in range(4):
                 root = clause_root(current)
-                if root.tag_ == "VBG" and root.dep_ not in ("ROOT", "ccomp", "conj"):
+                if root.tag_ == "VBG" and root.dep_ not in ("ROOT", "ccomp", "conj") \
+                        and not self._presupposed(root):
                     return False
                 if any(c.dep_ == "aux" and c.tag_ in ("TO", "MD") for c in root.children):
                     if not (root.dep_ == "xcomp" and root.head.lemma_.lower() in implicative):
@@ -194,6 +222,12 @@ class ClaimReader:
                     break
                 current = root.head
         return True
+
+    def _presupposed(self, verb: Token) -> bool:
+        """A gerund that someone is thanked for happened ("grateful for the help in exchanging the prisoners")."""
+        words = set(self.grammar.get("presupposing_words", []))
+        near = [t for a in list(verb.ancestors)[:6] for t in (a, *(c for c in a.children if c.dep_ == "dobj"))]
+        return any(t.lemma_.lower() in words or t.lower_ in words for t in near)  # "expressed gratitude ... for"
 
     def _reference(self, anchor: Token) -> bool:
         """A past participle that refers to something settled rather than states it: "as agreed in Istanbul",
@@ -248,8 +282,27 @@ class ClaimReader:
         start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
         return any(m.party for m in self.names.find(doc.text, start, end))
 
+    def _possessor(self, anchor: Token) -> Source | None:
+        """The side a possessed noun cue belongs to: "the initiatives of Ukraine", "our proposal", "Kyiv's
+        initiative" (not "at the initiative of", which names who called a meeting)."""
+        if anchor.pos_ not in ("NOUN", "PROPN") or (anchor.dep_ == "pobj" and anchor.head.lower_ in ("at", "on", "upon")):
+            return None
+        for child in anchor.children:
+            owner = None
+            if child.dep_ == "poss":
+                owner = child
+            elif child.dep_ == "prep" and child.lower_ == "of":
+                owner = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if owner is not None:
+                source = resolve_source(owner, self.names, self.grammar, False)
+                if source.kind in ("named", "first_person"):
+                    return source
+        return None
+
     def _noun_asserted(self, match: CueMatch) -> bool:
         anchor = match.anchor
+        if anchor.lemma_.lower() in self.grammar.get("possessed_noun_cues", []):
+            return self._possessor(anchor) is not None  # "initiatives were noted" is vague; "Ukraine's initiatives"
         if anchor.dep_ == "ROOT":
             return True
         if anchor.head.lemma_.lower() in self.grammar.get("noun_cue_verbs", []) and anchor.dep_ in (
@@ -273,8 +326,22 @@ class ClaimReader:
         heads = {anchor, clause_root(anchor)}
         if anchor.dep_ in ("xcomp", "dobj", "pobj", "attr", "acomp") or anchor.pos_ in ("NOUN", "ADJ"):
             heads.add(anchor.head)
-        return any(c.dep_ in ("neg", "det", "advmod", "preconj") and c.lower_ in negators
-                   for head in heads for c in head.children)
+        if not any(c.dep_ in ("neg", "det", "advmod", "preconj") and c.lower_ in negators
+                   for head in heads for c in head.children):
+            return False
+        return not self._double_negation(clause_root(anchor), negators)
+
+    @staticmethod
+    def _double_negation(root: Token, negators: set[str]) -> bool:
+        """A negated clause describing a negated noun states the positive: "there was not a day when we did not
+        work on it", "there is no meeting at which we have not raised it"."""
+        if root.dep_ not in ("relcl", "advcl", "acl") or root.head.i == root.i:
+            return False
+        noun = root.head
+        if noun.pos_ not in ("NOUN", "PROPN"):
+            return False
+        near = [*noun.children, *(noun.head.children if noun.dep_ in ("attr", "nsubj", "dobj") else ())]
+        return any(c.lower_ in negators and c.dep_ in ("neg", "det", "advmod", "preconj") for c in near)
 
     def _claims_for(self, doc: Doc, match: CueMatch, topic: str, context: dict[str, Any]) -> list[dict[str, Any]]:
         anchor = match.anchor
@@ -286,15 +353,22 @@ class ClaimReader:
         behaviour = type_id in grammar.get("behaviour_types", []) \
             and anchor.lemma_.lower() not in grammar.get("accusing_verbs", [])
         passive = subject is not None and subject.dep_ == "nsubjpass"
+        accusing, first = set(grammar.get("accusing_verbs", [])), set(grammar.get("first_person", []))
+        if any(t.lemma_.lower() in accusing and any(c.dep_ == "nsubjpass" and c.lower_ in first for c in t.children)
+               for t in (anchor, *list(anchor.ancestors)[:3])):
+            return []  # "so that we are not accused of delaying": the holder's side is the one accused, not accusing
         if subject is not None and not match.claim_type.get("factual") and not (behaviour and passive) \
                 and subject.lemma_.lower() in grammar.get("non_party_subjects", []):
             return []  # "families who are waiting...": the position of people who are not a party
         spoken, speech_verb = speech_source(anchor, self.names, grammar)
+        owner = self._possessor(anchor) if anchor.lemma_.lower() in grammar.get("possessed_noun_cues", []) else None
+        if owner is not None:  # "X expressed support for the initiatives of Ukraine": Ukraine's proposal
+            spoken, speech_verb = NO_SOURCE, None
         if speech_verb is not None:
             speaker_head = subject_of(speech_verb, grammar.get("relative_pronouns", ()))
             if speaker_head is not None and speaker_head.lemma_.lower() in grammar.get("non_party_subjects", []):
                 return []  # "everyone knows...", "experts say...": nobody on record holds it
-        own = clause_source(anchor, self.names, grammar)
+        own = owner or clause_source(anchor, self.names, grammar)
         if type_id == "exchange_completed" and not self._people_of_a_side(doc, anchor):
             return []  # "members were released from prisons": nobody's people come home in an exchange
         addressee = None
@@ -355,7 +429,9 @@ class ClaimReader:
         when = date_phrase(speech_verb, anchor, self.grammar)
         out = []
         for holder, speaker in holders:
-            target = other or addressee or self._target(doc, anchor, holder, base, claim_type)
+            target = other or addressee or (
+                self._target(doc, anchor, holder, base, claim_type) if owner is None  # not the one who backs it
+                else self.counterparts.get(holder) if self.types.get(claim_type, {}).get("default_target") else None)
             out.append({"holder": holder, "speaker": speaker, "claim_type": claim_type, "negated": negated,
                         "target": target, "topic": topic, "via": via, "date_phrase": when,
                         "confidence": confidence, "cue": " ".join(t.text for t in match.tokens)})
@@ -381,8 +457,9 @@ class ClaimReader:
         if source.kind == "both_sides" and speaks_for:
             # "the parties stressed...": the article's side and the other participant named just before
             out = [(speaks_for, context.get("speaker"))]
-            if last and last[0] != speaks_for:
-                out.append(tuple(last))
+            other = last if last and last[0] != speaks_for else context.get("participant")
+            if other:
+                out.append(tuple(other))
             return out, 0.6
         if source is NO_SOURCE or source.kind in ("none", "third_person", "both_sides"):
             if in_quote and last:

@@ -18,6 +18,10 @@ MAX_CUE_SPREAD = 7
 FUNCTION_WORDS = {"be", "to", "the", "a", "of", "not", "yet", "still", "with", "for", "on", "up", "out", "take", "do",
                   "have", "get", "place", "will", "no"}
 
+# A negator in a cue ("not want", "no answer") must belong to the cue word or its clause, not to a clause under it
+# ("Russia showed that it was not ..." is no "not show").
+NEGATORS = {"not", "no", "never"}
+
 
 @dataclass(frozen=True)
 class CueMatch:
@@ -71,7 +75,8 @@ class CueMatcher:
         for index, word in enumerate(words):
             if index == anchor:
                 continue
-            hit = next((t for t in scope if word in _forms(t) and t not in matched), None)
+            near = scope if word not in NEGATORS else [t for t in scope if t.head.i in (token.i, root.i)]
+            hit = next((t for t in near if word in _forms(t) and t not in matched), None)
             if hit is None:
                 return None
             matched.append(hit)

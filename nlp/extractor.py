@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -33,6 +33,7 @@ class _Language:
     nlp: Language
     prefilter: Prefilter
     names: NameMatcher
+    counterparts: dict[str, str] = field(default_factory=dict)
 
 
 class Extractor:
@@ -66,7 +67,7 @@ class Extractor:
                     self._languages[code] = _Language(nlp, *lemma_helpers(lexicon, nlp.lang))
                 else:
                     self._languages[code] = _Language(nlp, Prefilter(lexicon, _inflections(nlp)),
-                                                      NameMatcher(lexicon["names"]))
+                                                      NameMatcher(lexicon["names"]), lexicon.get("counterparts", {}))
         return self._languages[code]
 
     def extract(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Claim]]]:
@@ -112,16 +113,77 @@ class Extractor:
             before = text[spans[index - 1][0]:spans[index - 1][1]] if index else ""
             topical = prefilter.has_topic(sentence)
             continues = getattr(prefilter, "continues_passage", None)  # English: only quotes and "they/he ..."
-            window = "" if topical or (continues is not None and not continues(sentence, _inside_quote(text, start))) \
-                else self._topic_window(text, spans, index, prefilter)
+            continuing = continues is None or continues(sentence, _inside_quote(text, start))
+            window = "" if topical or not continuing else self._topic_window(text, spans, index, prefilter)
+            loose = 0
+            if not (topical or window) and continuing and continues is not None and index < TITLE_REACH \
+                    and article.title and prefilter.has_topic(article.title):
+                window = article.title  # a quote or "he/they ..." continues the topic its article is titled with
+            if not (topical or window) and continues is not None:
+                # a short stance of a named side or of "we" in a passage on the topic: the claim reader takes the
+                # topic only for a stance whose own clause names its holder
+                loose = self._borrowed_topic(article, spans, index, lang)
+                if loose:
+                    lo, hi = max(0, index - LOOSE_WINDOW), min(len(spans), index + LOOSE_WINDOW + 1)
+                    window = text[spans[lo][0]:spans[hi - 1][1]]
             if filtering and not (topical or window):
                 continue
             doc = lang.nlp.make_doc(sentence)
             doc._.onrecord_context = {"speaks_for": self._speaks_for(article),
                                       "last_speaker": self._last_speaker(text, spans, index, lang.names, people),
                                       "in_quote": _inside_quote(text, start), "via": article.via,
-                                      "previous_sentence": before, "topic_context": window}
+                                      "previous_sentence": before, "topic_context": window,
+                                      "topic_loose": loose,
+                                      "participant": self._participant(article, spans, index, lang.names)
+                                      if _BOTH_SIDES.search(sentence) else None}
             yield start, doc
+
+    def _participant(self, article: Article, spans: list[tuple[int, int]], index: int,
+                     names: NameMatcher) -> tuple[str, str] | None:
+        """(party, speaker) of the other participant of a meeting or call ("the parties stressed..."): the first
+        person or role of another side than the article's named in the title, else in the sentences around."""
+        own = self._speaks_for(article)
+        lo, hi = max(0, index - LOOSE_WINDOW), min(len(spans), index + LOOSE_WINDOW + 1)
+        for text, start, end in ((article.title or "", 0, None),
+                                 (article.text, spans[lo][0], spans[hi - 1][1])):
+            for m in names.find(text, start, end):
+                office = _OFFICE_OF.search(text, max(0, m.start - 40), m.start)  # "the President of France"
+                if (m.kind in ("speaker", "roles") or office) and m.party and m.party != own:
+                    return m.party, m.speaker or text[office.start() if office else m.start:m.end]
+        return None
+
+    def _borrowed_topic(self, article: Article, spans: list[tuple[int, int]], index: int, lang: _Language) -> int:
+        """Whether a sentence without a topic word may take the topic of its passage (LOOSE_WINDOW sentences
+        either side, across paragraphs), in a passage on the topic:
+        - a short one (en.yaml borrowed_topic_max_words) with a cue of a type that may borrow a topic, naming a
+          side or speaking in the first person ("And the Russian Federation does not want to return anything.",
+          "So I had a simple suggestion.");
+        - a longer one (borrowed_topic_max_words_accusing) that names the article's counterpart before an
+          accusation cue ("the Kiev regime did not want to ...").
+        Longer or other ones were mostly about something else in real releases, and cost parses. Returns the
+        sentence's length in words (nlp.claims decides on the parse), else 0. Cheapest tests first."""
+        text = article.text
+        sentence = text[spans[index][0]:spans[index][1]]
+        prefilter = lang.prefilter
+        if sentence.count(" ") >= prefilter.borrow_max_words_accusing + 5:
+            return 0
+        words = len(_WORD.findall(sentence))
+        short = words <= prefilter.borrow_max_words
+        if short and not prefilter.may_borrow_topic(sentence):
+            return 0
+        cue_at = -1 if short or words > prefilter.borrow_max_words_accusing else prefilter.behaviour_cue_at(sentence)
+        if not short and cue_at < 0:
+            return 0
+        lo, hi = max(0, index - LOOSE_WINDOW), min(len(spans), index + LOOSE_WINDOW + 1)
+        if not prefilter.has_topic(text[spans[lo][0]:spans[hi - 1][1]]):
+            return 0
+        if short and _FIRST_PERSON.search(sentence):
+            return words
+        mentions = [m for m in lang.names.find(sentence) if m.party]
+        if short:
+            return words if mentions else 0
+        other = lang.counterparts.get(self._speaks_for(article) or "")
+        return words if any(m.party == other and m.start < cue_at for m in mentions) else 0
 
     @staticmethod
     def _topic_window(text: str, spans: list[tuple[int, int]], index: int, prefilter: Prefilter) -> str:
@@ -186,6 +248,18 @@ class Extractor:
         return out
 
 
+_WORD = re.compile(r"\w+")
+_FIRST_PERSON = re.compile(r"(?<!\w)(?:I|we|We|WE)(?!\w)")
+# How many sentences from the start of a text a quote or pronoun may take the topic of the title (further on, a
+# long release has moved on to other matters).
+TITLE_REACH = 6
+# How many sentences either side (across paragraphs) may carry the topic such a sentence takes.
+LOOSE_WINDOW = 2
+
+
+_BOTH_SIDES = re.compile(r"\b(?:parties|sides|leaders)\b", re.IGNORECASE)  # en.yaml both_sides, plural
+_OFFICE_OF = re.compile(r"\b(?:President|Prime Minister|Chancellor|Foreign Minister|Minister|Secretary|King|Emir|"
+                        r"Crown Prince|Pope|leader|head)\s+of\s+(?:the\s+)?$")
 _SPEAKER_LABEL = re.compile(r"^[ \t]*([A-Z][\w.'’ -]{2,60}?):[ \t]", re.MULTILINE)
 
 

@@ -89,17 +89,27 @@ class Prefilter:
 
     def __init__(self, lexicon: dict[str, Any], inflections: dict[str, list[str]] | None = None):
         inflections = inflections or {}
+        grammar = lexicon.get("grammar", {})
         cue_words: set[tuple[str, str]] = set()
+        borrowing: set[tuple[str, str]] = set()  # cues of the types that may borrow a passage's topic
+        behaviour: set[tuple[str, str]] = set()  # ...and of those that may do so in a longer sentence
         for claim_type in lexicon["claim_types"]:
             for cue in claim_type["cues"]:
                 words = cue.lower().replace("n't", " not").split()
                 if not words:
                     continue
                 word = words[anchor_index(words)]  # the cue matcher needs this word, so the prefilter does
-                cue_words.add(_stem(word))
-                cue_words.update((f.lower(), _EXACT_TAIL) for f in inflections.get(word, []))
+                forms = {_stem(word), *((f.lower(), _EXACT_TAIL) for f in inflections.get(word, []))}
+                cue_words |= forms
+                if claim_type["id"] in grammar.get("borrowed_topic_types", []):
+                    borrowing |= forms
+                if claim_type["id"] in grammar.get("behaviour_types", []):
+                    behaviour |= forms
         self._cue = trie_regex(cue_words)
-        grammar = lexicon.get("grammar", {})
+        self._borrowing_cue = trie_regex(borrowing)
+        self._behaviour_cue = trie_regex(behaviour)
+        self.borrow_max_words = grammar.get("borrowed_topic_max_words", 12)
+        self.borrow_max_words_accusing = grammar.get("borrowed_topic_max_words_accusing", 30)
         self._anaphor = {w.lower() for key in ("third_person", "other_side_pronouns", "anaphoric_openers")
                          for w in grammar.get(key, [])}
         self._topic = trie_regex(_keyword(w) for words in lexicon["topics"].values() for w in words if w.strip())
@@ -109,6 +119,16 @@ class Prefilter:
 
     def has_cue(self, sentence: str) -> bool:
         return bool(self._cue.search(sentence))
+
+    def behaviour_cue_at(self, sentence: str) -> int:
+        """Where the first cue of a behaviour type (an accusation: "does not want", "blocks") starts, else -1."""
+        match = self._behaviour_cue.search(sentence)
+        return match.start() if match else -1
+
+    def may_borrow_topic(self, sentence: str) -> bool:
+        """Whether a sentence without a topic word has a cue of a type that may take its passage's topic (en.yaml
+        borrowed_topic_types; nlp.claims decides on the parse)."""
+        return bool(self._borrowing_cue.search(sentence))
 
     def is_candidate(self, sentence: str, follows_topic: bool = False) -> bool:
         """A cue plus a topic keyword in the sentence, or right after a sentence on the topic."""

@@ -197,3 +197,89 @@ def test_rule_classes_on_written_sentences(ruled):
     assert got("own_side") == set()
     assert {k[:2] for k in got("as_agreed")} == {("russia", "exchange_completed")}
     assert got("unnamed") == {("ukraine", "accusation", False, "russia")}
+
+
+def _titled(key: str, title: str, text: str, speaks_for: str) -> Article:
+    return Article.create(url=f"https://example.org/titled/{key}", source="test-wire", title=title, text=text,
+                          published=PUBLISHED, language="en", speaks_for=speaks_for)
+
+
+# key: (title, speaks_for, text); titles matter here, so they are real headlines of the kind an office writes
+TITLED = {
+    # a short stance of a named side takes the topic of the sentences around it (across a paragraph break)
+    "loose": ("Statement of the Ministry", "ukraine",
+              "The delegations met in Istanbul to discuss the prisoner exchange. The meeting lasted four hours."
+              "\n\nRussia does not want to return anyone."),
+    # ...but a long one, or one without a named holder, names what it is about and does not borrow the topic
+    "loose_long": ("Statement of the Ministry", "ukraine",
+                   "The delegations met in Istanbul to discuss the prisoner exchange. Ukraine is ready to provide "
+                   "full support to the investigation of crimes in the occupied regions of the country. It must end."),
+    # a quote takes the topic of the title it stands under; "so that we are not accused" accuses nobody
+    "title": ("Kyiv proposes a new format for peace talks", "ukraine",
+              "\"We keep preparing new documents and initiating new steps, so that we are not accused of delaying "
+              "anything,\" the minister said."),
+    # one is thanked for what was done: the exchange happened
+    "thanks": ("Phone call", "ukraine",
+               "The minister thanked Qatar for its help in exchanging two Ukrainian sailors for Russian detainees."),
+    # "the parties" of a call: the article's side and the other participant named in the title
+    "parties": ("Telephone conversation with the President of Turkey", "ukraine",
+                "The parties called for a full ceasefire."),
+    # an initiative counts with the side it belongs to, not when vague or when it names who called
+    "initiative": ("Phone call", "ukraine",
+                   "The Turkish President welcomed the initiatives of Ukraine to return all prisoners of war home. "
+                   "Initiatives on prisoners of war were noted. The conversation about prisoners of war was held at "
+                   "the initiative of the Ukrainian side."),
+    # a three-word cue in a relative clause is the point of the sentence
+    "table": ("Press conference", "ukraine",
+              "The President stressed that there are issues that can be resolved only at the negotiating table."),
+    # delegations talking to each other stand by the talks
+    "talking": ("Briefing", "ukraine", "Our delegation talks with the Russian delegation every day."),
+    # a demand is said of anything: it does not borrow its passage's topic
+    "urge": ("Statement", "ukraine", "The delegations met in Istanbul to discuss the prisoner exchange.\n\n"
+                                     "I urge you to continue."),
+    # the "not" of a cue belongs to its clause, not to a clause under it
+    "showed": ("Statement", "ukraine", "Russia showed that the prisoner exchange was not a priority for it."),
+    # ...so "not ready" is a cue of its own: the other side not ready is accused; our side not ready accuses
+    # nobody (it is a negated commitment)
+    "not_ready": ("Statement", "ukraine", "Our envoy said the talks had shown that Moscow was not ready for a truce. "
+                                          "We are not ready to give up our land for a truce."),
+    # a negated clause describing a negated noun states the positive
+    "double": ("Statement", "ukraine",
+               "There was not a single day when we did not seek a solution for our prisoners of war."),
+    "single": ("Statement", "ukraine", "We have not sought any solution for the prisoners of war."),
+    # showing a lack of something is an accusation of the side that shows it
+    "lack": ("Briefing", "russia",
+             "The Kiev authorities have still not taken up the offer of talks, thereby showing their lack of "
+             "seriousness."),
+}
+
+
+@pytest.fixture(scope="session")
+def titled(extractor):
+    articles = [_titled(k, title, text, party) for k, (title, party, text) in TITLED.items()]
+    return {article.url.rsplit("/", 1)[1]: claims for article, claims in extractor.extract(articles)}
+
+
+def test_context_topic_holders_and_new_cues(titled):
+    def got(name):
+        return {(c.holder, c.claim_type, c.negated) for c in titled[name]}
+
+    assert got("loose") == {("ukraine", "accusation", False)}
+    assert [c.target for c in titled["loose"]] == ["russia"]
+    assert got("loose_long") == set()
+    assert got("title") == {("ukraine", "proposal", False)}
+    assert got("thanks") == {("ukraine", "exchange_completed", False)}
+    assert got("parties") == {("ukraine", "demand", False), ("turkey", "demand", False)}
+    assert got("initiative") == {("ukraine", "proposal", False)}
+    assert {c.evidence for c in titled["initiative"]} == {
+        "The Turkish President welcomed the initiatives of Ukraine to return all prisoners of war home."}
+    assert got("table") == {("ukraine", "commitment", False)}
+    assert [c.target for c in titled["initiative"]] == ["russia"]  # not Turkey, who welcomed it
+    assert got("talking") == {("ukraine", "commitment", False)}
+    assert got("urge") == set()
+    assert "accusation" not in {c.claim_type for c in titled["showed"]}
+    assert got("not_ready") == {("ukraine", "accusation", False), ("ukraine", "commitment", True)}
+    assert got("double") == {("ukraine", "commitment", False)}
+    assert got("single") == {("ukraine", "commitment", True)}
+    assert got("lack") == {("russia", "accusation", False)}
+    assert [c.target for c in titled["lack"]] == ["ukraine"]
