@@ -11,6 +11,11 @@ Prints wall and CPU time (CPU time is what a busy machine does not inflate) and 
 nothing.
 
     .venv/bin/python benchmarks/query.py [--claims N] [--db PATH] [--repeat 50]
+    .venv/bin/python benchmarks/query.py --store PATH    # build PATH only if missing, else reuse it
+
+With --store the built store is kept: later runs measure it again without the ~6 minute build, and the
+incremental step runs on a copy of it (PATH.incremental.db), so PATH stays as built. --no-incremental
+skips that step.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import random
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -111,6 +117,21 @@ def timed(label: str, func) -> object:
     return result
 
 
+def _built(path: Path) -> bool:
+    """True when `path` holds a store whose events were built (a finished earlier run)."""
+    if not path.exists():
+        return False
+    import sqlite3
+
+    conn = sqlite3.connect(str(path))
+    try:
+        return bool(conn.execute("SELECT count(*) FROM events").fetchone()[0])
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=1_000_000)
@@ -118,13 +139,23 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--reuse", action="store_true", help="measure an existing --db again, without building it")
+    parser.add_argument("--store", help="keep the built store at PATH: build it only if missing, else reuse it")
+    parser.add_argument("--no-incremental", action="store_true", help="skip the incremental update step")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     config = Config()
-    path = Path(args.db) if args.db else Path(tempfile.mkdtemp(prefix="onrecord-bench-")) / "bench.db"
+    if args.store:
+        path = Path(args.store)
+        reuse = _built(path)
+        if path.exists() and not reuse:
+            sys.exit(f"{path}: exists but its events were never built (an interrupted run?): delete it first")
+    else:
+        path = Path(args.db) if args.db else Path(tempfile.mkdtemp(prefix="onrecord-bench-")) / "bench.db"
+        reuse = args.reuse
     db = open_store(path)
-    print(f"store {path}: {args.claims:,} claims, {len(TOPICS)} topics, {len(PARTIES)} parties, {DAYS} days")
-    if not args.reuse:
+    print(f"store {path} ({'reused' if reuse else 'built'}): {args.claims:,} claims, {len(TOPICS)} topics, "
+          f"{len(PARTIES)} parties, {DAYS} days")
+    if not reuse:
         claims, articles = synthetic_claims(rng, args.claims, 0, DAYS - 3, 0)
         timed("insert claims and articles", lambda: insert(db, claims, articles) or f"{len(articles):,} articles")
         del claims, articles
@@ -150,6 +181,14 @@ def main() -> None:
     latency("changes in the last 24 hours (last day)", lambda: timeline.changes(db, since=last, until=last),
             args.repeat)
     latency("changes on a random day", lambda: timeline.changes(db, since=(d := any_day()), until=d), args.repeat)
+    if args.no_incremental:
+        return
+    if args.store:  # keep the kept store as built: measure the incremental step on a copy
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.conn.close()
+        copy = path.with_name(path.name + ".incremental.db")
+        shutil.copyfile(path, copy)
+        path, db = copy, open_store(copy)
     print("incremental:")
     serial = db.execute("SELECT max(CAST(substr(id, 2) AS INTEGER)) FROM claims").fetchone()[0] or 0
     fresh, more = synthetic_claims(rng, 10_000, DAYS - 2, DAYS - 1, int(serial) + 1)

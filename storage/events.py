@@ -10,6 +10,7 @@ same claims stay together, and returns how many queued claims it folded in.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -240,8 +241,16 @@ def _event_row(event_id: int, key: tuple, cluster: list[_Claim], now: str) -> di
     }
 
 
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\]')
+
+
 def _json(values: list[str]) -> str:
     """A compact JSON list, the same text SQLite's json_group_array writes (see the triggers)."""
+    if not values:
+        return "[]"
+    joined = '","'.join(values)
+    if not _NEEDS_ESCAPE.search(joined):  # fast path: nothing to escape (ids, source names)
+        return f'["{joined}"]'
     return json.dumps(values, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -253,8 +262,13 @@ _EVENT_COLUMNS = ("id", "topic", "holder", "claim_type", "negated", "target", "e
 def _write_chunk(db, old_ids: list[int], event_rows: list[dict], link_rows: list[tuple]) -> None:
     conn = db.conn
     conn.executemany("DELETE FROM event_claims WHERE event_id = ?", [(i,) for i in old_ids])
-    conn.executemany("DELETE FROM events WHERE id = ?", [(i,) for i in old_ids])
+    kept = {row["id"] for row in event_rows}
+    conn.executemany("DELETE FROM events WHERE id = ?", [(i,) for i in old_ids if i not in kept])
+    # A rewritten event is updated in place: its position interval (migration 006 triggers) moves only when
+    # its key or date did, so re-deriving an event leaves its neighbours' intervals alone.
     placeholders = ", ".join("?" for _ in _EVENT_COLUMNS)
-    conn.executemany(f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES ({placeholders})",
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _EVENT_COLUMNS if c != "id")
+    conn.executemany(f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES ({placeholders}) "
+                     f"ON CONFLICT (id) DO UPDATE SET {updates}",
                      [tuple(row[c] for c in _EVENT_COLUMNS) for row in event_rows])
     conn.executemany("INSERT OR REPLACE INTO event_claims (claim_id, event_id) VALUES (?, ?)", link_rows)

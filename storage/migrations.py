@@ -98,6 +98,14 @@ def _m005_timeline_evidence(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _m006_timeline_intervals(db: sqlite_utils.Database) -> None:
+    """Position intervals (state as of a date by one seek per key) and covering indexes for claim timelines."""
+    from storage.timeline_schema import TIMELINE_006
+
+    for statement in TIMELINE_006:
+        db.execute(statement)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", _m001_core),
     ("003_digest", _m003_digest),
@@ -105,6 +113,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("004_scheduler", _m004_scheduler),
     ("002_timeline", _m002_timeline),
     ("005_timeline_evidence", _m005_timeline_evidence),
+    ("006_timeline_intervals", _m006_timeline_intervals),
 ]
 
 

@@ -177,3 +177,109 @@ TIMELINE_005: tuple[str, ...] = (
            ea.url AS url_a, eb.url AS url_b, x.rule, x.detected_at
     FROM contradiction_pairs x JOIN events ea ON ea.id = x.event_a JOIN events eb ON eb.id = x.event_b""",
 )
+
+# --- migration 006_timeline_intervals: position intervals, so "state as of a date" is a few index range scans --
+# One row per event of a (topic, holder, claim_type): the event's state holds from valid_from (its date) until
+# valid_to (the date of the next event of the same key in (date, id) order, which ends it; '9999-12-31' while
+# it still holds; equal to valid_from when a later event of the same day supersedes it). Rows carry what the state
+# shows (negation, target, quote, speaker, url), so the state of every party on every topic reads this table
+# only. Rows are placed for range search ("which intervals contain day D"): an interval of at most 2^L days
+# has level L and bucket = (first day number) >> L, so one containing D sits in bucket D >> L or the one
+# before, at each of the 18 levels; open intervals have level 99 and bucket = first day number (those started
+# by D are read), those with a date that is not ISO level -1 (read whole). Rows read are then filtered on the
+# date strings, the same comparison as the events' own dates. Triggers on `events` keep the table equal to the events
+# whatever writes them (update_events, rebuild_events, the claim triggers that clear a deleted best quote).
+INTERVAL_LEVELS = 18  # 2^17 days: any interval between real dates
+STILL_HOLDS = "9999-12-31"  # valid_to of an interval no later event has ended
+
+
+def _placement(s: str) -> tuple[str, str]:
+    """SQL for (level, bucket) of an interval from a span row `s` (lo: first day number, n: days, valid_to)."""
+    steps = " ".join(f"WHEN {s}.n <= {1 << n} THEN {n}" for n in range(INTERVAL_LEVELS - 1))
+    level = (f"(CASE WHEN {s}.valid_to = '{STILL_HOLDS}' THEN 99 WHEN {s}.n IS NULL THEN -1 "
+             f"{steps} ELSE {INTERVAL_LEVELS - 1} END)")
+    bucket = (f"(CASE WHEN {s}.lo IS NULL THEN 0 WHEN {s}.valid_to = '{STILL_HOLDS}' THEN {s}.lo "
+              f"WHEN {s}.n IS NULL THEN 0 ELSE {s}.lo >> {level} END)")
+    return level, bucket
+
+
+def _day(value: str) -> str:
+    """SQL: the day number of an ISO date (NULL for anything else, '2025-02-30' included: it sorts as a string)."""
+    return f"(CASE WHEN date(julianday({value})) = {value} THEN CAST(julianday({value}) AS INTEGER) END)"
+
+
+def _span(valid_from: str, valid_to: str) -> str:
+    """Select list of a span row: valid_to, lo (day number of valid_from), n (days; NULL unless both are ISO)."""
+    return f"{valid_to} AS valid_to, {_day(valid_from)} AS lo, {_day(valid_to)} - {_day(valid_from)} AS n"
+
+
+_LEVEL, _BUCKET = _placement("s")
+_KEY = "x.topic = {r}.topic AND x.holder = {r}.holder AND x.claim_type = {r}.claim_type"
+_NEXT = f"""(SELECT x.valid_from FROM position_intervals x WHERE {_KEY.format(r="new")}
+             AND (x.valid_from, x.event_id) > (new.event_date, new.id) ORDER BY x.valid_from, x.event_id LIMIT 1)"""
+_PREVIOUS = """(SELECT x.valid_from, x.event_id FROM position_intervals x WHERE {key}
+                AND (x.valid_from, x.event_id) < ({r}.event_date, {r}.id)
+                ORDER BY x.valid_from DESC, x.event_id DESC LIMIT 1)"""
+_KEYED = "new.topic IS NOT NULL AND new.holder IS NOT NULL AND new.claim_type IS NOT NULL"
+# The interval before (in its key) ends where `end` says; s carries its span for the new placement.
+_SET_END = f"""
+        UPDATE position_intervals SET valid_to = s.valid_to, level = {_LEVEL}, bucket = {_BUCKET}
+        FROM (SELECT p.valid_from, p.event_id, {_span("p.valid_from", "{end}")}
+              FROM {_PREVIOUS} p) s
+        WHERE position_intervals.topic = {{r}}.topic AND position_intervals.holder = {{r}}.holder
+          AND position_intervals.claim_type = {{r}}.claim_type AND position_intervals.valid_from = s.valid_from
+          AND position_intervals.event_id = s.event_id;"""
+_INTERVAL_INSERT = f"""
+        INSERT INTO position_intervals (level, bucket, topic, holder, claim_type, valid_from, event_id, valid_to,
+                                        negated, target, speaker, evidence, url)
+        SELECT {_LEVEL}, {_BUCKET}, new.topic, new.holder, new.claim_type, new.event_date, new.id,
+               s.valid_to, new.negated, new.target, new.speaker, new.evidence, new.url
+        FROM (SELECT {_span("new.event_date", "nxt.valid_to")}
+              FROM (SELECT COALESCE({_NEXT}, '{STILL_HOLDS}') AS valid_to) nxt) s
+        WHERE {_KEYED};
+        {_SET_END.format(end="new.event_date", key=_KEY.format(r="new"), r="new")}"""
+_OLD_END = f"""(SELECT x.valid_to FROM position_intervals x WHERE {_KEY.format(r="old")}
+               AND x.valid_from = old.event_date AND x.event_id = old.id)"""
+_INTERVAL_DELETE = f"""
+        {_SET_END.format(end=_OLD_END, key=_KEY.format(r="old"), r="old")}
+        DELETE FROM position_intervals WHERE topic = old.topic AND holder = old.holder
+          AND claim_type = old.claim_type AND valid_from = old.event_date AND event_id = old.id;"""
+
+TIMELINE_006: tuple[str, ...] = (
+    """CREATE TABLE position_intervals (
+        level INTEGER NOT NULL, bucket INTEGER NOT NULL, topic TEXT NOT NULL, holder TEXT NOT NULL,
+        claim_type TEXT NOT NULL, valid_from TEXT NOT NULL, event_id INTEGER NOT NULL, valid_to TEXT NOT NULL,
+        negated INTEGER NOT NULL, target TEXT, speaker TEXT, evidence TEXT, url TEXT,
+        PRIMARY KEY (level, bucket, valid_to, topic, holder, claim_type, valid_from, event_id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX position_intervals_key ON position_intervals(topic, holder, claim_type, valid_from, event_id)",
+    f"""INSERT INTO position_intervals
+        SELECT {_LEVEL}, {_BUCKET}, topic, holder, claim_type, event_date, id, s.valid_to,
+               negated, target, speaker, evidence, url
+        FROM (SELECT *, {_span("event_date", "next_date")} FROM (
+                SELECT *, lead(event_date, 1, '{STILL_HOLDS}') OVER (
+                    PARTITION BY topic, holder, claim_type ORDER BY event_date, id) AS next_date
+                FROM events WHERE topic IS NOT NULL AND holder IS NOT NULL AND claim_type IS NOT NULL)) s""",
+    f"""CREATE TRIGGER timeline_interval_insert AFTER INSERT ON events BEGIN {_INTERVAL_INSERT}
+    END""",
+    f"""CREATE TRIGGER timeline_interval_delete AFTER DELETE ON events BEGIN {_INTERVAL_DELETE}
+    END""",
+    f"""CREATE TRIGGER timeline_interval_move AFTER UPDATE OF id, topic, holder, claim_type, event_date ON events
+    WHEN old.id IS NOT new.id OR old.topic IS NOT new.topic OR old.holder IS NOT new.holder
+      OR old.claim_type IS NOT new.claim_type OR old.event_date IS NOT new.event_date
+    BEGIN {_INTERVAL_DELETE} {_INTERVAL_INSERT}
+    END""",
+    """CREATE TRIGGER timeline_interval_content AFTER UPDATE OF negated, target, speaker, evidence, url ON events
+    WHEN old.negated IS NOT new.negated OR old.target IS NOT new.target OR old.speaker IS NOT new.speaker
+      OR old.evidence IS NOT new.evidence OR old.url IS NOT new.url
+    BEGIN
+        UPDATE position_intervals SET negated = new.negated, target = new.target, speaker = new.speaker,
+               evidence = new.evidence, url = new.url
+        WHERE topic = new.topic AND holder = new.holder AND claim_type = new.claim_type
+          AND valid_from = new.event_date AND event_id = new.id;
+    END""",
+    # A party's claims on a topic read from two covering indexes, in date order, without touching the wide rows.
+    """CREATE INDEX IF NOT EXISTS claims_timeline_read ON claims(topic, holder, claim_date, id, article_id,
+        claim_type, negated, target, source, via, speaker, evidence)""",
+    "CREATE INDEX IF NOT EXISTS articles_timeline_read ON articles(id, url, title, source, published, fetched_at)",
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import pytest
 
@@ -211,3 +212,46 @@ def test_general_claim_types_contradict_only_when_aimed_at_each_other(store, con
         claim("russia", "rejection", "Moscow rejected the ceasefire demand.", topic="peace-talks")])
     timeline.update_events(store, config)
     assert len(timeline.contradictions(store, topic="peace-talks")) == expected
+
+
+def _state_from_events(db, day: str) -> dict:
+    """Brute force: per topic, holder and claim type, the event latest in (date, id) order on or before `day`."""
+    latest = {}
+    for event in db.query("SELECT id, topic, holder, claim_type, negated, evidence, event_date FROM events"):
+        event["negated"] = bool(event["negated"])
+        key = (event["topic"], event["holder"], event["claim_type"])
+        if event["event_date"] <= day and (key not in latest or (event["event_date"], event["id"]) >
+                                           (latest[key]["event_date"], latest[key]["id"])):
+            latest[key] = event
+    return {key: (e["id"], e["negated"], e["evidence"]) for key, e in latest.items()}
+
+
+def _state(db, day: str) -> dict:
+    return {(s["topic"], s["holder"], s["claim_type"]): (s["event_id"], s["negated"], s["evidence"])
+            for s in timeline.state_as_of(db, day)}
+
+
+def test_state_as_of_every_day_equals_the_events_through_updates_and_deletions(store, config, may):
+    # Long gaps (intervals of years), same-day events of one claim type (a tie), an undated-looking day.
+    add_article(store, "old", "tass", "2023-02-01", [claim("russia", "commitment", COMMITTED)])
+    add_article(store, "far", "tass", "2027-09-30", [claim("russia", "commitment", COMMITTED, negated=True)])
+    add_article(store, "tie", "ria", "2025-05-22", [claim("russia", "list_submitted", HANDED_OVER, target="usa")])
+    add_article(store, "odd", "ria", "2025-02-30", [claim("ukraine", "concern", NOT_RECEIVED)])  # sorts as text
+    timeline.update_events(store, config)
+    first = date(2023, 1, 1)
+    days = sorted({(first + timedelta(days=n)).isoformat() for n in [*range(0, 1900, 13), *range(860, 920)]})
+    days += ["2099-01-01", "2025-05", "2025-02-30", "2025-02-29", "2025-03-01"]  # far future; not an ISO date (compared as a string, as before)
+
+    def check():
+        for day in days:
+            assert _state(store, day) == _state_from_events(store, day), day
+
+    check()
+    replace_claims(store, may["tass-list"], "tass", "2025-05-22", [])  # best quote cleared by a trigger
+    check()
+    timeline.update_events(store, config)
+    check()
+    timeline.rebuild_events(store, config)
+    check()
+    intervals = store.execute("SELECT count(*) FROM position_intervals").fetchone()[0]
+    assert intervals == store.execute("SELECT count(*) FROM events").fetchone()[0]
