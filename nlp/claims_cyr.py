@@ -22,7 +22,7 @@ import nlp.claims  # noqa: F401  (registers the doc extensions)
 from nlp.attribution import NO_SOURCE, Source
 from nlp.attribution_cyr import CLAUSE_PUNCT, END_PUNCT, Sentence, agency_via, clause_source, speech_source
 from nlp.claims import ClaimReader, _dedupe
-from nlp.lemma_match import LemmaNameMatcher, LemmaPhrases
+from nlp.lemma_match import FormGate, LemmaNameMatcher, LemmaPhrases
 from nlp.morph import morph_for, normalise, phrase_lemmas, words
 
 CUE_WINDOW = 10
@@ -67,6 +67,8 @@ class CyrillicClaimReader(ClaimReader):
         self.types = {c["id"]: c for c in lexicon.get("claim_types", [])}
         self.topic_phrases = [(topic, LemmaPhrases(words, self.morph))
                               for topic, words in lexicon.get("topics", {}).items() if words]
+        self._topic_gate = FormGate([w for phrases in lexicon.get("topics", {}).values() for t in phrases
+                                     for _, _, w in words(t)], self.morph)
         self._cues: dict[str, list[Cue]] = {}
         function_words = set(self.grammar.get("cue_function_words", []))
         negators = set(self.grammar.get("negators", []))
@@ -95,7 +97,10 @@ class CyrillicClaimReader(ClaimReader):
         return best[1] if best[0] else None
 
     def topic_of(self, text: str) -> str | None:
-        return self.topic_of_lemmas([self.morph.lemmas(w) for _, _, w in words(text)])
+        """The topic of a passage; words that cannot be a form of a topic word are not analysed."""
+        empty: frozenset[str] = frozenset()
+        return self.topic_of_lemmas([self.morph.lemmas(w) if self._topic_gate(w) else empty
+                                     for _, _, w in words(text)])
 
     def read(self, doc: Doc, context: dict[str, Any]) -> list[dict[str, Any]]:
         if not len(doc) or doc.text.rstrip(" \"”»'’*").endswith("?"):

@@ -39,10 +39,17 @@ class FormGate:
                     if lemma[:1] in "^~":
                         self.prefixes.add(lemma[1:])
         self._lengths = sorted({len(p) for p in self.prefixes})
+        self._seen: dict[str, bool] = {}  # text word -> answer; words repeat a lot in news text
 
     def __call__(self, word: str) -> bool:
-        key = normalise(word)
-        return key in self.forms or any(key[:n] in self.prefixes for n in self._lengths)
+        answer = self._seen.get(word)
+        if answer is None:
+            key = normalise(word)
+            answer = key in self.forms or any(key[:n] in self.prefixes for n in self._lengths)
+            if len(self._seen) > 200_000:
+                self._seen.clear()
+            self._seen[word] = answer
+        return answer
 
 
 class LemmaNameMatcher:
@@ -159,25 +166,32 @@ class LemmaPrefilter:
         cue_words = [w for ct in lexicon["claim_types"] for cue in ct["cues"] for _, _, w in words(cue)
                      if not (morph.lemmas(w) & stop)]
         self._cue_gate = FormGate(cue_words, morph)
+        self._topic_seen: dict[str, bool] = {}
 
     def topic_window(self, text: str, spans: list[tuple[int, int]], index: int) -> str:
         """The sentences around sentence `index` (grammar `topic_window` either side; blank lines crossed, since
         speeches and wire copy often put each sentence in its own paragraph) when one of them is on a topic.
         The claim reader decides whether the sentence really continues that passage."""
         lo, hi = max(0, index - self.window), min(len(spans), index + self.window + 1)
-        passage = text[spans[lo][0]:spans[hi - 1][1]]
-        return passage if self.has_topic(passage) else ""
+        on_topic = any(self.has_topic(text[start:end]) for start, end in spans[lo:hi])
+        return text[spans[lo][0]:spans[hi - 1][1]] if on_topic else ""
 
     def _lemmas(self, sentence: str) -> list[frozenset[str]]:
         return [self.morph.lemmas(w) for _, _, w in words(sentence)]
 
     def has_topic(self, sentence: str) -> bool:
-        gated = [self._topic_gate(w) for _, _, w in words(sentence)]
-        if not any(gated):
-            return False
-        empty: frozenset[str] = frozenset()
-        return self._topics.count([self.morph.lemmas(w) if ok else empty
-                                   for ok, (_, _, w) in zip(gated, words(sentence))]) > 0
+        """Whether the sentence has a topic keyword (remembered: the window asks about each sentence again)."""
+        answer = self._topic_seen.get(sentence)
+        if answer is None:
+            tokens = [w for _, _, w in words(sentence)]
+            gated = [self._topic_gate(w) for w in tokens]
+            empty: frozenset[str] = frozenset()
+            answer = any(gated) and self._topics.count(
+                [self.morph.lemmas(w) if ok else empty for ok, w in zip(gated, tokens)]) > 0
+            if len(self._topic_seen) > 50_000:
+                self._topic_seen.clear()
+            self._topic_seen[sentence] = answer
+        return answer
 
     def has_cue(self, sentence: str) -> bool:
         return any(self._cue_gate(w) and self.morph.lemmas(w) & self._cue_lemmas for _, _, w in words(sentence))
