@@ -3,6 +3,7 @@ exception; and the ill-formed ones through the real crawl, which loses nothing a
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -21,7 +22,9 @@ CORPUS = SHARED / "corpus" / "feedparser-tests"
 FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix in (".xml", ".json"))
 _HEADER = re.compile(rb"Header:\s*Content-type:\s*([^\n]+?)\s*(?:-->|\n)", re.I)
 
-pytestmark = pytest.mark.skipif(not FILES, reason="shared/corpus/feedparser-tests is not present")
+# CI always has ../shared beside the clone: there a missing corpus is a failure, not a skip
+pytestmark = pytest.mark.skipif(not FILES and os.environ.get("CI") != "true",
+                                reason="shared/corpus/feedparser-tests is not present")
 
 
 def _content_type(body: bytes) -> str | None:
