@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import dateparser
@@ -67,6 +67,9 @@ def resolve_date(phrase: str | None, published: str | None, language: str) -> st
     Cached: dateparser takes milliseconds a call, and an article's statements share their date phrases."""
     base = publication_date(published)
     if phrase and base:
+        quick = _common_phrase(phrase, base)
+        if quick is not None:
+            return quick.isoformat()
         settings = {"RELATIVE_BASE": datetime(base.year, base.month, base.day, 12), "PREFER_DATES_FROM": "past",
                     "RETURN_AS_TIMEZONE_AWARE": False}
         parsed = dateparser.parse(phrase, languages=[language], settings=settings)
@@ -84,3 +87,28 @@ def _same_weekday_a_week_back(phrase: str, parsed: date, base: date) -> bool:
     """A bare weekday that dateparser put seven days back because it is the publication day's weekday."""
     lowered = phrase.lower()
     return (base - parsed).days == 7 and not any(word in lowered for word in _PAST_WORDS)
+
+
+# The phrases wire copy uses most, resolved without dateparser (which takes ~10 ms a call): day words, and
+# weekday names (stems cover the case forms of Russian and Ukrainian: "в четверг", "у четвер", "в пятницу").
+_DAY_OFFSETS = {"today": 0, "yesterday": 1, "сегодня": 0, "вчера": 1, "позавчера": 2, "сьогодні": 0, "вчора": 1,
+                "позавчора": 2}
+_WEEKDAY_STEMS = (("monday", "понедельник", "понеділ"), ("tuesday", "вторник", "вівтор"),
+                  ("wednesday", "сред", "серед"), ("thursday", "четверг", "четвер"),
+                  ("friday", "пятниц", "п'ятниц", "пʼятниц", "п’ятниц"), ("saturday", "суббот", "субот"),
+                  ("sunday", "воскресень", "неділ"))
+_FILLER = {"on", "в", "во", "у", "last", "this"}
+
+
+def _common_phrase(phrase: str, base: date) -> date | None:
+    """A bare day word or weekday name (the most recent such day up to the publication day), else None."""
+    tokens = [t for t in phrase.lower().replace(",", " ").split() if t not in _FILLER]
+    if len(tokens) != 1 or any(word in phrase.lower() for word in _PAST_WORDS):
+        return None
+    word = tokens[0]
+    if word in _DAY_OFFSETS:
+        return base - timedelta(days=_DAY_OFFSETS[word])
+    for weekday, stems in enumerate(_WEEKDAY_STEMS):
+        if any(word.startswith(stem) for stem in stems):
+            return base - timedelta(days=(base.weekday() - weekday) % 7)
+    return None
