@@ -16,7 +16,8 @@ from cryptography.x509.oid import NameOID
 
 from onrecord.digest import send_daily
 from onrecord.errors import ConfigError
-from test_digest_smtp import NOW, Mailbox, digest_config, free_port, parts
+from conftest import Mailbox, free_port
+from test_digest_smtp import NOW, digest_config, parts
 
 PASSWORD = "correct horse battery staple"
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")

@@ -8,7 +8,6 @@ duplicates nothing.
 
 from __future__ import annotations
 
-import email
 import json
 import os
 import signal
@@ -17,40 +16,20 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
-from email import policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from aiosmtpd.controller import Controller
 
 from onrecord.demo.server import DemoServer
 from scheduler_site import add_article, write_site
 
-from conftest import free_port
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 
 
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
-@pytest.fixture
-def mailbox():
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    box.port = controller.port
-    yield box
-    controller.stop()
 
 
 @pytest.fixture
@@ -163,7 +142,7 @@ def next_minute_after(seconds: float, tz: ZoneInfo) -> datetime:
     return at.replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
-def test_daemon_crawls_backs_off_sends_one_digest_and_stops_cleanly(tmp_path, site, mailbox):
+def test_daemon_crawls_backs_off_sends_one_digest_and_stops_cleanly(tmp_path, site, smtp_server):
     tz = ZoneInfo("Europe/Kyiv")
     send_at = next_minute_after(20, tz)
     config = write_config(tmp_path, [
@@ -171,7 +150,7 @@ def test_daemon_crawls_backs_off_sends_one_digest_and_stops_cleanly(tmp_path, si
         {"id": "broken", "name": "Gone Gazette", "url": f"{site.base_url}/missing/feed.xml", "interval": "2s"},
     ], digest={"send_at": send_at.strftime("%H:%M"), "timezone": "Europe/Kyiv", "empty": "send",
                "recipients": {"*": ["desk@example.org"]},
-               "smtp": {"host": "127.0.0.1", "port": mailbox.port, "security": "none", "timeout": 5}})
+               "smtp": {"host": "127.0.0.1", "port": smtp_server.port, "security": "none", "timeout": 5}})
     db = tmp_path / "store.db"
     daemon = Daemon(tmp_path, config, "first")
     daemon.wait_for("two crawl cycles with 3 articles",
@@ -181,7 +160,7 @@ def test_daemon_crawls_backs_off_sends_one_digest_and_stops_cleanly(tmp_path, si
     daemon.wait_for("the new article, in a later cycle",
                     lambda: count(db, "SELECT count(*) FROM articles WHERE url LIKE '%/news/4.html'")
                     and runs(db, "marlow") > cycles_before)
-    daemon.wait_for("the digest at " + send_at.strftime("%H:%M"), lambda: mailbox.messages, limit=120)
+    daemon.wait_for("the digest at " + send_at.strftime("%H:%M"), lambda: smtp_server.messages, limit=120)
     daemon.wait_for("three failed runs of the broken source", lambda: runs(db, "broken", "failed") >= 3)
     assert daemon.terminate() == 0
     log = daemon.log()
@@ -205,14 +184,14 @@ def test_daemon_crawls_backs_off_sends_one_digest_and_stops_cleanly(tmp_path, si
 
     assert count(db, "SELECT count(*) FROM articles") == count(db, "SELECT count(DISTINCT canonical_url) FROM articles") == 4
     assert count(db, "SELECT count(*) FROM job_runs WHERE status = 'running'") == 0
-    assert len(mailbox.messages) == 1
+    assert len(smtp_server.messages) == 1
 
     # a restart keeps the schedule: crawls go on, the digest already sent is not sent again
     daemon = Daemon(tmp_path, config, "second")
     before = runs(db, "marlow")
     daemon.wait_for("a crawl after the restart", lambda: runs(db, "marlow") > before)
     assert daemon.terminate() == 0
-    assert len(mailbox.messages) == 1
+    assert len(smtp_server.messages) == 1
     assert count(db, "SELECT count(*) FROM digests WHERE status = 'sent'") == 1
     assert "job.scheduled job=digest next_run=" + (send_at + timedelta(days=1)).astimezone(
         ZoneInfo("UTC")).isoformat() in daemon.log()
