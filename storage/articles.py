@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Iterator
 
 import sqlite_utils
 
@@ -46,8 +45,6 @@ def article_id_for_url(db: sqlite_utils.Database, url: str) -> str | None:
     return row[0] if row else None
 
 
-def known_urls(db: sqlite_utils.Database) -> set[str]:
-    return {row[0] for row in db.execute("SELECT url FROM article_urls")}
 
 
 def article_by_hash(db: sqlite_utils.Database, content_hash: str) -> str | None:
@@ -56,14 +53,8 @@ def article_by_hash(db: sqlite_utils.Database, content_hash: str) -> str | None:
     return row[0] if row else None
 
 
-def get_article(db: sqlite_utils.Database, article_id: str) -> Article | None:
-    rows = list(db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
-    return _row_to_article(rows[0]) if rows else None
 
 
-def iter_articles(db: sqlite_utils.Database, where: str = "1", params: list | None = None) -> Iterator[Article]:
-    for row in db.query(f"SELECT * FROM articles WHERE {where} ORDER BY published, id", params or []):
-        yield _row_to_article(row)
 
 
 def pending_articles(db: sqlite_utils.Database, extractor_version: str, limit: int | None = None) -> list[Article]:
