@@ -10,12 +10,13 @@ party name of a clause that can be a nominative and does not follow a prepositio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, Callable, Iterator
 
 from spacy.tokens import Doc
 
 from nlp.attribution import NO_SOURCE, Source
-from nlp.lemma_match import LemmaNameMatcher
+from nlp.lemma_match import LemmaNameMatcher, WordList
 from nlp.lexicon import Mention
 from nlp.morph import Morph, WordInfo, normalise
 
@@ -32,25 +33,61 @@ class NameSpan:
     mention: Mention
 
 
+class PerToken:
+    """Per-token values computed on first use: most words of a sentence are never asked about, and analysing a
+    word form pymorphy3 has not seen yet is the costliest step of reading Russian or Ukrainian."""
+
+    __slots__ = ("_values", "_make")
+
+    def __init__(self, count: int, make: Callable[[int], Any]):
+        self._values: list[Any] = [None] * count
+        self._make = make
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, i: int) -> Any:
+        value = self._values[i]
+        if value is None:
+            value = self._values[i] = self._make(i)
+        return value
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(len(self._values)))
+
+
+# Grammar word lists the attribution rules look for (the claim reader adds its own).
+SENTENCE_WORDS = ("speech_verbs", "prepositions", "subordinators", "first_person", "third_person", "source_nouns",
+                  "source_prepositions", "conjunctions", "official_nouns", "former_markers", "date_words",
+                  "demonstratives", "indefinite_subjects")
+
+
 class Sentence:
-    """One sentence as tokens with their analyses, party names and agencies."""
+    """One sentence as tokens with their analyses (made when a rule first asks), party names and agencies.
+
+    `word_lists` holds the grammar's word lists by key (see nlp.lemma_match.WordList), SENTENCE_WORDS at least."""
 
     def __init__(self, doc: Doc, morph: Morph, names: LemmaNameMatcher, agencies: LemmaNameMatcher,
-                 grammar: dict[str, Any]):
+                 word_lists: dict[str, WordList]):
         self.doc = doc
-        self.grammar = grammar
         self.texts = [t.text for t in doc]
-        self.infos: list[WordInfo] = [morph.info(t.text) for t in doc]
-        self.lemmas = [info.lemmas | {t.lemma_.lower()} for t, info in zip(doc, self.infos)]
-        self.names = self._spans(names.find(doc.text))
-        self.agencies = self._spans(agencies.find(doc.text))
-        agency_tokens = {i for a in self.agencies for i in range(a.start, a.end)}
-        self.names = [n for n in self.names if n.start not in agency_tokens]
+        self.infos: PerToken = PerToken(len(self.texts), lambda i: morph.info(self.texts[i]))
+        # the spaCy lemma as well ("ё" kept), as when a lemmatizer component gave one
+        self.lemmas: PerToken = PerToken(len(self.texts),
+                                         lambda i: self.infos[i].lemmas | {morph.lookup_lemma(self.texts[i])})
+        self._names = names
+        self._agencies = agencies
         self.surfaces = names.surfaces
-        self._set = {key: set(grammar.get(key, [])) for key in
-                     ("speech_verbs", "prepositions", "subordinators", "first_person", "third_person",
-                      "source_nouns", "source_prepositions", "conjunctions", "official_nouns", "former_markers", "date_words",
-                      "demonstratives", "indefinite_subjects")}
+        self._lists = word_lists
+
+    @cached_property
+    def agencies(self) -> list[NameSpan]:
+        return self._spans(self._agencies.find(self.doc.text))
+
+    @cached_property
+    def names(self) -> list[NameSpan]:
+        agency_tokens = {i for a in self.agencies for i in range(a.start, a.end)}
+        return [n for n in self._spans(self._names.find(self.doc.text)) if n.start not in agency_tokens]
 
     def _spans(self, mentions: list[Mention]) -> list[NameSpan]:
         out = []
@@ -61,7 +98,9 @@ class Sentence:
         return out
 
     def has(self, i: int, key: str) -> bool:
-        return bool(self.lemmas[i] & self._set[key])
+        """Whether token i is a word of the grammar list `key`; tokens that cannot be one are not analysed."""
+        found = self._lists[key]
+        return found.gate(self.texts[i]) and not self.lemmas[i].isdisjoint(found.lemmas)
 
     def clause_start(self, i: int) -> int:
         """Index of the first token of the clause holding token i (after punctuation or "что"/"що")."""
@@ -124,7 +163,7 @@ class Sentence:
         return False
 
     def speech_verbs(self) -> list[int]:
-        return [i for i, info in enumerate(self.infos) if self.has(i, "speech_verbs") and info.verb]
+        return [i for i in range(len(self.texts)) if self.has(i, "speech_verbs") and self.infos[i].verb]
 
 
 def _source(sentence: Sentence, first: NameSpan, by_speech: bool) -> Source:

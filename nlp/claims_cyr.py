@@ -20,9 +20,10 @@ from spacy.tokens import Doc
 
 import nlp.claims  # noqa: F401  (registers the doc extensions)
 from nlp.attribution import NO_SOURCE, Source
-from nlp.attribution_cyr import CLAUSE_PUNCT, END_PUNCT, Sentence, agency_via, clause_source, speech_source
+from nlp.attribution_cyr import (CLAUSE_PUNCT, END_PUNCT, SENTENCE_WORDS, Sentence, agency_via, clause_source,
+                                 speech_source)
 from nlp.claims import ClaimReader, _dedupe
-from nlp.lemma_match import FormGate, LemmaNameMatcher, LemmaPhrases
+from nlp.lemma_match import FormGate, LemmaNameMatcher, LemmaPhrases, WordList
 from nlp.morph import morph_for, normalise, phrase_lemmas, words
 
 CUE_WINDOW = 10
@@ -70,6 +71,8 @@ class CyrillicClaimReader(ClaimReader):
         self._topic_gate = FormGate([w for phrases in lexicon.get("topics", {}).values() for t in phrases
                                      for _, _, w in words(t)], self.morph)
         self._cues: dict[str, list[Cue]] = {}
+        anchor_words: list[str] = []  # the anchor word of each cue, and the words of all cues, for gates
+        cue_words: list[str] = []
         function_words = set(self.grammar.get("cue_function_words", []))
         negators = set(self.grammar.get("negators", []))
         for claim_type in lexicon.get("claim_types", []):
@@ -80,12 +83,21 @@ class CyrillicClaimReader(ClaimReader):
                 content = [i for i, s in enumerate(sets) if not (s & function_words) and not (s & negators)]
                 anchor = max(content or range(len(sets)), key=lambda i: max(len(w) for w in sets[i]))
                 cue = Cue(claim_type, sets, anchor, any(s & negators for s in sets))
+                anchor_words.append(words(phrase)[anchor][2])
+                cue_words.extend(w for _, _, w in words(phrase))
                 for lemma in sets[anchor]:
                     self._cues.setdefault(lemma, []).append(cue)
+        self._anchor_gate = FormGate(anchor_words, self.morph)
+        self._cue_word_gate = FormGate(cue_words, self.morph)
         self._set = {key: set(self.grammar.get(key, [])) for key in
-                     ("negators", "conditional_markers", "clause_question_markers", "achievement_verbs",
-                      "addressee_modals", "date_words", "future_auxiliaries", "non_claim_clauses",
-                      "demonstrative_exceptions", "subject_pronouns", "indefinite_subjects")}
+                     ("demonstrative_exceptions", "subject_pronouns", "indefinite_subjects")}
+        # word lists compared as lemmas, each with a gate so that words which cannot be in it are not analysed
+        self.word_lists = {key: WordList(self.grammar.get(key, []), self.morph) for key in
+                           (*SENTENCE_WORDS, "negators", "conditional_markers", "clause_question_markers",
+                            "achievement_verbs", "addressee_modals", "future_auxiliaries", "non_claim_clauses")}
+        for topic, rule in (self.grammar.get("topic_exclusions") or {}).items():
+            self.word_lists[f"excluded:{topic}"] = WordList(rule.get("words", []), self.morph)
+            self.word_lists[f"unless:{topic}"] = WordList(rule.get("unless", []), self.morph)
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.onrecord_claims = self.read(doc, doc._.onrecord_context or {})
@@ -105,8 +117,10 @@ class CyrillicClaimReader(ClaimReader):
     def read(self, doc: Doc, context: dict[str, Any]) -> list[dict[str, Any]]:
         if not len(doc) or doc.text.rstrip(" \"”»'’*").endswith("?"):
             return []
-        sentence = Sentence(doc, self.morph, self.names, self.agencies, self.grammar)
-        topic = self.topic_of_lemmas(sentence.lemmas)
+        sentence = Sentence(doc, self.morph, self.names, self.agencies, self.word_lists)
+        empty: frozenset[str] = frozenset()
+        topic = self.topic_of_lemmas([sentence.lemmas[i] if self._topic_gate(text) else empty
+                                      for i, text in enumerate(sentence.texts)])
         if topic is None and (doc.text.lstrip("*-–— ")[:1] in QUOTE_OPEN or context.get("in_quote")):
             topic = self.topic_of(context.get("previous_sentence") or "")
         borrowed = topic is None
@@ -163,16 +177,18 @@ class CyrillicClaimReader(ClaimReader):
     def _off_topic(self, sentence: Sentence, topic: str) -> bool:
         """How prisoners are treated is not about their exchange: a sentence with a treatment word and no
         exchange word is left out (grammar `topic_exclusions`)."""
-        rule = (self.grammar.get("topic_exclusions") or {}).get(topic)
-        if not rule:
+        if f"excluded:{topic}" not in self.word_lists:
             return False
-        present = set().union(*sentence.lemmas) if sentence.lemmas else set()
-        return bool(present & set(rule.get("words", []))) and not present & set(rule.get("unless", []))
+        tokens = range(len(sentence.texts))
+        return any(sentence.has(i, f"excluded:{topic}") for i in tokens) \
+            and not any(sentence.has(i, f"unless:{topic}") for i in tokens)
 
     def _cue_hits(self, sentence: Sentence) -> list[CueHit]:
         found: dict[tuple[str, int], CueHit] = {}
-        for i, lemmas in enumerate(sentence.lemmas):
-            for lemma in lemmas:
+        for i, text in enumerate(sentence.texts):
+            if not self._anchor_gate(text):
+                continue
+            for lemma in sentence.lemmas[i]:
                 for cue in self._cues.get(lemma, ()):
                     tokens = self._match_rest(sentence, i, cue)
                     if tokens is None:
@@ -187,8 +203,7 @@ class CyrillicClaimReader(ClaimReader):
                 kept.append(hit)
         return sorted(kept, key=lambda h: h.anchor)
 
-    @staticmethod
-    def _match_rest(sentence: Sentence, i: int, cue: Cue) -> tuple[int, ...] | None:
+    def _match_rest(self, sentence: Sentence, i: int, cue: Cue) -> tuple[int, ...] | None:
         matched = [i]
         lo, hi = _window(sentence, i)
         for index, word in enumerate(cue.words):
@@ -197,7 +212,8 @@ class CyrillicClaimReader(ClaimReader):
             # words of the cue written before the anchor are looked for before it first
             order = range(i - 1, lo - 1, -1) if index < cue.anchor else range(i + 1, hi)
             rest = range(i + 1, hi) if index < cue.anchor else range(i - 1, lo - 1, -1)
-            hit = next((j for j in [*order, *rest] if j not in matched and sentence.lemmas[j] & word
+            hit = next((j for j in [*order, *rest] if j not in matched and self._cue_word_gate(sentence.texts[j])
+                        and sentence.lemmas[j] & word
                         and (abs(i - j) <= 2 or not _crosses(sentence, i, j) or _opens_clause(sentence, i, j))),
                        None)
             if hit is None:
@@ -207,11 +223,11 @@ class CyrillicClaimReader(ClaimReader):
 
     def _hypothetical(self, sentence: Sentence, hit: CueHit) -> bool:
         start = sentence.clause_start(hit.anchor)
-        if any(sentence.lemmas[j] & self._set["conditional_markers"] for j in range(0, hit.anchor)):
+        if any(sentence.has(j, "conditional_markers") for j in range(0, hit.anchor)):
             return True
-        if start > 0 and sentence.lemmas[start - 1] & self._set["non_claim_clauses"]:
+        if start > 0 and sentence.has(start - 1, "non_claim_clauses"):
             return True  # "…, щоб звільнили", "які повинні були", "коли нам вдавалося…"
-        return bool(sentence.lemmas[start] & self._set["clause_question_markers"])
+        return sentence.has(start, "clause_question_markers")
 
     def _negated(self, sentence: Sentence, hit: CueHit) -> bool:
         if hit.cue.has_negator:
@@ -220,7 +236,7 @@ class CyrillicClaimReader(ClaimReader):
             for j in range(token - 1, max(-1, token - 4), -1):
                 if sentence.texts[j] in CLAUSE_PUNCT or sentence.texts[j] in END_PUNCT:
                     break
-                if sentence.lemmas[j] & self._set["negators"]:
+                if sentence.has(j, "negators"):
                     return True
         return False
 
@@ -236,9 +252,9 @@ class CyrillicClaimReader(ClaimReader):
             return None
         before = range(max(0, verb - 3), verb)
         if info.infinitive:
-            if any(sentence.lemmas[j] & self._set["future_auxiliaries"] for j in before):
+            if any(sentence.has(j, "future_auxiliaries") for j in before):
                 return "commitment"
-            if not any(sentence.lemmas[j] & self._set["achievement_verbs"] for j in before):
+            if not any(sentence.has(j, "achievement_verbs") for j in before):
                 return None
         if info.future:
             return "commitment"
@@ -256,9 +272,9 @@ class CyrillicClaimReader(ClaimReader):
         if spoken.span and own.span == spoken.span:
             own = NO_SOURCE
         addressee = None
-        if sentence.lemmas[hit.anchor] & self._set["addressee_modals"] and own.kind == "named":
+        if sentence.has(hit.anchor, "addressee_modals") and own.kind == "named":
             addressee, own = own.parties[0], NO_SOURCE  # "Российская сторона повинна…": said to Russia
-        elif sentence.lemmas[hit.anchor] & self._set["addressee_modals"] and own.kind == "first_person":
+        elif sentence.has(hit.anchor, "addressee_modals") and own.kind == "first_person":
             return []  # "ми повинні чекати": an obligation the speaker takes on addresses nobody
         base = spoken if spoken.kind != "none" else own
         if base.kind == "former":  # a former official speaks for no side
@@ -297,7 +313,7 @@ class CyrillicClaimReader(ClaimReader):
     def _future(self, sentence: Sentence, anchor: int) -> bool:
         info = sentence.infos[anchor]
         return info.future or (info.infinitive and any(
-            sentence.lemmas[j] & self._set["future_auxiliaries"] and sentence.infos[j].future
+            sentence.has(j, "future_auxiliaries") and sentence.infos[j].future
             for j in range(max(0, anchor - 2), anchor)))
 
     def _target_of(self, sentence: Sentence, holder: str, source: Source, claim_type: str,
@@ -313,13 +329,12 @@ class CyrillicClaimReader(ClaimReader):
 
     def _date_phrase(self, sentence: Sentence, speech_verb: int | None, anchor: int) -> str | None:
         """A date word next to the speech verb, or in the cue's clause before the cue ("вчора … погодили")."""
-        words = self._set["date_words"]
         if speech_verb is not None:
             window = range(max(0, speech_verb - 4), min(len(sentence.texts), speech_verb + 5))
         else:
             window = range(sentence.clause_start(anchor), anchor)
         for j in window:
-            if sentence.lemmas[j] & words:
+            if sentence.has(j, "date_words"):
                 if j > 0 and sentence.texts[j - 1].isdigit():
                     return f"{sentence.texts[j - 1]} {sentence.texts[j]}"
                 return sentence.texts[j]

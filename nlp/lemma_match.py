@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from nlp.lexicon import Mention
-from nlp.morph import Morph, normalise, phrase_lemmas, stem_key, words
+from nlp.morph import WORD, Morph, normalise, phrase_lemmas, stem_key, words
 
 @dataclass(frozen=True)
 class PhraseMention(Mention):
@@ -50,6 +50,21 @@ class FormGate:
                 self._seen.clear()
             self._seen[word] = answer
         return answer
+
+    def passing(self, words: Iterable[str]) -> list[str]:
+        """The words that pass, in order (one call per sentence: most words have been seen before)."""
+        seen = self._seen
+        return [word for word in words if (seen.get(word) if word in seen else self(word))]
+
+
+class WordList:
+    """A grammar word list (lemmas, "е" for "ё") with a FormGate: `has(word, lemmas)` is whether a text word with
+    these lemmas is one of the list's words, and the lemmas are only asked for when the word passes the gate."""
+
+    def __init__(self, lemmas: Iterable[str], morph: Morph):
+        self.lemmas = frozenset(lemmas)
+        self.gate = FormGate(self.lemmas, morph)
+        self.gate.forms |= {normalise(w) for w in self.lemmas}  # entries that are no words ("—") pass as written
 
 
 class LemmaNameMatcher:
@@ -183,18 +198,19 @@ class LemmaPrefilter:
         """Whether the sentence has a topic keyword (remembered: the window asks about each sentence again)."""
         answer = self._topic_seen.get(sentence)
         if answer is None:
-            tokens = [w for _, _, w in words(sentence)]
-            gated = [self._topic_gate(w) for w in tokens]
-            empty: frozenset[str] = frozenset()
-            answer = any(gated) and self._topics.count(
-                [self.morph.lemmas(w) if ok else empty for ok, w in zip(gated, tokens)]) > 0
+            tokens = WORD.findall(sentence)
+            answer = bool(self._topic_gate.passing(tokens))
+            if answer:
+                empty: frozenset[str] = frozenset()
+                gated = [self._topic_gate(w) for w in tokens]
+                answer = self._topics.count([self.morph.lemmas(w) if ok else empty for ok, w in zip(gated, tokens)]) > 0
             if len(self._topic_seen) > 50_000:
                 self._topic_seen.clear()
             self._topic_seen[sentence] = answer
         return answer
 
     def has_cue(self, sentence: str) -> bool:
-        return any(self._cue_gate(w) and self.morph.lemmas(w) & self._cue_lemmas for _, _, w in words(sentence))
+        return any(self.morph.lemmas(w) & self._cue_lemmas for w in self._cue_gate.passing(WORD.findall(sentence)))
 
     def is_candidate(self, sentence: str, follows_topic: bool = False) -> bool:
         return self.has_cue(sentence) and (follows_topic or self.has_topic(sentence))

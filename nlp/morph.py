@@ -1,9 +1,10 @@
 """Morphology for languages read without a parser (Russian, Ukrainian): pymorphy3 analyses per word.
 
-spaCy's blank Russian/Ukrainian pipelines with the `lemmatizer` component in pymorphy3 mode give one
-lemma per token. Matching cues and names needs a little more: every lemma a word may have (a surname in
+Matching cues and names needs more than one lemma per token: every lemma a word may have (a surname in
 the genitive is also a feminine nominative: "Захаровой" -> захаров), whether it can be a nominative
-(a subject), an infinitive, a future-tense verb. `Morph` answers these, cached per word form.
+(a subject), an infinitive, a future-tense verb. `Morph` answers these, cached per word form. Analysing
+a word form pymorphy3 has not seen yet is the costliest step of reading these languages, so readers ask
+only about the words a rule looks at (see nlp.lemma_match.FormGate), not about every token.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ class Morph:
                               f"install pymorphy3-dicts-{language}") from None
         self._cache: dict[str, WordInfo] = {}
         self._parses: dict[str, list] = {}
+        self._lookup: dict[str, str] = {}
+        self._forms: dict[str, frozenset[str]] = {}  # grammar and cue words only: a few thousand
 
     def info(self, word: str) -> WordInfo:
         key = normalise(word)
@@ -74,16 +77,31 @@ class Morph:
     def lemmas(self, word: str) -> frozenset[str]:
         return self.info(word).lemmas
 
-    def forms(self, word: str) -> set[str]:
+    def forms(self, word: str) -> frozenset[str]:
         """Every surface form of every lexeme the word may belong to (for cheap gates before analysis)."""
         key = normalise(word)
-        out = {key}
-        for parse in self._analyzer.parse(key):
-            out.update(normalise(form.word) for form in parse.lexeme)
-        return out
+        found = self._forms.get(key)
+        if found is None:
+            out = {key}
+            for parse in self._analyzer.parse(key):
+                out.update(normalise(form.word) for form in parse.lexeme)
+            found = self._forms[key] = frozenset(out)
+        return found
+
+    def lookup_lemma(self, word: str) -> str:
+        """The lemma spaCy's pymorphy3 lemmatizer gives a token without a POS tag: the normal form when all
+        analyses share one, else the word itself, lower-cased (unlike `lemmas`, "ё" is kept)."""
+        key = word.lower()
+        found = self._lookup.get(key)
+        if found is None:
+            if len(self._lookup) > _CACHE_LIMIT:
+                self._lookup.clear()
+            normal_forms = {p.normal_form for p in self.parse(key)}
+            found = self._lookup[key] = next(iter(normal_forms)).lower() if len(normal_forms) == 1 else key
+        return found
 
     def parse(self, word: str):
-        """pymorphy3's analyses, cached: spaCy's lemmatizer is given this analyser (see blank_pipeline)."""
+        """pymorphy3's analyses, cached."""
         key = word.lower()
         found = self._parses.get(key)
         if found is None:
@@ -96,16 +114,19 @@ class Morph:
         if not any(c.isalpha() for c in word):
             return WordInfo(frozenset([word]), frozenset(), True, False, False, False, False)
         parses = self.parse(word)
-        known = [p for p in parses if p.is_known] or parses[:3]
+        known_words: dict[str, bool] = {}  # pymorphy3 looks each form up again per analysis; once is enough
+        for p in parses:
+            if p.word not in known_words:
+                known_words[p.word] = p.is_known
+        known = [p for p in parses if known_words[p.word]] or parses[:3]
         lemmas = {word} | {normalise(p.normal_form) for p in known}
         lemmas |= {aspect_key(normalise(p.normal_form)) for p in known if str(p.tag.POS) in _VERB_POS}
         lemmas.discard("")
-        if not any(p.is_known for p in parses) and len(word) >= 7:
+        if not any(known_words.values()) and len(word) >= 7:
             lemmas.add(stem_key(word))  # an unknown form ("переговоров" in Ukrainian text) meets keywords by stem
-        grammemes = [set(re.split(r"[ ,]", str(p.tag))) for p in known]
         pos = frozenset(str(p.tag.POS) for p in known if p.tag.POS)
-        nominative = any("nomn" in g or "Fixd" in g for g in grammemes) or not known
-        best = set(re.split(r"[ ,]", str(parses[0].tag))) if parses else set()
+        nominative = any("nomn" in p.tag.grammemes or "Fixd" in p.tag.grammemes for p in known) or not known
+        best = parses[0].tag.grammemes if parses else frozenset()
         # the Ukrainian dictionary leaves some infinitives bare ("звільнити": VERB,perf)
         infinitive = "INFN" in best or "infn" in best or (
             "VERB" in best and not best & {"past", "pres", "futr", "impr", "sing", "plur", "Impe"}
@@ -154,13 +175,12 @@ def phrase_lemmas(morph: Morph, phrase: str) -> list[frozenset[str]]:
 
 
 def blank_pipeline(language: str) -> Language:
-    """spaCy's blank pipeline for the language with its pymorphy3 lemmatizer (no tagger or parser exists)."""
+    """spaCy's blank pipeline for the language: a tokenizer only (no tagger or parser exists). Lemmas come from
+    `morph_for(language)`, per word a rule asks about: a lemmatizer component would analyse every token."""
     if language not in RULE_LANGUAGES:
         raise ConfigError(f"nlp.languages.{language}: no rule-based reader for {language!r}; "
                           f"use one of {sorted(RULE_LANGUAGES)} or a trained spaCy model")
     nlp = spacy.blank(language)
-    lemmatizer = nlp.add_pipe("lemmatizer", config={"mode": "pymorphy3"})
     nlp.initialize()
-    # one analyser per language, with a cache of analyses shared with the claim reader
-    lemmatizer._morph = morph_for(language)
+    morph_for(language)  # load the dictionaries now, not on the first sentence
     return nlp
