@@ -163,24 +163,23 @@ class LemmaPhrases:
 
 
 class LemmaPrefilter:
-    """Keeps sentences with a topic keyword and a word of some cue, compared as lemmas."""
+    """Keeps sentences with a topic keyword and all the words of some cue, compared as lemmas."""
 
     def __init__(self, lexicon: dict[str, Any], morph: Morph):
         self.morph = morph
         self.window = int(lexicon.get("grammar", {}).get("topic_window", 1))
-        stop = set(lexicon.get("grammar", {}).get("cue_function_words", []))
-        self._cue_lemmas: set[str] = set()
+        # each cue's lemma sets, under every lemma of its first word
+        self._cues: dict[str, list[list[frozenset[str]]]] = {}
         for claim_type in lexicon["claim_types"]:
             for cue in claim_type["cues"]:
-                for sets in phrase_lemmas(morph, cue):
-                    if not (sets & stop):
-                        self._cue_lemmas |= sets
+                sets = phrase_lemmas(morph, cue)
+                for lemma in sets[0] if sets else ():
+                    self._cues.setdefault(lemma, []).append(sets)
         topics = [w for ws in lexicon["topics"].values() for w in ws]
         self._topics = LemmaPhrases(topics, morph)
         self._topic_gate = FormGate([w for t in topics for _, _, w in words(t)], morph)
-        cue_words = [w for ct in lexicon["claim_types"] for cue in ct["cues"] for _, _, w in words(cue)
-                     if not (morph.lemmas(w) & stop)]
-        self._cue_gate = FormGate(cue_words, morph)
+        self._cue_gate = FormGate([w for ct in lexicon["claim_types"] for cue in ct["cues"] for _, _, w in words(cue)],
+                                  morph)
         self._topic_seen: dict[str, bool] = {}
 
     def topic_window(self, text: str, spans: list[tuple[int, int]], index: int) -> str:
@@ -210,7 +209,13 @@ class LemmaPrefilter:
         return answer
 
     def has_cue(self, sentence: str) -> bool:
-        return any(self.morph.lemmas(w) & self._cue_lemmas for w in self._cue_gate.passing(WORD.findall(sentence)))
+        """Whether every word of some cue is in the sentence (the claim reader looks for them near each other)."""
+        passing = self._cue_gate.passing(WORD.findall(sentence))
+        if not passing:
+            return False
+        present = frozenset().union(*(self.morph.lemmas(w) for w in passing))
+        return any(all(not present.isdisjoint(s) for s in sets)
+                   for lemma in present if lemma in self._cues for sets in self._cues[lemma])
 
     def is_candidate(self, sentence: str, follows_topic: bool = False) -> bool:
         return self.has_cue(sentence) and (follows_topic or self.has_topic(sentence))
