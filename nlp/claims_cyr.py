@@ -24,7 +24,7 @@ from nlp.attribution_cyr import (CLAUSE_PUNCT, END_PUNCT, SENTENCE_WORDS, Senten
                                  speech_source)
 from nlp.claims import ClaimReader, _dedupe
 from nlp.lemma_match import FormGate, LemmaNameMatcher, LemmaPhrases, WordList
-from nlp.morph import morph_for, normalise, phrase_lemmas, words
+from nlp.morph import WORD, morph_for, normalise, phrase_lemmas, words
 
 CUE_WINDOW = 10
 # A sentence of at most this many words without a topic word of its own continues its passage's topic.
@@ -111,16 +111,17 @@ class CyrillicClaimReader(ClaimReader):
     def topic_of(self, text: str) -> str | None:
         """The topic of a passage; words that cannot be a form of a topic word are not analysed."""
         empty: frozenset[str] = frozenset()
-        return self.topic_of_lemmas([self.morph.lemmas(w) if self._topic_gate(w) else empty
-                                     for _, _, w in words(text)])
+        tokens = WORD.findall(text)
+        return self.topic_of_lemmas([self.morph.lemmas(w) if ok else empty
+                                     for ok, w in zip(self._topic_gate.mask(tokens), tokens)])
 
     def read(self, doc: Doc, context: dict[str, Any]) -> list[dict[str, Any]]:
         if not len(doc) or doc.text.rstrip(" \"”»'’*").endswith("?"):
             return []
         sentence = Sentence(doc, self.morph, self.names, self.agencies, self.word_lists)
         empty: frozenset[str] = frozenset()
-        topic = self.topic_of_lemmas([sentence.lemmas[i] if self._topic_gate(text) else empty
-                                      for i, text in enumerate(sentence.texts)])
+        topic = self.topic_of_lemmas([sentence.lemmas[i] if ok else empty
+                                      for i, ok in enumerate(self._topic_gate.mask(sentence.texts))])
         if topic is None and (doc.text.lstrip("*-–— ")[:1] in QUOTE_OPEN or context.get("in_quote")):
             topic = self.topic_of(context.get("previous_sentence") or "")
         borrowed = topic is None
@@ -185,8 +186,8 @@ class CyrillicClaimReader(ClaimReader):
 
     def _cue_hits(self, sentence: Sentence) -> list[CueHit]:
         found: dict[tuple[str, int], CueHit] = {}
-        for i, text in enumerate(sentence.texts):
-            if not self._anchor_gate(text):
+        for i, ok in enumerate(self._anchor_gate.mask(sentence.texts)):
+            if not ok:
                 continue
             for lemma in sentence.lemmas[i]:
                 for cue in self._cues.get(lemma, ()):

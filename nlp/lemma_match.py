@@ -54,7 +54,12 @@ class FormGate:
     def passing(self, words: Iterable[str]) -> list[str]:
         """The words that pass, in order (one call per sentence: most words have been seen before)."""
         seen = self._seen
-        return [word for word in words if (seen.get(word) if word in seen else self(word))]
+        return [word for word in words if (seen[word] if word in seen else self(word))]
+
+    def mask(self, words: Iterable[str]) -> list[bool]:
+        """Per word, whether it passes."""
+        seen = self._seen
+        return [seen[word] if word in seen else self(word) for word in words]
 
 
 class WordList:
@@ -104,6 +109,9 @@ class LemmaNameMatcher:
 
     def find(self, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
         spans = words(text, start, end)
+        passes = self._gate.mask([w for _, _, w in spans])
+        if not any(passes):
+            return []
         cache: dict[int, frozenset[str]] = {}
 
         def lemmas_at(k: int) -> frozenset[str]:
@@ -115,7 +123,7 @@ class LemmaNameMatcher:
         i = 0
         while i < len(spans):
             best = None
-            if not self._gate(spans[i][2]):
+            if not passes[i]:
                 i += 1
                 continue
             candidates = {id(c): c for lemma in lemmas_at(i) for c in self._by_first.get(lemma, ())}
@@ -198,11 +206,10 @@ class LemmaPrefilter:
         answer = self._topic_seen.get(sentence)
         if answer is None:
             tokens = WORD.findall(sentence)
-            answer = bool(self._topic_gate.passing(tokens))
-            if answer:
-                empty: frozenset[str] = frozenset()
-                gated = [self._topic_gate(w) for w in tokens]
-                answer = self._topics.count([self.morph.lemmas(w) if ok else empty for ok, w in zip(gated, tokens)]) > 0
+            gated = self._topic_gate.mask(tokens)
+            empty: frozenset[str] = frozenset()
+            answer = any(gated) and self._topics.count(
+                [self.morph.lemmas(w) if ok else empty for ok, w in zip(gated, tokens)]) > 0
             if len(self._topic_seen) > 50_000:
                 self._topic_seen.clear()
             self._topic_seen[sentence] = answer

@@ -25,6 +25,7 @@ _CACHE_LIMIT = 200_000
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
 
+@lru_cache(maxsize=_CACHE_LIMIT)
 def normalise(word: str) -> str:
     """Lower case, ё -> е, typographic apostrophes -> "'" (the form pymorphy3's dictionaries use)."""
     word = word.lower().replace("ё", "е").replace("’", "'").replace("ʼ", "'")
