@@ -70,6 +70,7 @@ class Sentence:
     def __init__(self, doc: Doc, morph: Morph, names: LemmaNameMatcher, agencies: LemmaNameMatcher,
                  word_lists: dict[str, WordList]):
         self.doc = doc
+        self.text = doc.text  # spaCy joins its tokens again on every doc.text
         self.texts = [t.text for t in doc]
         self.infos: PerToken = PerToken(len(self.texts), lambda i: morph.info(self.texts[i]))
         # the spaCy lemma as well ("ё" kept), as when a lemmatizer component gave one
@@ -82,12 +83,12 @@ class Sentence:
 
     @cached_property
     def agencies(self) -> list[NameSpan]:
-        return self._spans(self._agencies.find(self.doc.text))
+        return self._spans(self._agencies.find(self.text))
 
     @cached_property
     def names(self) -> list[NameSpan]:
         agency_tokens = {i for a in self.agencies for i in range(a.start, a.end)}
-        return [n for n in self._spans(self._names.find(self.doc.text)) if n.start not in agency_tokens]
+        return [n for n in self._spans(self._names.find(self.text)) if n.start not in agency_tokens]
 
     def _spans(self, mentions: list[Mention]) -> list[NameSpan]:
         out = []
@@ -134,7 +135,7 @@ class Sentence:
 
     def nominative(self, name: NameSpan) -> bool:
         """A configured name as written is a nominative; an inflected one is when some analysis says so."""
-        text = normalise(self.doc.text[name.mention.start:name.mention.end])
+        text = normalise(self.text[name.mention.start:name.mention.end])
         return text in self.surfaces or self.infos[name.start].nominative
 
     def genitive_attribute(self, name: NameSpan) -> bool:
@@ -197,7 +198,7 @@ def _source(sentence: Sentence, first: NameSpan, by_speech: bool) -> Source:
                                if n.start - prev.end == 1 and sentence.has(prev.end, "conjunctions")]
         parties = tuple(dict.fromkeys(n.mention.party for n in conjoined))
         body = next((n.mention for n in group if n.mention.kind in ("roles", "institutions")), None)
-        speaker = (getattr(body, "phrase", "") or sentence.doc.text[body.start:body.end]) if body else None
+        speaker = (getattr(body, "phrase", "") or sentence.text[body.start:body.end]) if body else None
     return Source("named", parties, speaker, by_speech, (first.start, group[-1].end), tuple(n.mention for n in group))
 
 

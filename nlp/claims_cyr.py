@@ -116,13 +116,14 @@ class CyrillicClaimReader(ClaimReader):
                                      for ok, w in zip(self._topic_gate.mask(tokens), tokens)])
 
     def read(self, doc: Doc, context: dict[str, Any]) -> list[dict[str, Any]]:
-        if not len(doc) or doc.text.rstrip(" \"”»'’*").endswith("?"):
+        text = doc.text
+        if not len(doc) or text.rstrip(" \"”»'’*").endswith("?"):
             return []
         sentence = Sentence(doc, self.morph, self.names, self.agencies, self.word_lists)
         empty: frozenset[str] = frozenset()
         topic = self.topic_of_lemmas([sentence.lemmas[i] if ok else empty
                                       for i, ok in enumerate(self._topic_gate.mask(sentence.texts))])
-        if topic is None and (doc.text.lstrip("*-–— ")[:1] in QUOTE_OPEN or context.get("in_quote")):
+        if topic is None and (text.lstrip("*-–— ")[:1] in QUOTE_OPEN or context.get("in_quote")):
             topic = self.topic_of(context.get("previous_sentence") or "")
         borrowed = topic is None
         if borrowed:  # a statement continuing the topic of its passage (see _continues_passage)
@@ -150,7 +151,7 @@ class CyrillicClaimReader(ClaimReader):
         if base.kind == "none" and any(self._unnamed_subject(sentence, hit, i) for i in clause):
             return False
         before = sentence.doc[hit.anchor].idx  # "Кто-то" is three tokens in spaCy's Russian tokenizer
-        if any(normalise(w) in self._set["indefinite_subjects"] for _, _, w in words(sentence.doc.text, 0, before)):
+        if any(normalise(w) in self._set["indefinite_subjects"] for _, _, w in words(sentence.text, 0, before)):
             return False
         texts = sentence.texts
         wordy = [i for i, t in enumerate(texts) if any(c.isalpha() for c in t)]

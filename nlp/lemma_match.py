@@ -7,6 +7,7 @@ either: "Пескова", "Кремля", "Києва", "Лубінця" match t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -38,14 +39,16 @@ class FormGate:
                 for lemma in morph.lemmas(word) | ({stem_key(word)} if len(word) >= 7 else set()):
                     if lemma[:1] in "^~":
                         self.prefixes.add(lemma[1:])
-        self._lengths = sorted({len(p) for p in self.prefixes})
+        # one regular expression for all prefixes, longest first
+        self._prefix = re.compile("|".join(map(re.escape, sorted(self.prefixes, key=lambda p: (-len(p), p))))) \
+            if self.prefixes else None
         self._seen: dict[str, bool] = {}  # text word -> answer; words repeat a lot in news text
 
     def __call__(self, word: str) -> bool:
         answer = self._seen.get(word)
         if answer is None:
             key = normalise(word)
-            answer = key in self.forms or any(key[:n] in self.prefixes for n in self._lengths)
+            answer = key in self.forms or (self._prefix is not None and self._prefix.match(key) is not None)
             if len(self._seen) > 200_000:
                 self._seen.clear()
             self._seen[word] = answer
