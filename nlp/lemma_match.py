@@ -65,9 +65,58 @@ class FormGate:
         return [seen[word] if word in seen else self(word) for word in words]
 
 
+class PhraseGate:
+    """A cheap test before any analysis: could a sentence hold every word of one of the given phrases?
+
+    Each word of a phrase has its own FormGate; a sentence passes when, for some phrase, each of its words has a
+    text word passing that word's gate."""
+
+    def __init__(self, phrases: Iterable[str], morph: Morph):
+        ids: dict[str, int] = {}
+        self._by_first: dict[int, list[frozenset[int]]] = {}  # a phrase's word ids under its first word's id
+        for phrase in phrases:
+            phrase_ids = [ids.setdefault(normalise(w), len(ids)) for _, _, w in words(phrase)]
+            if phrase_ids:
+                self._by_first.setdefault(phrase_ids[0], []).append(frozenset(phrase_ids))
+        self._forms: dict[str, set[int]] = {}
+        self._prefixes: dict[str, set[int]] = {}
+        for word, index in ids.items():
+            gate = FormGate([word], morph)
+            for form in gate.forms:
+                self._forms.setdefault(form, set()).add(index)
+            for prefix in gate.prefixes:
+                self._prefixes.setdefault(prefix, set()).add(index)
+        self._lengths = sorted({len(p) for p in self._prefixes})
+        self._prefix = re.compile("|".join(map(re.escape, self._prefixes))) if self._prefixes else None
+        self._seen: dict[str, frozenset[int]] = {}
+
+    def ids(self, word: str) -> frozenset[int]:
+        """The phrase words this text word may be a form of."""
+        found = self._seen.get(word)
+        if found is None:
+            key = normalise(word)
+            found = frozenset(self._forms.get(key, ()))
+            if self._prefix is not None and self._prefix.match(key):
+                found = found.union(*(self._prefixes.get(key[:n], ()) for n in self._lengths))
+            if len(self._seen) > 200_000:
+                self._seen.clear()
+            self._seen[word] = found
+        return found
+
+    def passing(self, words: Iterable[str]) -> list[str]:
+        """The words that may be a form of some phrase word, in order; [] unless every word of some phrase may be
+        among them."""
+        words = list(words)
+        seen = self._seen
+        found = [seen[word] if word in seen else self.ids(word) for word in words]
+        present = frozenset().union(*found)
+        if not present or not any(phrase <= present for first in present for phrase in self._by_first.get(first, ())):
+            return []
+        return [word for word, ids in zip(words, found) if ids]
+
+
 class WordList:
-    """A grammar word list (lemmas, "е" for "ё") with a FormGate: `has(word, lemmas)` is whether a text word with
-    these lemmas is one of the list's words, and the lemmas are only asked for when the word passes the gate."""
+    """A grammar word list (lemmas, "е" for "ё") with a FormGate for the text words that may be one of them."""
 
     def __init__(self, lemmas: Iterable[str], morph: Morph):
         self.lemmas = frozenset(lemmas)
@@ -189,8 +238,7 @@ class LemmaPrefilter:
         topics = [w for ws in lexicon["topics"].values() for w in ws]
         self._topics = LemmaPhrases(topics, morph)
         self._topic_gate = FormGate([w for t in topics for _, _, w in words(t)], morph)
-        self._cue_gate = FormGate([w for ct in lexicon["claim_types"] for cue in ct["cues"] for _, _, w in words(cue)],
-                                  morph)
+        self._cue_gate = PhraseGate([cue for ct in lexicon["claim_types"] for cue in ct["cues"]], morph)
         self._topic_seen: dict[str, bool] = {}
 
     def topic_window(self, text: str, spans: list[tuple[int, int]], index: int) -> str:
@@ -219,7 +267,8 @@ class LemmaPrefilter:
         return answer
 
     def has_cue(self, sentence: str) -> bool:
-        """Whether every word of some cue is in the sentence (the claim reader looks for them near each other)."""
+        """Whether every word of some cue is in the sentence (the claim reader looks for them near each other).
+        Words are analysed only when the sentence may hold a whole cue."""
         passing = self._cue_gate.passing(WORD.findall(sentence))
         if not passing:
             return False
