@@ -47,6 +47,15 @@ def make_claim_reader(nlp: Language, name: str, lexicon: dict[str, Any]) -> "Cla
     return ClaimReader(lexicon)
 
 
+def _last_speaker(context: dict[str, Any]) -> tuple[str, str | None] | None:
+    """context["last_speaker"]: a (party, speaker) pair, or a function giving it (the extractor passes one, so
+    the look-back runs only for the sentences whose holder needs it); the result is kept in the context."""
+    value = context.get("last_speaker")
+    if callable(value):
+        value = context["last_speaker"] = value()
+    return value
+
+
 class ClaimReader:
     """Reads claims from a parsed sentence; context (speaks_for, last speaker) comes from the Doc."""
 
@@ -398,11 +407,11 @@ class ClaimReader:
         elif base is spoken and spoken.kind != "none" and own.kind == "named":
             other = next((p for p in own.parties if p not in {h for h, _ in holders}), None)
         elif behaviour and not passive and base is own and own.kind == "named" and speech_verb is not None \
-                and context.get("last_speaker") and context["last_speaker"][0] not in own.parties:
+                and _last_speaker(context) and _last_speaker(context)[0] not in own.parties:
             # "'The Russian side is dragging out the process,' the headquarters said": an unnamed speaker who
             # accuses a named side stands for the speaker named before
             other = own.parties[0]
-            holders, confidence = [tuple(context["last_speaker"])], 0.6
+            holders, confidence = [tuple(_last_speaker(context))], 0.6
         elif base is own and own.kind == "named" \
                 and (behaviour or not any(m.kind == "speaker" for m in own.mentions)) \
                 and context.get("speaks_for") \
@@ -439,7 +448,7 @@ class ClaimReader:
 
     def _holders(self, doc: Doc, source: Source, context: dict[str, Any]) -> tuple[list[tuple[str, str | None]], float]:
         speaks_for = context.get("speaks_for")
-        last = context.get("last_speaker")  # (party, speaker) of the last named speaker before this sentence
+        last = _last_speaker(context)  # (party, speaker) of the last named speaker before this sentence
         in_quote = doc.text[:1] in QUOTE_OPEN or context.get("in_quote", False)
         if source.kind == "named":
             speaker = source.speaker if len(source.parties) == 1 else None

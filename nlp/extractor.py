@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -130,7 +131,8 @@ class Extractor:
                 continue
             doc = lang.nlp.make_doc(sentence)
             doc._.onrecord_context = {"speaks_for": self._speaks_for(article),
-                                      "last_speaker": self._last_speaker(text, spans, index, lang.names, people),
+                                      "last_speaker": partial(self._last_speaker, text, spans, index, lang.names,
+                                                              people),  # looked up only if the reader asks
                                       "in_quote": _inside_quote(text, start), "via": article.via,
                                       "previous_sentence": before, "topic_context": window,
                                       "topic_loose": loose,

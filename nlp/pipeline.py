@@ -7,6 +7,7 @@ from spacy.language import Language
 
 import nlp.claims  # noqa: F401  (registers the onrecord_claims factory)
 import nlp.claims_cyr  # noqa: F401  (registers the onrecord_claims_cyr factory)
+from nlp.rule_cache import use_rule_cache
 from onrecord.config import Config
 from onrecord.errors import ConfigError
 from nlp.lexicon import build_lexicon
@@ -42,5 +43,6 @@ def build_pipeline(config: Config, language: str) -> Language | None:
         nlp.add_pipe("onrecord_claims_cyr", config={"lexicon": build_lexicon(config, language)}, last=True)
         return nlp
     nlp = load_model(settings.model)
+    use_rule_cache(nlp)  # same annotations as the model's attribute_ruler + lemmatizer, computed once per key
     nlp.add_pipe("onrecord_claims", config={"lexicon": build_lexicon(config, language)}, last=True)
     return nlp
