@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlite_utils
@@ -20,7 +20,7 @@ from onrecord.config import Config
 from onrecord.records import utc_now
 from storage.db import write_transaction
 from storage.contradictions import refresh_contradictions
-from storage.positions import refresh_changes, refresh_positions
+from storage.positions import refresh_changes, refresh_intervals, refresh_positions
 
 CHUNK_KEYS = 20_000  # keys re-clustered per round trip: bounds memory on a full rebuild
 KEY_COLUMNS = "topic, holder, claim_type, negated, target"
@@ -72,17 +72,25 @@ class _Claim:
 
 @dataclass
 class _Moves:
-    """What a fold changed: event ids whose date or existence moved, and the earliest date per (topic, holder)."""
+    """What a fold changed: event ids whose date or existence moved, the earliest date per (topic, holder), the
+    (topic, holder, claim_type, date) points where an event appeared, moved or went, and where those that moved
+    or went were before (with their id)."""
 
-    changed: set
-    pair_since: dict
-    position_keys: set
+    changed: set = field(default_factory=set)
+    pair_since: dict = field(default_factory=dict)
+    points: set = field(default_factory=set)
+    gone: set = field(default_factory=set)
 
     def touch(self, topic: str, holder: str, claim_type: str, day: str) -> None:
         pair = (topic, holder)
         if pair not in self.pair_since or day < self.pair_since[pair]:
             self.pair_since[pair] = day
-        self.position_keys.add((topic, holder, claim_type))
+        self.points.add((topic, holder, claim_type, day))
+
+    def leave(self, event_id: int, before: tuple) -> None:
+        """Event `event_id` moved from or left `before` (topic, holder, claim_type, date)."""
+        self.touch(*before)
+        self.gone.add((*before, event_id))
 
 
 def pending(db: sqlite_utils.Database) -> bool:
@@ -99,7 +107,7 @@ def update_events(db: sqlite_utils.Database, config: Config) -> int:
         if not processed and not db.execute("SELECT count(*) FROM timeline_dirty").fetchone()[0]:
             return 0
         _collect_keys(db)
-        moves = _Moves(changed=set(), pair_since={}, position_keys=set())
+        moves = _Moves()
         next_id = (db.execute("SELECT max(id) FROM events").fetchone()[0] or 0) + 1
         total = db.execute("SELECT max(rowid) FROM temp.tl_keys").fetchone()[0] or 0
         now, touched = utc_now(), _touched(db)
@@ -107,7 +115,8 @@ def update_events(db: sqlite_utils.Database, config: Config) -> int:
             next_id = _fold_chunk(db, low, low + CHUNK_KEYS - 1, window, next_id, moves, now, touched)
         db.execute("DELETE FROM timeline_queue")
         db.execute("DELETE FROM timeline_dirty")
-        refresh_positions(db, moves.position_keys)
+        refresh_positions(db, {point[:3] for point in moves.points})
+        refresh_intervals(db, moves.points, moves.gone)
         refresh_changes(db, moves.pair_since, now)
         refresh_contradictions(db, moves.changed, config.timeline.contradiction_window_days, now)
     return processed
@@ -181,12 +190,12 @@ def _fold_chunk(db, low: int, high: int, window: float, next_id: int, moves: _Mo
                 moves.changed.add(event_id)
                 moves.touch(key[0], key[1], key[2], row["event_date"])
                 if before:
-                    moves.touch(*before)
+                    moves.leave(event_id, before)
     for event_id, before in old_dates.items():
         if event_id not in used:
             rewrite.append(event_id)
             moves.changed.add(event_id)
-            moves.touch(*before)
+            moves.leave(event_id, before)
     _write_chunk(db, [i for i in rewrite if i in old_dates], event_rows, link_rows)
     return next_id
 
@@ -264,8 +273,8 @@ def _write_chunk(db, old_ids: list[int], event_rows: list[dict], link_rows: list
     conn.executemany("DELETE FROM event_claims WHERE event_id = ?", [(i,) for i in old_ids])
     kept = {row["id"] for row in event_rows}
     conn.executemany("DELETE FROM events WHERE id = ?", [(i,) for i in old_ids if i not in kept])
-    # A rewritten event is updated in place: its position interval (migration 006 triggers) moves only when
-    # its key or date did, so re-deriving an event leaves its neighbours' intervals alone.
+    # A rewritten event is updated in place: a new quote reaches its position interval by trigger (migration 006);
+    # intervals of keys whose events moved are re-derived once at the end (storage.positions.refresh_intervals).
     placeholders = ", ".join("?" for _ in _EVENT_COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in _EVENT_COLUMNS if c != "id")
     conn.executemany(f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES ({placeholders}) "

@@ -106,6 +106,14 @@ def _m006_timeline_intervals(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _m007_timeline_interval_refresh(db: sqlite_utils.Database) -> None:
+    """Position intervals re-derived by update_events for the keys it touched, not by a trigger per event row."""
+    from storage.timeline_schema import TIMELINE_007
+
+    for statement in TIMELINE_007:
+        db.execute(statement)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", _m001_core),
     ("003_digest", _m003_digest),
@@ -114,6 +122,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("002_timeline", _m002_timeline),
     ("005_timeline_evidence", _m005_timeline_evidence),
     ("006_timeline_intervals", _m006_timeline_intervals),
+    ("007_timeline_interval_refresh", _m007_timeline_interval_refresh),
 ]
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from onrecord.records import short_hash
+from storage.timeline_schema import INTERVAL_BUCKET, INTERVAL_LEVEL, STILL_HOLDS, interval_span
 
 # (from_type, to_type): a non-negated event of to_type after a standing non-negated from_type is a reversal.
 REVERSALS: frozenset[tuple[str, str]] = frozenset({
@@ -53,6 +54,66 @@ def refresh_positions(db: sqlite_utils.Database, keys: set[tuple[str, str, str]]
                     AND x.claim_type = k.claim_type ORDER BY x.event_date LIMIT 1) AS since
             FROM temp.tl_positions k)
         WHERE event_id IS NOT NULL""")
+
+
+# The intervals an update can change: those of events at a date where an event appeared, moved or went (a point),
+# and of the latest event before each point, whose end may have moved. Their old rows (found by the event's
+# position, or by its old position when it moved or went) are replaced by rows derived from the events now.
+_FRESH_EVENTS = """
+INSERT OR IGNORE INTO temp.tl_interval_events (id) SELECT id FROM (
+SELECT e.id FROM temp.tl_interval_points p
+CROSS JOIN events e INDEXED BY events_state ON e.topic = p.topic AND e.holder = p.holder
+     AND e.claim_type = p.claim_type AND e.event_date = p.day
+UNION ALL
+SELECT (SELECT x.id FROM events x INDEXED BY events_state WHERE x.topic = p.topic AND x.holder = p.holder
+        AND x.claim_type = p.claim_type AND x.event_date < p.day ORDER BY x.event_date DESC, x.id DESC LIMIT 1) AS id
+FROM temp.tl_interval_points p)
+WHERE id IS NOT NULL"""
+_PK = "i.level, i.bucket, i.valid_to, i.topic, i.holder, i.claim_type, i.valid_from, i.event_id"
+_STALE_INTERVALS = f"""
+SELECT {_PK} FROM temp.tl_interval_events f CROSS JOIN events e ON e.id = f.id
+CROSS JOIN position_intervals i INDEXED BY position_intervals_key ON i.topic = e.topic AND i.holder = e.holder
+     AND i.claim_type = e.claim_type AND i.valid_from = e.event_date AND i.event_id = e.id
+UNION
+SELECT {_PK} FROM temp.tl_interval_gone g
+CROSS JOIN position_intervals i INDEXED BY position_intervals_key ON i.topic = g.topic AND i.holder = g.holder
+     AND i.claim_type = g.claim_type AND i.valid_from = g.day AND i.event_id = g.id"""
+_FRESH_INTERVALS = f"""
+WITH n AS MATERIALIZED (  -- materialized, like s: later steps read each column several times
+    SELECT e.topic, e.holder, e.claim_type, e.event_date, e.id, e.negated, e.target, e.speaker, e.evidence, e.url,
+           COALESCE((SELECT x.event_date FROM events x INDEXED BY events_state
+                     WHERE x.topic = e.topic AND x.holder = e.holder AND x.claim_type = e.claim_type
+                     AND (x.event_date, x.id) > (e.event_date, e.id) ORDER BY x.event_date, x.id LIMIT 1),
+                    '{STILL_HOLDS}') AS next_date
+    FROM temp.tl_interval_events f CROSS JOIN events e ON e.id = f.id
+    WHERE e.topic IS NOT NULL AND e.holder IS NOT NULL AND e.claim_type IS NOT NULL),
+s AS MATERIALIZED (SELECT *, {interval_span("event_date", "next_date")} FROM n)
+INSERT INTO position_intervals (level, bucket, topic, holder, claim_type, valid_from, event_id, valid_to,
+                                negated, target, speaker, evidence, url)
+SELECT {INTERVAL_LEVEL}, {INTERVAL_BUCKET}, topic, holder, claim_type, event_date, id, s.valid_to,
+       negated, target, speaker, evidence, url
+FROM s ORDER BY 1, 2, 8, 3, 4, 5, 6, 7  -- primary key order: neighbouring rows share pages"""
+
+
+def refresh_intervals(db: sqlite_utils.Database, points: set[tuple], gone: set[tuple]) -> None:
+    """Make position_intervals equal the events again after an update moved some of them.
+
+    `points`: (topic, holder, claim_type, date) where an event appeared, moved or went; `gone`: (topic, holder,
+    claim_type, date, event id) of every event that moved or went, as it was before the update.
+    """
+    for name, columns, rows in (("tl_interval_points", "topic, holder, claim_type, day", points),
+                                ("tl_interval_gone", "topic, holder, claim_type, day, id", gone)):
+        db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})")
+        db.execute(f"DELETE FROM temp.{name}")
+        marks = ", ".join("?" for _ in columns.split(","))
+        db.conn.executemany(f"INSERT INTO temp.{name} VALUES ({marks})", sorted(r for r in rows if None not in r[:3]))
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS tl_interval_events (id INTEGER PRIMARY KEY)")
+    db.execute("DELETE FROM temp.tl_interval_events")
+    db.execute(_FRESH_EVENTS)
+    stale = db.execute(_STALE_INTERVALS).fetchall()
+    db.conn.executemany("""DELETE FROM position_intervals WHERE level = ? AND bucket = ? AND valid_to = ?
+        AND topic = ? AND holder = ? AND claim_type = ? AND valid_from = ? AND event_id = ?""", sorted(stale))
+    db.execute(_FRESH_INTERVALS)
 
 
 def refresh_changes(db: sqlite_utils.Database, pair_since: dict[tuple[str, str], str], now: str) -> None:

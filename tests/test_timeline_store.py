@@ -255,3 +255,46 @@ def test_state_as_of_every_day_equals_the_events_through_updates_and_deletions(s
     check()
     intervals = store.execute("SELECT count(*) FROM position_intervals").fetchone()[0]
     assert intervals == store.execute("SELECT count(*) FROM events").fetchone()[0]
+
+
+def _intervals(db) -> list[tuple]:
+    return db.execute("SELECT * FROM position_intervals ORDER BY topic, holder, claim_type, valid_from, event_id, "
+                      "level, bucket, valid_to").fetchall()
+
+
+def _intervals_from_scratch(db) -> list[tuple]:
+    """Every interval derived from the events at once (migration 006's statement), rolled back after reading."""
+    from storage.timeline_schema import TIMELINE_006
+
+    [derive] = [s for s in TIMELINE_006 if s.startswith("INSERT INTO position_intervals")]
+    db.conn.execute("SAVEPOINT scratch")
+    try:
+        db.execute("DELETE FROM position_intervals")
+        db.execute(derive)
+        return _intervals(db)
+    finally:
+        db.conn.execute("ROLLBACK TO scratch")
+        db.conn.execute("RELEASE scratch")
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_intervals_of_touched_keys_equal_a_full_derivation_through_updates_and_deletions(store, config, seed):
+    import random
+
+    rng = random.Random(seed)
+    holders, types = ["russia", "ukraine", "usa"], ["commitment", "rejection", "list_received"]
+    days = [(date(2025, 1, 1) + timedelta(days=rng.randrange(120))).isoformat() for _ in range(12)]
+    articles = []
+    for batch in range(6):
+        for n in range(8):  # same days again and again: ties, merges into earlier events, gaps closed
+            key = f"b{batch}-{n}"
+            claims = [claim(rng.choice(holders), rng.choice(types), f"Statement {key} {i}.", negated=rng.random() < 0.3)
+                      for i in range(rng.randrange(1, 4))]
+            articles.append((add_article(store, key, rng.choice(["tass", "ria"]), rng.choice(days), claims), key))
+        if batch % 2:  # re-extract a few earlier articles as nothing: their events shrink, move or go
+            for article_id, key in rng.sample(articles, 3):
+                replace_claims(store, article_id, "tass", "2025-01-01", [])
+        timeline.update_events(store, config)
+        assert _intervals(store) == _intervals_from_scratch(store), batch
+    timeline.rebuild_events(store, config)
+    assert _intervals(store) == _intervals_from_scratch(store)
