@@ -39,9 +39,7 @@ class FormGate:
                 for lemma in morph.lemmas(word) | ({stem_key(word)} if len(word) >= 7 else set()):
                     if lemma[:1] in "^~":
                         self.prefixes.add(lemma[1:])
-        # one regular expression for all prefixes, longest first
-        self._prefix = re.compile("|".join(map(re.escape, sorted(self.prefixes, key=lambda p: (-len(p), p))))) \
-            if self.prefixes else None
+        self._prefix = re.compile("|".join(map(re.escape, sorted(self.prefixes)))) if self.prefixes else None
         self._seen: dict[str, bool] = {}  # text word -> answer; words repeat a lot in news text
 
     def __call__(self, word: str) -> bool:
@@ -54,13 +52,8 @@ class FormGate:
             self._seen[word] = answer
         return answer
 
-    def passing(self, words: Iterable[str]) -> list[str]:
-        """The words that pass, in order (one call per sentence: most words have been seen before)."""
-        seen = self._seen
-        return [word for word in words if (seen[word] if word in seen else self(word))]
-
     def mask(self, words: Iterable[str]) -> list[bool]:
-        """Per word, whether it passes."""
+        """Per word, whether it passes (one call per sentence: most words have been seen before)."""
         seen = self._seen
         return [seen[word] if word in seen else self(word) for word in words]
 
@@ -87,7 +80,7 @@ class PhraseGate:
             for prefix in gate.prefixes:
                 self._prefixes.setdefault(prefix, set()).add(index)
         self._lengths = sorted({len(p) for p in self._prefixes})
-        self._prefix = re.compile("|".join(map(re.escape, self._prefixes))) if self._prefixes else None
+        self._prefix = re.compile("|".join(map(re.escape, sorted(self._prefixes)))) if self._prefixes else None
         self._seen: dict[str, frozenset[int]] = {}
 
     def ids(self, word: str) -> frozenset[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlp.extractor import Extractor
-from nlp.lemma_match import LemmaNameMatcher
+from nlp.lemma_match import LemmaNameMatcher, lemma_helpers
 from nlp.lexicon import build_lexicon
 from nlp.morph import morph_for
 from onrecord.records import Article
@@ -118,6 +118,17 @@ def test_names_match_through_lemmas(config):
     assert found == [("russia", "Dmitry Peskov"), ("russia", None), ("russia", None),
                      ("russia", "Tatyana Moskalkova"), ("russia", "Vladimir Medinsky"),
                      ("ukraine", "Volodymyr Zelensky"), ("ukraine", "Dmytro Lubinets"), ("ukraine", None)]
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Москва передала Киеву список военнопленных.", True),
+    ("Списки пленных уже переданы украинской стороне.", True),  # inflected, the other word order
+    ("Москва передала Киеву гуманитарную помощь.", False),  # "передать" without "список": no whole cue
+    ("Песков ответил на вопрос.", False),
+])
+def test_prefilter_needs_every_word_of_a_cue(config, sentence, expected):
+    prefilter, _ = lemma_helpers(build_lexicon(config, "ru"), "ru")
+    assert prefilter.has_cue(sentence) is expected
 
 
 def test_statement_continues_the_topic_of_its_passage(extractor):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlp.extractor import Extractor
-from nlp.lemma_match import LemmaNameMatcher
+from nlp.lemma_match import LemmaNameMatcher, lemma_helpers
 from nlp.lexicon import build_lexicon
 from nlp.morph import morph_for
 from onrecord.records import Article
@@ -99,6 +99,15 @@ def test_names_match_through_lemmas(config):
     found = [(m.party, m.speaker) for m in matcher.find("Києва, Лубінця, Умєрова, Пєскова, Кремлем, Зеленському")]
     assert found == [("ukraine", None), ("ukraine", "Dmytro Lubinets"), ("ukraine", "Rustem Umerov"),
                      ("russia", "Dmitry Peskov"), ("russia", None), ("ukraine", "Volodymyr Zelensky")]
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Україна передала списки полонених.", True),
+    ("Україна передала гуманітарну допомогу.", False),  # "передати" without "список": no whole cue
+])
+def test_prefilter_needs_every_word_of_a_cue(config, sentence, expected):
+    prefilter, _ = lemma_helpers(build_lexicon(config, "uk"), "uk")
+    assert prefilter.has_cue(sentence) is expected
 
 
 def by_evidence(claims, evidence: str) -> set[tuple[str, str, bool]]:
