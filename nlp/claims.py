@@ -102,11 +102,22 @@ class ClaimReader:
             return False
         return not any(m.party in self.counterparts for m in self.names.find(text, match.start(1), match.end(1)))
 
-    def read(self, doc: Doc, context: dict[str, Any]) -> list[dict[str, Any]]:
-        topic = own_topic = self.topic_of(doc.text)
-        if topic is None:  # a statement continuing the topic of its passage (set by the extractor)
+    def topic_for(self, text: str, context: dict[str, Any]) -> tuple[str | None, str | None]:
+        """(topic, own topic) of a sentence: the topic its own words name, else the topic of its passage
+        (context "topic_context", set by the extractor); (None, None) for a question, which states nothing.
+        Reads text only, so the extractor asks before parsing and keeps the answer in context "topics"."""
+        if "topics" in context:
+            return context["topics"]
+        topic = own_topic = self.topic_of(text)
+        if topic is None:  # a statement continuing the topic of its passage
             topic = self.topic_of(context.get("topic_context") or "")
-        if topic is None or doc.text.rstrip(" \"”»'’").endswith("?"):
+        if topic is None or text.rstrip(" \"”»'’").endswith("?"):
+            return None, None
+        return topic, own_topic
+
+    def read(self, doc: Doc, context: dict[str, Any]) -> list[dict[str, Any]]:
+        topic, own_topic = self.topic_for(doc.text, context)
+        if topic is None:
             return []
         out = []
         quoted = doc.text[:1] in QUOTE_OPEN or context.get("in_quote", False)

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -35,6 +35,7 @@ class _Language:
     prefilter: Prefilter
     names: NameMatcher
     counterparts: dict[str, str] = field(default_factory=dict)
+    topic_for: Callable[[str, dict], tuple[str | None, str | None]] | None = None  # the reader's text-only topic test
 
 
 class Extractor:
@@ -68,7 +69,8 @@ class Extractor:
                     self._languages[code] = _Language(nlp, *lemma_helpers(lexicon, nlp.lang))
                 else:
                     self._languages[code] = _Language(nlp, Prefilter(lexicon, _inflections(nlp)),
-                                                      NameMatcher(lexicon["names"]), lexicon.get("counterparts", {}))
+                                                      NameMatcher(lexicon["names"]), lexicon.get("counterparts", {}),
+                                                      nlp.get_pipe("onrecord_claims").topic_for)
         return self._languages[code]
 
     def extract(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Claim]]]:
@@ -101,7 +103,8 @@ class Extractor:
 
     def _sentence_docs(self, article: Article, lang: _Language) -> Iterator[tuple[int, Doc]]:
         """Candidate sentences as unparsed Docs with their context. Cheap checks come first: the cue regex on
-        every sentence, the topic regex only where a cue is found, party names only around candidates."""
+        every sentence, the topic regex only where a cue is found, the reader's own topic test (nlp.claims
+        ClaimReader.topic_for) before a parse, party names only around candidates."""
         text = article.text
         spans = split_sentences(text)
         prefilter = lang.prefilter
@@ -129,15 +132,17 @@ class Extractor:
                     window = text[spans[lo][0]:spans[hi - 1][1]]
             if filtering and not (topical or window):
                 continue
+            context = {"speaks_for": self._speaks_for(article), "in_quote": _inside_quote(text, start),
+                       "via": article.via, "previous_sentence": before, "topic_context": window, "topic_loose": loose}
+            if filtering and lang.topic_for is not None:  # the reader's text-only test: no topic, no claim
+                context["topics"] = lang.topic_for(sentence, context)
+                if context["topics"][0] is None:
+                    continue
+            context["last_speaker"] = partial(self._last_speaker, text, spans, index, lang.names, people)  # if asked
+            context["participant"] = self._participant(article, spans, index, lang.names) \
+                if _BOTH_SIDES.search(sentence) else None
             doc = lang.nlp.make_doc(sentence)
-            doc._.onrecord_context = {"speaks_for": self._speaks_for(article),
-                                      "last_speaker": partial(self._last_speaker, text, spans, index, lang.names,
-                                                              people),  # looked up only if the reader asks
-                                      "in_quote": _inside_quote(text, start), "via": article.via,
-                                      "previous_sentence": before, "topic_context": window,
-                                      "topic_loose": loose,
-                                      "participant": self._participant(article, spans, index, lang.names)
-                                      if _BOTH_SIDES.search(sentence) else None}
+            doc._.onrecord_context = context
             yield start, doc
 
     def _participant(self, article: Article, spans: list[tuple[int, int]], index: int,
