@@ -27,7 +27,7 @@ Records
         corroboration = distinct outlets carrying the event, where a near-duplicate copy (articles.dup_of)
         counts as the outlet of its original, so a republished wire story is not counted twice.
     state_as_of(db, as_of, topic, party) -> per topic, party and claim type, the latest event on or
-        before `as_of`: topic, holder, claim_type, negated, target, event_id, event_date, evidence, url
+        before `as_of`: topic, holder, claim_type, negated, target, event_id, event_date, evidence, speaker, url
     changes(db, since, until, topic, party) -> position changes (see storage.positions):
         id, topic, holder, change_date, kind ('new' | 'negation_flipped' | 'reversal'), from_type,
         from_negated, to_type, to_negated, event_id, evidence, speaker, url, title, outlets,
@@ -40,8 +40,10 @@ The same data is in SQL views for Datasette: timeline_events, position_state, po
 contradictions; the table position_intervals says what held when (valid_from <= D < valid_to).
 
 Reading fast (benchmarks/query.py): state_as_of reads position_intervals only, placed so the intervals
-containing a day are a few index range scans (storage.timeline_schema, migration 006); claims_timeline reads
-two covering indexes; rows are sorted and turned into dicts in one pass, without per-row calls.
+containing a day are a few index range scans (storage.timeline_schema, migration 006; update_events keeps them
+current, storage.positions.refresh_intervals); claims_timeline reads two covering indexes. Rows are turned into
+dicts by one comprehension each (a dict display per row, flags made bools in the same pass): with thousands of
+rows, building them costs as much as the SQL.
 """
 
 from __future__ import annotations
@@ -125,16 +127,19 @@ def events(db: sqlite_utils.Database, topic: str | None = None, party: str | Non
     """Merged events in date order, with their outlets, articles, claims and corroboration."""
     where, params = _where([("e.topic = ?", topic), ("e.holder = ?", party),
                             ("e.event_date >= ?", iso_day(since)), ("e.event_date <= ?", iso_day(until))])
-    sql = f"SELECT * FROM timeline_events e WHERE {where} ORDER BY e.event_date, e.holder, e.id"
-    out = []
-    for row in db.query(sql, params):
-        row["claim_ids"] = json_list(row["claim_ids"])
-        if not row["claim_ids"]:  # every claim of it was deleted; the next update_events drops it
-            continue
-        row["outlets"] = json_list(row["outlets"])
-        row["article_ids"] = json_list(row["article_ids"])
-        out.append(_bools(row, "negated"))
-    return out
+    sql = f"""SELECT id, topic, holder, claim_type, negated, target, event_date, last_date, first_seen, last_seen,
+                     corroboration, claims, articles, outlets, article_ids, claim_ids, evidence, speaker, url, title,
+                     best_claim_id
+              FROM timeline_events e WHERE {where} ORDER BY e.event_date, e.holder, e.id"""
+    # Every claim of an event with no claim ids left was deleted; the next update_events drops it.
+    return [{"id": id_, "topic": topic_, "holder": holder, "claim_type": claim_type, "negated": bool(negated),
+             "target": target, "event_date": event_date, "last_date": last_date, "first_seen": first_seen,
+             "last_seen": last_seen, "corroboration": corroboration, "claims": claims, "articles": articles,
+             "outlets": json_list(outlets), "article_ids": json_list(article_ids), "claim_ids": json_list(claim_ids),
+             "evidence": evidence, "speaker": speaker, "url": url, "title": title, "best_claim_id": best_claim_id}
+            for id_, topic_, holder, claim_type, negated, target, event_date, last_date, first_seen, last_seen,
+            corroboration, claims, articles, outlets, article_ids, claim_ids, evidence, speaker, url, title,
+            best_claim_id in db.conn.execute(sql, params) if claim_ids not in (None, "", "[]")]
 
 
 def state_as_of(db: sqlite_utils.Database, as_of: DateLike, topic: str | None = None,
@@ -162,7 +167,7 @@ def state_as_of(db: sqlite_utils.Database, as_of: DateLike, topic: str | None = 
                   WHERE i.level = 99 AND i.bucket <= ? AND i.valid_from <= ? AND {where}"""
         params = [v for pair in buckets for v in pair] + [day, day, *params, number, day, *params]
     # Sorted by SQL: cheaper than sorting the row tuples in Python (the rows, not the scan, are the cost here).
-    rows = db.conn.execute(f"{sql} ORDER BY 1, 2, 7, 6", params).fetchall()
+    rows = db.conn.execute(f"{sql} ORDER BY 1, 2, 7, 6", params)
     return [{"topic": topic_, "holder": holder, "claim_type": claim_type, "negated": bool(negated), "target": target,
              "event_id": event_id, "event_date": event_date, "evidence": evidence, "speaker": speaker, "url": url}
             for topic_, holder, claim_type, negated, target, event_id, event_date, evidence, speaker, url in rows]
