@@ -13,7 +13,7 @@ import trafilatura
 from lxml import etree
 
 from crawlers.agencies import cited_agency
-from crawlers.language import detect_language
+from nlp.language import detect_language
 from crawlers.publishers import parse_fields
 
 # Phrases of paywall and subscription stubs, lower case (en, ru, uk).

@@ -17,6 +17,7 @@ from onrecord import __version__
 from onrecord.config import Config
 from onrecord.records import Article, Claim
 from nlp.dates import resolve_date
+from nlp.language import detect_language
 from nlp.lexicon import Mention, NameMatcher, build_lexicon
 from nlp.lemma_match import lemma_helpers
 from nlp.pipeline import build_pipeline
@@ -86,7 +87,7 @@ class Extractor:
     def _extract_chunk(self, articles: list[Article]) -> Iterator[tuple[Article, list[Claim]]]:
         jobs: dict[str, list[tuple[int, int, Doc]]] = {}
         for index, article in enumerate(articles):
-            code = article.language or self.config.nlp.default_language
+            code = article.language or detect_language(article.text, default=self.config.nlp.default_language)
             lang = self.language(code) if code in self.config.nlp.languages else None
             if lang is None:
                 continue

@@ -13,7 +13,7 @@ from crawlers.dedup import NearDuplicateIndex, signature
 from crawlers.extract import Extraction, NotArticle, extract_article
 from crawlers.feeds import parse_feed
 from crawlers.fetch_errors import describe_failure
-from crawlers.language import detect_language
+from nlp.language import detect_language
 from crawlers.middlewares import retry_after_seconds
 from crawlers.urls import canonical_url
 
@@ -69,6 +69,16 @@ def test_outlet_does_not_cite_itself():
     ("Обмен пленными состоялся, сообщили в Минобороны. Их вернули домой, это подтвердили.", None, "ru"),
     ("The exchange took place on Friday.", "ru", "en"),
     ("The exchange took place on Friday.", None, "en"),
+    # neighbours of the wires' languages are told apart, not folded into them
+    ("Абмен палоннымі адбыўся ў пятніцу, паведамілі ў Міністэрстве абароны. Іх вярнулі дадому.", "ru", "be"),
+    ("Wymiana jeńców odbyła się w piątek, poinformowało ministerstwo obrony. Wrócili do domu.", "uk", "pl"),
+    ("Der Gefangenenaustausch fand am Freitag statt, teilte das Verteidigungsministerium mit.", "en", "de"),
+    # links and Markdown do not make a Russian post Polish or English
+    ("**Обмен пленными** состоялся [подробнее](https://t.me/+xDU2HIttx541Mzky) — сообщили в Минобороны "
+     "https://example.org/news/2025/05/23/exchange-390-people-home", None, "ru"),
+    # too little text to tell: the page's declared language (normalised), else the default
+    ("Обмен 390 на 390", "uk-UA", "uk"),
+    ("OK", None, "en"),
 ])
 def test_detect_language(text, declared, expected):
     assert detect_language(text, declared=declared) == expected

@@ -283,3 +283,18 @@ def test_context_topic_holders_and_new_cues(titled):
     assert got("single") == {("ukraine", "commitment", True)}
     assert got("lack") == {("russia", "accusation", False)}
     assert [c.target for c in titled["lack"]] == ["ukraine"]
+
+
+def test_articles_without_a_language_are_read_in_the_detected_one(extractor):
+    """File-mode input may omit `language`: lingua decides, and each text goes to its own pipeline."""
+    texts = {
+        "en": ARTICLES["wire"],
+        "uk": "«Ми вже передали свій список для обміну полоненими російській стороні», — заявив Лубінець у четвер.",
+        "de": "Der Kreml teilte mit, Moskau habe seine Liste für den Gefangenenaustausch an Kiew übergeben.",
+    }
+    articles = [Article.create(url=f"https://example.org/lang-{k}", source="test-wire", title=k, text=t,
+                               published=PUBLISHED, language=None) for k, t in texts.items()]
+    found = {article.title: claims for article, claims in extractor.extract(articles)}
+    assert ("russia", "list_submitted", False) in {(c.holder, c.claim_type, c.negated) for c in found["en"]}
+    assert [(c.holder, c.claim_type, c.speaker) for c in found["uk"]] == [("ukraine", "list_submitted", "Dmytro Lubinets")]
+    assert found["de"] == []  # no German pipeline configured: stored, not read with the English one
