@@ -169,20 +169,22 @@ def _change_row(topic: str, holder: str, event: tuple, change: tuple) -> dict:
 
 
 def replace_rows(db, table: str, where: str, params: list, rows: list[dict], now: str) -> None:
-    """Make the rows matching `where` equal `rows`, writing only the difference.
+    """Make the rows matching `where` equal `rows` (dicts, same keys in one order), writing only the difference.
 
     A row whose id survives keeps its first detected_at, so alerts keyed on it do not fire twice.
     """
-    existing = {row["id"]: row for row in db.query(f"SELECT * FROM {table} WHERE {where}", params)}
+    columns = list(rows[0]) if rows else ["id"]
+    # Rows compared as tuples of the same columns (one comparison per row); the last item is detected_at.
+    existing = {row[0]: row for row in db.conn.execute(
+        f"SELECT {', '.join(columns)}, detected_at FROM {table} WHERE {where}", params)}
     wanted = {row["id"] for row in rows}
-    gone = [(row_id,) for row_id in existing if row_id not in wanted]
-    db.conn.executemany(f"DELETE FROM {table} WHERE id = ?", gone)
-    changed = [row for row in rows if row["id"] not in existing
-               or any(existing[row["id"]].get(k) != v for k, v in row.items())]
-    if not changed:
-        return
-    columns = list(changed[0]) + ["detected_at"]
-    db.conn.executemany(
-        f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-        [tuple(row.values()) + (existing[row["id"]]["detected_at"] if row["id"] in existing else now,)
-         for row in changed])
+    db.conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(i,) for i in existing if i not in wanted])
+    changed = []
+    for row in rows:
+        values = tuple(row.values())
+        old = existing.get(values[0])
+        if old is None or old[:-1] != values:
+            changed.append(values + (now if old is None else old[-1],))
+    if changed:
+        db.conn.executemany(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}, detected_at) "
+                            f"VALUES ({', '.join('?' for _ in range(len(columns) + 1))})", changed)

@@ -151,7 +151,8 @@ def state_as_of(db: sqlite_utils.Database, as_of: DateLike, topic: str | None = 
     # day (see storage.timeline_schema). On a tie of dates the event of highest id holds: the intervals of the
     # others end that day, empty. An undated day (not ISO) is compared as a string with every interval.
     where, params = _where([("i.topic = ?", topic), ("i.holder = ?", party)])
-    columns = "i.topic, i.holder, i.claim_type, i.negated, i.target, i.event_id, i.valid_from, i.evidence, i.speaker, i.url"
+    columns = ("i.topic, i.holder, i.claim_type, i.negated, i.target, i.event_id, i.valid_from, i.evidence, "
+               "i.speaker, i.url")
     number = _day_number(day)
     if number is None:
         sql = f"SELECT {columns} FROM position_intervals i WHERE i.valid_from <= ? AND i.valid_to > ? AND {where}"
