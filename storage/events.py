@@ -273,9 +273,8 @@ def _json(values: list[str]) -> str:
     """A compact JSON list, the same text SQLite's json_group_array writes (see the triggers)."""
     if not values:
         return "[]"
-    joined = '","'.join(values)
-    if not _NEEDS_ESCAPE.search(joined):  # fast path: nothing to escape (ids, source names)
-        return f'["{joined}"]'
+    if not _NEEDS_ESCAPE.search("".join(values)):  # fast path: nothing to escape (ids, source names)
+        return '["' + '","'.join(values) + '"]'
     return json.dumps(values, separators=(",", ":"), ensure_ascii=False)
 
 
