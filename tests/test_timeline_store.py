@@ -298,3 +298,26 @@ def test_intervals_of_touched_keys_equal_a_full_derivation_through_updates_and_d
         assert _intervals(store) == _intervals_from_scratch(store), batch
     timeline.rebuild_events(store, config)
     assert _intervals(store) == _intervals_from_scratch(store)
+
+
+def test_store_from_before_migration_007_upgrades_and_stays_exact(tmp_path, config, monkeypatch):
+    from storage import migrations
+    from storage.db import open_store
+
+    path = tmp_path / "v6.db"
+    with monkeypatch.context() as patch:  # a store as migration 006 left it: intervals kept by row triggers
+        patch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < "007"])
+        old = open_store(path)
+        ids = build_may_2025(old)
+        timeline.update_events(old, config)
+        old.conn.close()
+    db = open_store(path)
+    triggers = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert "timeline_interval_insert" not in triggers and "timeline_interval_content" in triggers
+    assert _intervals(db) == _intervals_from_scratch(db)
+    add_article(db, "late", "tass", "2025-05-21", [claim("russia", "list_submitted", HANDED_OVER, target="ukraine")])
+    replace_claims(db, ids["ukr-received"], "ukrinform", "2025-05-23", [])
+    timeline.update_events(db, config)
+    assert _intervals(db) == _intervals_from_scratch(db)
+    assert _state(db, "2025-05-23") == _state_from_events(db, "2025-05-23")
+    db.conn.close()
