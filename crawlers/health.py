@@ -14,6 +14,7 @@ from onrecord.config import Config
 # articles: a quiet newsroom over one interval is normal, a silent one for a day is not).
 LATE_INTERVALS = 3
 SILENT_AFTER = timedelta(days=2)
+NOT_CONFIGURED = "in the store but not in this config (crawled under another config, e.g. the demo's)"
 
 
 @dataclass(frozen=True)
@@ -36,22 +37,31 @@ def _parse(value: str | None) -> datetime | None:
 
 
 def source_health(db: sqlite_utils.Database, config: Config, now: datetime | None = None) -> list[SourceHealth]:
+    """Health of every configured source, then of the sources the store holds that this config does not name
+    (a store filled under another config, such as the demo's): those are listed, not judged late."""
     now = now or datetime.now(timezone.utc)
-    day, week = (now - timedelta(days=1)).isoformat(), (now - timedelta(days=7)).isoformat()
-    out = []
-    for source in config.sources:
-        row = db.execute("SELECT last_success, last_error, last_error_at, failures FROM sources WHERE id = ?",
-                         [source.id]).fetchone() or (None, None, None, 0)
-        last_ok = db.execute("SELECT max(fetched_at) FROM fetches WHERE source = ? AND outcome != 'error'",
-                             [source.id]).fetchone()[0]
-        last_success = max(filter(None, [row[0], last_ok]), default=None)
-        counts = db.execute("SELECT sum(fetched_at >= ?), sum(fetched_at >= ?), max(fetched_at) FROM articles "
-                            "WHERE source = ?", [day, week, source.id]).fetchone()
-        problem = _problem(source.interval_seconds, _parse(last_success), row[3] or 0, _parse(counts[2]), now,
-                           source.enabled)
-        out.append(SourceHealth(source.id, last_success, row[1], row[2], row[3] or 0, counts[0] or 0,
-                                counts[1] or 0, problem))
+    out = [_health(db, source.id, now, source.interval_seconds, source.enabled) for source in config.sources]
+    configured = [source.id for source in config.sources]
+    others = db.execute(f"SELECT id FROM sources WHERE id NOT IN ({', '.join('?' * len(configured))}) ORDER BY id",
+                        configured).fetchall()
+    out += [_health(db, source_id, now, None, True) for (source_id,) in others]
     return out
+
+
+def _health(db: sqlite_utils.Database, source_id: str, now: datetime, interval: float | None,
+            enabled: bool) -> SourceHealth:
+    day, week = (now - timedelta(days=1)).isoformat(), (now - timedelta(days=7)).isoformat()
+    row = db.execute("SELECT last_success, last_error, last_error_at, failures FROM sources WHERE id = ?",
+                     [source_id]).fetchone() or (None, None, None, 0)
+    last_ok = db.execute("SELECT max(fetched_at) FROM fetches WHERE source = ? AND outcome != 'error'",
+                         [source_id]).fetchone()[0]
+    last_success = max(filter(None, [row[0], last_ok]), default=None)
+    counts = db.execute("SELECT sum(fetched_at >= ?), sum(fetched_at >= ?), max(fetched_at) FROM articles "
+                        "WHERE source = ?", [day, week, source_id]).fetchone()
+    problem = NOT_CONFIGURED if interval is None else \
+        _problem(interval, _parse(last_success), row[3] or 0, _parse(counts[2]), now, enabled)
+    return SourceHealth(source_id, last_success, row[1], row[2], row[3] or 0, counts[0] or 0, counts[1] or 0,
+                        problem)
 
 
 def _problem(interval: float, last_success: datetime | None, failures: int, last_article: datetime | None,

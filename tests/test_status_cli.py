@@ -26,3 +26,18 @@ def test_status_json_names_failing_sources_and_lists_jobs(tmp_path, config, stor
     jobs = {job["job"]: job for job in data["jobs"]}
     assert {s.id for s in config.sources if s.enabled} <= set(jobs)
     assert jobs["tass-en"]["kind"] == "crawl"
+
+
+def test_status_lists_sources_of_the_store_that_the_config_does_not_name(tmp_path, store):
+    """A store filled under another config (the demo's) shows its own sources too, without alarm."""
+    db_path = tmp_path / "store.db"
+    store["sources"].insert({"id": "demo-interfax", "name": "Interfax (demo)", "kind": "feed", "failures": 0})
+    mark_source_result(store, "demo-interfax", None)
+    args = ["status", "--config", str(REPO / "config.yaml"), "--db", str(db_path)]
+    data = json.loads(CliRunner().invoke(cli, [*args, "--json"]).output)
+    demo = [row for row in data["sources"] if row["source"] == "demo-interfax"]
+    assert len(demo) == 1 and demo[0]["last_success"] and "not in this config" in demo[0]["problem"]
+    text = CliRunner().invoke(cli, args).output
+    line = next(line for line in text.splitlines() if line.startswith("demo-interfax"))
+    assert "-- not in this config" in line and "!!" not in line
+    assert "1 more in the store that this config does not name" in text

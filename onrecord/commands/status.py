@@ -17,7 +17,7 @@ def command(ctx: Context, as_json: bool) -> None:
     """Show per source: last success, last error, articles in the last day and week, and a warning for
     any source failing or silent for longer than its interval leads us to expect; then each scheduler
     job's next run time and last result (from `onrecord run`)."""
-    from crawlers.health import source_health
+    from crawlers.health import NOT_CONFIGURED, source_health
     from onrecord.scheduler import job_status
 
     db = ctx.open_store()
@@ -31,12 +31,14 @@ def command(ctx: Context, as_json: bool) -> None:
     click.echo(header)
     click.echo("-" * len(header))
     for h in rows:
-        note = f"!! {h.problem}" if h.problem else ""
+        note = "-- not in this config" if h.problem == NOT_CONFIGURED else (f"!! {h.problem}" if h.problem else "")
         error = f"{h.last_error_at}: {h.last_error}" if h.last_error else ""
         click.echo(f"{h.source:<22} {h.last_success or 'never':<26} {h.articles_day:>4} {h.articles_week:>5}  "
                    + "; ".join(filter(None, [note, error])))
-    attention = [h for h in rows if h.problem]
-    click.echo(f"\n{len(rows)} sources, {len(attention)} need attention\n")
+    others = [h for h in rows if h.problem == NOT_CONFIGURED]
+    attention = [h for h in rows if h.problem and h.problem != NOT_CONFIGURED]
+    click.echo(f"\n{len(rows) - len(others)} sources, {len(attention)} need attention"
+               + (f"; {len(others)} more in the store that this config does not name\n" if others else "\n"))
     header = f"{'job':<22} {'next run':<26} {'last':<12} last result"
     click.echo(header)
     click.echo("-" * len(header))
