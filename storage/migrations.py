@@ -114,6 +114,14 @@ def _m007_timeline_interval_refresh(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _m008_timeline_fewer_indexes(db: sqlite_utils.Database) -> None:
+    """events_key folded into events_state: one index fewer written per new event."""
+    from storage.timeline_schema import TIMELINE_008
+
+    for statement in TIMELINE_008:
+        db.execute(statement)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", _m001_core),
     ("003_digest", _m003_digest),
@@ -123,6 +131,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("005_timeline_evidence", _m005_timeline_evidence),
     ("006_timeline_intervals", _m006_timeline_intervals),
     ("007_timeline_interval_refresh", _m007_timeline_interval_refresh),
+    ("008_timeline_fewer_indexes", _m008_timeline_fewer_indexes),
 ]
 
 

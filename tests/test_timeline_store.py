@@ -321,3 +321,35 @@ def test_store_from_before_migration_007_upgrades_and_stays_exact(tmp_path, conf
     assert _intervals(db) == _intervals_from_scratch(db)
     assert _state(db, "2025-05-23") == _state_from_events(db, "2025-05-23")
     db.conn.close()
+
+
+def test_store_from_before_migration_008_upgrades_and_updates_equal_a_full_rebuild(tmp_path, config, monkeypatch):
+    from storage import migrations
+    from storage.db import open_store
+
+    path = tmp_path / "v7.db"
+    with monkeypatch.context() as patch:  # a store as migration 007 left it: events_key beside events_state
+        patch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < "008"])
+        old = open_store(path)
+        ids = build_may_2025(old)
+        timeline.update_events(old, config)
+        before = (timeline.events(old), timeline.changes(old), timeline.contradictions(old))
+        old.conn.close()
+    db = open_store(path)
+    indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "events_key" not in indexes and "events_state" in indexes
+    assert (timeline.events(db), timeline.changes(db), timeline.contradictions(db)) == before
+    # Same key but the other polarity or target, on the same and the next days: matched by negation and target.
+    add_article(db, "late", "tass", "2025-05-22", [
+        claim("russia", "list_submitted", HANDED_OVER, target="ukraine", negated=True),
+        claim("russia", "list_submitted", HANDED_OVER, target="usa")])
+    add_article(db, "next", "ria", "2025-05-23", [claim("russia", "list_submitted", HANDED_OVER, target="ukraine")])
+    replace_claims(db, ids["ukr-received"], "ukrinform", "2025-05-23", [])
+    timeline.update_events(db, config)
+    incremental = (timeline.events(db), timeline.changes(db), timeline.contradictions(db),
+                   timeline.state_as_of(db, "2025-12-31"), _intervals(db))
+    timeline.rebuild_events(db, config)
+    assert incremental == (timeline.events(db), timeline.changes(db), timeline.contradictions(db),
+                           timeline.state_as_of(db, "2025-12-31"), _intervals(db))
+    assert _intervals(db) == _intervals_from_scratch(db)
+    db.conn.close()
