@@ -119,10 +119,13 @@ def refresh_intervals(db: sqlite_utils.Database, points: set[tuple], gone: set[t
 def refresh_changes(db: sqlite_utils.Database, pair_since: dict[tuple[str, str], str], now: str) -> None:
     """Re-derive the changes of each (topic, holder) from its date on, keeping known changes' detected_at."""
     types = [row[0] for row in db.execute("SELECT DISTINCT claim_type FROM positions")]
+    # Per claim type (every type with an event has a position by now): one index seek each from `since` on,
+    # instead of reading every event of the pair in events_state to keep those on or after it.
+    sql = (f"SELECT id, claim_type, negated, event_date FROM events WHERE topic = ? AND holder = ? "
+           f"AND claim_type IN ({', '.join('?' for _ in types)}) AND event_date >= ? ORDER BY event_date, id")
     for (topic, holder), since in pair_since.items():
         state = _state_before(db, topic, holder, since, types)
-        events = db.execute("SELECT id, claim_type, negated, event_date FROM events WHERE topic = ? AND holder = ? "
-                            "AND event_date >= ? ORDER BY event_date, id", [topic, holder, since]).fetchall()
+        events = db.execute(sql, [topic, holder, *types, since]).fetchall()
         rows = [_change_row(topic, holder, event, change) for event, change in detect_changes(events, state)]
         replace_rows(db, "changes", "topic = ? AND holder = ? AND change_date >= ?", [topic, holder, since], rows, now)
 
