@@ -12,34 +12,24 @@ Use in your own spaCy code:
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from nlp.attribution import (CLAUSE_POS, NO_SOURCE, Source, agency_via, clause_root, clause_source, resolve_source,
-                              speech_source, subject_of)
+from nlp.attribution import (NO_SOURCE, Source, agency_via, clause_root, clause_source, speech_source,
+                              subject_of)
 from nlp.cues import CueMatch, CueMatcher
 from nlp.dates import date_phrase
-from nlp.lexicon import NameMatcher, keywords_regex
+from nlp.lexicon import NameMatcher
+from nlp.modality import Modality
+from nlp.topics import TopicReader
 
 for _name in ("onrecord_claims", "onrecord_context"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
 QUOTE_OPEN = "\"“«‘"
-# The word after a topic word (past an "of"/"the"), and the word before it.
-_NEXT_WORD = re.compile(r"[\w-]*\s+(?:(?:of|on)\s+)?(?:(?:the|their|our|its|best)\s+)?([\w-]+)")
-_PREVIOUS_WORD = re.compile(r"([\w-]+)\s+$")
-
-
-def _singular(word: str) -> str:
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
-
-
-# "with" and up to five words starting with a capital: whom talks or a deal are with.
-_WITH_NAME = re.compile(r"\s+with\s+(?:the\s+)?([A-Z][^\s,;:!?]*(?:\s+[^\s,;:!?]+){0,4})")
 
 
 @Language.factory("onrecord_claims", default_config={"lexicon": {}})
@@ -66,54 +56,13 @@ class ClaimReader:
         self.cues = CueMatcher(lexicon.get("claim_types", []))
         self.counterparts = lexicon.get("counterparts", {})
         self.types = {c["id"]: c for c in lexicon.get("claim_types", [])}
-        self.topics = [(topic, keywords_regex(words)) for topic, words in lexicon.get("topics", {}).items() if words]
-        self._other_senses = {_singular(w.lower()) for w in self.grammar.get("other_sense_neighbours", [])}
-        self._idioms = [re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, i.split())) + r"(?!\w)", re.IGNORECASE)
-                        for i in self.grammar.get("topic_idioms", [])]
+        self.modality = Modality(self.grammar, self.names)
+        topics = TopicReader(lexicon.get("topics", {}), self.grammar, self.names, self.counterparts)
+        self.topic_of, self.topic_for = topics.topic_of, topics.topic_for  # text only: the extractor asks too
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.onrecord_claims = self.read(doc, doc._.onrecord_context or {})
         return doc
-
-    def topic_of(self, text: str) -> str | None:
-        counts = [(sum(1 for m in regex.finditer(text)
-                       if not self._with_outsider(text, m.end()) and not self._other_sense(text, m)), topic)
-                  for topic, regex in self.topics]
-        best = max(counts, default=(0, None))
-        return best[1] if best[0] else None
-
-    def _other_sense(self, text: str, match: re.Match) -> bool:
-        """A topic word next to a word that gives it another sense: "exchange of views", "exchange experience",
-        "delegation exchanges", "stock exchange" are not an exchange of prisoners or talks between the sides."""
-        words = self._other_senses
-        for idiom in self._idioms:
-            if any(m.start() <= match.start() and match.end() <= m.end() for m in idiom.finditer(text)):
-                return True
-        after = _NEXT_WORD.match(text, match.end())
-        before = _PREVIOUS_WORD.search(text, 0, match.start())
-        return any(m is not None and _singular(m.group(1).lower()) in words for m in (after, before))
-
-    def _with_outsider(self, text: str, end: int) -> bool:
-        """True when a topic word is followed by "with" and a name that is none of the sides of the conflict
-        ("negotiations with Mr. Trudeau", "talks with Portuguese Prime Minister Costa"): talks or a deal with an
-        outsider are not the negotiation or exchange between the sides."""
-        match = _WITH_NAME.match(text, end)
-        if not match:
-            return False
-        return not any(m.party in self.counterparts for m in self.names.find(text, match.start(1), match.end(1)))
-
-    def topic_for(self, text: str, context: dict[str, Any]) -> tuple[str | None, str | None]:
-        """(topic, own topic) of a sentence: the topic its own words name, else the topic of its passage
-        (context "topic_context", set by the extractor); (None, None) for a question, which states nothing.
-        Reads text only, so the extractor asks before parsing and keeps the answer in context "topics"."""
-        if "topics" in context:
-            return context["topics"]
-        topic = own_topic = self.topic_of(text)
-        if topic is None:  # a statement continuing the topic of its passage
-            topic = self.topic_of(context.get("topic_context") or "")
-        if topic is None or text.rstrip(" \"”»'’").endswith("?"):
-            return None, None
-        return topic, own_topic
 
     def read(self, doc: Doc, context: dict[str, Any]) -> list[dict[str, Any]]:
         topic, own_topic = self.topic_for(doc.text, context)
@@ -121,7 +70,8 @@ class ClaimReader:
             return []
         out = []
         quoted = doc.text[:1] in QUOTE_OPEN or context.get("in_quote", False)
-        asserted = [m for m in self.cues(doc) if not self._hypothetical(m.anchor) and self._well_formed(m)]
+        modality = self.modality
+        asserted = [m for m in self.cues(doc) if not modality.hypothetical(m.anchor) and modality.asserted(m)]
         for match in self._outermost(asserted):
             if own_topic is None and match.claim_type.get("factual") and not quoted:
                 continue  # a reported fact names what it is about; stances and quotes continue a topic
@@ -161,136 +111,6 @@ class ClaimReader:
         sets = [frozenset(t.i for t in m.tokens) for m in matches]
         return [m for m, own in zip(matches, sets) if not any(own < other for other in sets)]
 
-    def _hypothetical(self, anchor: Token) -> bool:
-        """Under "if"/"whether" (a condition), in a background clause ("when the envoy was holding talks",
-        "until Moscow agreed") or after "without" ("without waiting for the end of the war")."""
-        markers = set(self.grammar.get("conditional_markers", []))
-        background = set(self.grammar.get("background_markers", []))
-        negating = set(self.grammar.get("negating_prepositions", []))
-        current = anchor
-        for _ in range(8):
-            if any(c.dep_ == "mark" and c.lower_ in markers for c in current.children):
-                return True
-            if current.dep_ == "advcl" and any(c.dep_ in ("mark", "advmod") and c.lower_ in background
-                                               for c in current.children):
-                return True
-            if current.dep_ == "pcomp" and current.head.lower_ in negating:
-                return True
-            if current.head.i == current.i:
-                return False
-            current = current.head
-        return False
-
-    def _well_formed(self, match: CueMatch) -> bool:
-        """A cue must be asserted by its clause.
-
-        - not an adjective or a participle describing a noun ("agreed lists", "the exchange agreed in
-          Istanbul", "a town blocked for weeks");
-        - a noun cue only as the object of an expressing verb ("expressed concern"), as the head of a
-          verbless sentence, or with its agent ("violations by Russian forces"); a multi-word cue may also
-          carry its own verb ("received the proposal");
-        - factual types need a verb, not in an infinitive, a gerund or under a modal, also through the verb
-          it is conjoined with ("must show ... and accept"), except after an implicative verb ("managed to").
-        """
-        anchor = match.anchor
-        grammar = self.grammar
-        if anchor.dep_ == "amod" or (anchor.dep_ == "acl" and anchor.tag_ == "VBN"):
-            return False
-        if self._reference(anchor) or self._embedded_question(anchor):
-            return False
-        denying = set(grammar.get("denial_verbs", []))
-        if any(a.lemma_.lower() in denying for a in list(anchor.ancestors)[:4]):
-            return False  # "denied that the talks had stalled": the denial is the claim, not the stalling
-        clause = anchor
-        for _ in range(4):  # "surrounded or blocked": a conjoined verb shares its clause's voice
-            if clause.dep_ != "conj" or clause.head.i == clause.i:
-                break
-            clause = clause.head
-        if clause.dep_ in ("relcl", "acl") and len(match.words) < 3 and not any(c.dep_ == "agent" for c in anchor.children) \
-                and any(c.dep_ == "auxpass" for c in (*anchor.children, *clause.children)):
-            return False  # "settlements that are blocked": a description, nobody is said to block (a cue of three
-            # or more words is specific enough to be the point: "issues that can be resolved only at the table")
-        if anchor.pos_ in ("NOUN", "PROPN") and not self._noun_asserted(match):
-            return False
-        if match.claim_type.get("factual"):
-            verbs = [t for t in match.tokens if t.pos_ == "VERB"]
-            if not verbs:
-                return False
-            verb = verbs[0]
-            if verb.dep_ in ("amod", "acl") and verb.tag_ == "VBN":
-                return False
-            implicative = set(grammar.get("implicative_verbs", []))
-            non_factive = set(grammar.get("non_factive_verbs", []))
-            if any(a.lemma_.lower() in non_factive for a in list(verb.ancestors)[:4]):
-                return False  # "proposed that the sides exchange all prisoners": wanted, not done
-            deontic = set(grammar.get("deontic_modals", []))
-            if any(c.dep_ == "aux" and c.lemma_.lower() in deontic for a in list(verb.ancestors)[:4] for c in a.children):
-                return False  # "Russia must show that it is serious and accept a ceasefire": required, not done
-            current = verb
-            for _ in range(4):
-                root = clause_root(current)
-                if root.tag_ == "VBG" and root.dep_ not in ("ROOT", "ccomp", "conj") \
-                        and not self._presupposed(root):
-                    return False
-                if any(c.dep_ == "aux" and c.tag_ in ("TO", "MD") for c in root.children):
-                    if not (root.dep_ == "xcomp" and root.head.lemma_.lower() in implicative):
-                        return False
-                if root.dep_ == "xcomp" and root.head.lemma_.lower() in implicative:
-                    current = root.head
-                    continue
-                if root.dep_ != "conj" or root.head.i == root.i:
-                    break
-                current = root.head
-        return True
-
-    def _presupposed(self, verb: Token) -> bool:
-        """A gerund that someone is thanked for happened ("grateful for the help in exchanging the prisoners")."""
-        words = set(self.grammar.get("presupposing_words", []))
-        near = [t for a in list(verb.ancestors)[:6] for t in (a, *(c for c in a.children if c.dep_ == "dobj"))]
-        return any(t.lemma_.lower() in words or t.lower_ in words for t in near)  # "expressed gratitude ... for"
-
-    def _reference(self, anchor: Token) -> bool:
-        """A past participle that refers to something settled rather than states it: "as agreed in Istanbul",
-        and "the ceasefire agreed on July 22" even when the parser makes "agreed" a main verb (the word before
-        it is the object of another verb)."""
-        if anchor.pos_ != "VERB" or anchor.tag_ not in ("VBN", "VBD"):
-            return False
-        markers = set(self.grammar.get("reference_markers", []))
-        if any(c.dep_ == "mark" and c.lower_ in markers for c in anchor.children) \
-                and not any(c.dep_ in ("nsubj", "nsubjpass") for c in anchor.children):
-            return True
-        if anchor.i == 0:
-            return False
-        before = anchor.doc[anchor.i - 1]
-        return before.pos_ in ("NOUN", "PROPN") and before.dep_ == "dobj" and before.head.i != anchor.i
-
-    @staticmethod
-    def _embedded_question(anchor: Token) -> bool:
-        """A cue inside an embedded wh-clause ("they knew what they were disrupting", "everyone knows who is to
-        blame") is what someone knows or asks, not a statement that it happened."""
-        current = anchor
-        for _ in range(4):
-            if current.dep_ in ("ccomp", "csubj", "pcomp") and any(
-                    c.tag_ in ("WP", "WRB") and c.dep_ in ("nsubj", "nsubjpass", "dobj", "advmod", "attr")
-                    for c in current.children):
-                return True
-            if current.dep_ not in ("xcomp", "conj", "acomp", "ccomp") or current.head.i == current.i:
-                return False
-            current = current.head
-        return False
-
-    def _modal(self, anchor: Token) -> bool:
-        """The cue's clause is under a modal of prediction or possibility ("will not be able to ignore")."""
-        modals = set(self.grammar.get("prediction_modals", []))
-        current = clause_root(anchor)
-        for _ in range(4):
-            if any(c.dep_ == "aux" and c.tag_ == "MD" and c.lemma_.lower() in modals for c in current.children):
-                return True
-            if current.dep_ not in ("xcomp", "acomp", "conj") or current.head.i == current.i:
-                return False
-            current = clause_root(current.head) if current.head.pos_ not in CLAUSE_POS else current.head
-        return False
-
     def _people_of_a_side(self, doc: Doc, anchor: Token) -> bool:
         """An exchange or release names whose people come home: a party, "our", or prisoners, captives..."""
         root = clause_root(anchor)
@@ -301,67 +121,6 @@ class ClaimReader:
             return True
         start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
         return any(m.party for m in self.names.find(doc.text, start, end))
-
-    def _possessor(self, anchor: Token) -> Source | None:
-        """The side a possessed noun cue belongs to: "the initiatives of Ukraine", "our proposal", "Kyiv's
-        initiative" (not "at the initiative of", which names who called a meeting)."""
-        if anchor.pos_ not in ("NOUN", "PROPN") or (anchor.dep_ == "pobj" and anchor.head.lower_ in ("at", "on", "upon")):
-            return None
-        for child in anchor.children:
-            owner = None
-            if child.dep_ == "poss":
-                owner = child
-            elif child.dep_ == "prep" and child.lower_ == "of":
-                owner = next((c for c in child.children if c.dep_ == "pobj"), None)
-            if owner is not None:
-                source = resolve_source(owner, self.names, self.grammar, False)
-                if source.kind in ("named", "first_person"):
-                    return source
-        return None
-
-    def _noun_asserted(self, match: CueMatch) -> bool:
-        anchor = match.anchor
-        if anchor.lemma_.lower() in self.grammar.get("possessed_noun_cues", []):
-            return self._possessor(anchor) is not None  # "initiatives were noted" is vague; "Ukraine's initiatives"
-        if anchor.dep_ == "ROOT":
-            return True
-        if anchor.head.lemma_.lower() in self.grammar.get("noun_cue_verbs", []) and anchor.dep_ in (
-                "dobj", "attr", "nsubj", "nsubjpass", "acomp", "oprd", "conj", "appos"):
-            return True
-        ancestors = {t.i for t in anchor.ancestors}
-        if any(t.pos_ in ("VERB", "AUX") and t.i in ancestors for t in match.tokens):
-            return True  # the cue carries its own verb ("received the proposal", "returned from captivity")
-        for child in anchor.children:  # "violations by Russian forces": the noun has its agent
-            if child.dep_ == "prep" and child.lower_ in self.grammar.get("agent_prepositions", []):
-                last = child.right_edge  # the whole phrase: a name may have several words ("Russian forces")
-                if self.names.find(child.doc.text, child.idx, last.idx + len(last.text)):
-                    return True
-        return False
-
-    def _negated(self, match: CueMatch) -> bool:
-        if any(w in ("not", "no", "never") for w in match.words):
-            return False
-        negators = set(self.grammar.get("negators", []))
-        anchor = match.anchor
-        heads = {anchor, clause_root(anchor)}
-        if anchor.dep_ in ("xcomp", "dobj", "pobj", "attr", "acomp") or anchor.pos_ in ("NOUN", "ADJ"):
-            heads.add(anchor.head)
-        if not any(c.dep_ in ("neg", "det", "advmod", "preconj") and c.lower_ in negators
-                   for head in heads for c in head.children):
-            return False
-        return not self._double_negation(clause_root(anchor), negators)
-
-    @staticmethod
-    def _double_negation(root: Token, negators: set[str]) -> bool:
-        """A negated clause describing a negated noun states the positive: "there was not a day when we did not
-        work on it", "there is no meeting at which we have not raised it"."""
-        if root.dep_ not in ("relcl", "advcl", "acl") or root.head.i == root.i:
-            return False
-        noun = root.head
-        if noun.pos_ not in ("NOUN", "PROPN"):
-            return False
-        near = [*noun.children, *(noun.head.children if noun.dep_ in ("attr", "nsubj", "dobj") else ())]
-        return any(c.lower_ in negators and c.dep_ in ("neg", "det", "advmod", "preconj") for c in near)
 
     def _claims_for(self, doc: Doc, match: CueMatch, topic: str, context: dict[str, Any]) -> list[dict[str, Any]]:
         anchor = match.anchor
@@ -381,7 +140,8 @@ class ClaimReader:
                 and subject.lemma_.lower() in grammar.get("non_party_subjects", []):
             return []  # "families who are waiting...": the position of people who are not a party
         spoken, speech_verb = speech_source(anchor, self.names, grammar)
-        owner = self._possessor(anchor) if anchor.lemma_.lower() in grammar.get("possessed_noun_cues", []) else None
+        owner = self.modality.possessor(anchor) if anchor.lemma_.lower() in grammar.get("possessed_noun_cues", []) \
+            else None
         if owner is not None:  # "X expressed support for the initiatives of Ukraine": Ukraine's proposal
             spoken, speech_verb = NO_SOURCE, None
         if speech_verb is not None:
@@ -409,7 +169,7 @@ class ClaimReader:
             base, reported_by_them = NO_SOURCE, True
         holders, confidence = self._holders(doc, base, context)
         claim_type = type_id
-        negated = self._negated(match)
+        negated = self.modality.negated(match)
         other = None
         if reported_by_them or (own.kind == "other_side" and base is spoken):
             other = self.counterparts.get(holders[0][0]) if holders else None
@@ -436,7 +196,7 @@ class ClaimReader:
                 return []
         side = spoken.parties if spoken.kind == "named" else \
             ((context["speaks_for"],) if context.get("speaks_for") else ())
-        if anchor.dep_ != "aux" and self._modal(anchor) and (own.kind in ("other_side", "third_person") or (
+        if anchor.dep_ != "aux" and self.modality.modal(anchor) and (own.kind in ("other_side", "third_person") or (
                 own.kind == "named" and side and not set(own.parties) & set(side))):
             return []  # "Putin will not be able to ignore it": a prediction about the other side, not a position
         if other is not None:
