@@ -298,3 +298,16 @@ def test_articles_without_a_language_are_read_in_the_detected_one(extractor):
     assert ("russia", "list_submitted", False) in {(c.holder, c.claim_type, c.negated) for c in found["en"]}
     assert [(c.holder, c.claim_type, c.speaker) for c in found["uk"]] == [("ukraine", "list_submitted", "Dmytro Lubinets")]
     assert found["de"] == []  # no German pipeline configured: stored, not read with the English one
+
+
+def test_sentences_the_reader_would_reject_are_not_parsed(extractor):
+    """The prefilter's candidates go through the reader's own text-only topic test before the parse: a topic
+    word used in another sense, or a question, costs no parse (and changes no claim)."""
+    text = ("Peskov said the sides held an exchange of views on the Black Sea. "
+            "Will Moscow hand over its list of prisoners before the exchange? "
+            "Peskov said Moscow had handed over its list of prisoners for the exchange.")
+    article = _article("parse-budget", text)
+    parsed = [doc.text for _, doc in extractor._sentence_docs(article, extractor.language("en"))]
+    assert parsed == ["Peskov said Moscow had handed over its list of prisoners for the exchange."]
+    claims = dict(extractor.extract([article]))[article]
+    assert {(c.holder, c.claim_type) for c in claims} == {("russia", "list_submitted")}
