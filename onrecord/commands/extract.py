@@ -12,7 +12,8 @@ from onrecord.context import Context, common_options
 
 @click.command("extract")
 @click.option("--input", "input_path", type=click.Path(dir_okay=False),
-              help="Articles as JSON Lines (id, url, source, published, title, text, language); no database used.")
+              help="Articles as JSON Lines (id, url, source, published, title, text, language; without a language "
+                   "the text's is detected); no database used.")
 @click.option("--output", "output_path", type=click.Path(dir_okay=False),
               help="With --input: write claims as JSON Lines here instead of stdout.")
 @click.option("--limit", type=int, default=None, help="Extract at most this many articles.")
