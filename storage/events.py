@@ -197,14 +197,14 @@ def _fold_chunk(db, low: int, high: int, window: float, next_id: int, moves: _Mo
             if same_claims and event_id not in touched and not any(c.id in touched for c in cluster):
                 continue  # same claims, none of them or their articles changed: nothing to re-derive
             row = _event_row(event_id, key, cluster, now)
-            if same_claims and old_values[event_id] == tuple(row[c] for c in _SAME):
+            if same_claims and old_values[event_id] == row[_SAME_SLICE]:
                 continue  # unchanged: leave its row and links as they are
             rewrite.append(event_id)
             event_rows.append(row)
             link_rows.extend((c.id, event_id) for c in cluster)
-            if not same_claims or before[3] != row["event_date"]:
+            if not same_claims or before[3] != row[_EVENT_DATE]:
                 moves.changed.add(event_id)
-                moves.touch(key[0], key[1], key[2], row["event_date"])
+                moves.touch(key[0], key[1], key[2], row[_EVENT_DATE])
                 if before:
                     moves.leave(event_id, before)
     for event_id, before in old_dates.items():
@@ -248,22 +248,17 @@ def _best(cluster: list[_Claim]) -> _Claim:
     return min(cluster, key=lambda c: (-c.confidence, c.dup_of is not None, c.day, c.fetched_at or "", c.id))
 
 
-def _event_row(event_id: int, key: tuple, cluster: list[_Claim], now: str) -> dict:
+def _event_row(event_id: int, key: tuple, cluster: list[_Claim], now: str) -> tuple:
+    """The event's row, values in _EVENT_COLUMNS order (a tuple: thousands per update, written as they are)."""
     best = _best(cluster)
     article_ids = list(dict.fromkeys(c.article_id for c in cluster))
     outlets = sorted({c.source for c in cluster if c.source})
     seen = [c.fetched_at for c in cluster if c.fetched_at]
     speaker = best.speaker or next((c.speaker for c in cluster if c.speaker), None)
-    return {
-        "id": event_id, "topic": key[0], "holder": key[1], "claim_type": key[2], "negated": key[3],
-        "target": key[4], "event_date": cluster[0].day, "last_date": cluster[-1].day,
-        "first_seen": min(seen) if seen else None, "last_seen": max(seen) if seen else None,
-        "claims": len(cluster), "articles": len(article_ids),
-        "corroboration": len({c.root_source or c.article_id for c in cluster}),
-        "outlets": _json(outlets), "article_ids": _json(article_ids),
-        "claim_ids": _json(sorted(c.id for c in cluster)), "best_claim_id": best.id, "speaker": speaker,
-        "evidence": best.evidence, "url": best.url, "title": best.title, "updated_at": now,
-    }
+    return (event_id, *key, cluster[0].day, cluster[-1].day, min(seen) if seen else None,
+            max(seen) if seen else None, len(cluster), len(article_ids),
+            len({c.root_source or c.article_id for c in cluster}), _json(outlets), _json(article_ids),
+            _json(sorted(c.id for c in cluster)), best.id, speaker, best.evidence, best.url, best.title, now)
 
 
 _NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\]')
@@ -281,18 +276,20 @@ def _json(values: list[str]) -> str:
 _EVENT_COLUMNS = ("id", "topic", "holder", "claim_type", "negated", "target", "event_date", "last_date",
                   "first_seen", "last_seen", "claims", "articles", "corroboration", "outlets", "article_ids",
                   "claim_ids", "best_claim_id", "speaker", "evidence", "url", "title", "updated_at")
+_EVENT_DATE = _EVENT_COLUMNS.index("event_date")
+_SAME_SLICE = slice(_EVENT_DATE, _EVENT_DATE + len(_SAME))  # the _SAME columns of an event row
+assert _EVENT_COLUMNS[_SAME_SLICE] == _SAME
 
 
-def _write_chunk(db, old_ids: list[int], event_rows: list[dict], link_rows: list[tuple]) -> None:
+def _write_chunk(db, old_ids: list[int], event_rows: list[tuple], link_rows: list[tuple]) -> None:
     conn = db.conn
     conn.executemany("DELETE FROM event_claims WHERE event_id = ?", [(i,) for i in old_ids])
-    kept = {row["id"] for row in event_rows}
+    kept = {row[0] for row in event_rows}
     conn.executemany("DELETE FROM events WHERE id = ?", [(i,) for i in old_ids if i not in kept])
     # A rewritten event is updated in place: a new quote reaches its position interval by trigger (migration 006);
     # intervals of keys whose events moved are re-derived once at the end (storage.positions.refresh_intervals).
     placeholders = ", ".join("?" for _ in _EVENT_COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in _EVENT_COLUMNS if c != "id")
     conn.executemany(f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES ({placeholders}) "
-                     f"ON CONFLICT (id) DO UPDATE SET {updates}",
-                     [tuple(row[c] for c in _EVENT_COLUMNS) for row in event_rows])
+                     f"ON CONFLICT (id) DO UPDATE SET {updates}", event_rows)
     conn.executemany("INSERT OR REPLACE INTO event_claims (claim_id, event_id) VALUES (?, ?)", link_rows)
