@@ -111,7 +111,7 @@ def update_events(db: sqlite_utils.Database, config: Config) -> int:
         processed = db.execute("SELECT count(*) FROM timeline_queue").fetchone()[0]
         if not processed and not db.execute("SELECT count(*) FROM timeline_dirty").fetchone()[0]:
             return 0
-        _collect_keys(db)
+        _collect_keys(db, window)
         moves = _Moves()
         next_id = (db.execute("SELECT max(id) FROM events").fetchone()[0] or 0) + 1
         total = db.execute("SELECT max(rowid) FROM temp.tl_keys").fetchone()[0] or 0
@@ -146,10 +146,12 @@ def rebuild_events(db: sqlite_utils.Database, config: Config) -> int:
         return update_events(db, config)
 
 
-def _collect_keys(db: sqlite_utils.Database) -> None:
+def _collect_keys(db: sqlite_utils.Database, window: float) -> None:
     """The keys to re-cluster, each from the start of the last event that began on or before its earliest move.
 
-    Events are runs anchored at their first claim, so everything before that event stays as it is.
+    Events are runs anchored at their first claim, so everything before that event stays as it is; so does that
+    event too when it began more than `window` days before the move (it cannot take a later claim), and the key
+    is then re-clustered from the move on. Days that are not ISO dates keep the event (julianday is NULL).
     """
     db.execute("CREATE TEMP TABLE IF NOT EXISTS tl_keys (topic, holder, claim_type, negated, target, since)")
     db.execute("DELETE FROM temp.tl_keys")
@@ -163,8 +165,9 @@ def _collect_keys(db: sqlite_utils.Database) -> None:
             FROM timeline_dirty d CROSS JOIN events e ON e.id = d.event_id)
         GROUP BY {KEY_COLUMNS} ORDER BY {KEY_COLUMNS}""")
     db.execute(f"""UPDATE temp.tl_keys AS k SET since = COALESCE(
-        (SELECT e.event_date FROM events e WHERE {_KEY_MATCH.format(t="e")} AND e.event_date <= k.since
-         ORDER BY e.event_date DESC LIMIT 1), k.since)""")
+        (SELECT CASE WHEN julianday(k.since) - julianday(e.event_date) > ? THEN k.since ELSE e.event_date END
+         FROM events e WHERE {_KEY_MATCH.format(t="e")} AND e.event_date <= k.since
+         ORDER BY e.event_date DESC LIMIT 1), k.since)""", [window])
 
 
 def _fold_chunk(db, low: int, high: int, window: float, next_id: int, moves: _Moves, now: str,

@@ -353,3 +353,21 @@ def test_store_from_before_migration_008_upgrades_and_updates_equal_a_full_rebui
                            timeline.state_as_of(db, "2025-12-31"), _intervals(db))
     assert _intervals(db) == _intervals_from_scratch(db)
     db.conn.close()
+
+
+@pytest.mark.parametrize("extra_days", [-1, 0, 1, 30])
+def test_a_later_claim_joins_the_last_event_only_within_the_window_and_updates_equal_a_rebuild(store, config,
+                                                                                              extra_days):
+    window = int(config.timeline.merge_window_days)
+    add_article(store, "first", "tass", "2025-06-01", [claim("russia", "commitment", COMMITTED)])
+    add_article(store, "second", "ria", "2025-06-02", [claim("russia", "commitment", COMMITTED)])
+    timeline.update_events(store, config)
+    later = (date(2025, 6, 1) + timedelta(days=window + extra_days)).isoformat()
+    add_article(store, "later", "interfax", later, [claim("russia", "commitment", COMMITTED)])
+    timeline.update_events(store, config)
+    incremental = (timeline.events(store), timeline.changes(store), timeline.state_as_of(store, "2025-12-31"),
+                   _intervals(store))
+    assert [e["claims"] for e in incremental[0]] == ([3] if extra_days <= 0 else [2, 1])
+    timeline.rebuild_events(store, config)
+    assert incremental == (timeline.events(store), timeline.changes(store), timeline.state_as_of(store, "2025-12-31"),
+                           _intervals(store))
