@@ -32,6 +32,9 @@ def open_store(path: str | Path, *, migrate_schema: bool = True) -> sqlite_utils
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("PRAGMA mmap_size = 268435456")  # timeline reads hop between claims and articles
+        # Statement journals and temp tables in memory: update_events wrote ~200 MB to temp files (100,000 write
+        # calls) per 10,000 new claims, the journals of its multi-row statements; a full rebuild peaks ~80 MB higher.
+        conn.execute("PRAGMA temp_store = MEMORY")
         db = sqlite_utils.Database(conn)
         if migrate_schema:
             migrate(db)
