@@ -371,3 +371,29 @@ def test_a_later_claim_joins_the_last_event_only_within_the_window_and_updates_e
     timeline.rebuild_events(store, config)
     assert incremental == (timeline.events(store), timeline.changes(store), timeline.state_as_of(store, "2025-12-31"),
                            _intervals(store))
+
+
+def test_reads_pause_the_garbage_collector_and_restore_it(store, may):
+    """The reads run with gc paused (their dicts hold no cycles) and leave it as they found it, also on error."""
+    import gc
+
+    seen = []
+    original = timeline.json_list
+
+    def spy(text):
+        seen.append(gc.isenabled())
+        return original(text)
+
+    timeline.json_list = spy
+    try:
+        assert gc.isenabled() and timeline.events(store, topic=TOPIC) and seen and not any(seen)
+        assert gc.isenabled()
+        gc.disable()
+        timeline.events(store, topic=TOPIC)
+        assert not gc.isenabled()  # a caller that had paused it keeps it paused
+    finally:
+        gc.enable()
+        timeline.json_list = original
+    with pytest.raises(Exception):
+        timeline.state_as_of(store, "2025-05-20", topic=object())  # an unbindable parameter: sqlite3 raises
+    assert gc.isenabled()
