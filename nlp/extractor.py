@@ -118,7 +118,8 @@ class Extractor:
             before = text[spans[index - 1][0]:spans[index - 1][1]] if index else ""
             topical = prefilter.has_topic(sentence)
             continues = getattr(prefilter, "continues_passage", None)  # English: only quotes and "they/he ..."
-            continuing = continues is None or continues(sentence, _inside_quote(text, start))
+            in_quote = _inside_quote(text, start)
+            continuing = continues is None or continues(sentence, in_quote)
             window = "" if topical or not continuing else self._topic_window(text, spans, index, prefilter)
             loose = 0
             if not (topical or window) and continuing and continues is not None and index < TITLE_REACH \
@@ -133,7 +134,7 @@ class Extractor:
                     window = text[spans[lo][0]:spans[hi - 1][1]]
             if filtering and not (topical or window):
                 continue
-            context = {"speaks_for": self._speaks_for(article), "in_quote": _inside_quote(text, start),
+            context = {"speaks_for": self._speaks_for(article), "in_quote": in_quote,
                        "via": article.via, "previous_sentence": before, "topic_context": window, "topic_loose": loose}
             if filtering and lang.topic_for is not None:  # the reader's text-only test: no topic, no claim
                 context["topics"] = lang.topic_for(sentence, context)
