@@ -34,17 +34,21 @@ KEY_COLUMNS = "topic, holder, claim_type, negated, target"
 _KEY_MATCH = ("{t}.topic IS k.topic AND {t}.holder IS k.holder AND {t}.claim_type IS k.claim_type "
               "AND {t}.negated = k.negated AND {t}.target IS k.target")
 
-_CLAIMS_OF_KEYS = f"""
+_CLAIMS_OF_KEY_SPAN = f"""
 SELECT c.id, c.topic, c.holder, c.claim_type, c.negated, c.target,
        substr(COALESCE(c.claim_date, a.published, a.fetched_at, ''), 1, 10) AS day,
        COALESCE(c.confidence, 0) AS confidence, c.speaker, c.article_id,
        COALESCE(a.source, c.source) AS source, a.dup_of, COALESCE(r.source, a.source, c.source) AS root_source,
        a.fetched_at, c.evidence, a.url, a.title, k.since
 FROM temp.tl_keys k
-CROSS JOIN claims c ON {_KEY_MATCH.format(t="c")} AND (c.claim_date >= k.since OR c.claim_date IS NULL)
+CROSS JOIN claims c ON {_KEY_MATCH.format(t="c")} AND {{dated}}
 LEFT JOIN articles a ON a.id = c.article_id
 LEFT JOIN articles r ON r.id = a.dup_of
 WHERE k.rowid BETWEEN ? AND ?"""
+# Two branches, each a range of claims_event_key: with `claim_date >= since OR claim_date IS NULL` in one, SQLite
+# read every claim row of the key to test the date (5 rows read per row kept, 0.28 s per 10,000 new claims).
+_CLAIMS_OF_KEYS = (_CLAIMS_OF_KEY_SPAN.format(dated="c.claim_date >= k.since") + "\nUNION ALL"
+                   + _CLAIMS_OF_KEY_SPAN.format(dated="c.claim_date IS NULL"))
 
 # Derived columns compared to tell an unchanged event (not rewritten) from a changed one.
 _SAME = ("event_date", "last_date", "first_seen", "last_seen", "claims", "articles", "corroboration", "outlets",
@@ -182,7 +186,7 @@ def _fold_chunk(db, low: int, high: int, window: float, next_id: int, moves: _Mo
             old_claims[event_id].add(claim_id)
             owner[claim_id] = event_id
     by_key: dict[tuple, list[_Claim]] = {}
-    for row in db.execute(_CLAIMS_OF_KEYS, [low, high]):
+    for row in db.execute(_CLAIMS_OF_KEYS, [low, high, low, high]):
         claim = _Claim(row[0], tuple(row[1:6]), *row[6:-1])
         if claim.day < row[-1]:  # undated claim_date: its article's date is before the re-clustered span
             continue
