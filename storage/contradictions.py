@@ -4,8 +4,8 @@ The RULES table is the data: side A's (claim_type, negated) against side B's, bo
 held by different parties, no more than `timeline.contradiction_window_days` apart, and about each other
 where a target is given (A's target, if any, is B; B's target, if any, is A; targeted rules need one).
 Example: Russia `list_submitted` ("we handed over our list") against Ukraine `list_received` negated
-("no list has been received"). Pairs are re-derived for the events an update touched; a pair's id comes from the two
-events' content, so re-deriving keeps its first `detected_at`.
+("no list has been received"). Pairs are re-derived for the events an update touched; a pair's id is its date and a hash
+of the two events' content ('2025-05-22:9f3c...'), so re-deriving keeps its first `detected_at`.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def refresh_contradictions(db: sqlite_utils.Database, changed: set[int], window_
     for near in ("a", "b"):
         for row in db.execute(_pairs_sql(near), params):
             name, event_a, event_b, topic, day = row[:5]
-            pair_id = short_hash(name, *row[5:])
+            pair_id = f"{day}:{short_hash(name, *row[5:])}"  # led by the date: neighbours in the key (009)
             rows[pair_id] = {"id": pair_id, "topic": topic, "date": day, "event_a": event_a, "event_b": event_b,
                              "rule": name}
     where = ("event_a IN (SELECT id FROM temp.tl_changed) OR event_b IN (SELECT id FROM temp.tl_changed)")

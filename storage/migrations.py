@@ -122,6 +122,15 @@ def _m008_timeline_fewer_indexes(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _m009_timeline_locality(db: sqlite_utils.Database) -> None:
+    """Intervals looked up by (date, event id), change and contradiction ids led by their date: an update's
+    writes land on the pages of recent days."""
+    from storage.timeline_schema import TIMELINE_009
+
+    for statement in TIMELINE_009:
+        db.execute(statement)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", _m001_core),
     ("003_digest", _m003_digest),
@@ -132,6 +141,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("006_timeline_intervals", _m006_timeline_intervals),
     ("007_timeline_interval_refresh", _m007_timeline_interval_refresh),
     ("008_timeline_fewer_indexes", _m008_timeline_fewer_indexes),
+    ("009_timeline_locality", _m009_timeline_locality),
 ]
 
 

@@ -10,8 +10,8 @@ recorded whenever that state moves, in event order (event_date, then event id):
   the REVERSALS table below. A reversal takes precedence over `new`.
 
 Changes are recomputed per (topic, holder) from the earliest date an update touched; the state before that
-date is read from the events themselves, so an incremental refresh equals a full one. A change's id is
-derived from its content, so re-deriving it keeps its first `detected_at` (what alerts are keyed on).
+date is read from the events themselves, so an incremental refresh equals a full one. A change's id is its
+date and a hash of its content ('2025-05-22:4be1...'), so re-deriving it keeps its first `detected_at` (what alerts are keyed on).
 """
 
 from __future__ import annotations
@@ -72,12 +72,13 @@ WHERE id IS NOT NULL"""
 _PK = "i.level, i.bucket, i.valid_to, i.topic, i.holder, i.claim_type, i.valid_from, i.event_id"
 _STALE_INTERVALS = f"""
 SELECT {_PK} FROM temp.tl_interval_events f CROSS JOIN events e ON e.id = f.id
-CROSS JOIN position_intervals i INDEXED BY position_intervals_key ON i.topic = e.topic AND i.holder = e.holder
-     AND i.claim_type = e.claim_type AND i.valid_from = e.event_date AND i.event_id = e.id
+CROSS JOIN position_intervals i ON i.valid_from = e.event_date AND i.event_id = e.id
+     AND i.topic = e.topic AND i.holder = e.holder AND i.claim_type = e.claim_type
 UNION
 SELECT {_PK} FROM temp.tl_interval_gone g
-CROSS JOIN position_intervals i INDEXED BY position_intervals_key ON i.topic = g.topic AND i.holder = g.holder
-     AND i.claim_type = g.claim_type AND i.valid_from = g.day AND i.event_id = g.id"""
+CROSS JOIN position_intervals i ON i.valid_from = g.day AND i.event_id = g.id
+     AND i.topic = g.topic AND i.holder = g.holder AND i.claim_type = g.claim_type"""
+# (Found by position_intervals_event, the one index with valid_from and event_id since migration 009.)
 _FRESH_INTERVALS = f"""
 WITH n AS MATERIALIZED (  -- materialized, like s: later steps read each column several times
     SELECT e.topic, e.holder, e.claim_type, e.event_date, e.id, e.negated, e.target, e.speaker, e.evidence, e.url,
@@ -166,7 +167,8 @@ def detect_changes(events: list[tuple], state: dict[str, tuple]) -> list[tuple[t
 def _change_row(topic: str, holder: str, event: tuple, change: tuple) -> dict:
     event_id, claim_type, negated, day = event
     kind, from_type, from_negated = change
-    return {"id": short_hash(topic, holder, day, kind, from_type, from_negated, claim_type, int(negated)),
+    # Led by the date, so the changes of one update are neighbours in the primary key (migration 009).
+    return {"id": f"{day}:{short_hash(topic, holder, day, kind, from_type, from_negated, claim_type, int(negated))}",
             "topic": topic, "holder": holder, "change_date": day, "kind": kind, "from_type": from_type,
             "from_negated": from_negated, "to_type": claim_type, "to_negated": int(negated), "event_id": event_id}
 

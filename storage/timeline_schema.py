@@ -311,3 +311,18 @@ TIMELINE_008: tuple[str, ...] = (
     "DROP INDEX events_state",
     "CREATE INDEX events_state ON events(topic, holder, claim_type, event_date, id, negated, target)",
 )
+
+# --- migration 009_timeline_locality: what an update writes lands on the pages of recent days -------------------
+# update_events writes, per new event, into every index of the rows it derives; an index ordered by something
+# unrelated to time puts each of those writes on another page. Of the ~17,000 pages an update of 10,000 claims
+# wrote, ~5,700 were position_intervals_key (topic, holder, claim_type, date, id: the interval of each new event and
+# of the one it ends, in another key each) and ~2,300 the primary keys of changes and contradiction_pairs (content
+# hashes, random). Intervals are now found by (date, event id), and change and contradiction ids start with their
+# date ('2025-05-22:' + the same hash), so an update's new rows are neighbours: mostly of recent days.
+TIMELINE_009: tuple[str, ...] = (
+    "DROP INDEX position_intervals_key",
+    "CREATE INDEX position_intervals_event ON position_intervals(valid_from, event_id)",
+    # (An id already led by its date is left as it is.)
+    "UPDATE changes SET id = change_date || ':' || id WHERE substr(id, 1, length(change_date) + 1) != change_date || ':'",
+    "UPDATE contradiction_pairs SET id = date || ':' || id WHERE substr(id, 1, length(date) + 1) != date || ':'",
+)

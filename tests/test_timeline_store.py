@@ -355,6 +355,37 @@ def test_store_from_before_migration_008_upgrades_and_updates_equal_a_full_rebui
     db.conn.close()
 
 
+def test_store_from_before_migration_009_keeps_its_change_and_contradiction_ids_and_detected_at(tmp_path, config,
+                                                                                                monkeypatch):
+    from storage import migrations
+    from storage.db import open_store
+
+    path = tmp_path / "v8.db"
+    with monkeypatch.context() as patch:  # a store as migration 008 left it: ids are bare content hashes
+        patch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < "009"])
+        old = open_store(path)
+        build_may_2025(old)
+        timeline.update_events(old, config)
+        for table in ("changes", "contradiction_pairs"):
+            old.execute(f"UPDATE {table} SET id = substr(id, instr(id, ':') + 1), detected_at = '2025-01-01T00:00:00Z'")
+        bare = {row[0] for row in old.execute("SELECT id FROM changes UNION ALL SELECT id FROM contradiction_pairs")}
+        old.conn.commit()
+        old.conn.close()
+    assert bare and not any(":" in i for i in bare)
+    db = open_store(path)
+    indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "position_intervals_key" not in indexes and "position_intervals_event" in indexes
+    upgraded = (timeline.changes(db), timeline.contradictions(db))
+    assert {c["id"].split(":", 1)[1] for rows in upgraded for c in rows} == bare
+    assert all(c["id"].startswith(c["change_date"] + ":") for c in upgraded[0])
+    assert all(c["id"].startswith(c["date"] + ":") for c in upgraded[1])
+    # Re-deriving everything gives the same ids, so every change and contradiction keeps its first detected_at.
+    timeline.rebuild_events(db, config)
+    assert (timeline.changes(db), timeline.contradictions(db)) == upgraded
+    assert {c["detected_at"] for rows in upgraded for c in rows} == {"2025-01-01T00:00:00Z"}
+    db.conn.close()
+
+
 @pytest.mark.parametrize("extra_days", [-1, 0, 1, 30])
 def test_a_later_claim_joins_the_last_event_only_within_the_window_and_updates_equal_a_rebuild(store, config,
                                                                                               extra_days):
