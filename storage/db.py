@@ -6,10 +6,12 @@ write lock up front (BEGIN IMMEDIATE) so two writers queue instead of failing ha
 
 from __future__ import annotations
 
+import functools
+import gc
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import sqlite_utils
 
@@ -71,3 +73,22 @@ def row_counts(db: sqlite_utils.Database) -> dict[str, int]:
             continue
         counts[name] = db.execute(f"select count(*) from [{name}]").fetchone()[0]
     return counts
+
+
+def gc_paused(work: Callable) -> Callable:
+    """Run `work` with Python's cyclic garbage collector paused, and resume it after (also on error).
+
+    Timeline reads build thousands of dicts and tuples and update_events tens of thousands of rows and claims, none
+    of them in a cycle; allocating them triggers collections that walk every tracked object of the process, which
+    made the long tail (p95) of reads and ~5% of an update. Nothing is left uncollected: collection resumes after.
+    """
+    @functools.wraps(work)
+    def paused(*args, **kwargs):
+        if not gc.isenabled():
+            return work(*args, **kwargs)
+        gc.disable()
+        try:
+            return work(*args, **kwargs)
+        finally:
+            gc.enable()
+    return paused

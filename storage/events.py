@@ -9,6 +9,7 @@ same claims stay together, and returns how many queued claims it folded in.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ import sqlite_utils
 
 from onrecord.config import Config
 from onrecord.records import utc_now
-from storage.db import write_transaction
+from storage.db import gc_paused, write_transaction
 from storage.contradictions import refresh_contradictions
 from storage.positions import refresh_changes, refresh_intervals, refresh_positions
 
@@ -62,7 +63,7 @@ LEFT JOIN event_claims ec ON ec.event_id = e.id
 WHERE k.rowid BETWEEN ? AND ?"""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Claim:
     id: str
     key: tuple
@@ -108,6 +109,7 @@ def pending(db: sqlite_utils.Database) -> bool:
     return bool(row.fetchone()[0])
 
 
+@gc_paused
 def update_events(db: sqlite_utils.Database, config: Config) -> int:
     """Fold queued claims into events and refresh positions, changes and contradictions; return claims folded."""
     window = config.timeline.merge_window_days
@@ -244,10 +246,19 @@ def _clusters(claims: list[_Claim], window: float) -> list[list[_Claim]]:
 
 
 def _days_between(a: str, b: str) -> float:
-    try:
-        return (date.fromisoformat(b) - date.fromisoformat(a)).days
-    except ValueError:  # undated or malformed: only identical strings merge
+    first, second = _date(a), _date(b)
+    if first is None or second is None:  # undated or malformed: only identical strings merge
         return 0 if a == b else float("inf")
+    return (second - first).days
+
+
+@functools.lru_cache(maxsize=8192)
+def _date(day: str) -> date | None:
+    """The date of an ISO day string, None when it is not one (parsed once per distinct day)."""
+    try:
+        return date.fromisoformat(day)
+    except ValueError:
+        return None
 
 
 def _best(cluster: list[_Claim]) -> _Claim:

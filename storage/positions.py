@@ -30,12 +30,26 @@ REVERSALS: frozenset[tuple[str, str]] = frozenset({
 })
 STANCE_TYPES = frozenset(t for pair in REVERSALS for t in pair)
 
-_LATEST_BEFORE = """
-WITH types(claim_type) AS (VALUES {types})
-SELECT e.id, e.claim_type, e.negated, e.event_date
-FROM types t CROSS JOIN events e ON e.id = (
-    SELECT x.id FROM events x WHERE x.topic = :topic AND x.holder = :holder AND x.claim_type = t.claim_type
-    AND x.event_date < :since ORDER BY x.event_date DESC, x.id DESC LIMIT 1)"""
+# Per touched (topic, holder) and claim type: its latest event before the pair's date (the state the changes start
+# from), and its events from that date on. One statement each for every pair of an update, each an index seek per
+# (pair, claim type) in events_state; types come from positions (every claim type with an event has one).
+_PAIR_TYPES = """
+WITH types(claim_type) AS (SELECT DISTINCT claim_type FROM positions)
+SELECT p.topic, p.holder, p.since, t.claim_type FROM temp.tl_pairs p CROSS JOIN types t"""
+_LATEST_BEFORE = f"""
+SELECT k.topic, k.holder, e.id, e.claim_type, e.negated, e.event_date FROM ({_PAIR_TYPES}) k
+CROSS JOIN events e ON e.id = (
+    SELECT x.id FROM events x INDEXED BY events_state WHERE x.topic = k.topic AND x.holder = k.holder
+    AND x.claim_type = k.claim_type AND x.event_date < k.since ORDER BY x.event_date DESC, x.id DESC LIMIT 1)"""
+_EVENTS_SINCE = f"""
+SELECT k.topic, k.holder, e.id, e.claim_type, e.negated, e.event_date FROM ({_PAIR_TYPES}) k
+CROSS JOIN events e INDEXED BY events_state ON e.topic = k.topic AND e.holder = k.holder
+     AND e.claim_type = k.claim_type AND e.event_date >= k.since"""
+_CHANGE_COLUMNS = ("id", "topic", "holder", "change_date", "kind", "from_type", "from_negated", "to_type",
+                   "to_negated", "event_id")
+_CHANGES_SINCE = f"""
+SELECT {", ".join("c." + c for c in _CHANGE_COLUMNS)}, c.detected_at FROM temp.tl_pairs p
+CROSS JOIN changes c ON c.topic = p.topic AND c.holder = p.holder AND c.change_date >= p.since"""
 
 
 def refresh_positions(db: sqlite_utils.Database, keys: set[tuple[str, str, str]]) -> None:
@@ -119,26 +133,23 @@ def refresh_intervals(db: sqlite_utils.Database, points: set[tuple], gone: set[t
 
 def refresh_changes(db: sqlite_utils.Database, pair_since: dict[tuple[str, str], str], now: str) -> None:
     """Re-derive the changes of each (topic, holder) from its date on, keeping known changes' detected_at."""
-    types = [row[0] for row in db.execute("SELECT DISTINCT claim_type FROM positions")]
-    # Per claim type (every type with an event has a position by now): one index seek each from `since` on,
-    # instead of reading every event of the pair in events_state to keep those on or after it.
-    sql = (f"SELECT id, claim_type, negated, event_date FROM events WHERE topic = ? AND holder = ? "
-           f"AND claim_type IN ({', '.join('?' for _ in types)}) AND event_date >= ? ORDER BY event_date, id")
-    for (topic, holder), since in pair_since.items():
-        state = _state_before(db, topic, holder, since, types)
-        events = db.execute(sql, [topic, holder, *types, since]).fetchall()
-        rows = [_change_row(topic, holder, event, change) for event, change in detect_changes(events, state)]
-        replace_rows(db, "changes", "topic = ? AND holder = ? AND change_date >= ?", [topic, holder, since], rows, now)
-
-
-def _state_before(db, topic: str, holder: str, since: str, types: list[str]) -> dict[str, tuple]:
-    """claim_type -> latest event (id, claim_type, negated, event_date) of the pair before `since`."""
-    if not types:
-        return {}
-    params = {f"t{i}": claim_type for i, claim_type in enumerate(types)}
-    sql = _LATEST_BEFORE.format(types=", ".join(f"(:{name})" for name in params))
-    rows = db.execute(sql, params | {"topic": topic, "holder": holder, "since": since}).fetchall()
-    return {row[1]: tuple(row) for row in rows}
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS tl_pairs (topic, holder, since, PRIMARY KEY (topic, holder))")
+    db.execute("DELETE FROM temp.tl_pairs")
+    db.conn.executemany("INSERT INTO temp.tl_pairs VALUES (?, ?, ?)",
+                        sorted((topic, holder, since) for (topic, holder), since in pair_since.items()))
+    states: dict[tuple[str, str], dict[str, tuple]] = {pair: {} for pair in pair_since}
+    for topic, holder, *event in db.execute(_LATEST_BEFORE):
+        states[topic, holder][event[1]] = tuple(event)
+    events: dict[tuple[str, str], list[tuple]] = {pair: [] for pair in pair_since}
+    for topic, holder, *event in db.execute(_EVENTS_SINCE):
+        events[topic, holder].append(tuple(event))
+    rows = []
+    for (topic, holder), pair_events in events.items():
+        pair_events.sort(key=lambda e: (e[3], e[0]))  # event_date, id
+        rows.extend(_change_row(topic, holder, event, change)
+                    for event, change in detect_changes(pair_events, states[topic, holder]))
+    existing = {row[0]: row for row in db.conn.execute(_CHANGES_SINCE)}
+    write_difference(db, "changes", _CHANGE_COLUMNS, existing, rows, now)
 
 
 def detect_changes(events: list[tuple], state: dict[str, tuple]) -> list[tuple[tuple, tuple]]:
@@ -164,29 +175,33 @@ def detect_changes(events: list[tuple], state: dict[str, tuple]) -> list[tuple[t
     return out
 
 
-def _change_row(topic: str, holder: str, event: tuple, change: tuple) -> dict:
+def _change_row(topic: str, holder: str, event: tuple, change: tuple) -> tuple:
+    """A change's values in _CHANGE_COLUMNS order."""
     event_id, claim_type, negated, day = event
     kind, from_type, from_negated = change
     # Led by the date, so the changes of one update are neighbours in the primary key (migration 009).
-    return {"id": f"{day}:{short_hash(topic, holder, day, kind, from_type, from_negated, claim_type, int(negated))}",
-            "topic": topic, "holder": holder, "change_date": day, "kind": kind, "from_type": from_type,
-            "from_negated": from_negated, "to_type": claim_type, "to_negated": int(negated), "event_id": event_id}
+    change_id = f"{day}:{short_hash(topic, holder, day, kind, from_type, from_negated, claim_type, int(negated))}"
+    return (change_id, topic, holder, day, kind, from_type, from_negated, claim_type, int(negated), event_id)
 
 
 def replace_rows(db, table: str, where: str, params: list, rows: list[dict], now: str) -> None:
-    """Make the rows matching `where` equal `rows` (dicts, same keys in one order), writing only the difference.
+    """Make the rows matching `where` equal `rows` (dicts, same keys in one order), writing only the difference."""
+    columns = tuple(rows[0]) if rows else ("id",)
+    existing = {row[0]: row for row in db.conn.execute(
+        f"SELECT {', '.join(columns)}, detected_at FROM {table} WHERE {where}", params)}
+    write_difference(db, table, columns, existing, [tuple(row.values()) for row in rows], now)
+
+
+def write_difference(db, table: str, columns: tuple[str, ...], existing: dict, rows: list[tuple], now: str) -> None:
+    """Make the `existing` rows (id -> values in `columns` order, then detected_at) equal `rows` (values in
+    `columns` order, id first), writing only the difference.
 
     A row whose id survives keeps its first detected_at, so alerts keyed on it do not fire twice.
     """
-    columns = list(rows[0]) if rows else ["id"]
-    # Rows compared as tuples of the same columns (one comparison per row); the last item is detected_at.
-    existing = {row[0]: row for row in db.conn.execute(
-        f"SELECT {', '.join(columns)}, detected_at FROM {table} WHERE {where}", params)}
-    wanted = {row["id"] for row in rows}
+    wanted = {row[0] for row in rows}
     db.conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(i,) for i in existing if i not in wanted])
     changed = []
-    for row in rows:
-        values = tuple(row.values())
+    for values in rows:
         old = existing.get(values[0])
         if old is None or old[:-1] != values:
             changed.append(values + (now if old is None else old[-1],))

@@ -48,15 +48,14 @@ rows, building them costs as much as the SQL.
 
 from __future__ import annotations
 
-import functools
-import gc
 import json
 from datetime import date, datetime
 from operator import itemgetter
-from typing import Any, Callable
+from typing import Any
 
 import sqlite_utils
 
+from storage.db import gc_paused
 from storage.events import pending, rebuild_events, update_events
 from storage.timeline_schema import INTERVAL_LEVELS
 
@@ -101,23 +100,7 @@ def _bools(row: dict, *names: str) -> dict:
     return row
 
 
-def _gc_paused(read: Callable) -> Callable:
-    """Run a read with Python's cyclic garbage collector paused. Its rows are thousands of new dicts and
-    tuples (no cycles among them), and allocating them triggers collections that walk every tracked object
-    of the process: the long tail of the latency (p95), not the median. Collection resumes after the read."""
-    @functools.wraps(read)
-    def paused(*args, **kwargs):
-        if not gc.isenabled():
-            return read(*args, **kwargs)
-        gc.disable()
-        try:
-            return read(*args, **kwargs)
-        finally:
-            gc.enable()
-    return paused
-
-
-@_gc_paused
+@gc_paused
 def claims_timeline(db: sqlite_utils.Database, topic: str | None = None, party: str | None = None,
                     since: DateLike = None, until: DateLike = None) -> list[dict]:
     """Claims in date order (then holder), each with its article's url and title."""
@@ -141,7 +124,7 @@ def claims_timeline(db: sqlite_utils.Database, topic: str | None = None, party: 
             article_id in rows]
 
 
-@_gc_paused
+@gc_paused
 def events(db: sqlite_utils.Database, topic: str | None = None, party: str | None = None,
            since: DateLike = None, until: DateLike = None) -> list[dict]:
     """Merged events in date order, with their outlets, articles, claims and corroboration."""
@@ -162,7 +145,7 @@ def events(db: sqlite_utils.Database, topic: str | None = None, party: str | Non
             best_claim_id in db.conn.execute(sql, params) if claim_ids not in (None, "", "[]")]
 
 
-@_gc_paused
+@gc_paused
 def state_as_of(db: sqlite_utils.Database, as_of: DateLike, topic: str | None = None,
                 party: str | None = None) -> list[dict]:
     """Each party's position per topic and claim type as it stood on `as_of` (its latest event by then)."""
@@ -203,7 +186,7 @@ def _day_number(day: str) -> int | None:
         return None
 
 
-@_gc_paused
+@gc_paused
 def changes(db: sqlite_utils.Database, since: DateLike = None, until: DateLike = None, topic: str | None = None,
             party: str | None = None) -> list[dict]:
     """Position changes in date order (since/until compare change_date)."""
@@ -217,7 +200,7 @@ def changes(db: sqlite_utils.Database, since: DateLike = None, until: DateLike =
     return out
 
 
-@_gc_paused
+@gc_paused
 def contradictions(db: sqlite_utils.Database, since: DateLike = None, until: DateLike = None,
                    topic: str | None = None) -> list[dict]:
     """Pairs of events where two parties contradict each other, both evidences side by side."""

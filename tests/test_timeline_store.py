@@ -428,3 +428,16 @@ def test_reads_pause_the_garbage_collector_and_restore_it(store, may):
     with pytest.raises(Exception):
         timeline.state_as_of(store, "2025-05-20", topic=object())  # an unbindable parameter: sqlite3 raises
     assert gc.isenabled()
+
+
+def test_update_pauses_the_garbage_collector_and_restores_it(store, config, monkeypatch):
+    import gc
+
+    from storage import events
+
+    seen = []
+    original = events._clusters
+    monkeypatch.setattr(events, "_clusters", lambda *args: seen.append(gc.isenabled()) or original(*args))
+    build_may_2025(store)
+    assert timeline.update_events(store, config) and seen and not any(seen)
+    assert gc.isenabled()
