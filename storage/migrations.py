@@ -131,6 +131,14 @@ def _m009_timeline_locality(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _m010_timeline_contradiction_read(db: sqlite_utils.Database) -> None:
+    """events_match covers holder and target: the other side of a contradiction is read from the index."""
+    from storage.timeline_schema import TIMELINE_010
+
+    for statement in TIMELINE_010:
+        db.execute(statement)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", _m001_core),
     ("003_digest", _m003_digest),
@@ -142,6 +150,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("007_timeline_interval_refresh", _m007_timeline_interval_refresh),
     ("008_timeline_fewer_indexes", _m008_timeline_fewer_indexes),
     ("009_timeline_locality", _m009_timeline_locality),
+    ("010_timeline_contradiction_read", _m010_timeline_contradiction_read),
 ]
 
 
