@@ -62,9 +62,10 @@ def refresh_positions(db: sqlite_utils.Database, keys: set[tuple[str, str, str]]
     db.execute("""INSERT INTO positions (topic, holder, claim_type, event_id, since)
         SELECT * FROM (
             SELECT k.topic, k.holder, k.claim_type,
-                   (SELECT id FROM events x WHERE x.topic = k.topic AND x.holder = k.holder
+                   (SELECT id FROM events x INDEXED BY events_state WHERE x.topic = k.topic AND x.holder = k.holder
                     AND x.claim_type = k.claim_type ORDER BY x.event_date DESC, x.id DESC LIMIT 1) AS event_id,
-                   (SELECT x.event_date FROM events x WHERE x.topic = k.topic AND x.holder = k.holder
+                   (SELECT x.event_date FROM events x INDEXED BY events_state WHERE x.topic = k.topic
+                    AND x.holder = k.holder
                     AND x.claim_type = k.claim_type ORDER BY x.event_date LIMIT 1) AS since
             FROM temp.tl_positions k)
         WHERE event_id IS NOT NULL""")
