@@ -169,7 +169,8 @@ def main() -> None:
     parser.add_argument("--store", help="keep the built store at PATH: build it only if missing, else reuse it")
     parser.add_argument("--no-incremental", action="store_true", help="skip the incremental update step")
     parser.add_argument("--batches", type=int, default=3,
-                        help="incremental batches of 10,000 new claims, each of the two days after the last (default 3)")
+                        help="incremental batches of 10,000 new claims, each of the two days after the last "
+                             "(default 3)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     config = Config()

@@ -11,7 +11,8 @@ recorded whenever that state moves, in event order (event_date, then event id):
 
 Changes are recomputed per (topic, holder) from the earliest date an update touched; the state before that
 date is read from the events themselves, so an incremental refresh equals a full one. A change's id is its
-date and a hash of its content ('2025-05-22:4be1...'), so re-deriving it keeps its first `detected_at` (what alerts are keyed on).
+date and a hash of its content ('2025-05-22:4be1...'), so re-deriving it keeps its first `detected_at` (what
+alerts are keyed on).
 """
 
 from __future__ import annotations
@@ -65,8 +66,7 @@ def refresh_positions(db: sqlite_utils.Database, keys: set[tuple[str, str, str]]
                    (SELECT id FROM events x INDEXED BY events_state WHERE x.topic = k.topic AND x.holder = k.holder
                     AND x.claim_type = k.claim_type ORDER BY x.event_date DESC, x.id DESC LIMIT 1) AS event_id,
                    (SELECT x.event_date FROM events x INDEXED BY events_state WHERE x.topic = k.topic
-                    AND x.holder = k.holder
-                    AND x.claim_type = k.claim_type ORDER BY x.event_date LIMIT 1) AS since
+                    AND x.holder = k.holder AND x.claim_type = k.claim_type ORDER BY x.event_date LIMIT 1) AS since
             FROM temp.tl_positions k)
         WHERE event_id IS NOT NULL""")
 
@@ -84,6 +84,8 @@ SELECT (SELECT x.id FROM events x INDEXED BY events_state WHERE x.topic = p.topi
         AND x.claim_type = p.claim_type AND x.event_date < p.day ORDER BY x.event_date DESC, x.id DESC LIMIT 1) AS id
 FROM temp.tl_interval_points p)
 WHERE id IS NOT NULL"""
+# Old rows are found by position_intervals_event (valid_from, event_id), migration 009. No INDEXED BY: a store that
+# has not run 009 yet (tests build such stores to check the upgrade) reads them by the index it has.
 _PK = "i.level, i.bucket, i.valid_to, i.topic, i.holder, i.claim_type, i.valid_from, i.event_id"
 _STALE_INTERVALS = f"""
 SELECT {_PK} FROM temp.tl_interval_events f CROSS JOIN events e ON e.id = f.id
@@ -93,7 +95,6 @@ UNION
 SELECT {_PK} FROM temp.tl_interval_gone g
 CROSS JOIN position_intervals i ON i.valid_from = g.day AND i.event_id = g.id
      AND i.topic = g.topic AND i.holder = g.holder AND i.claim_type = g.claim_type"""
-# (Found by position_intervals_event, the one index with valid_from and event_id since migration 009.)
 _FRESH_INTERVALS = f"""
 WITH n AS MATERIALIZED (  -- materialized, like s: later steps read each column several times
     SELECT e.topic, e.holder, e.claim_type, e.event_date, e.id, e.negated, e.target, e.speaker, e.evidence, e.url,

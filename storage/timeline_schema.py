@@ -323,8 +323,10 @@ TIMELINE_009: tuple[str, ...] = (
     "DROP INDEX position_intervals_key",
     "CREATE INDEX position_intervals_event ON position_intervals(valid_from, event_id)",
     # (An id already led by its date is left as it is.)
-    "UPDATE changes SET id = change_date || ':' || id WHERE substr(id, 1, length(change_date) + 1) != change_date || ':'",
-    "UPDATE contradiction_pairs SET id = date || ':' || id WHERE substr(id, 1, length(date) + 1) != date || ':'",
+    """UPDATE changes SET id = change_date || ':' || id
+       WHERE substr(id, 1, length(change_date) + 1) != change_date || ':'""",
+    """UPDATE contradiction_pairs SET id = date || ':' || id
+       WHERE substr(id, 1, length(date) + 1) != date || ':'""",
 )
 
 # --- migration 010_timeline_contradiction_read: the other side of a contradiction read from its index ------------
