@@ -1,4 +1,4 @@
-"""SQL of migrations 002_timeline and 005_timeline_evidence: events, positions, changes, contradictions, views.
+"""SQL of the timeline migrations (002, 005-010): events, positions, intervals, changes, contradictions, views.
 
 Frozen once run on a store: never edit these statements, add a new migration instead.
 Tables hold what update_events derives (storage/events.py); the views present them with the evidence, so
