@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Callable
 
 import sqlite_utils
+
+log = logging.getLogger("onrecord.store")
 
 
 def _m001_core(db: sqlite_utils.Database) -> None:
@@ -167,9 +171,12 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             if db.execute("SELECT 1 FROM _migrations WHERE name = ?", [name]).fetchone():
                 db.conn.execute("ROLLBACK")
                 continue
+            started = time.perf_counter()
             step(db)
             db.execute("INSERT INTO _migrations VALUES (?, datetime('now'))", [name])
             db.conn.execute("COMMIT")
+            if done:  # an existing store upgraded (a new one gets every migration, not worth a line each)
+                log.info("store upgraded: migration %s applied in %.1f s", name, time.perf_counter() - started)
         except BaseException:
             if db.conn.in_transaction:
                 db.conn.execute("ROLLBACK")

@@ -356,7 +356,7 @@ def test_store_from_before_migration_008_upgrades_and_updates_equal_a_full_rebui
 
 
 def test_store_from_before_migration_009_keeps_its_change_and_contradiction_ids_and_detected_at(tmp_path, config,
-                                                                                                monkeypatch):
+                                                                                                monkeypatch, caplog):
     from storage import migrations
     from storage.db import open_store
 
@@ -372,7 +372,10 @@ def test_store_from_before_migration_009_keeps_its_change_and_contradiction_ids_
         old.conn.commit()
         old.conn.close()
     assert bare and not any(":" in i for i in bare)
-    db = open_store(path)
+    with caplog.at_level("INFO", logger="onrecord.store"):
+        db = open_store(path)
+    assert [r.getMessage().split(" applied")[0] for r in caplog.records] == [
+        "store upgraded: migration 009_timeline_locality", "store upgraded: migration 010_timeline_contradiction_read"]
     indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "position_intervals_key" not in indexes and "position_intervals_event" in indexes
     upgraded = (timeline.changes(db), timeline.contradictions(db))
