@@ -75,7 +75,7 @@ def test_bad_digest_settings_name_the_key(send_at, tz, problem):
 @pytest.mark.parametrize("stored, interrupted, backoff, expected", [
     (None, False, None, NOW),                                               # never ran: now
     (NOW + timedelta(minutes=4), False, None, NOW + timedelta(minutes=4)),  # keeps its place
-    (NOW - timedelta(hours=5), False, None, NOW - timedelta(hours=5)),      # missed: due now (runs once)
+    (NOW - timedelta(hours=5), False, None, NOW),                           # missed: now (runs once)
     (NOW + timedelta(hours=3), False, None, NOW + timedelta(minutes=15)),   # interval was shortened: clamp
     (NOW + timedelta(minutes=4), True, None, NOW),                          # killed mid-run: again now
     (NOW - timedelta(hours=1), False, NOW + timedelta(hours=1), NOW + timedelta(hours=1)),  # in back-off
@@ -117,8 +117,9 @@ def run_restored(spec, stored: datetime) -> int:
 
 
 def test_a_stop_of_hours_runs_a_missed_crawl_once_not_a_burst():
-    spec = specs_by_id(make_config())["fast"]  # every 10 minutes: 30 runs missed in 5 hours
-    assert run_restored(spec, datetime.now(timezone.utc) - timedelta(hours=5)) == 1
+    spec = specs_by_id(make_config())["fast"]  # every 10 minutes (jitter up to 2): 30 runs missed in 5 hours
+    now = datetime.now(timezone.utc)
+    assert run_restored(spec, first_run_time(spec, now - timedelta(hours=5), now)) == 1
 
 
 @pytest.mark.parametrize("late, runs", [(timedelta(hours=2), 1), (timedelta(hours=7), 0)])

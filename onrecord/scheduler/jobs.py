@@ -90,7 +90,7 @@ def first_run_time(spec: JobSpec, stored: datetime | None, now: datetime, *, int
     """When a job should first run after a (re)start, given its stored next run time.
 
     - crawl / extract: the stored time, but no later than one interval (plus jitter) from now, so a
-      shortened interval takes effect; a time in the past runs once, right away (coalesced). Never
+      shortened interval takes effect; a time in the past becomes now: it runs once, right away. Never
       stored: now. Interrupted by a kill: now. A source in back-off waits until its back-off ends.
     - extract: now, always: it finishes whatever a killed or stopped run left pending (articles stored
       by an interrupted crawl included) and costs one model load when there is nothing to do.
@@ -108,7 +108,10 @@ def first_run_time(spec: JobSpec, stored: datetime | None, now: datetime, *, int
         when = now
     else:
         latest = now + timedelta(seconds=(spec.interval or 0) * 1.5)
-        when = min(stored, latest)
+        # Not left in the past: APScheduler would run the missed times once (coalesced), then draw the next time
+        # from the last of them with a new jitter, which can again be past: a second run at once (2.9% of restarts
+        # after a 5-hour stop with a jitter of 0.2).
+        when = min(max(stored, now), latest)
     if backoff_until is not None and backoff_until > when:
         when = backoff_until
     return when
