@@ -117,7 +117,7 @@ def run_restored(spec, stored: datetime) -> int:
 
 
 def test_a_stop_of_hours_runs_a_missed_crawl_once_not_a_burst():
-    spec = specs_by_id(make_config())["fast"]  # every 10 minutes (jitter up to 2): 30 runs missed in 5 hours
+    spec = specs_by_id(make_config())["fast"]  # every 10 minutes (+ up to 2 of jitter): 30 runs missed in 5 hours
     now = datetime.now(timezone.utc)
     assert run_restored(spec, first_run_time(spec, now - timedelta(hours=5), now)) == 1
 
