@@ -86,61 +86,15 @@ def _m004_scheduler(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX job_runs_job ON job_runs(job_id, started)")
 
 
-def _m002_timeline(db: sqlite_utils.Database) -> None:
-    """Timeline: events and their claims, positions, changes, contradictions, and their views."""
-    from storage.timeline_schema import TIMELINE_002
+def _timeline(statements: str) -> Callable[[sqlite_utils.Database], None]:
+    """The migration step that runs storage.timeline_schema.<statements> (its comments say what each one does),
+    one statement at a time: executescript would commit the migration's transaction early."""
+    def step(db: sqlite_utils.Database) -> None:
+        from storage import timeline_schema
 
-    for statement in TIMELINE_002:  # one by one: executescript would commit the migration early
-        db.execute(statement)
-
-
-def _m005_timeline_evidence(db: sqlite_utils.Database) -> None:
-    """Timeline events carry their best quote, its article and their claim ids (faster reads)."""
-    from storage.timeline_schema import TIMELINE_005
-
-    for statement in TIMELINE_005:
-        db.execute(statement)
-
-
-def _m006_timeline_intervals(db: sqlite_utils.Database) -> None:
-    """Position intervals (state as of a date by one seek per key) and covering indexes for claim timelines."""
-    from storage.timeline_schema import TIMELINE_006
-
-    for statement in TIMELINE_006:
-        db.execute(statement)
-
-
-def _m007_timeline_interval_refresh(db: sqlite_utils.Database) -> None:
-    """Position intervals re-derived by update_events for the keys it touched, not by a trigger per event row."""
-    from storage.timeline_schema import TIMELINE_007
-
-    for statement in TIMELINE_007:
-        db.execute(statement)
-
-
-def _m008_timeline_fewer_indexes(db: sqlite_utils.Database) -> None:
-    """events_key folded into events_state: one index fewer written per new event."""
-    from storage.timeline_schema import TIMELINE_008
-
-    for statement in TIMELINE_008:
-        db.execute(statement)
-
-
-def _m009_timeline_locality(db: sqlite_utils.Database) -> None:
-    """Intervals looked up by (date, event id), change and contradiction ids led by their date: an update's
-    writes land on the pages of recent days."""
-    from storage.timeline_schema import TIMELINE_009
-
-    for statement in TIMELINE_009:
-        db.execute(statement)
-
-
-def _m010_timeline_contradiction_read(db: sqlite_utils.Database) -> None:
-    """events_match covers holder and target: the other side of a contradiction is read from the index."""
-    from storage.timeline_schema import TIMELINE_010
-
-    for statement in TIMELINE_010:
-        db.execute(statement)
+        for statement in getattr(timeline_schema, statements):
+            db.execute(statement)
+    return step
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
@@ -148,13 +102,13 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("003_digest", _m003_digest),
     ("004_crawl_near_duplicates", _m004_crawl_near_duplicates),
     ("004_scheduler", _m004_scheduler),
-    ("002_timeline", _m002_timeline),
-    ("005_timeline_evidence", _m005_timeline_evidence),
-    ("006_timeline_intervals", _m006_timeline_intervals),
-    ("007_timeline_interval_refresh", _m007_timeline_interval_refresh),
-    ("008_timeline_fewer_indexes", _m008_timeline_fewer_indexes),
-    ("009_timeline_locality", _m009_timeline_locality),
-    ("010_timeline_contradiction_read", _m010_timeline_contradiction_read),
+    ("002_timeline", _timeline("TIMELINE_002")),
+    ("005_timeline_evidence", _timeline("TIMELINE_005")),
+    ("006_timeline_intervals", _timeline("TIMELINE_006")),
+    ("007_timeline_interval_refresh", _timeline("TIMELINE_007")),
+    ("008_timeline_fewer_indexes", _timeline("TIMELINE_008")),
+    ("009_timeline_locality", _timeline("TIMELINE_009")),
+    ("010_timeline_contradiction_read", _timeline("TIMELINE_010")),
 ]
 
 
