@@ -1,0 +1,135 @@
+"""Cut the passages to annotate out of ../shared/corpus (run once; kept so the draw can be repeated).
+
+A passage is one to three consecutive sentences of one record (a whole post, or a headline with its lede, when
+short). The draw mixes what the crawler sees: passages with a topic word (most claims are there), passages of
+an on-topic record without one, and passages of records off every topic. The draw is seeded: the same corpus
+gives the same passages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+from nlp.corpus.sources import CORPORA, default_shared, records, speaks_for
+from nlp.prefilter import split_sentences
+
+MAX_PASSAGE_CHARS = 700
+MAX_SENTENCES = 3
+WHOLE_RECORD_CHARS = 1200  # a post or a headline+lede this short is one passage
+
+# Ukrainian text is thin (about 3,400 sentences in the pool): short windows, so that it yields enough passages.
+WINDOWS = {"uk": {"whole": 0, "sentences": 2, "chars": 450}}
+
+# (language, corpus) -> (topic passages, near passages, off passages, passages per record at most)
+QUOTAS: dict[tuple[str, str], tuple[int, int, int, int]] = {
+    ("en", "ua-ru-press-releases"): (380, 90, 130, 3),
+    ("en", "resistinua-statements"): (300, 60, 60, 3),
+    ("en", "wh-briefings-ru-ua"): (420, 80, 90, 3),
+    ("en", "kremlin-putin-ukraine-2022-2025"): (300, 50, 0, 8),
+    ("en", "gdelt-en-war-2022-2024"): (500, 110, 110, 4),
+    ("en", "agent-crawl-news-2026"): (300, 60, 30, 8),
+    ("en", "ukraine-crisis-2014-bias"): (130, 40, 30, 4),
+    ("ru", "telegram-news-ru"): (300, 0, 200, 1),
+    ("ru", "ru-war-headlines"): (600, 0, 150, 1),
+    ("ru", "1tv-news-ledes-2022-2026"): (280, 0, 100, 1),
+    ("uk", "resistinua-statements"): (100, 230, 620, 60),
+}
+
+
+def topic_regex(config_path: Path, language: str) -> re.Pattern[str]:
+    """A rough test for the configured topics' keywords (stems), for drawing passages, not for reading them."""
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    stems = set()
+    for topic in config["topics"]:
+        for word in topic["keywords"].get(language, []):
+            word = word.lower()
+            stems.add(re.escape(word if len(word) <= 5 else word[: max(5, len(word) - 2)]))
+    return re.compile(r"(?<!\w)(?:" + "|".join(sorted(stems, key=len, reverse=True)) + ")", re.IGNORECASE)
+
+
+def windows(text: str, whole: int = WHOLE_RECORD_CHARS, sentences: int = MAX_SENTENCES,
+            chars: int = MAX_PASSAGE_CHARS) -> list[tuple[int, int]]:
+    """Non-overlapping runs of up to `sentences` sentences that stay within a paragraph and `chars` characters;
+    a text of at most `whole` characters is one passage."""
+    if len(text) <= whole:
+        stripped = text.strip()
+        if not stripped:
+            return []
+        start = text.index(stripped[0])
+        return [(start, start + len(stripped))]
+    out: list[tuple[int, int]] = []
+    run: list[tuple[int, int]] = []
+    for start, end in split_sentences(text):
+        if end - start > chars * 1.5 or len(text[start:end].split()) < 3:
+            if run:
+                out.append((run[0][0], run[-1][1]))
+            run = []
+            continue
+        breaks = bool(run) and "\n\n" in text[run[-1][1]:start]
+        if run and (breaks or len(run) >= sentences or end - run[0][0] > chars):
+            out.append((run[0][0], run[-1][1]))
+            run = []
+        run.append((start, end))
+    if run:
+        out.append((run[0][0], run[-1][1]))
+    return out
+
+
+def draw(shared: Path, config_path: Path, seed: int = 20261202) -> list[dict]:
+    rng = random.Random(seed)
+    out: list[dict] = []
+    for (language, corpus), (n_topic, n_near, n_off, per_record) in QUOTAS.items():
+        pattern = topic_regex(config_path, language)
+        bins: dict[str, list[tuple[dict, int, int]]] = defaultdict(list)
+        for record in records(shared, corpus):
+            if (record.get("lang") or language) != language or not record.get("text"):
+                continue
+            text = record["text"]
+            spans = windows(text, **WINDOWS.get(language, {}))
+            on = [s for s in spans if pattern.search(text[s[0]:s[1]])]
+            rng.shuffle(on)
+            bins["topic"] += [(record, *s) for s in on[:per_record]]
+            off = [s for s in spans if not pattern.search(text[s[0]:s[1]])]
+            rng.shuffle(off)
+            bins["near" if on else "off"] += [(record, *s) for s in off[:max(1, per_record // 3)]]
+        for kind, wanted in (("topic", n_topic), ("near", n_near), ("off", n_off)):
+            items = bins[kind]
+            rng.shuffle(items)
+            for record, start, end in items[:wanted]:
+                text = record["text"][start:end]
+                out.append({
+                    "pid": "p-" + hashlib.sha256(f"{corpus}\x1f{record['id']}\x1f{start}".encode()).hexdigest()[:12],
+                    "lang": language, "corpus": corpus, "record": record["id"], "start": start, "end": end,
+                    "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "kind": kind,
+                    "speaks_for": speaks_for(corpus, record),
+                })
+    out.sort(key=lambda p: (p["lang"], p["pid"]))
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shared", type=Path, default=default_shared())
+    parser.add_argument("--config", type=Path, default=Path("config.yaml"))
+    parser.add_argument("--output", type=Path, required=True)
+    args = parser.parse_args(argv)
+    passages = draw(args.shared, args.config)
+    with open(args.output, "w", encoding="utf-8") as handle:
+        for passage in passages:
+            handle.write(json.dumps(passage, ensure_ascii=False) + "\n")
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for p in passages:
+        counts[(p["lang"], p["kind"])] += 1
+    print(dict(sorted(counts.items())))
+
+
+if __name__ == "__main__":
+    main()
