@@ -40,17 +40,39 @@ class _Language:
 
 
 class Extractor:
-    """Extracts claims from articles; `version` changes whenever code, cues, config or model change."""
+    """Extracts claims from articles; `version` changes whenever code, cues, config or model change.
+
+    Each language has an engine (config nlp.languages.<lang>.engine): `rules`, the hand-written reader below
+    (spaCy parse + cues), or `learned`, the trained reader of nlp.learned (whose model may take the rule
+    engine's claims as features: its model card says so)."""
 
     def __init__(self, config: Config):
         self.config = config
         self._languages: dict[str, _Language | None] = {}
+        self._readers: dict[str, Any] = {}
         self.version = self._version()
+
+    def reader(self, code: str):
+        """The learned reader of a language whose engine is `learned`, else None."""
+        settings = self.config.nlp.languages.get(code)
+        if settings is None or settings.engine != "learned":
+            return None
+        if code not in self._readers:
+            from nlp.learned.reader import LearnedReader
+            self._readers[code] = LearnedReader(self.config, code)
+        return self._readers[code]
+
+    def _needs_rules(self, code: str) -> bool:
+        reader = self.reader(code)
+        return reader is None or reader.uses_rule_features
 
     def _version(self) -> str:
         parts: list[Any] = [__version__]
         for language, settings in sorted(self.config.nlp.languages.items()):
-            parts.append([language, settings.model, build_lexicon(self.config, language)])
+            parts.append([language, settings.model, settings.engine, build_lexicon(self.config, language)])
+            reader = self.reader(language)
+            if reader is not None:
+                parts.append(reader.fingerprint())
         parts.append(self.config.nlp.min_confidence)
         code = hashlib.sha256()
         for path in sorted(Path(__file__).parent.rglob("*")):
@@ -86,9 +108,13 @@ class Extractor:
 
     def _extract_chunk(self, articles: list[Article]) -> Iterator[tuple[Article, list[Claim]]]:
         jobs: dict[str, list[tuple[int, int, Doc]]] = {}
+        codes: list[str | None] = []
         for index, article in enumerate(articles):
             code = article.language or detect_language(article.text, default=self.config.nlp.default_language)
-            lang = self.language(code) if code in self.config.nlp.languages else None
+            codes.append(code if code in self.config.nlp.languages else None)
+            if codes[-1] is None or not self._needs_rules(code):
+                continue
+            lang = self.language(code)
             if lang is None:
                 continue
             for start, doc in self._sentence_docs(article, lang):
@@ -99,6 +125,11 @@ class Extractor:
             docs = nlp.pipe((doc for _, _, doc in items), batch_size=self.config.nlp.batch_size)
             for (index, start, _), doc in zip(items, docs):
                 found[index].extend(self._claims(articles[index], start, doc, code))
+        for index, (article, code) in enumerate(zip(articles, codes)):
+            reader = self.reader(code) if code else None
+            if reader is not None:
+                found[index] = [c for c in reader.claims(article, found[index], self.version)
+                                if c.confidence >= self.config.nlp.min_confidence]
         for article, claims in zip(articles, found):
             yield article, _dedupe(claims)
 

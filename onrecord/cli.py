@@ -15,7 +15,7 @@ from onrecord import __version__
 from onrecord.errors import OnrecordError
 
 # Each module in onrecord/commands/ defines one click command (or group) named `command`.
-COMMAND_MODULES = ["demo", "crawl", "extract", "eval", "timeline", "status", "digest", "serve", "run"]
+COMMAND_MODULES = ["demo", "crawl", "extract", "eval", "corpus", "timeline", "status", "digest", "serve", "run"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -63,7 +63,13 @@ class CrawlConfig(Model):
 
 
 class LanguageConfig(Model):
-    model: str = Field(..., description="spaCy pipeline (package name) or a blank language code such as 'ru'.")
+    model: str = Field(..., description="spaCy pipeline (package name) or a blank language code such as 'ru': "
+                                        "what the rule engine parses with.")
+    engine: Literal["learned", "rules"] = Field(
+        "learned", description="learned: the trained reader (nlp/learned, weights in `reader`); rules: the "
+                               "hand-written rule engine alone.")
+    reader: str | None = Field(None, description="Folder of the learned reader's model (model.json, weights.npz); "
+                                                  "default: the model shipped for the language (nlp/models/<lang>).")
 
 
 class NlpConfig(Model):

@@ -133,3 +133,86 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# The second draw: the first gave about one English claim in five topic passages, too few to learn from, so a
+# second draw takes passages with a topic word *and* a word of stating or acting (said, urged, agreed, returned…)
+# from the records' remaining windows. Only the draw uses these words; the reader never sees them.
+STANCE_WORDS = {
+    "en": r"said|says|told|state[sd]|announce|call(?:s|ed)? (?:on|for)|urge|demand|insist|accus|blame|reject|refus|"
+          r"rule[sd]? out|agree|propos|offer|ready|commit|welcom|support|concern|worr|doubt|deni|denied|return(?:ed)?|"
+          r"release[sd]?|freed|exchanged|hand(?:ed)? over|submitt|receiv|wait|await|stress|reiterat|confirm",
+    "ru": r"заяви|сообщи|сказа|подчеркну|отмети|призва|потребова|требу|обвини|отказа|отверг|соглас|предлож|готов|"
+          r"верну|вернул|освобод|обменя|передал|переда|получи|жд[её]т|ожида|опроверг|подтверди",
+}
+QUOTAS_2: dict[tuple[str, str], tuple[int, int]] = {  # (language, corpus) -> (passages, per record at most)
+    ("en", "ua-ru-press-releases"): (250, 3),
+    ("en", "resistinua-statements"): (120, 3),
+    ("en", "wh-briefings-ru-ua"): (700, 4),
+    ("en", "kremlin-putin-ukraine-2022-2025"): (450, 10),
+    ("en", "gdelt-en-war-2022-2024"): (350, 4),
+    ("en", "agent-crawl-news-2026"): (450, 10),
+    ("en", "ukraine-crisis-2014-bias"): (80, 3),
+    ("ru", "ru-war-headlines"): (450, 1),
+    ("ru", "1tv-news-ledes-2022-2026"): (350, 1),
+}
+
+
+# The third draw: still short of English claims after the second, it also asks for a configured party name.
+QUOTAS_3: dict[tuple[str, str], tuple[int, int]] = {
+    ("en", "ua-ru-press-releases"): (150, 3),
+    ("en", "wh-briefings-ru-ua"): (400, 4),
+    ("en", "kremlin-putin-ukraine-2022-2025"): (300, 12),
+    ("en", "gdelt-en-war-2022-2024"): (150, 6),
+    ("en", "agent-crawl-news-2026"): (250, 14),
+}
+
+
+def party_names_regex(config_path: Path, language: str) -> re.Pattern[str]:
+    """Any configured party alias, institution, role or speaker name of a language (for the third draw)."""
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for party in config["parties"]:
+        for kind in ("aliases", "institutions", "roles"):
+            names.update((party.get(kind) or {}).get(language, []))
+        for speaker in party.get("speakers", []):
+            names.add(speaker["name"])
+            names.update(speaker.get("aliases", []))
+    names = {n for n in names if isinstance(n, str) and len(n) > 2}
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?!\w)")
+
+
+def draw_second(shared: Path, config_path: Path, first: list[dict], seed: int = 20261203,
+                quotas: dict[tuple[str, str], tuple[int, int]] = QUOTAS_2, draw: int = 2,
+                names: re.Pattern[str] | None = None) -> list[dict]:
+    rng = random.Random(seed)
+    taken: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for p in first:
+        taken[(p["corpus"], p["record"])].append((p["start"], p["end"]))
+    out: list[dict] = []
+    for (language, corpus), (wanted, per_record) in quotas.items():
+        pattern = topic_regex(config_path, language)
+        stance = re.compile(r"(?<!\w)(?:" + STANCE_WORDS[language] + ")", re.IGNORECASE)
+        pool_: list[tuple[dict, int, int]] = []
+        for record in records(shared, corpus):
+            if (record.get("lang") or language) != language or not record.get("text"):
+                continue
+            text = record["text"]
+            used = taken.get((corpus, record["id"]), [])
+            spans = [s for s in windows(text, **WINDOWS.get(language, {}))
+                     if not any(s[0] < e and b < s[1] for b, e in used)
+                     and pattern.search(text[s[0]:s[1]]) and stance.search(text[s[0]:s[1]])
+                     and (names is None or names.search(text[s[0]:s[1]]))]
+            rng.shuffle(spans)
+            pool_ += [(record, *s) for s in spans[:per_record]]
+        rng.shuffle(pool_)
+        for record, start, end in pool_[:wanted]:
+            text = record["text"][start:end]
+            out.append({
+                "pid": "p-" + hashlib.sha256(f"{corpus}\x1f{record['id']}\x1f{start}".encode()).hexdigest()[:12],
+                "lang": language, "corpus": corpus, "record": record["id"], "start": start, "end": end,
+                "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "kind": "topic",
+                "speaks_for": speaks_for(corpus, record), "draw": draw,
+            })
+    out.sort(key=lambda p: (p["lang"], p["pid"]))
+    return out

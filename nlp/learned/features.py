@@ -1,0 +1,241 @@
+"""Candidates and their features: who might hold a position in which sentence, described for a linear model.
+
+A candidate is a (sentence, party) pair. The parties come from exact rules: the names, roles and bodies of
+config.yaml found in the sentence, the party an official source speaks for, the speaker of the sentences just
+before (a quote that runs on) or just after (attribution that follows: "… The Coordination Headquarters
+announced this."), and the title ("Peskov: …"). What the model learns is whether that party states a position of
+each claim type in that sentence. Its features are the sentence's words with the candidate's own mentions
+written HOLDER and every other party's OTHER — "HOLDER accused OTHER of", "according to HOLDER" — plus the
+relation of the party to the sentence and the topic words around it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from onrecord.config import Config
+from onrecord.records import Article, Claim
+from nlp.lexicon import Mention, NameMatcher, build_lexicon
+from nlp.prefilter import Prefilter, split_sentences
+
+_TOKEN = re.compile(r"\w+(?:['’-]\w+)*|[«»“”\"'‘’:?!;]")
+_DIGITS = re.compile(r"\d")
+QUOTES = "\"“”«»„"
+LOOK_BACK = 3  # sentences a running quote or a pronoun may look back for its speaker
+MAX_TOKENS = 80  # words of a sentence that make features (the rest adds little and costs time)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One party that may hold a position in one sentence of an article."""
+
+    sentence: int
+    start: int
+    end: int
+    holder: str
+    speaker: str | None
+    target: str | None
+    features: tuple[str, ...]
+
+
+class Featurizer:
+    """Builds the candidates of an article for one language. Words of the language come from the grammar file
+    (nlp/patterns/<lang>.yaml: first_person, agencies); names, parties and topics from config.yaml."""
+
+    def __init__(self, config: Config, language: str):
+        self.language = language
+        lexicon = build_lexicon(config, language)
+        grammar = lexicon.get("grammar", {})
+        if language == "en":
+            self.names: Any = NameMatcher(lexicon["names"])
+            self.topics: Any = Prefilter(lexicon)
+        else:
+            from nlp.lemma_match import lemma_helpers
+            self.topics, self.names = lemma_helpers(lexicon, language)
+        self.counterparts: dict[str, str] = lexicon.get("counterparts", {})
+        self.first_person = {w.lower() for w in grammar.get("first_person", [])}
+        agencies = grammar.get("agencies", {})
+        self.agencies: dict[str, str] = dict(agencies) if isinstance(agencies, dict) else {a: a for a in agencies}
+        self._agency = re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in sorted(self.agencies, key=len,
+                                                                                          reverse=True)) + r")\w*")\
+            if self.agencies else None
+        self.stems = language != "en"  # inflected languages: word beginnings as well as words
+        # The configured cues of each claim type (config.yaml), as prior knowledge the model weighs: "cue:demand".
+        self._cues: list[tuple[str, Any]] = []
+        for claim_type in lexicon["claim_types"]:
+            if not claim_type["cues"]:
+                continue
+            only = dict(lexicon, claim_types=[claim_type])
+            if language == "en":
+                self._cues.append((claim_type["id"], Prefilter(only)))
+            else:
+                from nlp.lemma_match import LemmaPrefilter
+                self._cues.append((claim_type["id"], LemmaPrefilter(only, self.topics.morph)))
+        # Grammar words whose presence matters for stance: negators, conditionals, modals.
+        self._marks = {key: {_word(w) for w in grammar.get(key, [])}
+                       for key in ("negators", "conditional_markers", "deontic_modals", "prediction_modals")}
+
+    # -- text ---------------------------------------------------------------------------------------------------
+    def _tokens(self, text: str, start: int, end: int, mentions: list[Mention], holder: str | None,
+                limit: int = MAX_TOKENS) -> list[str]:
+        """Lower-cased words of text[start:end], each party mention replaced by HOLDER / OTHER, numbers by 0."""
+        out: list[str] = []
+        position = start
+        for mention in mentions:
+            if mention.end <= start or mention.start >= end:
+                continue
+            out += self._words(text[position:max(position, mention.start)])
+            out.append("HOLDER" if mention.party == holder else "OTHER")
+            position = max(position, mention.end)
+        out += self._words(text[position:end])
+        return out[:limit]
+
+    @staticmethod
+    def _words(text: str) -> list[str]:
+        return [_DIGITS.sub("0", t.lower()) for t in _TOKEN.findall(text)]
+
+    def _grams(self, tokens: list[str], prefix: str, n: int) -> list[str]:
+        feats = [f"{prefix}{t}" for t in tokens]
+        if self.stems:
+            feats += [f"{prefix}~{t[:5]}" for t in tokens if len(t) > 6]
+        if n >= 2:
+            feats += [f"{prefix}{a}_{b}" for a, b in zip(tokens, tokens[1:])]
+        if n >= 3:
+            feats += [f"{prefix}{a}_{b}_{c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:])
+                      if "HOLDER" in (a, b, c) or "OTHER" in (a, b, c)]
+        return feats
+
+    # -- candidates ---------------------------------------------------------------------------------------------
+    def candidates(self, article: Article, only_topical: bool = True,
+                   rule_claims: Iterable[Claim] = ()) -> list[Candidate]:
+        """Every (sentence, party) pair worth asking about. With `only_topical`, only sentences with a topic word
+        within one sentence either side, or in an article whose title has one (the model decides the rest).
+        `rule_claims`, the claims of the rule engine on the same article, become features of the candidates whose
+        sentence holds their evidence ("rule:demand" for the same holder, "rule_other:demand" for another) and
+        make their holder a candidate."""
+        text = article.text
+        spans = split_sentences(text)
+        if not spans:
+            return []
+        mentions = [m for m in self.names.find(text) if m.party]
+        title = article.title or ""
+        title_mentions = [m for m in self.names.find(title) if m.party] if title else []
+        topical = [self.topics.has_topic(text[s:e]) for s, e in spans]
+        title_topic = bool(title) and self.topics.has_topic(title)
+        agency_in = [bool(self._agency and self._agency.search(text, s, e)) for s, e in spans] if self._agency \
+            else [False] * len(spans)
+        per_sentence: list[list[Mention]] = [[] for _ in spans]
+        index = 0
+        for mention in mentions:
+            while index < len(spans) - 1 and mention.start >= spans[index][1]:
+                index += 1
+            per_sentence[index].append(mention)
+        speaks_for = article.speaks_for
+        ruled: list[list[Claim]] = [[] for _ in spans]
+        for claim in rule_claims:
+            for k, (s0, e0) in enumerate(spans):
+                if s0 < claim.end and claim.start < e0:
+                    ruled[k].append(claim)
+        out: list[Candidate] = []
+        for i, (start, end) in enumerate(spans):
+            near_topic = any(topical[max(0, i - 1):i + 2])
+            if only_topical and not (near_topic or title_topic):
+                continue
+            sources: dict[str, set[str]] = {}
+            speakers: dict[str, str] = {}
+            for m in per_sentence[i]:
+                sources.setdefault(m.party, set()).add("in:" + m.kind)
+                if m.speaker and m.party not in speakers:
+                    speakers[m.party] = m.speaker
+            if speaks_for:
+                sources.setdefault(speaks_for, set()).add("speaks_for")
+            for back in range(i - 1, max(-1, i - 1 - LOOK_BACK), -1):
+                people = [m for m in per_sentence[back] if m.kind in ("speaker", "roles")]
+                if people:
+                    sources.setdefault(people[-1].party, set()).add(f"prev{i - back}")
+                    if people[-1].speaker:
+                        speakers.setdefault(people[-1].party, people[-1].speaker)
+                    break
+            if i + 1 < len(spans):
+                for m in per_sentence[i + 1]:
+                    sources.setdefault(m.party, set()).add("next:" + m.kind)
+            for m in title_mentions:
+                sources.setdefault(m.party, set()).add("title:" + m.kind)
+                if m.speaker:
+                    speakers.setdefault(m.party, m.speaker)
+            for claim in ruled[i]:
+                sources.setdefault(claim.holder, set()).add("rule")
+                if claim.speaker:
+                    speakers.setdefault(claim.holder, claim.speaker)
+            if not sources:
+                continue
+            sentence = text[start:end]
+            lowered = self._words(sentence)
+            shared = [f"r:kind={'official' if speaks_for else 'news'}",
+                      "r:topic_s" if topical[i] else ("r:topic_near" if near_topic else "r:topic_none"),
+                      f"r:topic_title={title_topic}", f"r:nparties={min(3, len({m.party for m in per_sentence[i]}))}"]
+            if any(q in sentence for q in QUOTES):
+                shared.append("r:quote")
+            if _inside_quote(text, start):
+                shared.append("r:in_quote")
+            if self.first_person.intersection(lowered):
+                shared.append("r:first_person")
+            if agency_in[i]:
+                shared.append("r:agency")
+            if sentence.rstrip().endswith("?"):
+                shared.append("r:question")
+            if i == 0:
+                shared.append("r:first_sentence")
+            shared += [f"cue:{type_id}" for type_id, tester in self._cues if tester.has_cue(sentence)]
+            shared += [f"m:{key}" for key, marks in self._marks.items() if marks.intersection(lowered)]
+            previous = self._tokens(text, spans[i - 1][0], spans[i - 1][1], [], None, 30) if i else []
+            for holder, how in sorted(sources.items()):
+                tokens = self._tokens(text, start, end, per_sentence[i], holder)
+                feats = self._grams(tokens, "", 3)
+                feats += [f"p:{t}" for t in previous]
+                if i + 1 < len(spans) and any(s.startswith("next") for s in how):
+                    feats += [f"n:{t}" for t in self._tokens(text, *spans[i + 1], per_sentence[i + 1], holder, 25)]
+                feats += shared
+                feats += [f"r:{s}" for s in how]
+                feats += [f"r:party={holder}", f"r:ways={min(3, len(how))}"]
+                for claim in ruled[i]:
+                    mark = "rule" if claim.holder == holder else "rule_other"
+                    feats += [f"{mark}:{claim.claim_type}", f"{mark}:{claim.claim_type}:{claim.negated}", f"{mark}:any"]
+                if holder == speaks_for:
+                    feats.append("r:is_speaks_for")
+                    if "r:first_person" in shared:
+                        feats.append("r:is_speaks_for+first_person")
+                own = [m for m in per_sentence[i] if m.party == holder]
+                if own:
+                    feats.append("r:holder_first" if per_sentence[i][0].party == holder else "r:holder_later")
+                    if "r:quote" in shared:
+                        feats.append("r:in+quote")
+                others = [m.party for m in per_sentence[i] if m.party != holder]
+                target = others[0] if others else None
+                out.append(Candidate(i, start, end, holder, speakers.get(holder), target, tuple(feats)))
+        return out
+
+    def counterpart(self, party: str) -> str | None:
+        return self.counterparts.get(party)
+
+    def via(self, text: str) -> str | None:
+        """The agency an evidence sentence cites, if any ("told Interfax")."""
+        if not self._agency:
+            return None
+        match = self._agency.search(text)
+        return self.agencies.get(match.group(1)) if match else None
+
+
+def _word(value: Any) -> str:
+    """A grammar-file word; YAML 1.1 reads a bare `no` or `yes` as a boolean."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).lower()
+
+
+def _inside_quote(text: str, position: int) -> bool:
+    before = text[max(0, position - 1500):position]
+    return before.count("“") > before.count("”") or before.count("«") > before.count("»") \
+        or before.count('"') % 2 == 1

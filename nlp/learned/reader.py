@@ -1,0 +1,129 @@
+"""The learned engine: article -> claims by the trained model, over candidates found by exact rules.
+
+For each candidate (sentence, party) the type model gives a probability per claim type; a type at or above its
+threshold (chosen on the corpus dev split) is a claim, the negation model decides `negated`. Topic, target,
+date, speaker and agency are filled by exact rules: the topic words near the sentence, the other party it names
+(else, for types whose target defaults to the counterpart, the holder's counterpart), a date word of the
+sentence, the person named for the holder, the agency the sentence cites.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Iterable
+
+from onrecord.config import Config
+from onrecord.records import Article, Claim
+from nlp.dates import resolve_date
+from nlp.learned.features import Candidate, Featurizer
+from nlp.learned.model import ReaderModel
+from nlp.lexicon import build_lexicon
+from nlp.prefilter import Prefilter
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
+def model_dir(config: Config, language: str) -> Path:
+    """The configured model folder of a language (nlp.languages.<lang>.reader), else the shipped one."""
+    settings = config.nlp.languages.get(language)
+    configured = getattr(settings, "reader", None) if settings else None
+    return Path(configured) if configured else MODELS_DIR / language
+
+
+def negation_features(candidate: Candidate, claim_type: str) -> list[str]:
+    return [*candidate.features, f"T:{claim_type}"]
+
+
+class LearnedReader:
+    """Reads one language with a trained model (nlp/models/<lang>/ unless configured otherwise)."""
+
+    def __init__(self, config: Config, language: str, model: ReaderModel | None = None,
+                 folder: Path | None = None):
+        self.language = language
+        self.folder = folder or model_dir(config, language)
+        self.model = model or ReaderModel.load(self.folder)
+        self.featurizer = Featurizer(config, language)
+        self.default_target = {c.id: c.default_target for c in config.claim_types}
+        known = set(self.default_target)
+        self.labels = [label for label in self.model.types.labels if label in known]
+        lexicon = build_lexicon(config, language)
+        self._topics = []
+        for topic in config.topics:
+            only = dict(lexicon, topics={topic.id: topic.keywords.get(language, [])})
+            if language == "en":
+                self._topics.append((topic.id, Prefilter(only)))
+            else:
+                from nlp.lemma_match import lemma_helpers
+                self._topics.append((topic.id, lemma_helpers(only, language)[0]))
+        words = lexicon.get("grammar", {}).get("date_words", [])
+        self._date = re.compile(r"(?<!\w)(?:(?:on|last)\s+)?(?:" + "|".join(re.escape(w) for w in words) +
+                                r")(?:\s+\d{1,2}(?!\d))?", re.IGNORECASE) if words and language == "en" else None
+
+    def fingerprint(self) -> str:
+        """What changes this reader's claims: the model files (the code and config are hashed by the caller)."""
+        digest = hashlib.sha256()
+        for name in ("model.json", "weights.npz"):
+            path = self.folder / name
+            if path.exists():
+                digest.update(path.read_bytes())
+        return digest.hexdigest()[:16]
+
+    @property
+    def uses_rule_features(self) -> bool:
+        """Whether the model was trained with the rule engine's claims as features (then it must get them)."""
+        return bool(self.model.card.get("rule_features"))
+
+    def claims(self, article: Article, rule_claims: Iterable[Claim] = (), version: str = "") -> list[Claim]:
+        """The claims of one article; `rule_claims` are the rule engine's, for a model that uses them."""
+        candidates = self.featurizer.candidates(article, rule_claims=rule_claims if self.uses_rule_features else ())
+        if not candidates:
+            return []
+        probabilities = self.model.types.probabilities([c.features for c in candidates])
+        chosen: list[tuple[Candidate, str, float]] = []
+        column = {label: j for j, label in enumerate(self.model.types.labels)}
+        for row, candidate in enumerate(candidates):
+            for label in self.labels:
+                p = float(probabilities[row, column[label]])
+                if p >= self.model.thresholds.get(label, self.model.thresholds.get("*", 0.5)):
+                    chosen.append((candidate, label, p))
+        if not chosen:
+            return []
+        negation = self.model.negation.probabilities([negation_features(c, t) for c, t, _ in chosen])
+        out: dict[tuple, Claim] = {}
+        text = article.text
+        for (candidate, label, p), neg in zip(chosen, negation[:, 0]):
+            evidence = text[candidate.start:candidate.end]
+            topic = self._topic(article, candidate)
+            if topic is None:
+                continue
+            target = candidate.target
+            if target is None and self.default_target.get(label) == "counterpart":
+                target = self.featurizer.counterpart(candidate.holder)
+            claim = Claim(article_id=article.id, topic=topic, holder=candidate.holder, claim_type=label,
+                          negated=bool(neg >= 0.5), evidence=evidence, start=candidate.start, end=candidate.end,
+                          claim_date=resolve_date(self._date_phrase(evidence), article.published, self.language),
+                          speaker=candidate.speaker, target=target if target != candidate.holder else None,
+                          source=article.source, via=self.featurizer.via(evidence) or article.via,
+                          confidence=round(p, 4), extractor_version=version)
+            key = (claim.holder, claim.claim_type, claim.negated, claim.start)
+            if key not in out or out[key].confidence < claim.confidence:
+                out[key] = claim
+        return list(out.values())
+
+    def _topic(self, article: Article, candidate: Candidate) -> str | None:
+        text = article.text
+        windows = (text[candidate.start:candidate.end],
+                   text[max(0, candidate.start - 400):min(len(text), candidate.end + 400)], article.title or "")
+        for window in windows:
+            for topic_id, tester in self._topics:
+                if window and tester.has_topic(window):
+                    return topic_id
+        return None
+
+    def _date_phrase(self, evidence: str) -> str | None:
+        if self._date is None:
+            return None
+        match = self._date.search(evidence)
+        return match.group().replace("on ", "").strip() if match else None

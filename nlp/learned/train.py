@@ -1,0 +1,347 @@
+"""Train the learned reader of a language on the claims corpus: `make train` (python -m nlp.learned.train).
+
+Data: the corpus train split; every choice (regularisation, thresholds) is made on the dev split only. The
+test split is scored once, after every choice, for the model card; nothing is chosen by it.
+Deterministic: the same corpus, config and code give the same weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from onrecord.config import Config, load_config
+from nlp.corpus.sources import default_shared
+from nlp.corpus.store import Passage, materialise
+from nlp.learned.features import Candidate, Featurizer
+from nlp.learned.model import LinearModel, ReaderModel
+from nlp.learned.reader import MODELS_DIR, negation_features
+
+MIN_FEATURE_COUNT = 2
+C_GRID = (0.25, 0.5, 1.0, 2.0, 4.0)
+THRESHOLD_GRID = (0.02, 0.03, 0.05, 0.07, *(round(0.05 * k, 2) for k in range(2, 19)))
+PER_TYPE_MIN_DEV = 20  # a type gets its own threshold only with this many dev gold claims
+Key = tuple[str, str, bool]
+
+
+@dataclass
+class Example:
+    """The candidates of one passage with their gold labels."""
+
+    pid: str
+    record: str
+    candidates: list[Candidate]
+    labels: list[set[str]]  # claim types of each candidate
+    negated: list[dict[str, bool]]  # per candidate: type -> negated
+    gold: set[Key]
+    reachable: int  # gold keys that some candidate could produce
+
+
+def examples(passages: Iterable[Passage], featurizer: Featurizer,
+             rules: dict[str, list] | None = None) -> list[Example]:
+    out = []
+    for passage in passages:
+        candidates = featurizer.candidates(passage.article, rule_claims=(rules or {}).get(passage.pid, ()))
+        labels: list[set[str]] = [set() for _ in candidates]
+        negated: list[dict[str, bool]] = [{} for _ in candidates]
+        gold = {(c["holder"], c["claim_type"], bool(c["negated"])) for c in passage.gold}
+        reached: set[Key] = set()
+        for claim in passage.gold:
+            for k, candidate in enumerate(candidates):
+                overlaps = candidate.start < claim["evidence_end"] and claim["evidence_start"] < candidate.end
+                if overlaps and candidate.holder == claim["holder"]:
+                    labels[k].add(claim["claim_type"])
+                    negated[k][claim["claim_type"]] = bool(claim["negated"])
+                    reached.add((claim["holder"], claim["claim_type"], bool(claim["negated"])))
+        out.append(Example(passage.pid, f"{passage.ref['corpus']}/{passage.ref['record']}", candidates, labels,
+                           negated, gold, len(reached)))
+    return out
+
+
+def vocabulary(rows: Iterable[Sequence[str]], minimum: int = MIN_FEATURE_COUNT) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for feats in rows:
+        counts.update(set(feats))
+    kept = sorted(f for f, n in counts.items() if n >= minimum)
+    return {f: i for i, f in enumerate(kept)}
+
+
+def design(rows: Sequence[Sequence[str]], vocab: dict[str, int]):
+    from scipy.sparse import csr_matrix
+    indptr, indices = [0], []
+    for feats in rows:
+        cols = sorted({vocab[f] for f in feats if f in vocab})
+        indices.extend(cols)
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float32)
+    return csr_matrix((data, indices, indptr), shape=(len(rows), len(vocab)))
+
+
+CLASS_WEIGHT: str | None = None
+
+
+def fit_linear(rows: Sequence[Sequence[str]], targets: np.ndarray, labels: list[str], c: float) -> LinearModel:
+    """One logistic regression per label column of `targets` (n_rows, n_labels)."""
+    from sklearn.linear_model import LogisticRegression
+    vocab = vocabulary(rows)
+    x = design(rows, vocab)
+    weights = np.zeros((len(vocab), len(labels)), dtype=np.float32)
+    bias = np.full(len(labels), -8.0, dtype=np.float32)
+    for j in range(len(labels)):
+        y = targets[:, j]
+        if y.min() == y.max():  # a label never (or always) seen: a constant
+            bias[j] = 8.0 if y.max() else -8.0
+            continue
+        model = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0, class_weight=CLASS_WEIGHT)
+        model.fit(x, y)
+        weights[:, j] = model.coef_[0]
+        bias[j] = model.intercept_[0]
+    keep = np.abs(weights).max(axis=1) > 1e-4  # features every label ignores are dropped from the file
+    words = [w for w, i in sorted(vocab.items(), key=lambda item: item[1]) if keep[i]]
+    return LinearModel({w: i for i, w in enumerate(words)}, weights[keep], bias, labels)
+
+
+def train_models(train: list[Example], labels: list[str], c: float) -> tuple[LinearModel, LinearModel]:
+    rows = [cand.features for ex in train for cand in ex.candidates]
+    targets = np.array([[label in lab for label in labels] for ex in train for lab in ex.labels], dtype=np.int8)
+    if not rows:
+        raise SystemExit("train: no candidates in the training split")
+    types = fit_linear(rows, targets.reshape(len(rows), len(labels)), labels, c)
+    neg_rows, neg_targets = [], []
+    for ex in train:
+        for cand, flags in zip(ex.candidates, ex.negated):
+            for claim_type, negated in flags.items():
+                neg_rows.append(negation_features(cand, claim_type))
+                neg_targets.append([int(negated)])
+    negation = fit_linear(neg_rows or [["T:none"]], np.array(neg_targets or [[0]], dtype=np.int8), ["negated"], c)
+    return types, negation
+
+
+@dataclass
+class Scored:
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        return 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp + self.fp + self.fn else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
+                "tp": self.tp, "fp": self.fp, "fn": self.fn}
+
+
+class DevScorer:
+    """Scores thresholds quickly: probabilities are computed once per passage, keys per threshold setting."""
+
+    def __init__(self, data: list[Example], types: LinearModel, negation: LinearModel):
+        self.data = data
+        self.labels = types.labels
+        self.probs = [types.probabilities([c.features for c in ex.candidates]) for ex in data]
+        self.neg: list[np.ndarray] = []
+        for ex in data:
+            rows = [negation_features(c, t) for c in ex.candidates for t in self.labels]
+            p = negation.probabilities(rows)[:, 0] if rows else np.zeros(0)
+            self.neg.append(p.reshape(len(ex.candidates), len(self.labels)) if rows else
+                            np.zeros((0, len(self.labels))))
+
+    def predicted(self, thresholds: dict[str, float]) -> list[set[Key]]:
+        out = []
+        cut = np.array([thresholds.get(label, thresholds["*"]) for label in self.labels])
+        for ex, probs, neg in zip(self.data, self.probs, self.neg):
+            keys: set[Key] = set()
+            rows, cols = np.nonzero(probs >= cut)
+            for r, j in zip(rows, cols):
+                keys.add((ex.candidates[r].holder, self.labels[j], bool(neg[r, j] >= 0.5)))
+            out.append(keys)
+        return out
+
+    def score(self, thresholds: dict[str, float], only: str | None = None) -> Scored:
+        tp = fp = fn = 0
+        for ex, keys in zip(self.data, self.predicted(thresholds)):
+            gold = ex.gold
+            if only:
+                keys = {k for k in keys if k[1] == only}
+                gold = {k for k in gold if k[1] == only}
+            tp, fp, fn = tp + len(keys & gold), fp + len(keys - gold), fn + len(gold - keys)
+        return Scored(tp, fp, fn)
+
+
+def choose_thresholds(scorer: DevScorer, dev_support: Counter[str]) -> dict[str, float]:
+    best = max(THRESHOLD_GRID, key=lambda t: (scorer.score({"*": t}).f1, t))
+    thresholds = {"*": best}
+    for label in scorer.labels:
+        if dev_support[label] >= PER_TYPE_MIN_DEV:
+            thresholds[label] = max(THRESHOLD_GRID,
+                                    key=lambda t: (scorer.score({"*": best, label: t}, only=label).f1, t))
+    return thresholds
+
+
+def by_record(data: list[Example], share: float, seed: int = 0) -> list[Example]:
+    """A share of the training records (all passages of each chosen record), for the learning curve."""
+    records = sorted({ex.record for ex in data})
+    random.Random(seed).shuffle(records)
+    chosen = set(records[: max(1, int(round(len(records) * share)))])
+    return [ex for ex in data if ex.record in chosen]
+
+
+def rule_claims(config: Config, passages: list[Passage]) -> dict[str, list]:
+    """The rule engine's claims on each passage (features for a model trained with them)."""
+    from nlp.extractor import Extractor
+    rules_only = config.model_copy(deep=True)
+    for settings in rules_only.nlp.languages.values():
+        settings.engine = "rules"
+    extractor = Extractor(rules_only)
+    return {article.id: claims for article, claims in extractor.extract([p.article for p in passages])}
+
+
+def prepare(config: Config, language: str, shared: Path, rule_features: bool) -> tuple[dict, dict]:
+    """(passages, examples) per split."""
+    featurizer = Featurizer(config, language)
+    split = {s: materialise(shared, languages=[language], splits=[s]) for s in ("train", "dev", "test")}
+    data = {s: examples(ps, featurizer, rule_claims(config, ps) if rule_features else None)
+            for s, ps in split.items()}
+    return split, data
+
+
+def fit(data: dict, labels: list[str], log=print) -> tuple[float, dict[str, float], LinearModel, LinearModel, list]:
+    """Train for every C of the grid; keep the C and thresholds best on dev."""
+    dev_support: Counter[str] = Counter(k[1] for ex in data["dev"] for k in ex.gold)
+    best = None
+    grid = []
+    for c in C_GRID:
+        types, negation = train_models(data["train"], labels, c)
+        scorer = DevScorer(data["dev"], types, negation)
+        thresholds = choose_thresholds(scorer, dev_support)
+        f1 = scorer.score(thresholds).f1
+        grid.append({"C": c, "dev_f1": round(f1, 4)})
+        log(f"  C={c}: dev F1 {f1:.3f} (threshold {thresholds['*']})")
+        if best is None or f1 > best[0]:
+            best = (f1, c, thresholds, types, negation)
+    assert best is not None
+    return best[1], best[2], best[3], best[4], grid
+
+
+def curve(data: dict, labels: list[str], c: float, log=print) -> list[dict[str, Any]]:
+    dev_support: Counter[str] = Counter(k[1] for ex in data["dev"] for k in ex.gold)
+    points = []
+    for share in (0.25, 0.5, 1.0):
+        part = by_record(data["train"], share)
+        types, negation = train_models(part, labels, c)
+        scorer = DevScorer(data["dev"], types, negation)
+        points.append({"train_share": share, "train_passages": len(part),
+                       "dev": scorer.score(choose_thresholds(scorer, dev_support)).as_dict()})
+        log(f"  learning curve {int(share * 100)}%: dev F1 {points[-1]['dev']['f1']:.3f}")
+    return points
+
+
+def learning_curve(config: Config, language: str | None = None, shared: Path | None = None,
+                   rule_features: bool = True) -> list[dict[str, Any]]:
+    """Dev scores of the reader trained on 25 / 50 / 100 % of the train records (C chosen on dev at 100 %)."""
+    shared = shared or default_shared()
+    labels = [c.id for c in config.claim_types]
+    _, data = prepare(config, language, shared, rule_features)
+    c, *_ = fit(data, labels, log=lambda line: None)
+    return curve(data, labels, c, log=lambda line: None)
+
+
+def train_language(config: Config, language: str, shared: Path, out_dir: Path, with_curve: bool = True,
+                   rule_features: bool = True, log=print) -> dict[str, Any]:
+    started = time.time()
+    labels = [c.id for c in config.claim_types]
+    split, data = prepare(config, language, shared, rule_features)
+    log(f"{language}: {len(split['train'])} train / {len(split['dev'])} dev / {len(split['test'])} test passages; "
+        f"{sum(len(ex.candidates) for ex in data['train'])} train candidates")
+    c, thresholds, types, negation, grid = fit(data, labels, log)
+    scores = {}
+    for name in ("dev", "test"):  # test: scored once, after every choice; it chooses nothing
+        scorer = DevScorer(data[name], types, negation)
+        result = scorer.score(thresholds)
+        reach = sum(ex.reachable for ex in data[name]), sum(len(ex.gold) for ex in data[name])
+        scores[name] = result.as_dict() | {"gold_reachable": f"{reach[0]}/{reach[1]}"}
+        scores[name]["per_type"] = {label: scorer.score(thresholds, only=label).as_dict() for label in labels
+                                    if any(label == k[1] for ex in data[name] for k in ex.gold)}
+    learning = curve(data, labels, c, log) if with_curve else []
+    card = {
+        "language": language, "trained": time.strftime("%Y-%m-%d"), "seconds": round(time.time() - started, 1),
+        "rule_features": rule_features,
+        "data": {s: {"passages": len(split[s]), "gold_claims": sum(len(p.gold) for p in split[s])} for s in split},
+        "model": {"kind": "logistic regression per claim type + negation, over named binary features"
+                          + (" and the rule engine's claims" if rule_features else ""),
+                  "C": c, "C_grid_dev": grid, "type_features": len(types.vocabulary),
+                  "negation_features": len(negation.vocabulary), "min_feature_count": MIN_FEATURE_COUNT,
+                  "class_weight": CLASS_WEIGHT},
+        "thresholds": thresholds, "scores": scores, "learning_curve": learning,
+    }
+    model = ReaderModel(types, negation, thresholds, card)
+    model.save(out_dir / language)
+    (out_dir / language / "MODEL.md").write_text(model_card(card), encoding="utf-8")
+    log(f"  {language}: dev F1 {scores['dev']['f1']:.3f}  test F1 {scores['test']['f1']:.3f} -> {out_dir / language}")
+    return card
+
+
+def model_card(card: dict[str, Any]) -> str:
+    d, m, s = card["data"], card["model"], card["scores"]
+    lines = [f"# onrecord learned reader — {card['language']}", "",
+             "Made by `make train` (`python -m nlp.learned.train`) from the claims corpus (nlp/corpus/data/, "
+             "docs/annotation-guide.md). Choices (C, thresholds) were made on the dev split; the test split was "
+             "scored once afterwards and chose nothing.", "",
+             "## Data", "", "| split | passages | gold claims |", "|---|---|---|"]
+    lines += [f"| {name} | {v['passages']} | {v['gold_claims']} |" for name, v in d.items()]
+    lines += ["", "## Model", "",
+              f"{m['kind']}; C = {m['C']} (grid on dev: "
+              + ", ".join(f"{g['C']}: {g['dev_f1']}" for g in m["C_grid_dev"]) + f"); {m['type_features']} type "
+              f"features, {m['negation_features']} negation features (each seen at least {m['min_feature_count']} "
+              f"times in train); thresholds {json.dumps(card['thresholds'])}.", "",
+              "## Scores (passage keys (holder, claim_type, negated), micro)", "",
+              "| split | P | R | F1 | tp | fp | fn | gold reachable by a candidate |", "|---|---|---|---|---|---|---|---|"]
+    for name in ("dev", "test"):
+        v = s[name]
+        lines.append(f"| {name} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['tp']} | {v['fp']} | "
+                     f"{v['fn']} | {v['gold_reachable']} |")
+    if card["learning_curve"]:
+        lines += ["", "## Learning curve (dev F1 by share of train records)", "", "| share | passages | dev F1 |",
+                  "|---|---|---|"]
+        lines += [f"| {int(p['train_share'] * 100)}% | {p['train_passages']} | {p['dev']['f1']:.3f} |"
+                  for p in card["learning_curve"]]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default=None, help="config.yaml (default: ./config.yaml)")
+    parser.add_argument("--shared", type=Path, default=None, help="../shared (default: beside the checkout)")
+    parser.add_argument("--out", type=Path, default=MODELS_DIR, help=f"model folder (default {MODELS_DIR})")
+    parser.add_argument("--language", action="append", help="en, ru, uk (default: all three)")
+    parser.add_argument("--no-curve", action="store_true", help="skip the learning curve")
+    parser.add_argument("--no-rule-features", action="store_true",
+                        help="train without the rule engine's claims as features")
+    args = parser.parse_args(argv)
+    config = load_config(args.config)
+    shared = args.shared or default_shared()
+    for language in args.language or ["en", "ru", "uk"]:
+        train_language(config, language, shared, args.out, with_curve=not args.no_curve,
+                       rule_features=not args.no_rule_features,
+                       log=lambda line: print(line, file=sys.stderr, flush=True))
+
+
+if __name__ == "__main__":
+    main()
