@@ -7,7 +7,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test test-fast setup browser clean
+.PHONY: demo test test-fast setup browser clean train
+
+# Rebuild the learned reader's shipped models (nlp/models/<lang>/) from the claims corpus; ../shared must be
+# beside the checkout. Deterministic; a few minutes on 2 cores.
+train: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python -m nlp.learned.train
 
 demo: $(STAMP)
 	$(BIN)/onrecord demo

@@ -268,6 +268,12 @@ class Config(Model):
     def with_storage_path(self, path: str) -> "Config":
         return self.model_copy(update={"storage": self.storage.model_copy(update={"path": path})})
 
+    def with_engine(self, engine: str) -> "Config":
+        """The same configuration with every language read by one engine (`learned` or `rules`)."""
+        languages = {code: settings.model_copy(update={"engine": engine})
+                     for code, settings in self.nlp.languages.items()}
+        return self.model_copy(update={"nlp": self.nlp.model_copy(update={"languages": languages})})
+
 
 def _location(loc: tuple[Any, ...]) -> str:
     out = ""

@@ -37,7 +37,8 @@ class Candidate:
     holder: str
     speaker: str | None
     target: str | None
-    features: tuple[str, ...]
+    features: tuple[str, ...]  # of this party in this sentence (its mentions written HOLDER)
+    sentence_features: tuple[str, ...] = ()  # of the sentence, the same for every party (mentions written PARTY)
 
 
 class Featurizer:
@@ -191,6 +192,10 @@ class Featurizer:
             shared += [f"cue:{type_id}" for type_id, tester in self._cues if tester.has_cue(sentence)]
             shared += [f"m:{key}" for key, marks in self._marks.items() if marks.intersection(lowered)]
             previous = self._tokens(text, spans[i - 1][0], spans[i - 1][1], [], None, 30) if i else []
+            plain = [t if t != "OTHER" else "PARTY" for t in self._tokens(text, start, end, per_sentence[i], None)]
+            sentence_feats = tuple(self._grams(plain, "", 2) + [f"p:{t}" for t in previous] + shared
+                                   + [f"rule_any:{c.claim_type}" for c in ruled[i]]
+                                   + [f"rule_any:{c.claim_type}:{c.negated}" for c in ruled[i]])
             for holder, how in sorted(sources.items()):
                 tokens = self._tokens(text, start, end, per_sentence[i], holder)
                 feats = self._grams(tokens, "", 3)
@@ -214,7 +219,8 @@ class Featurizer:
                         feats.append("r:in+quote")
                 others = [m.party for m in per_sentence[i] if m.party != holder]
                 target = others[0] if others else None
-                out.append(Candidate(i, start, end, holder, speakers.get(holder), target, tuple(feats)))
+                out.append(Candidate(i, start, end, holder, speakers.get(holder), target, tuple(feats),
+                                     sentence_feats))
         return out
 
     def counterpart(self, party: str) -> str | None:

@@ -16,7 +16,7 @@ import numpy as np
 
 from onrecord.errors import ConfigError
 
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass
@@ -49,25 +49,39 @@ class LinearModel:
         return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
 
 
+PARTS = ("claim", "types", "holder", "negation")
+
+
 @dataclass
 class ReaderModel:
-    """What a language's learned reader loads: the claim-type model, the negation model, thresholds, the card."""
+    """What a language's learned reader loads. Four linear models, one job each:
+    `claim` — does a sentence state a position on a topic at all (sentence features);
+    `types` — which claim types, given that it does (sentence features; multi-label);
+    `holder` — is this party the one stating it (features of the party in the sentence);
+    `negation` — is the type stated as not true (sentence features plus the type).
+    A type is read where P(claim) * P(type | claim) reaches its threshold (chosen on the corpus dev split); it is
+    held by the most likely party, and by any other whose holder probability reaches `second_holder`."""
 
-    types: LinearModel
-    negation: LinearModel
+    parts: dict[str, LinearModel]
     thresholds: dict[str, float]
     card: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> LinearModel:
+        parts = self.__dict__.get("parts", {})
+        if name in parts:
+            return parts[name]
+        raise AttributeError(name)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {}
-        for name, model in (("types", self.types), ("negation", self.negation)):
+        for name, model in self.parts.items():
             words = sorted(model.vocabulary, key=model.vocabulary.__getitem__)
             arrays[f"{name}_vocabulary"] = np.array(words, dtype=np.str_)
             arrays[f"{name}_weights"] = model.weights.astype(np.float32)
             arrays[f"{name}_bias"] = model.bias.astype(np.float32)
         np.savez_compressed(folder / "weights.npz", **arrays)
-        meta = {"format": FORMAT, "type_labels": self.types.labels, "negation_labels": self.negation.labels,
+        meta = {"format": FORMAT, "labels": {name: m.labels for name, m in self.parts.items()},
                 "thresholds": self.thresholds, "card": self.card}
         (folder / "model.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -80,13 +94,12 @@ class ReaderModel:
             raise ConfigError(f"{exc.filename}: reader model not found (run `make train`?)") from None
         except (ValueError, OSError) as exc:
             raise ConfigError(f"{folder}: unreadable reader model: {exc}") from None
-        if meta.get("format") != FORMAT:
-            raise ConfigError(f"{folder}/model.json: model format {meta.get('format')!r}, expected {FORMAT}")
-
-        def part(name: str, labels: list[str]) -> LinearModel:
+        if meta.get("format") != FORMAT or set(meta.get("labels", {})) != set(PARTS):
+            raise ConfigError(f"{folder}/model.json: model format {meta.get('format')!r}, expected {FORMAT} "
+                              f"with parts {', '.join(PARTS)} (run `make train`)")
+        parts = {}
+        for name, labels in meta["labels"].items():
             words = data[f"{name}_vocabulary"].tolist()
-            return LinearModel({w: i for i, w in enumerate(words)}, data[f"{name}_weights"], data[f"{name}_bias"],
-                               labels)
-
-        return cls(part("types", meta["type_labels"]), part("negation", meta["negation_labels"]),
-                   meta["thresholds"], meta.get("card", {}))
+            parts[name] = LinearModel({w: i for i, w in enumerate(words)}, data[f"{name}_weights"],
+                                      data[f"{name}_bias"], labels)
+        return cls(parts, meta["thresholds"], meta.get("card", {}))

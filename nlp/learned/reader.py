@@ -33,7 +33,8 @@ def model_dir(config: Config, language: str) -> Path:
 
 
 def negation_features(candidate: Candidate, claim_type: str) -> list[str]:
-    return [*candidate.features, f"T:{claim_type}"]
+    """What the negation model reads: the sentence's features and the claim type."""
+    return [*candidate.sentence_features, f"T:{claim_type}"]
 
 
 class LearnedReader:
@@ -80,36 +81,44 @@ class LearnedReader:
         candidates = self.featurizer.candidates(article, rule_claims=rule_claims if self.uses_rule_features else ())
         if not candidates:
             return []
-        probabilities = self.model.types.probabilities([c.features for c in candidates])
-        chosen: list[tuple[Candidate, str, float]] = []
-        column = {label: j for j, label in enumerate(self.model.types.labels)}
-        for row, candidate in enumerate(candidates):
-            for label in self.labels:
-                p = float(probabilities[row, column[label]])
-                if p >= self.model.thresholds.get(label, self.model.thresholds.get("*", 0.5)):
-                    chosen.append((candidate, label, p))
-        if not chosen:
-            return []
-        negation = self.model.negation.probabilities([negation_features(c, t) for c, t, _ in chosen])
+        by_sentence: dict[int, list[Candidate]] = {}
+        for candidate in candidates:
+            by_sentence.setdefault(candidate.sentence, []).append(candidate)
+        groups = list(by_sentence.values())
+        model, thresholds = self.model, self.model.thresholds
+        rows = [group[0].sentence_features for group in groups]
+        scores = model.types.probabilities(rows) * model.claim.probabilities(rows)[:, :1]
+        labels = model.types.labels
+        second = thresholds.get("second_holder", 1.1)
         out: dict[tuple, Claim] = {}
         text = article.text
-        for (candidate, label, p), neg in zip(chosen, negation[:, 0]):
-            evidence = text[candidate.start:candidate.end]
-            topic = self._topic(article, candidate)
+        for group, score in zip(groups, scores):
+            stated = [(j, float(score[j])) for j, label in enumerate(labels)
+                      if label in self.default_target and score[j] >= thresholds.get(label, thresholds.get("*", 0.5))]
+            if not stated:
+                continue
+            topic = self._topic(article, group[0])
             if topic is None:
                 continue
-            target = candidate.target
-            if target is None and self.default_target.get(label) == "counterpart":
-                target = self.featurizer.counterpart(candidate.holder)
-            claim = Claim(article_id=article.id, topic=topic, holder=candidate.holder, claim_type=label,
-                          negated=bool(neg >= 0.5), evidence=evidence, start=candidate.start, end=candidate.end,
-                          claim_date=resolve_date(self._date_phrase(evidence), article.published, self.language),
-                          speaker=candidate.speaker, target=target if target != candidate.holder else None,
-                          source=article.source, via=self.featurizer.via(evidence) or article.via,
-                          confidence=round(p, 4), extractor_version=version)
-            key = (claim.holder, claim.claim_type, claim.negated, claim.start)
-            if key not in out or out[key].confidence < claim.confidence:
-                out[key] = claim
+            held = model.holder.probabilities([c.features for c in group])[:, 0]
+            ranked = sorted(zip(group, held), key=lambda item: -item[1])
+            holders = [ranked[0][0]] + [c for c, p in ranked[1:] if p >= second]
+            negated = model.negation.probabilities([negation_features(group[0], labels[j]) for j, _ in stated])[:, 0]
+            evidence = text[group[0].start:group[0].end]
+            date = resolve_date(self._date_phrase(evidence), article.published, self.language)
+            via = self.featurizer.via(evidence) or article.via
+            for (j, p), neg in zip(stated, negated):
+                label = labels[j]
+                for candidate in holders:
+                    target = candidate.target
+                    if target is None and self.default_target.get(label) == "counterpart":
+                        target = self.featurizer.counterpart(candidate.holder)
+                    claim = Claim(article_id=article.id, topic=topic, holder=candidate.holder, claim_type=label,
+                                  negated=bool(neg >= 0.5), evidence=evidence, start=candidate.start,
+                                  end=candidate.end, claim_date=date, speaker=candidate.speaker,
+                                  target=target if target != candidate.holder else None, source=article.source,
+                                  via=via, confidence=round(p, 4), extractor_version=version)
+                    out.setdefault((claim.holder, claim.claim_type, claim.negated, claim.start), claim)
         return list(out.values())
 
     def _topic(self, article: Article, candidate: Candidate) -> str | None:

@@ -30,6 +30,7 @@ MIN_FEATURE_COUNT = 2
 C_GRID = (0.25, 0.5, 1.0, 2.0, 4.0)
 THRESHOLD_GRID = (0.02, 0.03, 0.05, 0.07, *(round(0.05 * k, 2) for k in range(2, 19)))
 PER_TYPE_MIN_DEV = 20  # a type gets its own threshold only with this many dev gold claims
+SECOND_HOLDER_GRID = (0.5, 0.7, 0.9, 1.1)  # 1.1: never a second holder
 Key = tuple[str, str, bool]
 
 
@@ -44,6 +45,9 @@ class Example:
     negated: list[dict[str, bool]]  # per candidate: type -> negated
     gold: set[Key]
     reachable: int  # gold keys that some candidate could produce
+    sentence_labels: dict[int, set[str]]  # sentence index -> claim types stated in it (by anyone)
+    sentence_negated: dict[int, dict[str, bool]]  # sentence index -> type -> negated
+    holds: list[bool]  # per candidate: some gold claim of its sentence is held by its party
 
 
 def examples(passages: Iterable[Passage], featurizer: Featurizer,
@@ -55,15 +59,23 @@ def examples(passages: Iterable[Passage], featurizer: Featurizer,
         negated: list[dict[str, bool]] = [{} for _ in candidates]
         gold = {(c["holder"], c["claim_type"], bool(c["negated"])) for c in passage.gold}
         reached: set[Key] = set()
+        sentence_labels: dict[int, set[str]] = {c.sentence: set() for c in candidates}
+        sentence_negated: dict[int, dict[str, bool]] = {c.sentence: {} for c in candidates}
+        holds = [False] * len(candidates)
         for claim in passage.gold:
             for k, candidate in enumerate(candidates):
                 overlaps = candidate.start < claim["evidence_end"] and claim["evidence_start"] < candidate.end
-                if overlaps and candidate.holder == claim["holder"]:
+                if not overlaps:
+                    continue
+                sentence_labels[candidate.sentence].add(claim["claim_type"])
+                sentence_negated[candidate.sentence][claim["claim_type"]] = bool(claim["negated"])
+                if candidate.holder == claim["holder"]:
+                    holds[k] = True
                     labels[k].add(claim["claim_type"])
                     negated[k][claim["claim_type"]] = bool(claim["negated"])
                     reached.add((claim["holder"], claim["claim_type"], bool(claim["negated"])))
         out.append(Example(passage.pid, f"{passage.ref['corpus']}/{passage.ref['record']}", candidates, labels,
-                           negated, gold, len(reached)))
+                           negated, gold, len(reached), sentence_labels, sentence_negated, holds))
     return out
 
 
@@ -110,20 +122,39 @@ def fit_linear(rows: Sequence[Sequence[str]], targets: np.ndarray, labels: list[
     return LinearModel({w: i for i, w in enumerate(words)}, weights[keep], bias, labels)
 
 
-def train_models(train: list[Example], labels: list[str], c: float) -> tuple[LinearModel, LinearModel]:
-    rows = [cand.features for ex in train for cand in ex.candidates]
-    targets = np.array([[label in lab for label in labels] for ex in train for lab in ex.labels], dtype=np.int8)
-    if not rows:
+def sentences(data: list[Example]) -> list[tuple[Example, int, list[int]]]:
+    """(example, sentence index, indices of its candidates) of every sentence that has candidates."""
+    out = []
+    for ex in data:
+        by: dict[int, list[int]] = {}
+        for k, candidate in enumerate(ex.candidates):
+            by.setdefault(candidate.sentence, []).append(k)
+        out += [(ex, sentence, idx) for sentence, idx in by.items()]
+    return out
+
+
+def train_models(train: list[Example], labels: list[str], c: float) -> dict[str, LinearModel]:
+    """The four parts of a reader model (see nlp.learned.model.ReaderModel)."""
+    units = sentences(train)
+    if not units:
         raise SystemExit("train: no candidates in the training split")
-    types = fit_linear(rows, targets.reshape(len(rows), len(labels)), labels, c)
+    rows = [ex.candidates[idx[0]].sentence_features for ex, _, idx in units]
+    types = np.array([[label in ex.sentence_labels[s] for label in labels] for ex, s, _ in units], dtype=np.int8)
+    stated = [i for i in range(len(rows)) if types[i].any()]
+    parts = {"claim": fit_linear(rows, types.max(axis=1, keepdims=True), ["claim"], c),
+             "types": fit_linear([rows[i] for i in stated] or [["none"]],
+                                 types[stated] if stated else np.zeros((1, len(labels)), dtype=np.int8), labels, c)}
+    holder_rows = [cand.features for ex in train for cand in ex.candidates]
+    holds = np.array([[h] for ex in train for h in ex.holds], dtype=np.int8)
+    parts["holder"] = fit_linear(holder_rows, holds, ["holds"], c)
     neg_rows, neg_targets = [], []
-    for ex in train:
-        for cand, flags in zip(ex.candidates, ex.negated):
-            for claim_type, negated in flags.items():
-                neg_rows.append(negation_features(cand, claim_type))
-                neg_targets.append([int(negated)])
-    negation = fit_linear(neg_rows or [["T:none"]], np.array(neg_targets or [[0]], dtype=np.int8), ["negated"], c)
-    return types, negation
+    for ex, s, idx in units:
+        for claim_type, negated in ex.sentence_negated[s].items():
+            neg_rows.append(negation_features(ex.candidates[idx[0]], claim_type))
+            neg_targets.append([int(negated)])
+    parts["negation"] = fit_linear(neg_rows or [["T:none"]], np.array(neg_targets or [[0]], dtype=np.int8),
+                                   ["negated"], c)
+    return parts
 
 
 @dataclass
@@ -150,34 +181,42 @@ class Scored:
 
 
 class DevScorer:
-    """Scores thresholds quickly: probabilities are computed once per passage, keys per threshold setting."""
+    """Scores thresholds quickly: the models run once per sentence, keys are rebuilt per threshold setting.
+    Reads exactly as nlp.learned.reader does (score = P(claim) * P(type | claim); top holder, plus any other at or
+    above `second_holder`)."""
 
-    def __init__(self, data: list[Example], types: LinearModel, negation: LinearModel):
+    def __init__(self, data: list[Example], parts: dict[str, LinearModel]):
         self.data = data
-        self.labels = types.labels
-        self.probs = [types.probabilities([c.features for c in ex.candidates]) for ex in data]
-        self.neg: list[np.ndarray] = []
-        for ex in data:
-            rows = [negation_features(c, t) for c in ex.candidates for t in self.labels]
-            p = negation.probabilities(rows)[:, 0] if rows else np.zeros(0)
-            self.neg.append(p.reshape(len(ex.candidates), len(self.labels)) if rows else
-                            np.zeros((0, len(self.labels))))
+        self.labels = parts["types"].labels
+        self.units = sentences(data)
+        rows = [ex.candidates[idx[0]].sentence_features for ex, _, idx in self.units]
+        self.scores = parts["types"].probabilities(rows) * parts["claim"].probabilities(rows)[:, :1]
+        self.holders: list[list[tuple[str, float]]] = []
+        self.negated: list[np.ndarray] = []
+        for ex, _, idx in self.units:
+            p = parts["holder"].probabilities([ex.candidates[k].features for k in idx])[:, 0]
+            self.holders.append(sorted(((ex.candidates[k].holder, float(q)) for k, q in zip(idx, p)),
+                                       key=lambda item: -item[1]))
+            first = ex.candidates[idx[0]]
+            self.negated.append(parts["negation"].probabilities(
+                [negation_features(first, label) for label in self.labels])[:, 0])
 
-    def predicted(self, thresholds: dict[str, float]) -> list[set[Key]]:
-        out = []
+    def predicted(self, thresholds: dict[str, float]) -> dict[str, set[Key]]:
         cut = np.array([thresholds.get(label, thresholds["*"]) for label in self.labels])
-        for ex, probs, neg in zip(self.data, self.probs, self.neg):
-            keys: set[Key] = set()
-            rows, cols = np.nonzero(probs >= cut)
-            for r, j in zip(rows, cols):
-                keys.add((ex.candidates[r].holder, self.labels[j], bool(neg[r, j] >= 0.5)))
-            out.append(keys)
+        second = thresholds.get("second_holder", 1.1)
+        out: dict[str, set[Key]] = {}
+        for (ex, _, _), score, holders, negated in zip(self.units, self.scores, self.holders, self.negated):
+            chosen = [holders[0][0]] + [h for h, q in holders[1:] if q >= second]
+            for j in np.nonzero(score >= cut)[0]:
+                for holder in chosen:
+                    out.setdefault(ex.pid, set()).add((holder, self.labels[j], bool(negated[j] >= 0.5)))
         return out
 
     def score(self, thresholds: dict[str, float], only: str | None = None) -> Scored:
         tp = fp = fn = 0
-        for ex, keys in zip(self.data, self.predicted(thresholds)):
-            gold = ex.gold
+        predicted = self.predicted(thresholds)
+        for ex in self.data:
+            keys, gold = predicted.get(ex.pid, set()), ex.gold
             if only:
                 keys = {k for k in keys if k[1] == only}
                 gold = {k for k in gold if k[1] == only}
@@ -186,12 +225,14 @@ class DevScorer:
 
 
 def choose_thresholds(scorer: DevScorer, dev_support: Counter[str]) -> dict[str, float]:
-    best = max(THRESHOLD_GRID, key=lambda t: (scorer.score({"*": t}).f1, t))
-    thresholds = {"*": best}
+    """On dev: one threshold for every type and the second-holder threshold, then a type's own threshold where it
+    has PER_TYPE_MIN_DEV gold claims."""
+    settings = [{"*": t, "second_holder": h} for t in THRESHOLD_GRID for h in SECOND_HOLDER_GRID]
+    thresholds = max(settings, key=lambda th: (scorer.score(th).f1, th["*"], th["second_holder"]))
     for label in scorer.labels:
         if dev_support[label] >= PER_TYPE_MIN_DEV:
-            thresholds[label] = max(THRESHOLD_GRID,
-                                    key=lambda t: (scorer.score({"*": best, label: t}, only=label).f1, t))
+            best = max(THRESHOLD_GRID, key=lambda t: (scorer.score(thresholds | {label: t}, only=label).f1, t))
+            thresholds = thresholds | {label: best}
     return thresholds
 
 
@@ -206,10 +247,7 @@ def by_record(data: list[Example], share: float, seed: int = 0) -> list[Example]
 def rule_claims(config: Config, passages: list[Passage]) -> dict[str, list]:
     """The rule engine's claims on each passage (features for a model trained with them)."""
     from nlp.extractor import Extractor
-    rules_only = config.model_copy(deep=True)
-    for settings in rules_only.nlp.languages.values():
-        settings.engine = "rules"
-    extractor = Extractor(rules_only)
+    extractor = Extractor(config.with_engine("rules"))
     return {article.id: claims for article, claims in extractor.extract([p.article for p in passages])}
 
 
@@ -222,22 +260,22 @@ def prepare(config: Config, language: str, shared: Path, rule_features: bool) ->
     return split, data
 
 
-def fit(data: dict, labels: list[str], log=print) -> tuple[float, dict[str, float], LinearModel, LinearModel, list]:
+def fit(data: dict, labels: list[str], log=print) -> tuple[float, dict[str, float], dict[str, LinearModel], list]:
     """Train for every C of the grid; keep the C and thresholds best on dev."""
     dev_support: Counter[str] = Counter(k[1] for ex in data["dev"] for k in ex.gold)
     best = None
     grid = []
     for c in C_GRID:
-        types, negation = train_models(data["train"], labels, c)
-        scorer = DevScorer(data["dev"], types, negation)
+        parts = train_models(data["train"], labels, c)
+        scorer = DevScorer(data["dev"], parts)
         thresholds = choose_thresholds(scorer, dev_support)
         f1 = scorer.score(thresholds).f1
         grid.append({"C": c, "dev_f1": round(f1, 4)})
-        log(f"  C={c}: dev F1 {f1:.3f} (threshold {thresholds['*']})")
+        log(f"  C={c}: dev F1 {f1:.3f} (threshold {thresholds['*']}, second holder {thresholds['second_holder']})")
         if best is None or f1 > best[0]:
-            best = (f1, c, thresholds, types, negation)
+            best = (f1, c, thresholds, parts)
     assert best is not None
-    return best[1], best[2], best[3], best[4], grid
+    return best[1], best[2], best[3], grid
 
 
 def curve(data: dict, labels: list[str], c: float, log=print) -> list[dict[str, Any]]:
@@ -245,8 +283,7 @@ def curve(data: dict, labels: list[str], c: float, log=print) -> list[dict[str, 
     points = []
     for share in (0.25, 0.5, 1.0):
         part = by_record(data["train"], share)
-        types, negation = train_models(part, labels, c)
-        scorer = DevScorer(data["dev"], types, negation)
+        scorer = DevScorer(data["dev"], train_models(part, labels, c))
         points.append({"train_share": share, "train_passages": len(part),
                        "dev": scorer.score(choose_thresholds(scorer, dev_support)).as_dict()})
         log(f"  learning curve {int(share * 100)}%: dev F1 {points[-1]['dev']['f1']:.3f}")
@@ -270,10 +307,10 @@ def train_language(config: Config, language: str, shared: Path, out_dir: Path, w
     split, data = prepare(config, language, shared, rule_features)
     log(f"{language}: {len(split['train'])} train / {len(split['dev'])} dev / {len(split['test'])} test passages; "
         f"{sum(len(ex.candidates) for ex in data['train'])} train candidates")
-    c, thresholds, types, negation, grid = fit(data, labels, log)
+    c, thresholds, parts, grid = fit(data, labels, log)
     scores = {}
     for name in ("dev", "test"):  # test: scored once, after every choice; it chooses nothing
-        scorer = DevScorer(data[name], types, negation)
+        scorer = DevScorer(data[name], parts)
         result = scorer.score(thresholds)
         reach = sum(ex.reachable for ex in data[name]), sum(len(ex.gold) for ex in data[name])
         scores[name] = result.as_dict() | {"gold_reachable": f"{reach[0]}/{reach[1]}"}
@@ -284,14 +321,13 @@ def train_language(config: Config, language: str, shared: Path, out_dir: Path, w
         "language": language, "trained": time.strftime("%Y-%m-%d"), "seconds": round(time.time() - started, 1),
         "rule_features": rule_features,
         "data": {s: {"passages": len(split[s]), "gold_claims": sum(len(p.gold) for p in split[s])} for s in split},
-        "model": {"kind": "logistic regression per claim type + negation, over named binary features"
+        "model": {"kind": "logistic regressions (claim, claim type, holder, negation) over named binary features"
                           + (" and the rule engine's claims" if rule_features else ""),
-                  "C": c, "C_grid_dev": grid, "type_features": len(types.vocabulary),
-                  "negation_features": len(negation.vocabulary), "min_feature_count": MIN_FEATURE_COUNT,
-                  "class_weight": CLASS_WEIGHT},
+                  "C": c, "C_grid_dev": grid, "features": {name: len(m.vocabulary) for name, m in parts.items()},
+                  "min_feature_count": MIN_FEATURE_COUNT, "class_weight": CLASS_WEIGHT},
         "thresholds": thresholds, "scores": scores, "learning_curve": learning,
     }
-    model = ReaderModel(types, negation, thresholds, card)
+    model = ReaderModel(parts, thresholds, card)
     model.save(out_dir / language)
     (out_dir / language / "MODEL.md").write_text(model_card(card), encoding="utf-8")
     log(f"  {language}: dev F1 {scores['dev']['f1']:.3f}  test F1 {scores['test']['f1']:.3f} -> {out_dir / language}")
@@ -308,9 +344,9 @@ def model_card(card: dict[str, Any]) -> str:
     lines += [f"| {name} | {v['passages']} | {v['gold_claims']} |" for name, v in d.items()]
     lines += ["", "## Model", "",
               f"{m['kind']}; C = {m['C']} (grid on dev: "
-              + ", ".join(f"{g['C']}: {g['dev_f1']}" for g in m["C_grid_dev"]) + f"); {m['type_features']} type "
-              f"features, {m['negation_features']} negation features (each seen at least {m['min_feature_count']} "
-              f"times in train); thresholds {json.dumps(card['thresholds'])}.", "",
+              + ", ".join(f"{g['C']}: {g['dev_f1']}" for g in m["C_grid_dev"]) + "); features per part "
+              f"{json.dumps(m['features'])} (each seen at least {m['min_feature_count']} times in train); "
+              f"thresholds {json.dumps(card['thresholds'])}.", "",
               "## Scores (passage keys (holder, claim_type, negated), micro)", "",
               "| split | P | R | F1 | tp | fp | fn | gold reachable by a candidate |", "|---|---|---|---|---|---|---|---|"]
     for name in ("dev", "test"):

@@ -24,11 +24,13 @@ def command() -> None:
               help="Folder for articles-<lang>-<split>.jsonl and gold-<lang>-<split>.jsonl.")
 @click.option("--shared", "shared", type=click.Path(file_okay=False), default=None,
               help="The shared folder holding corpus/ and eval/ [default: ../shared beside the checkout].")
-def materialise(out_dir: str, shared: str | None) -> None:
+@click.option("--corpus-dir", type=click.Path(file_okay=False), default=None,
+              help="The corpus files [default: the shipped nlp/corpus/data].")
+def materialise(out_dir: str, shared: str | None, corpus_dir: str | None) -> None:
     """Write every passage (checked against its hash) and its gold, per language and split."""
-    from nlp.corpus.store import export
+    from nlp.corpus.store import DATA_DIR, export
 
-    counts = export(_shared(shared), Path(out_dir))
+    counts = export(_shared(shared), Path(out_dir), Path(corpus_dir) if corpus_dir else DATA_DIR)
     for name, n in counts.items():
         click.echo(f"{name}: {n} passages")
     click.echo(f"wrote {sum(counts.values())} passages to {out_dir}")
@@ -36,12 +38,16 @@ def materialise(out_dir: str, shared: str | None) -> None:
 
 @command.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def stats(as_json: bool) -> None:
+@click.option("--corpus-dir", type=click.Path(file_okay=False), default=None,
+              help="The corpus files [default: the shipped nlp/corpus/data].")
+def stats(as_json: bool, corpus_dir: str | None) -> None:
     """Passages, gold claims (per type), doubly annotated passages and their agreement F1, per language and
     split."""
     from nlp.corpus.stats import corpus_stats, format_stats
 
-    figures = corpus_stats()
+    from nlp.corpus.store import DATA_DIR
+
+    figures = corpus_stats(Path(corpus_dir) if corpus_dir else DATA_DIR)
     if as_json:
         click.echo(json.dumps({lang: {k: v for k, v in s.items() if k != "agreement"} | {"agreement": s["agreement"]}
                                for lang, s in figures.items()}, indent=2))

@@ -33,6 +33,8 @@ FORMER_DEV = {"en": ("dev-articles.jsonl", "dev-gold.jsonl"), "ru": ("dev-articl
               help="Score this engine for every language instead of the configured ones (compare them).")
 @click.option("--shared", type=click.Path(file_okay=False), default=None,
               help="The shared folder (corpus/, eval/) [default: ../shared beside the checkout].")
+@click.option("--corpus-dir", type=click.Path(file_okay=False), default=None,
+              help="The corpus files (passages.jsonl, gold.jsonl) [default: the shipped nlp/corpus/data].")
 @click.option("--learning-curve", is_flag=True,
               help="With --corpus: train the learned reader on 25/50/100%% of the train records and score dev "
                    "(needs the training extra: pip install -e '.[train]').")
@@ -41,8 +43,8 @@ FORMER_DEV = {"en": ("dev-articles.jsonl", "dev-gold.jsonl"), "ru": ("dev-articl
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @common_options
 def command(ctx: Context, articles_path: str | None, gold_path: str | None, corpus: bool, splits: tuple[str, ...],
-            languages: tuple[str, ...], former_dev: bool, engine: str, shared: str | None, learning_curve: bool,
-            errors: bool, as_json: bool) -> None:
+            languages: tuple[str, ...], former_dev: bool, engine: str, shared: str | None,
+            corpus_dir: str | None, learning_curve: bool, errors: bool, as_json: bool) -> None:
     """Score extraction: micro P/R/F1 over (holder, claim_type, negated), target and date accuracy, per type.
 
     Either a file (--articles A.jsonl --gold G.jsonl) or the claims corpus (--corpus), every language and split:
@@ -55,9 +57,7 @@ def command(ctx: Context, articles_path: str | None, gold_path: str | None, corp
 
     config = ctx.config
     if engine != "config":
-        config = config.model_copy(deep=True)
-        for settings in config.nlp.languages.values():
-            settings.engine = engine
+        config = config.with_engine(engine)
     if not corpus:
         if not (articles_path and gold_path):
             raise OnrecordError("eval: give --articles and --gold, or --corpus")
@@ -72,13 +72,14 @@ def command(ctx: Context, articles_path: str | None, gold_path: str | None, corp
     if learning_curve:
         _learning_curve(config, shared_dir, languages or LANGUAGES, as_json)
         return
-    from nlp.corpus.store import gold_records, materialise
+    from nlp.corpus.store import DATA_DIR, gold_records, materialise
     from nlp.evaluate import evaluate, format_report
 
+    data_dir = Path(corpus_dir) if corpus_dir else DATA_DIR
     extractor = Extractor(config)
     report = {}
     for language in languages or LANGUAGES:
-        groups = [(split, materialise(shared_dir, languages=[language], splits=[split])) for split in splits]
+        groups = [(split, materialise(shared_dir, data_dir, languages=[language], splits=[split])) for split in splits]
         for split, passages in groups:
             predicted = {a.id: c for a, c in extractor.extract([p.article for p in passages])}
             result = evaluate(predicted, gold_records(passages))

@@ -1,0 +1,217 @@
+"""The claims corpus: references materialise exactly, splits keep records apart, agreement and eval figures are right.
+
+Most tests build a small shared folder of their own (records written for these tests) so that they say exactly
+what is expected; two read the shipped corpus against ../shared when it is there (CI lays it beside the clone).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nlp.corpus import store
+from nlp.corpus.build import evidence_span
+from nlp.corpus.sources import default_shared
+from nlp.corpus.stats import agreement, corpus_stats
+from nlp.evaluate import evaluate
+from onrecord.cli import cli
+from onrecord.records import Claim
+
+RECORDS = [
+    {"id": "n1", "url": "https://news.example/1", "source": "news.example", "published": "2025-05-20T09:00:00Z",
+     "title": "Swap talks", "lang": "en",
+     "text": "Kremlin spokesman Dmitry Peskov said Russia had handed over its list. The weather was warm."},
+    {"id": "n2", "url": "https://news.example/2", "source": "news.example", "published": "2025-05-21",
+     "title": "Markets", "lang": "en", "text": "Grain prices rose on Tuesday. Traders were calm."},
+]
+
+
+def write_jsonl(path: Path, rows) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def ref(record: dict, start: int, end: int, split: str, pid: str) -> dict:
+    text = record["text"][start:end]
+    return {"pid": pid, "lang": "en", "corpus": "gdelt-en-war-2022-2024", "record": record["id"], "start": start,
+            "end": end, "sha256": hashlib.sha256(text.encode()).hexdigest(), "kind": "topic", "speaks_for": None,
+            "split": split}
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    """(shared, data_dir): one usable-whole corpus with two records, two passages and their gold."""
+    shared = tmp_path / "shared"
+    write_jsonl(shared / "corpus" / "gdelt-en-war-2022-2024" / "gdelt_en_war_2022_2024.jsonl", RECORDS)
+    data = tmp_path / "data"
+    first = RECORDS[0]["text"].index(" The weather")
+    write_jsonl(data / "passages.jsonl", [ref(RECORDS[0], 0, first, "dev", "p-1"),
+                                          ref(RECORDS[1], 0, len(RECORDS[1]["text"]), "dev", "p-2")])
+    write_jsonl(data / "gold.jsonl", [
+        {"pid": "p-1", "claims": [{"holder": "russia", "claim_type": "list_submitted", "negated": False,
+                                   "target": None, "speaker": "Dmitry Peskov", "via": None, "claim_date": None,
+                                   "evidence_start": 0, "evidence_end": first}]},
+        {"pid": "p-2", "claims": []}])
+    write_jsonl(data / "annotations.jsonl", [
+        {"pid": "p-1", "annotator": "x", "claims": [{"holder": "russia", "claim_type": "list_submitted",
+                                                     "negated": False}]},
+        {"pid": "p-1", "annotator": "y", "claims": [{"holder": "russia", "claim_type": "list_submitted",
+                                                     "negated": False},
+                                                    {"holder": "russia", "claim_type": "commitment",
+                                                     "negated": False}]}])
+    return shared, data
+
+
+def test_materialise_gives_the_referenced_text_and_gold(tiny):
+    shared, data = tiny
+    passages = {p.pid: p for p in store.materialise(shared, data)}
+    first = passages["p-1"]
+    assert first.article.text == RECORDS[0]["text"][:first.ref["end"]]
+    assert first.article.text.endswith("handed over its list.")
+    assert first.article.title == "Swap talks" and first.article.language == "en"
+    assert first.gold[0]["evidence"] == first.article.text
+    assert first.gold[0]["claim_date"] == "2025-05-20"  # null in the file: the publication date
+    assert passages["p-2"].gold == []
+
+
+def test_materialise_refuses_a_text_that_changed(tiny):
+    shared, data = tiny
+    changed = dict(RECORDS[0], text=RECORDS[0]["text"].replace("Russia", "Moscow"))
+    write_jsonl(shared / "corpus" / "gdelt-en-war-2022-2024" / "gdelt_en_war_2022_2024.jsonl", [changed, RECORDS[1]])
+    with pytest.raises(store.CorpusError, match="p-1: text of gdelt-en-war-2022-2024/n1"):
+        store.materialise(shared, data)
+
+
+def test_a_pooled_corpus_reads_only_its_pool(tmp_path):
+    shared = tmp_path / "shared"
+    record = dict(RECORDS[0], id="tg-held-out")
+    write_jsonl(shared / "corpus" / "telegram-news-ru" / "telegram_news_ru.jsonl", [record])
+    (shared / "eval" / "train-pool").mkdir(parents=True)
+    (shared / "eval" / "train-pool" / "telegram-news-ru.txt").write_text("tg-other\n", encoding="utf-8")
+    data = tmp_path / "data"
+    row = ref(record, 0, 20, "train", "p-x") | {"corpus": "telegram-news-ru", "lang": "ru"}
+    write_jsonl(data / "passages.jsonl", [row])
+    write_jsonl(data / "gold.jsonl", [{"pid": "p-x", "claims": []}])
+    with pytest.raises(store.CorpusError, match="not found in telegram-news-ru"):
+        store.materialise(shared, data, languages=["ru"])
+
+
+def test_split_is_a_function_of_the_record():
+    assert store.split_for("c", "r1") == store.split_for("c", "r1")
+    splits = {store.split_for("c", f"r{i}") for i in range(200)}
+    assert splits == {"train", "dev", "test"}
+    shares = defaultdict(int)
+    for i in range(5000):
+        shares[store.split_for("c", f"r{i}")] += 1
+    assert 0.65 < shares["train"] / 5000 < 0.75 and 0.12 < shares["test"] / 5000 < 0.18
+
+
+def test_agreement_is_f1_of_the_two_annotations():
+    rows = [{"pid": "a", "annotator": "x", "claims": [{"holder": "russia", "claim_type": "demand", "negated": False}]},
+            {"pid": "a", "annotator": "y", "claims": [{"holder": "russia", "claim_type": "demand", "negated": True}]},
+            {"pid": "b", "annotator": "x", "claims": []},
+            {"pid": "b", "annotator": "y", "claims": []},
+            {"pid": "c", "annotator": "x", "claims": [{"holder": "usa", "claim_type": "demand", "negated": False}]},
+            {"pid": "c", "annotator": "y", "claims": [{"holder": "usa", "claim_type": "demand", "negated": False}]}]
+    result = agreement(rows)
+    assert (result["passages"], result["tp"], result["fp"], result["fn"]) == (3, 1, 1, 1)
+    assert result["f1"] == 0.5
+
+
+def test_stats_count_passages_claims_and_agreement(tiny):
+    _, data = tiny
+    stats = corpus_stats(data)
+    assert stats["en"]["passages"] == 2 and stats["en"]["claims"] == 1
+    assert stats["en"]["claims_by_type"] == {"list_submitted": 1}
+    assert stats["en"]["double_annotated"] == 1 and stats["en"]["agreement_f1"] == pytest.approx(2 / 3, abs=1e-4)
+    assert stats["en"]["splits"]["dev"] == {"passages": 2, "claims": 1}
+    assert stats["ru"]["passages"] == 0
+
+
+def test_evaluate_figures_on_hand_made_gold():
+    def claim(article, holder, claim_type, negated=False, target=None, date="2025-05-20", confidence=0.9):
+        return Claim(article_id=article, topic="prisoner-exchange", holder=holder, claim_type=claim_type,
+                     negated=negated, evidence="x", start=0, end=1, claim_date=date, speaker=None, target=target,
+                     source="s", via=None, confidence=confidence, extractor_version="t")
+
+    gold = [{"article_id": "a", "claims": [
+                {"holder": "russia", "claim_type": "list_submitted", "negated": False, "target": "ukraine",
+                 "claim_date": "2025-05-20"},
+                {"holder": "russia", "claim_type": "awaiting_counterpart", "negated": False, "target": "ukraine",
+                 "claim_date": "2025-05-20"}]},
+            {"article_id": "b", "claims": []},
+            {"article_id": "c", "claims": [{"holder": "usa", "claim_type": "demand", "negated": False,
+                                            "target": None, "claim_date": "2025-05-19"}]}]
+    predicted = {"a": [claim("a", "russia", "list_submitted", target="ukraine"),
+                       claim("a", "russia", "list_submitted", target=None, confidence=0.1)],  # a duplicate key
+                 "b": [claim("b", "ukraine", "concern")],
+                 "c": [claim("c", "usa", "demand"), claim("c", "eu", "demand", negated=True)]}
+    result = evaluate(predicted, gold)
+    assert (result.micro.tp, result.micro.fp, result.micro.fn) == (2, 2, 1)
+    assert result.micro.precision == 0.5 and result.micro.recall == pytest.approx(2 / 3)
+    assert result.matched == 2
+    assert result.target_accuracy == 1.0  # a: the most confident copy of the key is compared; c: None == None
+    assert result.date_accuracy == 0.5  # a right, c a day off
+    assert result.per_type["demand"].tp == 1 and result.per_type["demand"].fp == 1
+
+
+def test_eval_corpus_command_scores_each_language_and_split(tiny):
+    shared, data = tiny
+    result = CliRunner().invoke(cli, ["eval", "--corpus", "--shared", str(shared), "--corpus-dir", str(data),
+                                      "--language", "en", "--split", "dev", "--engine", "rules", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)["results"]
+    assert list(figures) == ["en/dev"]
+    dev = figures["en/dev"]
+    assert dev["passages"] == 2
+    assert dev["micro"]["tp"] + dev["micro"]["fn"] == 1  # one gold key in the split
+
+
+def test_eval_refuses_errors_outside_dev(tiny):
+    shared, data = tiny
+    result = CliRunner().invoke(cli, ["eval", "--corpus", "--shared", str(shared), "--corpus-dir", str(data),
+                                      "--split", "test", "--errors"])
+    assert result.exit_code != 0
+    assert "dev split only" in str(result.exception) + result.output
+
+
+def test_evidence_span_copes_with_spacing_and_quotes():
+    text = "He said:\u00a0“We  are waiting for it,” the spokesman added."
+    start, end, how = evidence_span(text, '"We are waiting for it,"')
+    assert how == "folded" and text[start:end] == "“We  are waiting for it,”"
+    assert evidence_span(text, "He said:")[2] == "exact"
+
+
+# -- the shipped corpus ------------------------------------------------------------------------------------------
+
+SHARED = default_shared()
+needs_shared = pytest.mark.skipif(not (SHARED / "corpus").is_dir(), reason="../shared not beside the checkout")
+
+
+def test_shipped_splits_never_share_a_record():
+    splits: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in store.load_refs():
+        splits[(row["corpus"], row["record"])].add(row["split"])
+        assert row["split"] == store.split_for(row["corpus"], row["record"])
+    assert splits and all(len(s) == 1 for s in splits.values())
+
+
+def test_shipped_gold_is_stored_as_spans_not_text():
+    for line in (store.DATA_DIR / "gold.jsonl").read_text(encoding="utf-8").splitlines():
+        for claim in json.loads(line)["claims"]:
+            assert "evidence" not in claim and claim["evidence_end"] > claim["evidence_start"]
+
+
+@needs_shared
+@pytest.mark.slow
+def test_shipped_corpus_materialises_exactly():
+    passages = store.materialise(SHARED)
+    assert len(passages) == len(store.load_refs())
+    for passage in passages:  # materialise checked every hash; the evidence spans lie inside their passage
+        for claim in passage.gold:
+            assert claim["evidence"] and claim["evidence"] in passage.article.text

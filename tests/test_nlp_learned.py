@@ -1,0 +1,133 @@
+"""The learned reader: candidates by exact rules, a model trained, saved, loaded and used by the extractor.
+
+The model here is trained in the test on passages written for it, so what it must find is known; the shipped
+models are measured by `onrecord eval --corpus`, not here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nlp.corpus.store import Passage
+from nlp.extractor import Extractor
+from nlp.learned import train
+from nlp.learned.features import Featurizer
+from nlp.learned.model import ReaderModel
+from nlp.learned.reader import LearnedReader
+from onrecord.errors import ConfigError
+from onrecord.records import Article
+
+TEMPLATES = [  # (text, gold claims as (holder, type, negated) of the whole text)
+    ("Kremlin spokesman Dmitry Peskov said Russia had handed over its list of prisoners to Kyiv.",
+     [("russia", "list_submitted", False)]),
+    ("Russia has handed over its list of prisoners for the exchange, Dmitry Peskov said.",
+     [("russia", "list_submitted", False)]),
+    ("Volodymyr Zelensky said Ukraine had handed over its list of prisoners.",
+     [("ukraine", "list_submitted", False)]),
+    ("Ukraine handed over its list of prisoners on Monday, Volodymyr Zelensky said.",
+     [("ukraine", "list_submitted", False)]),
+    ("Dmitry Peskov said Russia was still waiting for the Ukrainian list of prisoners.",
+     [("russia", "awaiting_counterpart", False)]),
+    ("Russia is waiting for Kyiv's list of prisoners, Dmitry Peskov said.",
+     [("russia", "awaiting_counterpart", False)]),
+    ("Volodymyr Zelensky said Ukraine was waiting for the Russian list of prisoners.",
+     [("ukraine", "awaiting_counterpart", False)]),
+    ("Ukraine is still waiting for Moscow's list of prisoners, Volodymyr Zelensky said.",
+     [("ukraine", "awaiting_counterpart", False)]),
+    ("Dmitry Peskov said Russia had not handed over any list of prisoners.",
+     [("russia", "list_submitted", True)]),
+    ("Volodymyr Zelensky said Ukraine had not handed over any list of prisoners yet.",
+     [("ukraine", "list_submitted", True)]),
+    ("The prisoner exchange was discussed at length by the Russian and Ukrainian media.", []),
+    ("Prisoners of war were shown on Russian television, Dmitry Peskov said nothing about it.", []),
+    ("The weather in Kyiv was warm when the prisoners' families gathered.", []),
+    ("Grain prices rose as traders in Moscow and Kyiv watched the exchange rate.", []),
+]
+
+
+def passage(index: int, text: str, claims: list[tuple[str, str, bool]]) -> Passage:
+    article = Article(id=f"t{index}", url=f"https://test.example/{index}", canonical_url=f"https://test.example/{index}",
+                      source="test.example", title="", text=text, published="2025-05-20", language="en")
+    gold = [{"holder": h, "claim_type": t, "negated": n, "evidence_start": 0, "evidence_end": len(text)}
+            for h, t, n in claims]
+    return Passage({"pid": article.id, "corpus": "test", "record": article.id}, article, gold)
+
+
+@pytest.fixture(scope="module")
+def trained(config, tmp_path_factory):
+    """A reader model trained on the templates (three copies each) and saved to a folder."""
+    featurizer = Featurizer(config, "en")
+    passages = [passage(i * 100 + k, text, claims) for k, (text, claims) in enumerate(TEMPLATES) for i in range(3)]
+    data = train.examples(passages, featurizer)
+    labels = [c.id for c in config.claim_types]
+    parts = train.train_models(data, labels, 4.0)
+    folder = tmp_path_factory.mktemp("reader") / "en"
+    ReaderModel(parts, {"*": 0.5, "second_holder": 1.1}, {"rule_features": False}).save(folder)
+    return folder
+
+
+def keys(claims):
+    return {(c.holder, c.claim_type, c.negated) for c in claims}
+
+
+def test_candidates_come_from_names_speakers_around_and_never_an_agency(config):
+    featurizer = Featurizer(config, "en")
+    text = ("Kremlin spokesman Dmitry Peskov told Interfax that the list of prisoners had been sent. "
+            "\"We are waiting for the counterpart list,\" he added. "
+            "Another 84 prisoners of war are home. The Coordination Headquarters announced this.")
+    article = Article(id="a", url="u", canonical_url="u", source="s", title="", text=text, language="en")
+    candidates = featurizer.candidates(article)
+    holders = {(c.sentence, c.holder) for c in candidates}
+    assert (0, "russia") in holders
+    assert (1, "russia") in holders  # the running quote takes the speaker of the sentence before
+    assert any("r:prev1" in c.features for c in candidates if c.sentence == 1 and c.holder == "russia")
+    assert (2, "ukraine") in holders  # attribution in the next sentence
+    assert all(c.holder != "Interfax" for c in candidates)
+    assert featurizer.via(text[:90]) == "Interfax"
+
+
+def test_a_trained_model_reads_new_sentences_of_the_forms_it_learned(config, trained):
+    reader = LearnedReader(config, "en", folder=trained)
+    article = Article(id="n", url="u", canonical_url="u", source="s", title="", language="en",
+                      published="2025-05-21T08:00:00Z",
+                      text="Dmitry Peskov said Russia had handed over its new list of prisoners to the Ukrainian side.")
+    claims = reader.claims(article, version="test")
+    assert keys(claims) == {("russia", "list_submitted", False)}
+    claim = claims[0]
+    assert claim.speaker == "Dmitry Peskov" and claim.topic == "prisoner-exchange"
+    assert claim.evidence == article.text and (claim.start, claim.end) == (0, len(article.text))
+    assert claim.claim_date == "2025-05-21" and 0.5 <= claim.confidence <= 1
+    off = Article(id="o", url="u", canonical_url="u", source="s", title="", language="en",
+                  text="The weather in Moscow was warm as prisoners' families gathered.")
+    assert reader.claims(off) == []
+
+
+def test_saved_model_loads_with_the_same_probabilities(config, trained):
+    model = ReaderModel.load(trained)
+    again = ReaderModel.load(trained)
+    rows = [("w:russia", "w:list", "cue:list_submitted"), ("w:weather",), ()]
+    assert np.array_equal(model.types.probabilities(rows), again.types.probabilities(rows))
+    assert model.types.probabilities(rows).shape == (3, len(config.claim_types))
+    assert model.thresholds == {"*": 0.5, "second_holder": 1.1}
+    assert set(model.parts) == {"claim", "types", "holder", "negation"}
+
+
+def test_a_missing_model_is_a_config_error_that_says_what_to_do(config, tmp_path):
+    with pytest.raises(ConfigError, match="make train"):
+        ReaderModel.load(tmp_path / "nothing")
+
+
+def test_the_extractor_uses_the_configured_engine_per_language(config, trained):
+    languages = {code: s.model_copy(update={"engine": "learned", "reader": str(trained)} if code == "en" else
+                                    {"engine": "rules"})
+                 for code, s in config.nlp.languages.items()}
+    learned = config.model_copy(update={"nlp": config.nlp.model_copy(update={"languages": languages})})
+    extractor = Extractor(learned)
+    assert extractor.reader("en") is not None and extractor.reader("ru") is None
+    article = Article.create(url="https://test.example/x", source="test.example", title="", language="en",
+                             text="Volodymyr Zelensky said Ukraine was still waiting for the Russian list of prisoners.")
+    (_, claims), = list(extractor.extract([article]))
+    assert keys(claims) == {("ukraine", "awaiting_counterpart", False)}
+    assert Extractor(config.with_engine("rules")).reader("en") is None
+    assert Extractor(learned).version != Extractor(config.with_engine("rules")).version
