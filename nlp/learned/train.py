@@ -133,27 +133,30 @@ def sentences(data: list[Example]) -> list[tuple[Example, int, list[int]]]:
     return out
 
 
-def train_models(train: list[Example], labels: list[str], c: float) -> dict[str, LinearModel]:
-    """The four parts of a reader model (see nlp.learned.model.ReaderModel)."""
+def train_models(train: list[Example], labels: list[str], c: float | dict[str, float]) -> dict[str, LinearModel]:
+    """The four parts of a reader model (see nlp.learned.model.ReaderModel); `c` is one regularisation for all
+    parts or one per part."""
+    cs = c if isinstance(c, dict) else {name: c for name in ("claim", "types", "holder", "negation")}
     units = sentences(train)
     if not units:
         raise SystemExit("train: no candidates in the training split")
     rows = [ex.candidates[idx[0]].sentence_features for ex, _, idx in units]
     types = np.array([[label in ex.sentence_labels[s] for label in labels] for ex, s, _ in units], dtype=np.int8)
     stated = [i for i in range(len(rows)) if types[i].any()]
-    parts = {"claim": fit_linear(rows, types.max(axis=1, keepdims=True), ["claim"], c),
+    parts = {"claim": fit_linear(rows, types.max(axis=1, keepdims=True), ["claim"], cs["claim"]),
              "types": fit_linear([rows[i] for i in stated] or [["none"]],
-                                 types[stated] if stated else np.zeros((1, len(labels)), dtype=np.int8), labels, c)}
+                                 types[stated] if stated else np.zeros((1, len(labels)), dtype=np.int8), labels,
+                                 cs["types"])}
     holder_rows = [cand.features for ex in train for cand in ex.candidates]
     holds = np.array([[h] for ex in train for h in ex.holds], dtype=np.int8)
-    parts["holder"] = fit_linear(holder_rows, holds, ["holds"], c)
+    parts["holder"] = fit_linear(holder_rows, holds, ["holds"], cs["holder"])
     neg_rows, neg_targets = [], []
     for ex, s, idx in units:
         for claim_type, negated in ex.sentence_negated[s].items():
             neg_rows.append(negation_features(ex.candidates[idx[0]], claim_type))
             neg_targets.append([int(negated)])
     parts["negation"] = fit_linear(neg_rows or [["T:none"]], np.array(neg_targets or [[0]], dtype=np.int8),
-                                   ["negated"], c)
+                                   ["negated"], cs["negation"])
     return parts
 
 
@@ -260,25 +263,41 @@ def prepare(config: Config, language: str, shared: Path, rule_features: bool) ->
     return split, data
 
 
-def fit(data: dict, labels: list[str], log=print) -> tuple[float, dict[str, float], dict[str, LinearModel], list]:
-    """Train for every C of the grid; keep the C and thresholds best on dev."""
+def fit(data: dict, labels: list[str], log=print) -> tuple[dict[str, float], dict[str, float],
+                                                         dict[str, LinearModel], list]:
+    """Train for every C of the grid and keep the best on dev; then, part by part, keep another C's version of a
+    part where that scores better on dev (one pass of coordinate ascent). Returns (C per part, thresholds, parts,
+    grid)."""
     dev_support: Counter[str] = Counter(k[1] for ex in data["dev"] for k in ex.gold)
     best = None
     grid = []
+    versions: dict[float, dict[str, LinearModel]] = {}
     for c in C_GRID:
-        parts = train_models(data["train"], labels, c)
+        parts = versions[c] = train_models(data["train"], labels, c)
         scorer = DevScorer(data["dev"], parts)
         thresholds = choose_thresholds(scorer, dev_support)
         f1 = scorer.score(thresholds).f1
         grid.append({"C": c, "dev_f1": round(f1, 4)})
         log(f"  C={c}: dev F1 {f1:.3f} (threshold {thresholds['*']}, second holder {thresholds['second_holder']})")
         if best is None or f1 > best[0]:
-            best = (f1, c, thresholds, parts)
+            best = (f1, {name: c for name in parts}, thresholds, parts)
     assert best is not None
-    return best[1], best[2], best[3], grid
+    f1, chosen, thresholds, parts = best
+    for name in ("claim", "types", "holder", "negation"):
+        for c in C_GRID:
+            if c == chosen[name]:
+                continue
+            trial = dict(parts, **{name: versions[c][name]})
+            scorer = DevScorer(data["dev"], trial)
+            trial_thresholds = choose_thresholds(scorer, dev_support)
+            trial_f1 = scorer.score(trial_thresholds).f1
+            if trial_f1 > f1:
+                f1, parts, thresholds, chosen = trial_f1, trial, trial_thresholds, dict(chosen, **{name: c})
+        log(f"  {name}: C={chosen[name]} (dev F1 {f1:.3f})")
+    return chosen, thresholds, parts, grid
 
 
-def curve(data: dict, labels: list[str], c: float, log=print) -> list[dict[str, Any]]:
+def curve(data: dict, labels: list[str], c: dict[str, float], log=print) -> list[dict[str, Any]]:
     dev_support: Counter[str] = Counter(k[1] for ex in data["dev"] for k in ex.gold)
     points = []
     for share in (0.25, 0.5, 1.0):
