@@ -46,7 +46,7 @@ def _article(key: str, text: str, speaks_for: str | None = None) -> Article:
 
 @pytest.fixture(scope="session")
 def extractor(config):
-    return Extractor(config)
+    return Extractor(config.with_engine("rules"))  # these tests are the rule engine's (nlp.claims*)
 
 
 @pytest.fixture(scope="session")
@@ -116,19 +116,28 @@ def test_db_mode_extracts_pending_articles_once(config, store, extractor):
     assert extract_pending(config, store, extractor=extractor)["articles"] == 0
 
 
-def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "onrecord", *args, "--config", str(REPO / "config.yaml")],
+@pytest.fixture(scope="module")
+def rules_config(tmp_path_factory):
+    """The project's config.yaml with every language on the rule engine (these tests are the rule engine's)."""
+    text = (REPO / "config.yaml").read_text(encoding="utf-8").replace("engine: learned", "engine: rules")
+    path = tmp_path_factory.mktemp("config") / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _run(config_path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "onrecord", *args, "--config", str(config_path)],
                           capture_output=True, text=True, cwd=REPO, timeout=240)
 
 
-def test_cli_file_mode_and_eval(tmp_path):
+def test_cli_file_mode_and_eval(tmp_path, rules_config):
     articles = tmp_path / "articles.jsonl"
     rows = [{"id": k, "url": f"https://example.org/{k}", "source": "test-wire", "published": PUBLISHED,
              "title": k, "text": ARTICLES[k], "language": "en"} for k in ("wire", "joint", "narration")]
     lines = [json.dumps(r) for r in rows]
     articles.write_text("\n".join(lines[:1] + ["{not json"] + lines[1:]) + "\n", encoding="utf-8")
     out = tmp_path / "claims.jsonl"
-    result = _run("extract", "--input", str(articles), "--output", str(out))
+    result = _run(rules_config, "extract", "--input", str(articles), "--output", str(out))
     assert result.returncode == 0, result.stderr
     assert f"{articles}:2: invalid JSON" in result.stderr
     claims = [json.loads(line) for line in out.read_text().splitlines()]
@@ -146,13 +155,13 @@ def test_cli_file_mode_and_eval(tmp_path):
             {"holder": "uk", "claim_type": "demand", "negated": False, "target": None, "claim_date": "2025-05-24"}]},
         {"article_id": "narration", "claims": []}]
     gold.write_text("\n".join(json.dumps(r) for r in gold_rows) + "\n", encoding="utf-8")
-    result = _run("eval", "--articles", str(articles), "--gold", str(gold), "--json", "--errors")
+    result = _run(rules_config, "eval", "--articles", str(articles), "--gold", str(gold), "--json", "--errors")
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     assert figures["micro"] == {"tp": 2, "fp": 2, "fn": 1, "precision": 0.5, "recall": 0.6667, "f1": 0.5714}
     assert figures["date_accuracy"] == 1.0
     assert {tuple(m["key"]) for m in figures["misses"]} == {("uk", "demand", False)}
-    text = _run("eval", "--articles", str(articles), "--gold", str(gold), "--errors").stdout
+    text = _run(rules_config, "eval", "--articles", str(articles), "--gold", str(gold), "--errors").stdout
     assert "precision 0.500" in text and "MISSES (1)" in text
 
 

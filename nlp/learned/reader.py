@@ -73,14 +73,22 @@ class LearnedReader:
 
     @property
     def uses_rule_features(self) -> bool:
-        """Whether the model was trained with the rule engine's claims as features (then it must get them)."""
-        return bool(self.model.card.get("rule_features"))
+        """Whether the reader needs the rule engine's claims: as features of a model trained with them, or for the
+        claim types the model did not learn (too few in the corpus; the model card lists them as `rule_types`)."""
+        return bool(self.model.card.get("rule_features") or self.model.card.get("rule_types"))
+
+    @property
+    def rule_types(self) -> set[str]:
+        return set(self.model.card.get("rule_types", []))
 
     def claims(self, article: Article, rule_claims: Iterable[Claim] = (), version: str = "") -> list[Claim]:
         """The claims of one article; `rule_claims` are the rule engine's, for a model that uses them."""
-        candidates = self.featurizer.candidates(article, rule_claims=rule_claims if self.uses_rule_features else ())
+        rule_claims = list(rule_claims)
+        kept = [c for c in rule_claims if c.claim_type in self.rule_types]  # types the model did not learn
+        candidates = self.featurizer.candidates(
+            article, rule_claims=rule_claims if self.model.card.get("rule_features") else ())
         if not candidates:
-            return []
+            return kept
         by_sentence: dict[int, list[Candidate]] = {}
         for candidate in candidates:
             by_sentence.setdefault(candidate.sentence, []).append(candidate)
@@ -94,7 +102,8 @@ class LearnedReader:
         text = article.text
         for group, score in zip(groups, scores):
             stated = [(j, float(score[j])) for j, label in enumerate(labels)
-                      if label in self.default_target and score[j] >= thresholds.get(label, thresholds.get("*", 0.5))]
+                      if label in self.default_target and label not in self.rule_types
+                      and score[j] >= thresholds.get(label, thresholds.get("*", 0.5))]
             if not stated:
                 continue
             topic = self._topic(article, group[0])
@@ -119,7 +128,7 @@ class LearnedReader:
                                   target=target if target != candidate.holder else None, source=article.source,
                                   via=via, confidence=round(p, 4), extractor_version=version)
                     out.setdefault((claim.holder, claim.claim_type, claim.negated, claim.start), claim)
-        return list(out.values())
+        return list(out.values()) + kept
 
     def _topic(self, article: Article, candidate: Candidate) -> str | None:
         text = article.text

@@ -30,6 +30,9 @@ MIN_FEATURE_COUNT = 2
 C_GRID = (0.25, 0.5, 1.0, 2.0, 4.0)
 THRESHOLD_GRID = (0.02, 0.03, 0.05, 0.07, *(round(0.05 * k, 2) for k in range(2, 19)))
 PER_TYPE_MIN_DEV = 20  # a type gets its own threshold only with this many dev gold claims
+# A type with fewer training claims than this is not learned: the reader keeps the rule engine's claims of it
+# (the corpus has few: list_submitted, list_received, awaiting_counterpart, denial at the last count).
+MIN_TRAIN_CLAIMS = 30
 SECOND_HOLDER_GRID = (0.5, 0.7, 0.9, 1.1)  # 1.1: never a second holder
 Key = tuple[str, str, bool]
 
@@ -48,13 +51,15 @@ class Example:
     sentence_labels: dict[int, set[str]]  # sentence index -> claim types stated in it (by anyone)
     sentence_negated: dict[int, dict[str, bool]]  # sentence index -> type -> negated
     holds: list[bool]  # per candidate: some gold claim of its sentence is held by its party
+    rule_keys: set[Key]  # what the rule engine reads in the passage
 
 
 def examples(passages: Iterable[Passage], featurizer: Featurizer,
              rules: dict[str, list] | None = None) -> list[Example]:
     out = []
     for passage in passages:
-        candidates = featurizer.candidates(passage.article, rule_claims=(rules or {}).get(passage.pid, ()))
+        ruled = (rules or {}).get(passage.pid, [])
+        candidates = featurizer.candidates(passage.article, rule_claims=ruled)
         labels: list[set[str]] = [set() for _ in candidates]
         negated: list[dict[str, bool]] = [{} for _ in candidates]
         gold = {(c["holder"], c["claim_type"], bool(c["negated"])) for c in passage.gold}
@@ -75,7 +80,8 @@ def examples(passages: Iterable[Passage], featurizer: Featurizer,
                     negated[k][claim["claim_type"]] = bool(claim["negated"])
                     reached.add((claim["holder"], claim["claim_type"], bool(claim["negated"])))
         out.append(Example(passage.pid, f"{passage.ref['corpus']}/{passage.ref['record']}", candidates, labels,
-                           negated, gold, len(reached), sentence_labels, sentence_negated, holds))
+                           negated, gold, len(reached), sentence_labels, sentence_negated, holds,
+                           {(c.holder, c.claim_type, c.negated) for c in ruled}))
     return out
 
 
@@ -188,9 +194,10 @@ class DevScorer:
     Reads exactly as nlp.learned.reader does (score = P(claim) * P(type | claim); top holder, plus any other at or
     above `second_holder`)."""
 
-    def __init__(self, data: list[Example], parts: dict[str, LinearModel]):
+    def __init__(self, data: list[Example], parts: dict[str, LinearModel], learned: set[str] | None = None):
         self.data = data
         self.labels = parts["types"].labels
+        self.learned = set(self.labels) if learned is None else learned
         self.units = sentences(data)
         rows = [ex.candidates[idx[0]].sentence_features for ex, _, idx in self.units]
         self.scores = parts["types"].probabilities(rows) * parts["claim"].probabilities(rows)[:, :1]
@@ -211,8 +218,14 @@ class DevScorer:
         for (ex, _, _), score, holders, negated in zip(self.units, self.scores, self.holders, self.negated):
             chosen = [holders[0][0]] + [h for h, q in holders[1:] if q >= second]
             for j in np.nonzero(score >= cut)[0]:
+                if self.labels[j] not in self.learned:
+                    continue
                 for holder in chosen:
                     out.setdefault(ex.pid, set()).add((holder, self.labels[j], bool(negated[j] >= 0.5)))
+        for ex in self.data:  # types not learned: the rule engine's reading
+            kept = {k for k in ex.rule_keys if k[1] not in self.learned}
+            if kept:
+                out.setdefault(ex.pid, set()).update(kept)
         return out
 
     def score(self, thresholds: dict[str, float], only: str | None = None) -> Scored:
@@ -263,18 +276,25 @@ def prepare(config: Config, language: str, shared: Path, rule_features: bool) ->
     return split, data
 
 
+def learned_types(train: list[Example], labels: list[str]) -> set[str]:
+    """The claim types with at least MIN_TRAIN_CLAIMS gold claims in the training passages."""
+    counts = Counter(k[1] for ex in train for k in ex.gold)
+    return {label for label in labels if counts[label] >= MIN_TRAIN_CLAIMS}
+
+
 def fit(data: dict, labels: list[str], log=print) -> tuple[dict[str, float], dict[str, float],
                                                          dict[str, LinearModel], list]:
     """Train for every C of the grid and keep the best on dev; then, part by part, keep another C's version of a
     part where that scores better on dev (one pass of coordinate ascent). Returns (C per part, thresholds, parts,
     grid)."""
     dev_support: Counter[str] = Counter(k[1] for ex in data["dev"] for k in ex.gold)
+    learned = learned_types(data["train"], labels)
     best = None
     grid = []
     versions: dict[float, dict[str, LinearModel]] = {}
     for c in C_GRID:
         parts = versions[c] = train_models(data["train"], labels, c)
-        scorer = DevScorer(data["dev"], parts)
+        scorer = DevScorer(data["dev"], parts, learned)
         thresholds = choose_thresholds(scorer, dev_support)
         f1 = scorer.score(thresholds).f1
         grid.append({"C": c, "dev_f1": round(f1, 4)})
@@ -288,7 +308,7 @@ def fit(data: dict, labels: list[str], log=print) -> tuple[dict[str, float], dic
             if c == chosen[name]:
                 continue
             trial = dict(parts, **{name: versions[c][name]})
-            scorer = DevScorer(data["dev"], trial)
+            scorer = DevScorer(data["dev"], trial, learned)
             trial_thresholds = choose_thresholds(scorer, dev_support)
             trial_f1 = scorer.score(trial_thresholds).f1
             if trial_f1 > f1:
@@ -302,7 +322,7 @@ def curve(data: dict, labels: list[str], c: dict[str, float], log=print) -> list
     points = []
     for share in (0.25, 0.5, 1.0):
         part = by_record(data["train"], share)
-        scorer = DevScorer(data["dev"], train_models(part, labels, c))
+        scorer = DevScorer(data["dev"], train_models(part, labels, c), learned_types(part, labels))
         points.append({"train_share": share, "train_passages": len(part),
                        "dev": scorer.score(choose_thresholds(scorer, dev_support)).as_dict()})
         log(f"  learning curve {int(share * 100)}%: dev F1 {points[-1]['dev']['f1']:.3f}")
@@ -329,7 +349,7 @@ def train_language(config: Config, language: str, shared: Path, out_dir: Path, w
     c, thresholds, parts, grid = fit(data, labels, log)
     scores = {}
     for name in ("dev", "test"):  # test: scored once, after every choice; it chooses nothing
-        scorer = DevScorer(data[name], parts)
+        scorer = DevScorer(data[name], parts, learned_types(data["train"], labels))
         result = scorer.score(thresholds)
         reach = sum(ex.reachable for ex in data[name]), sum(len(ex.gold) for ex in data[name])
         scores[name] = result.as_dict() | {"gold_reachable": f"{reach[0]}/{reach[1]}"}
@@ -339,6 +359,8 @@ def train_language(config: Config, language: str, shared: Path, out_dir: Path, w
     card = {
         "language": language, "trained": time.strftime("%Y-%m-%d"), "seconds": round(time.time() - started, 1),
         "rule_features": rule_features,
+        "learned_types": sorted(learned_types(data["train"], labels)),
+        "rule_types": sorted(set(labels) - learned_types(data["train"], labels)),
         "data": {s: {"passages": len(split[s]), "gold_claims": sum(len(p.gold) for p in split[s])} for s in split},
         "model": {"kind": "logistic regressions (claim, claim type, holder, negation) over named binary features"
                           + (" and the rule engine's claims" if rule_features else ""),
