@@ -24,7 +24,8 @@ _TOKEN = re.compile(r"\w+(?:['’-]\w+)*|[«»“”\"'‘’:?!;]")
 _DIGITS = re.compile(r"\d")
 QUOTES = "\"“”«»„"
 LOOK_BACK = 3  # sentences a running quote or a pronoun may look back for its speaker
-MAX_TOKENS = 80  # words of a sentence that make features (the rest adds little and costs time)
+MAX_TOKENS = 80
+TITLE_REACH = 6  # sentences from the start that a topic word of the title makes worth asking about  # words of a sentence that make features (the rest adds little and costs time)
 
 
 @dataclass(frozen=True)
@@ -120,19 +121,33 @@ class Featurizer:
         spans = split_sentences(text)
         if not spans:
             return []
-        mentions = [m for m in self.names.find(text) if m.party]
         title = article.title or ""
         title_mentions = [m for m in self.names.find(title) if m.party] if title else []
         topical = [self.topics.has_topic(text[s:e]) for s, e in spans]
         title_topic = bool(title) and self.topics.has_topic(title)
-        agency_in = [bool(self._agency and self._agency.search(text, s, e)) for s, e in spans] if self._agency \
-            else [False] * len(spans)
+        asked = [not only_topical or (title_topic and i < TITLE_REACH) or any(topical[max(0, i - 1):i + 2])
+                 for i in range(len(spans))]
+        # names are looked for only where a candidate sentence, its look-back or its next sentence needs them
+        needed = [any(asked[max(0, i - 1):i + LOOK_BACK + 1]) for i in range(len(spans))]
         per_sentence: list[list[Mention]] = [[] for _ in spans]
-        index = 0
-        for mention in mentions:
-            while index < len(spans) - 1 and mention.start >= spans[index][1]:
-                index += 1
-            per_sentence[index].append(mention)
+        i = 0
+        while i < len(spans):
+            if not needed[i]:
+                i += 1
+                continue
+            j = i
+            while j + 1 < len(spans) and needed[j + 1]:
+                j += 1
+            index = i
+            for mention in self.names.find(text, spans[i][0], spans[j][1]):
+                if not mention.party:
+                    continue
+                while index < j and mention.start >= spans[index][1]:
+                    index += 1
+                per_sentence[index].append(mention)
+            i = j + 1
+        agency_in = [bool(self._agency and asked[k] and self._agency.search(text, s, e))
+                     for k, (s, e) in enumerate(spans)]
         speaks_for = article.speaks_for
         ruled: list[list[Claim]] = [[] for _ in spans]
         for claim in rule_claims:
@@ -142,7 +157,7 @@ class Featurizer:
         out: list[Candidate] = []
         for i, (start, end) in enumerate(spans):
             near_topic = any(topical[max(0, i - 1):i + 2])
-            if only_topical and not (near_topic or title_topic):
+            if not asked[i]:
                 continue
             sources: dict[str, set[str]] = {}
             speakers: dict[str, str] = {}
