@@ -215,3 +215,27 @@ def test_shipped_corpus_materialises_exactly():
     for passage in passages:  # materialise checked every hash; the evidence spans lie inside their passage
         for claim in passage.gold:
             assert claim["evidence"] and claim["evidence"] in passage.article.text
+
+
+def test_corpus_stats_command_prints_the_figures_as_json(tiny):
+    _, data = tiny
+    result = CliRunner().invoke(cli, ["corpus", "stats", "--json", "--corpus-dir", str(data)])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert set(figures) == {"en", "ru", "uk"}
+    en = figures["en"]
+    assert {"passages", "claims", "claims_by_type", "double_annotated", "agreement_f1", "splits"} <= set(en)
+    assert en["splits"]["dev"] == {"passages": 2, "claims": 1}
+    assert en["splits"]["train"] == {"passages": 0, "claims": 0}
+
+
+def test_corpus_materialise_command_writes_articles_and_gold(tiny, tmp_path):
+    shared, data = tiny
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["corpus", "materialise", "--out", str(out), "--shared", str(shared),
+                                      "--corpus-dir", str(data)])
+    assert result.exit_code == 0, result.output
+    articles = [json.loads(line) for line in (out / "articles-en-dev.jsonl").read_text().splitlines()]
+    gold = [json.loads(line) for line in (out / "gold-en-dev.jsonl").read_text().splitlines()]
+    assert [a["id"] for a in articles] == ["p-1", "p-2"] and articles[0]["text"].endswith("its list.")
+    assert gold[0]["claims"][0]["evidence"] == articles[0]["text"] and gold[1]["claims"] == []
