@@ -83,6 +83,15 @@ def windows(text: str, whole: int = WHOLE_RECORD_CHARS, sentences: int = MAX_SEN
     return out
 
 
+def passage_ref(language: str, corpus: str, record: dict, start: int, end: int, kind: str) -> dict:
+    """The reference of a drawn passage; its id is a function of where it is, its hash of what it says."""
+    text = record["text"][start:end]
+    return {"pid": "p-" + hashlib.sha256(f"{corpus}\x1f{record['id']}\x1f{start}".encode()).hexdigest()[:12],
+            "lang": language, "corpus": corpus, "record": record["id"], "start": start, "end": end,
+            "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "kind": kind,
+            "speaks_for": speaks_for(corpus, record)}
+
+
 def draw(shared: Path, config_path: Path, seed: int = 20261202) -> list[dict]:
     rng = random.Random(seed)
     out: list[dict] = []
@@ -103,14 +112,7 @@ def draw(shared: Path, config_path: Path, seed: int = 20261202) -> list[dict]:
         for kind, wanted in (("topic", n_topic), ("near", n_near), ("off", n_off)):
             items = bins[kind]
             rng.shuffle(items)
-            for record, start, end in items[:wanted]:
-                text = record["text"][start:end]
-                out.append({
-                    "pid": "p-" + hashlib.sha256(f"{corpus}\x1f{record['id']}\x1f{start}".encode()).hexdigest()[:12],
-                    "lang": language, "corpus": corpus, "record": record["id"], "start": start, "end": end,
-                    "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "kind": kind,
-                    "speaks_for": speaks_for(corpus, record),
-                })
+            out += [passage_ref(language, corpus, record, start, end, kind) for record, start, end in items[:wanted]]
     out.sort(key=lambda p: (p["lang"], p["pid"]))
     return out
 
@@ -121,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", type=Path, default=Path("config.yaml"))
     parser.add_argument("--output", type=Path, required=True)
     args = parser.parse_args(argv)
-    passages = draw(args.shared, args.config)
+    passages = [p for passages in all_draws(args.shared, args.config) for p in passages]
     with open(args.output, "w", encoding="utf-8") as handle:
         for passage in passages:
             handle.write(json.dumps(passage, ensure_ascii=False) + "\n")
@@ -201,7 +203,9 @@ QUOTAS_6: dict[tuple[str, str], tuple[int, int]] = {
     ("en", "kremlin-putin-ukraine-2022-2025"): (700, 80),
     ("en", "resistinua-statements"): (200, 10),
 }
-STANCE_WORDS["ru"] += r"|заявл|сообщ|счита|уверен|намерен|призыв|настаива|надеет|выступ|обеспокоен|опасен"
+# The fourth draw's Russian words of stating, widened (the second had left few Russian windows).
+STANCE_WORDS_4 = dict(STANCE_WORDS, ru=STANCE_WORDS["ru"] + r"|заявл|сообщ|счита|уверен|намерен|призыв|настаива|надеет|"
+                                       r"выступ|обеспокоен|опасен")
 
 
 def party_names_regex(config_path: Path, language: str) -> re.Pattern[str]:
@@ -220,7 +224,8 @@ def party_names_regex(config_path: Path, language: str) -> re.Pattern[str]:
 
 def draw_second(shared: Path, config_path: Path, first: list[dict], seed: int = 20261203,
                 quotas: dict[tuple[str, str], tuple[int, int]] = QUOTAS_2, draw: int = 2,
-                names: re.Pattern[str] | None = None, stance_needed: bool = True) -> list[dict]:
+                names: re.Pattern[str] | None = None, stance_needed: bool = True,
+                stance_words: dict[str, str] = STANCE_WORDS) -> list[dict]:
     rng = random.Random(seed)
     taken: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     for p in first:
@@ -228,7 +233,7 @@ def draw_second(shared: Path, config_path: Path, first: list[dict], seed: int = 
     out: list[dict] = []
     for (language, corpus), (wanted, per_record) in quotas.items():
         pattern = topic_regex(config_path, language)
-        stance = re.compile(r"(?<!\w)(?:" + STANCE_WORDS[language] + ")", re.IGNORECASE)
+        stance = re.compile(r"(?<!\w)(?:" + stance_words[language] + ")", re.IGNORECASE)
         pool_: list[tuple[dict, int, int]] = []
         for record in records(shared, corpus):
             if (record.get("lang") or language) != language or not record.get("text"):
@@ -243,13 +248,34 @@ def draw_second(shared: Path, config_path: Path, first: list[dict], seed: int = 
             rng.shuffle(spans)
             pool_ += [(record, *s) for s in spans[:per_record]]
         rng.shuffle(pool_)
-        for record, start, end in pool_[:wanted]:
-            text = record["text"][start:end]
-            out.append({
-                "pid": "p-" + hashlib.sha256(f"{corpus}\x1f{record['id']}\x1f{start}".encode()).hexdigest()[:12],
-                "lang": language, "corpus": corpus, "record": record["id"], "start": start, "end": end,
-                "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "kind": "topic",
-                "speaks_for": speaks_for(corpus, record), "draw": draw,
-            })
+        out += [passage_ref(language, corpus, record, start, end, "topic") | {"draw": draw}
+                for record, start, end in pool_[:wanted]]
     out.sort(key=lambda p: (p["lang"], p["pid"]))
     return out
+
+
+def all_draws(shared: Path, config_path: Path) -> list[list[dict]]:
+    """The six draws of the corpus as they were made, in order (each leaves out what the earlier ones took)."""
+    rounds = [draw(shared, config_path)]
+
+    def taken() -> list[dict]:
+        return [p for r in rounds for p in r]
+
+    def new(passages: list[dict]) -> list[dict]:
+        seen = {p["pid"] for p in taken()}
+        return [p for p in passages if p["pid"] not in seen]
+
+    rounds.append(new(draw_second(shared, config_path, taken(), seed=20261203, quotas=QUOTAS_2, draw=2)))
+    rounds.append(new(draw_second(shared, config_path, taken(), seed=20261204, quotas=QUOTAS_3, draw=3,
+                                  names=party_names_regex(config_path, "en"))))
+    fourth = new(draw_second(shared, config_path, taken(), seed=20261205, quotas=QUOTAS_4, draw=4,
+                             stance_words=STANCE_WORDS_4))
+    rounds.append(fourth)
+    russian = {k: v for k, v in QUOTAS_4.items() if k[0] == "ru"}
+    fourth += new(draw_second(shared, config_path, taken(), seed=20261206, quotas=russian, draw=4,
+                              stance_needed=False))
+    rounds.append(new(draw_second(shared, config_path, taken(), seed=20261207, quotas=QUOTAS_5, draw=5,
+                                  stance_needed=False)))
+    rounds.append(new(draw_second(shared, config_path, taken(), seed=20261208, quotas=QUOTAS_6, draw=6,
+                                  stance_needed=False)))
+    return rounds

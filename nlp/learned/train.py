@@ -24,6 +24,7 @@ from nlp.corpus.sources import default_shared
 from nlp.corpus.store import Passage, materialise
 from nlp.learned.features import Candidate, Featurizer
 from nlp.learned.model import LinearModel, ReaderModel
+from nlp.evaluate import Score
 from nlp.learned.reader import MODELS_DIR, negation_features
 
 MIN_FEATURE_COUNT = 2
@@ -166,29 +167,6 @@ def train_models(train: list[Example], labels: list[str], c: float | dict[str, f
     return parts
 
 
-@dataclass
-class Scored:
-    tp: int
-    fp: int
-    fn: int
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f1(self) -> float:
-        return 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp + self.fp + self.fn else 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
-                "tp": self.tp, "fp": self.fp, "fn": self.fn}
-
-
 class DevScorer:
     """Scores thresholds quickly: the models run once per sentence, keys are rebuilt per threshold setting.
     Reads exactly as nlp.learned.reader does (score = P(claim) * P(type | claim); top holder, plus any other at or
@@ -228,7 +206,7 @@ class DevScorer:
                 out.setdefault(ex.pid, set()).update(kept)
         return out
 
-    def score(self, thresholds: dict[str, float], only: str | None = None) -> Scored:
+    def score(self, thresholds: dict[str, float], only: str | None = None) -> Score:
         tp = fp = fn = 0
         predicted = self.predicted(thresholds)
         for ex in self.data:
@@ -237,7 +215,7 @@ class DevScorer:
                 keys = {k for k in keys if k[1] == only}
                 gold = {k for k in gold if k[1] == only}
             tp, fp, fn = tp + len(keys & gold), fp + len(keys - gold), fn + len(gold - keys)
-        return Scored(tp, fp, fn)
+        return Score(tp, fp, fn)
 
 
 def choose_thresholds(scorer: DevScorer, dev_support: Counter[str]) -> dict[str, float]:
@@ -324,7 +302,7 @@ def curve(data: dict, labels: list[str], c: dict[str, float], log=print) -> list
         part = by_record(data["train"], share)
         scorer = DevScorer(data["dev"], train_models(part, labels, c), learned_types(part, labels))
         points.append({"train_share": share, "train_passages": len(part),
-                       "dev": scorer.score(choose_thresholds(scorer, dev_support)).as_dict()})
+                       "dev": scorer.score(choose_thresholds(scorer, dev_support)).to_dict()})
         log(f"  learning curve {int(share * 100)}%: dev F1 {points[-1]['dev']['f1']:.3f}")
     return points
 
@@ -352,8 +330,8 @@ def train_language(config: Config, language: str, shared: Path, out_dir: Path, w
         scorer = DevScorer(data[name], parts, learned_types(data["train"], labels))
         result = scorer.score(thresholds)
         reach = sum(ex.reachable for ex in data[name]), sum(len(ex.gold) for ex in data[name])
-        scores[name] = result.as_dict() | {"gold_reachable": f"{reach[0]}/{reach[1]}"}
-        scores[name]["per_type"] = {label: scorer.score(thresholds, only=label).as_dict() for label in labels
+        scores[name] = result.to_dict() | {"gold_reachable": f"{reach[0]}/{reach[1]}"}
+        scores[name]["per_type"] = {label: scorer.score(thresholds, only=label).to_dict() for label in labels
                                     if any(label == k[1] for ex in data[name] for k in ex.gold)}
     learning = curve(data, labels, c, log) if with_curve else []
     card = {
