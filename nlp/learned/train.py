@@ -366,6 +366,9 @@ def model_card(card: dict[str, Any]) -> str:
               + ", ".join(f"{g['C']}: {g['dev_f1']}" for g in m["C_grid_dev"]) + "); features per part "
               f"{json.dumps(m['features'])} (each seen at least {m['min_feature_count']} times in train); "
               f"thresholds {json.dumps(card['thresholds'])}.", "",
+              "Claim types learned (at least " + str(MIN_TRAIN_CLAIMS) + " training claims): "
+              + (", ".join(card.get("learned_types", [])) or "none") + ". Read by the rule engine instead (too few "
+              "to learn from): " + (", ".join(card.get("rule_types", [])) or "none") + ".", "",
               "## Scores (passage keys (holder, claim_type, negated), micro)", "",
               "| split | P | R | F1 | tp | fp | fn | gold reachable by a candidate |", "|---|---|---|---|---|---|---|---|"]
     for name in ("dev", "test"):
