@@ -56,10 +56,19 @@ class Extractor:
         self._readers: dict[str, Any] = {}
         self.version = self._version()
 
+    def engine(self, code: str) -> str | None:
+        """The engine that reads a language: `learned` or `rules` (`auto`: learned where a model exists)."""
+        settings = self.config.nlp.languages.get(code)
+        if settings is None:
+            return None
+        if settings.engine == "auto":
+            from nlp.learned.reader import model_dir
+            return "learned" if (model_dir(self.config, code) / "model.json").exists() else "rules"
+        return settings.engine
+
     def reader(self, code: str):
         """The learned reader of a language whose engine is `learned`, else None."""
-        settings = self.config.nlp.languages.get(code)
-        if settings is None or settings.engine != "learned":
+        if self.engine(code) != "learned":
             return None
         if code not in self._readers:
             from nlp.learned.reader import LearnedReader
@@ -73,7 +82,7 @@ class Extractor:
     def _version(self) -> str:
         parts: list[Any] = [__version__]
         for language, settings in sorted(self.config.nlp.languages.items()):
-            parts.append([language, settings.model, settings.engine, build_lexicon(self.config, language)])
+            parts.append([language, settings.model, self.engine(language), build_lexicon(self.config, language)])
             reader = self.reader(language)
             if reader is not None:
                 parts.append(reader.fingerprint())

@@ -65,9 +65,9 @@ class CrawlConfig(Model):
 class LanguageConfig(Model):
     model: str = Field(..., description="spaCy pipeline (package name) or a blank language code such as 'ru': "
                                         "what the rule engine parses with.")
-    engine: Literal["learned", "rules"] = Field(
-        "learned", description="learned: the trained reader (nlp/learned, weights in `reader`); rules: the "
-                               "hand-written rule engine alone.")
+    engine: Literal["auto", "learned", "rules"] = Field(
+        "auto", description="learned: the trained reader (nlp/learned, weights in `reader`); rules: the "
+                            "hand-written rule engine alone; auto: learned where a model exists for the language.")
     reader: str | None = Field(None, description="Folder of the learned reader's model (model.json, weights.npz); "
                                                   "default: the model shipped for the language (nlp/models/<lang>).")
 

@@ -131,3 +131,14 @@ def test_the_extractor_uses_the_configured_engine_per_language(config, trained):
     assert keys(claims) == {("ukraine", "awaiting_counterpart", False)}
     assert Extractor(config.with_engine("rules")).reader("en") is None
     assert Extractor(learned).version != Extractor(config.with_engine("rules")).version
+
+
+def test_auto_engine_is_learned_where_a_model_exists(config, trained, tmp_path):
+    def with_language(code, **settings):
+        languages = dict(config.nlp.languages)
+        languages[code] = languages.get(code, languages["en"]).model_copy(update=settings)
+        return config.model_copy(update={"nlp": config.nlp.model_copy(update={"languages": languages})})
+
+    assert Extractor(with_language("en", engine="auto", reader=str(trained))).engine("en") == "learned"
+    assert Extractor(with_language("en", engine="auto", reader=str(tmp_path / "none"))).engine("en") == "rules"
+    assert Extractor(with_language("en", engine="rules", reader=str(trained))).engine("en") == "rules"
