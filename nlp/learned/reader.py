@@ -46,9 +46,7 @@ class LearnedReader:
         self.folder = folder or model_dir(config, language)
         self.model = model or ReaderModel.load(self.folder)
         self.featurizer = Featurizer(config, language)
-        self.default_target = {c.id: c.default_target for c in config.claim_types}
-        known = set(self.default_target)
-        self.labels = [label for label in self.model.types.labels if label in known]
+        self.default_target = {c.id: c.default_target for c in config.claim_types}  # also: the types configured
         lexicon = build_lexicon(config, language)
         self._topics = []
         for topic in config.topics:
