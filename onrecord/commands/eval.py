@@ -61,8 +61,9 @@ def command(ctx: Context, articles_path: str | None, gold_path: str | None, corp
     if not corpus:
         if not (articles_path and gold_path):
             raise OnrecordError("eval: give --articles and --gold, or --corpus")
-        result = _score_file(Extractor(config), articles_path, gold_path)
-        _print(result, errors, as_json, extra={"extractor_version": Extractor(config).version})
+        extractor = Extractor(config)
+        result = _score_file(extractor, articles_path, gold_path)
+        _print(result, errors, as_json, extra={"extractor_version": extractor.version})
         return
     splits = splits or SPLITS
     if errors and set(splits) != {"dev"}:
