@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp.corpus.sources import default_shared, records
-from nlp.corpus.store import DATA_DIR, split_for, text_hash, write_jsonl
+from nlp.corpus.store import DATA_DIR, CorpusError, split_for, text_hash, write_jsonl
 from nlp.prefilter import split_sentences
 
 FIELDS = ("holder", "claim_type", "negated", "target", "speaker", "via", "claim_date")
@@ -123,7 +123,8 @@ def build(passage_files: list[Path], annotation_dirs: list[Path], adjudicated_di
     unresolved = []
     for pid in sorted(work, key=lambda p: (refs[p]["lang"], p)):
         ref, text = refs[pid], texts[pid]
-        assert text_hash(text) == ref["sha256"], pid
+        if text_hash(text) != ref["sha256"]:
+            raise CorpusError(f"{pid}: the text of {ref['corpus']}/{ref['record']} no longer matches the drawn passage")
         by_annotator = work[pid]
         names = sorted(by_annotator)
         if len(names) >= 2:
