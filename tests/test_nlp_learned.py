@@ -142,3 +142,19 @@ def test_auto_engine_is_learned_where_a_model_exists(config, trained, tmp_path):
     assert Extractor(with_language("en", engine="auto", reader=str(trained))).engine("en") == "learned"
     assert Extractor(with_language("en", engine="auto", reader=str(tmp_path / "none"))).engine("en") == "rules"
     assert Extractor(with_language("en", engine="rules", reader=str(trained))).engine("en") == "rules"
+
+
+def test_retraining_to_the_same_weights_keeps_the_reader_fingerprint(config, trained, tmp_path):
+    import json
+    import shutil
+
+    copy = tmp_path / "en"
+    shutil.copytree(trained, copy)
+    meta = json.loads((copy / "model.json").read_text())
+    meta["card"]["seconds"] = 123.4  # a later run of the same training
+    (copy / "model.json").write_text(json.dumps(meta))
+    original = LearnedReader(config, "en", folder=trained).fingerprint()
+    assert LearnedReader(config, "en", folder=copy).fingerprint() == original
+    meta["thresholds"]["*"] = 0.9
+    (copy / "model.json").write_text(json.dumps(meta))
+    assert LearnedReader(config, "en", folder=copy).fingerprint() != original

@@ -10,6 +10,7 @@ sentence, the person named for the holder, the agency the sentence cites.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Iterable
@@ -61,12 +62,18 @@ class LearnedReader:
                                 r")(?:\s+\d{1,2}(?!\d))?", re.IGNORECASE) if words and language == "en" else None
 
     def fingerprint(self) -> str:
-        """What changes this reader's claims: the model files (the code and config are hashed by the caller)."""
+        """What changes this reader's claims: the weights, labels, thresholds and the types left to the rules — not
+        the card's training time, so that `make train` on the same corpus keeps the extractor version (the code
+        and config are hashed by the caller)."""
         digest = hashlib.sha256()
-        for name in ("model.json", "weights.npz"):
-            path = self.folder / name
-            if path.exists():
-                digest.update(path.read_bytes())
+        weights = self.folder / "weights.npz"
+        if weights.exists():
+            digest.update(weights.read_bytes())
+        card = self.model.card
+        reading = {"labels": {name: part.labels for name, part in self.model.parts.items()},
+                   "thresholds": self.model.thresholds, "rule_features": card.get("rule_features"),
+                   "rule_types": card.get("rule_types")}
+        digest.update(json.dumps(reading, sort_keys=True).encode())
         return digest.hexdigest()[:16]
 
     @property
