@@ -158,3 +158,16 @@ def test_retraining_to_the_same_weights_keeps_the_reader_fingerprint(config, tra
     meta["thresholds"]["*"] = 0.9
     (copy / "model.json").write_text(json.dumps(meta))
     assert LearnedReader(config, "en", folder=copy).fingerprint() != original
+
+
+def test_russian_candidates_for_a_headline_a_following_attribution_and_a_quote_block(config):
+    featurizer = Featurizer(config, "ru")
+    article = Article(id="r", url="u", canonical_url="u", source="s", language="ru",
+                      title="Песков: Москва передала свой список для обмена пленными",
+                      text="Россия передала Киеву список военнопленных для обмена. Ответа пока нет. Об этом сообщил "
+                           "пресс-секретарь президента Дмитрий Песков.\n\nЦитата: «Мы ждем списка от украинской "
+                           "стороны».")
+    by = {(c.sentence, c.holder): c for c in featurizer.candidates(article)}
+    assert "r:title:speaker" in by[(0, "russia")].features and by[(0, "russia")].speaker == "Dmitry Peskov"
+    assert "r:next:speaker" in by[(1, "russia")].features  # "Ответа пока нет." attributed by the next sentence
+    assert "r:prev1" in by[(3, "russia")].features  # the "Цитата:" block takes the speaker named just before
