@@ -55,16 +55,22 @@ def passage(index: int, text: str, claims: list[tuple[str, str, bool]]) -> Passa
 
 
 @pytest.fixture(scope="module")
-def trained(config, tmp_path_factory):
-    """A reader model trained on the templates (three copies each) and saved to a folder."""
+def trained_model(config, tmp_path_factory):
+    """(folder, model): a reader model trained on the templates (three copies each), and where it was saved."""
     featurizer = Featurizer(config, "en")
     passages = [passage(i * 100 + k, text, claims) for k, (text, claims) in enumerate(TEMPLATES) for i in range(3)]
     data = train.examples(passages, featurizer)
     labels = [c.id for c in config.claim_types]
     parts = train.train_models(data, labels, 4.0)
     folder = tmp_path_factory.mktemp("reader") / "en"
-    ReaderModel(parts, {"*": 0.5, "second_holder": 1.1}, {"rule_features": False}).save(folder)
-    return folder
+    model = ReaderModel(parts, {"*": 0.5, "second_holder": 1.1}, {"rule_features": False})
+    model.save(folder)
+    return folder, model
+
+
+@pytest.fixture(scope="module")
+def trained(trained_model):
+    return trained_model[0]
 
 
 def keys(claims):
@@ -103,14 +109,19 @@ def test_a_trained_model_reads_new_sentences_of_the_forms_it_learned(config, tra
     assert reader.claims(off) == []
 
 
-def test_saved_model_loads_with_the_same_probabilities(config, trained):
-    model = ReaderModel.load(trained)
-    again = ReaderModel.load(trained)
-    rows = [("w:russia", "w:list", "cue:list_submitted"), ("w:weather",), ()]
-    assert np.array_equal(model.types.probabilities(rows), again.types.probabilities(rows))
-    assert model.types.probabilities(rows).shape == (3, len(config.claim_types))
-    assert model.thresholds == {"*": 0.5, "second_holder": 1.1}
-    assert set(model.parts) == {"claim", "types", "holder", "negation"}
+def test_saved_model_loads_with_the_same_probabilities(config, trained_model):
+    folder, model = trained_model
+    loaded = ReaderModel.load(folder)
+    assert set(loaded.parts) == {"claim", "types", "holder", "negation"}
+    assert loaded.thresholds == {"*": 0.5, "second_holder": 1.1}
+    featurizer = Featurizer(config, "en")
+    candidates = featurizer.candidates(passage(1, *TEMPLATES[0]).article)
+    rows = [c.features for c in candidates] + [c.sentence_features for c in candidates] + [()]
+    for name in ("claim", "types", "holder", "negation"):
+        before, after = model.parts[name].probabilities(rows), loaded.parts[name].probabilities(rows)
+        assert np.allclose(before, after, atol=1e-6), name
+    # the rows are not all alike: the weights that were saved are ones that tell them apart
+    assert model.types.probabilities(rows).std() > 0.01
 
 
 def test_a_missing_model_is_a_config_error_that_says_what_to_do(config, tmp_path):
