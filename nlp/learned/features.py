@@ -113,7 +113,8 @@ class Featurizer:
     def candidates(self, article: Article, only_topical: bool = True,
                    rule_claims: Iterable[Claim] = ()) -> list[Candidate]:
         """Every (sentence, party) pair worth asking about. With `only_topical`, only sentences with a topic word
-        within one sentence either side, or in an article whose title has one (the model decides the rest).
+        within one sentence either side, or among the first TITLE_REACH of an article whose title has one (the
+        model decides the rest).
         `rule_claims`, the claims of the rule engine on the same article, become features of the candidates whose
         sentence holds their evidence ("rule:demand" for the same holder, "rule_other:demand" for another) and
         make their holder a candidate."""
