@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 # beside the checkout. Deterministic; a few minutes on 2 cores.
 train: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[train]'
-	$(BIN)/python -m nlp.learned.train
+	$(BIN)/python -m onrecord.nlp.learned.train
 
 demo: $(STAMP)
 	$(BIN)/onrecord demo

@@ -21,9 +21,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from nlp.attribution import find_attributions  # noqa: E402
-from nlp.lexicon import grammar_for  # noqa: E402
-from nlp.pipeline import load_model  # noqa: E402
+from onrecord.nlp.attribution import find_attributions  # noqa: E402
+from onrecord.nlp.lexicon import grammar_for  # noqa: E402
+from onrecord.nlp.pipeline import load_model  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "polnear" / "data"
 KINDS = ("Source", "Cue", "Content")

@@ -24,14 +24,14 @@ sys.path.insert(0, str(REPO))
 
 from aiosmtpd.controller import Controller  # noqa: E402
 
-from onrecord.config import load_config  # noqa: E402
+from onrecord.core.config import load_config  # noqa: E402
 from onrecord.digest import build_digest, compose, daily_period, send_digest  # noqa: E402
-from onrecord.records import Article, Claim  # noqa: E402
-from storage.articles import save_article  # noqa: E402
-from storage.claims import save_extraction  # noqa: E402
-from storage.db import open_store  # noqa: E402
-from storage.sources import sync_config  # noqa: E402
-from storage.timeline import update_events  # noqa: E402
+from onrecord.core.records import Article, Claim  # noqa: E402
+from onrecord.storage.articles import save_article  # noqa: E402
+from onrecord.storage.claims import save_extraction  # noqa: E402
+from onrecord.storage.db import open_store  # noqa: E402
+from onrecord.storage.sources import sync_config  # noqa: E402
+from onrecord.storage.timeline import update_events  # noqa: E402
 
 PARTIES = ["russia", "ukraine", "usa", "eu", "turkey", "icrc", "un", "uae"]
 TYPES = ["list_submitted", "list_received", "awaiting_counterpart", "commitment", "proposal", "agreement",

@@ -17,10 +17,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from nlp.extractor import Extractor  # noqa: E402
-from nlp.jsonl import read_articles  # noqa: E402
-from nlp.pipeline import MODEL_PACKAGES  # noqa: E402
-from onrecord.config import load_config  # noqa: E402
+from onrecord.nlp.extractor import Extractor  # noqa: E402
+from onrecord.nlp.jsonl import read_articles  # noqa: E402
+from onrecord.nlp.pipeline import MODEL_PACKAGES  # noqa: E402
+from onrecord.core.config import load_config  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "ua-ru-press-releases" / "press_releases.jsonl"
 RU_CORPUS = REPO.parent / "shared" / "corpus" / "telegram-news-ru" / "telegram_news_ru.jsonl"

@@ -35,10 +35,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from onrecord.config import Config  # noqa: E402
-from onrecord.records import short_hash  # noqa: E402
-from storage import timeline  # noqa: E402
-from storage.db import gc_paused, open_store  # noqa: E402
+from onrecord.core.config import Config  # noqa: E402
+from onrecord.core.records import short_hash  # noqa: E402
+from onrecord.storage import timeline  # noqa: E402
+from onrecord.storage.db import gc_paused, open_store  # noqa: E402
 
 TOPICS = [f"topic-{i:02d}" for i in range(20)]
 PARTIES = [f"party-{i:02d}" for i in range(30)]

@@ -12,9 +12,9 @@ from statistics import median
 import trafilatura
 from lxml import etree
 
-from crawlers.agencies import cited_agency
-from nlp.language import detect_language
-from crawlers.publishers import parse_fields
+from onrecord.crawlers.agencies import cited_agency
+from onrecord.nlp.language import detect_language
+from onrecord.crawlers.publishers import parse_fields
 
 # Phrases of paywall and subscription stubs, lower case (en, ru, uk).
 PAYWALL_MARKERS = (

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlite_utils
 
-from onrecord.config import Config
+from onrecord.core.config import Config
 
 # A source is late when its last success is older than this many intervals (and at least a day for
 # articles: a quiet newsroom over one interval is normal, a silent one for a day is not).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from onrecord.records import Fetch
+from onrecord.core.records import Fetch
 
 
 @dataclass

@@ -13,15 +13,15 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from twisted.internet.task import LoopingCall
 
-from crawlers.dedup import from_bytes
-from crawlers.extract import Extraction, NotArticle
-from crawlers.items import FetchItem, PageItem
-from crawlers.urls import canonical_url
-from crawlers.work import extract_page
-from crawlers.worker_pool import WorkerDied, WorkerPool
-from crawlers.writer import BATCH_SECONDS, StoreWriter
-from onrecord.config import Config
-from onrecord.records import Article, Fetch
+from onrecord.crawlers.dedup import from_bytes
+from onrecord.crawlers.extract import Extraction, NotArticle
+from onrecord.crawlers.items import FetchItem, PageItem
+from onrecord.crawlers.urls import canonical_url
+from onrecord.crawlers.work import extract_page
+from onrecord.crawlers.worker_pool import WorkerDied, WorkerPool
+from onrecord.crawlers.writer import BATCH_SECONDS, StoreWriter
+from onrecord.core.config import Config
+from onrecord.core.records import Article, Fetch
 
 log = logging.getLogger("onrecord.crawl")
 

@@ -1,7 +1,7 @@
 """One collection pass over the configured sources, run as a child process.
 
 Twisted's reactor can run only once per process, so every pass gets a fresh child process
-(`python -m crawlers.run`, so no reactor state is inherited); the parent sends it the validated config
+(`python -m onrecord.crawlers.run`, so no reactor state is inherited); the parent sends it the validated config
 on stdin, relays its progress lines, and reads its summary; a child that dies is reported with its
 exit code. The child is the only writer while it runs.
 """
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from onrecord.config import Config
-from onrecord.errors import OnrecordError
+from onrecord.core.config import Config
+from onrecord.core.errors import OnrecordError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 OUTCOMES = ("new", "duplicate", "partial", "updated", "unchanged", "known", "not-modified", "not-article", "error", "not-due")
@@ -81,11 +81,11 @@ def crawl_in_this_process(config: Config, db_path: str, sources: list[str] | Non
 
     from scrapy.crawler import CrawlerProcess
 
-    from crawlers.settings import scrapy_settings
-    from crawlers.spiders.feeds import FeedSpider
-    from crawlers.spiders.listing import ListingSpider
+    from onrecord.crawlers.settings import scrapy_settings
+    from onrecord.crawlers.spiders.feeds import FeedSpider
+    from onrecord.crawlers.spiders.listing import ListingSpider
 
-    from crawlers.pipelines import PassResources
+    from onrecord.crawlers.pipelines import PassResources
 
     resources = PassResources(config, db_path)
     try:
@@ -146,7 +146,7 @@ def crawl(config: Config, *, sources: list[str] | None = None, force: bool = Fal
         if unknown:
             known = ", ".join(s.id for s in config.sources)
             raise OnrecordError(f"unknown source {unknown[0]!r}; configured sources: {known}")
-    from crawlers.publishers import load_parser
+    from onrecord.crawlers.publishers import load_parser
 
     for source in config.sources:
         if source.parser and (not sources or source.id in sources):
@@ -154,7 +154,7 @@ def crawl(config: Config, *, sources: list[str] | None = None, force: bool = Fal
     request = {"config": config.model_dump(mode="json"), "db_path": str(config.storage.path),
                "sources": sources, "force": force}
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])))
-    child = subprocess.Popen([sys.executable, "-m", "crawlers.run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    child = subprocess.Popen([sys.executable, "-m", "onrecord.crawlers.run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              text=True, encoding="utf-8", env=env)
     child.stdin.write(json.dumps(request))
     child.stdin.close()
@@ -181,8 +181,8 @@ def crawl(config: Config, *, sources: list[str] | None = None, force: bool = Fal
 
 def _mark_sources(config: Config, summary: CrawlSummary, sources: list[str] | None) -> None:
     """Record each crawled source's health: an error fetch of its feed/listing counts as a failure."""
-    from storage.db import open_store
-    from storage.sources import mark_source_result
+    from onrecord.storage.db import open_store
+    from onrecord.storage.sources import mark_source_result
 
     db = open_store(config.storage.path)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from onrecord.config import Config
+from onrecord.core.config import Config
 
 # Statuses retried by Scrapy's RetryMiddleware; 429 and 503 are handled by RetryAfterMiddleware instead.
 RETRY_CODES = [500, 502, 504, 522, 524, 408]
@@ -52,8 +52,8 @@ def scrapy_settings(config: Config, resources: Any, force: bool = False) -> dict
         "LOG_LEVEL": "WARNING",
         "LOG_INSTALL_ROOT_HANDLER": False,
         "LOGSTATS_INTERVAL": 0,
-        "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.RetryAfterMiddleware": 560},
-        "ITEM_PIPELINES": {"crawlers.pipelines.StorePipeline": 300},
+        "DOWNLOADER_MIDDLEWARES": {"onrecord.crawlers.middlewares.RetryAfterMiddleware": 560},
+        "ITEM_PIPELINES": {"onrecord.crawlers.pipelines.StorePipeline": 300},
         "ONRECORD_CONFIG": config,
         "ONRECORD_RESOURCES": resources,
         "ONRECORD_FORCE": force,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawlers.dedup import signature, to_bytes
-from crawlers.extract import Extraction, NotArticle, extract_article
+from onrecord.crawlers.dedup import signature, to_bytes
+from onrecord.crawlers.extract import Extraction, NotArticle, extract_article
 
 
 def extract_page(html: str, url: str, options: dict[str, Any]) -> tuple[Extraction | NotArticle, bytes | None]:

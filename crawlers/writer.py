@@ -17,13 +17,13 @@ from typing import Iterator
 import sqlite_utils
 from datasketch import MinHash
 
-from crawlers.dedup import NearDuplicateIndex
-from onrecord.config import Config
-from onrecord.records import Article, Fetch
-from storage.articles import article_by_hash, save_article
-from storage.db import open_store
-from storage.fetches import record_fetch
-from storage.sources import sync_config
+from onrecord.crawlers.dedup import NearDuplicateIndex
+from onrecord.core.config import Config
+from onrecord.core.records import Article, Fetch
+from onrecord.storage.articles import article_by_hash, save_article
+from onrecord.storage.db import open_store
+from onrecord.storage.fetches import record_fetch
+from onrecord.storage.sources import sync_config
 
 BATCH_ITEMS = 200
 BATCH_SECONDS = 1.0

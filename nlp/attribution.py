@@ -15,8 +15,8 @@ from typing import Any, Iterable
 import yaml
 from spacy.tokens import Token
 
-from nlp.lexicon import Mention, NameMatcher
-from onrecord.errors import ConfigError
+from onrecord.nlp.lexicon import Mention, NameMatcher
+from onrecord.core.errors import ConfigError
 
 SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj")
 INHERIT_SUBJECT_DEPS = ("conj", "xcomp", "acomp")

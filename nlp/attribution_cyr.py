@@ -15,10 +15,10 @@ from typing import Any, Callable, Iterator
 
 from spacy.tokens import Doc
 
-from nlp.attribution import NO_SOURCE, Source
-from nlp.lemma_match import LemmaNameMatcher, WordList
-from nlp.lexicon import Mention
-from nlp.morph import Morph, WordInfo, normalise
+from onrecord.nlp.attribution import NO_SOURCE, Source
+from onrecord.nlp.lemma_match import LemmaNameMatcher, WordList
+from onrecord.nlp.lexicon import Mention
+from onrecord.nlp.morph import Morph, WordInfo, normalise
 
 CLAUSE_PUNCT = {",", ";", ":", "—", "–", "(", ")", "-"}
 END_PUNCT = {".", "!", "?", "…"}

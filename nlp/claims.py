@@ -17,13 +17,13 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from nlp.attribution import (NO_SOURCE, Source, agency_via, clause_root, clause_source, speech_source,
+from onrecord.nlp.attribution import (NO_SOURCE, Source, agency_via, clause_root, clause_source, speech_source,
                               subject_of)
-from nlp.cues import CueMatch, CueMatcher
-from nlp.dates import date_phrase
-from nlp.lexicon import NameMatcher
-from nlp.modality import Modality
-from nlp.topics import TopicReader
+from onrecord.nlp.cues import CueMatch, CueMatcher
+from onrecord.nlp.dates import date_phrase
+from onrecord.nlp.lexicon import NameMatcher
+from onrecord.nlp.modality import Modality
+from onrecord.nlp.topics import TopicReader
 
 for _name in ("onrecord_claims", "onrecord_context"):
     if not Doc.has_extension(_name):

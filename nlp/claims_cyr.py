@@ -18,13 +18,13 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-import nlp.claims  # noqa: F401  (registers the doc extensions)
-from nlp.attribution import NO_SOURCE, Source
-from nlp.attribution_cyr import (CLAUSE_PUNCT, END_PUNCT, SENTENCE_WORDS, Sentence, agency_via, clause_source,
+import onrecord.nlp.claims  # noqa: F401  (registers the doc extensions)
+from onrecord.nlp.attribution import NO_SOURCE, Source
+from onrecord.nlp.attribution_cyr import (CLAUSE_PUNCT, END_PUNCT, SENTENCE_WORDS, Sentence, agency_via, clause_source,
                                  speech_source)
-from nlp.claims import ClaimReader, _dedupe
-from nlp.lemma_match import FormGate, LemmaNameMatcher, LemmaPhrases, WordList
-from nlp.morph import WORD, morph_for, normalise, phrase_lemmas, words
+from onrecord.nlp.claims import ClaimReader, _dedupe
+from onrecord.nlp.lemma_match import FormGate, LemmaNameMatcher, LemmaPhrases, WordList
+from onrecord.nlp.morph import WORD, morph_for, normalise, phrase_lemmas, words
 
 CUE_WINDOW = 10
 # A sentence of at most this many words without a topic word of its own continues its passage's topic.

@@ -12,7 +12,7 @@ from typing import Any
 
 from spacy.tokens import Doc, Token
 
-from nlp.attribution import clause_root
+from onrecord.nlp.attribution import clause_root
 
 MAX_CUE_SPREAD = 7
 FUNCTION_WORDS = {"be", "to", "the", "a", "of", "not", "yet", "still", "with", "for", "on", "up", "out", "take", "do",

@@ -10,7 +10,7 @@ from typing import Any
 import dateparser
 from spacy.tokens import Token
 
-from nlp.attribution import clause_root
+from onrecord.nlp.attribution import clause_root
 
 _BLOCKING_DEPS = ("ccomp", "xcomp", "advcl", "relcl", "acl", "pcomp", "csubj")
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from onrecord.records import Claim
+from onrecord.core.records import Claim
 
 Key = tuple[str, str, bool]
 

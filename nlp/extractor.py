@@ -13,15 +13,15 @@ from typing import Any, Callable, Iterable, Iterator
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from onrecord import __version__
-from onrecord.config import Config
-from onrecord.records import Article, Claim
-from nlp.dates import resolve_date
-from nlp.language import detect_language
-from nlp.lexicon import Mention, NameMatcher, build_lexicon
-from nlp.lemma_match import lemma_helpers
-from nlp.pipeline import build_pipeline
-from nlp.prefilter import Prefilter, split_sentences
+from onrecord.core.version import __version__
+from onrecord.core.config import Config
+from onrecord.core.records import Article, Claim
+from onrecord.nlp.dates import resolve_date
+from onrecord.nlp.language import detect_language
+from onrecord.nlp.lexicon import Mention, NameMatcher, build_lexicon
+from onrecord.nlp.lemma_match import lemma_helpers
+from onrecord.nlp.pipeline import build_pipeline
+from onrecord.nlp.prefilter import Prefilter, split_sentences
 
 CHUNK_ARTICLES = 128
 # Code under nlp/ that cannot change a claim, left out of the extractor version: the corpus tools, training,
@@ -62,7 +62,7 @@ class Extractor:
         if settings is None:
             return None
         if settings.engine == "auto":
-            from nlp.learned.reader import model_dir
+            from onrecord.nlp.learned.reader import model_dir
             return "learned" if (model_dir(self.config, code) / "model.json").exists() else "rules"
         return settings.engine
 
@@ -71,7 +71,7 @@ class Extractor:
         if self.engine(code) != "learned":
             return None
         if code not in self._readers:
-            from nlp.learned.reader import LearnedReader
+            from onrecord.nlp.learned.reader import LearnedReader
             self._readers[code] = LearnedReader(self.config, code)
         return self._readers[code]
 

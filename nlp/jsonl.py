@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from onrecord.errors import ParseError
-from onrecord.records import Article
+from onrecord.core.errors import ParseError
+from onrecord.core.records import Article
 
 
 def read_records(path: str | Path, on_error: Callable[[str], None]) -> Iterator[dict[str, Any]]:

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from nlp.lexicon import Mention
-from nlp.morph import WORD, Morph, normalise, phrase_lemmas, stem_key, words
+from onrecord.nlp.lexicon import Mention
+from onrecord.nlp.morph import WORD, Morph, normalise, phrase_lemmas, stem_key, words
 
 @dataclass(frozen=True)
 class PhraseMention(Mention):
@@ -275,6 +275,6 @@ class LemmaPrefilter:
 
 def lemma_helpers(lexicon: dict[str, Any], language: str) -> tuple[LemmaPrefilter, LemmaNameMatcher]:
     """The prefilter and name matcher the extractor uses for a language read by lemmas."""
-    from nlp.morph import morph_for
+    from onrecord.nlp.morph import morph_for
     morph = morph_for(language)
     return LemmaPrefilter(lexicon, morph), LemmaNameMatcher(lexicon["names"], morph)

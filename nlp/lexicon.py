@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from onrecord.config import Config
-from onrecord.errors import ConfigError
+from onrecord.core.config import Config
+from onrecord.core.errors import ConfigError
 
 PATTERNS_DIR = Path(__file__).with_name("patterns")
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from spacy.tokens import Token
 
-from nlp.attribution import CLAUSE_POS, Source, clause_root, resolve_source
-from nlp.cues import CueMatch
-from nlp.lexicon import NameMatcher
+from onrecord.nlp.attribution import CLAUSE_POS, Source, clause_root, resolve_source
+from onrecord.nlp.cues import CueMatch
+from onrecord.nlp.lexicon import NameMatcher
 
 
 class Modality:

@@ -16,7 +16,7 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 
-from onrecord.errors import ConfigError
+from onrecord.core.errors import ConfigError
 
 # Languages read by lemma windows instead of a dependency parse.
 RULE_LANGUAGES = {"ru", "uk"}

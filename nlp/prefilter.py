@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from nlp.cues import anchor_index
+from onrecord.nlp.cues import anchor_index
 
 
 _SENTENCE_END = re.compile(r"""(?<=[.!?…])["'”’»)]*\s+(?=(?:[-–—]\s*)?["'“‘«(]?[A-ZА-ЯЁІЇЄҐ0-9])|\n\s*\n|\n(?=\s*["“«]?[A-ZА-ЯЁІЇЄҐ])""")

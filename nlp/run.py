@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from onrecord.config import Config
-from onrecord.errors import OnrecordError
-from nlp.extractor import Extractor
-from storage.articles import pending_articles
-from storage.claims import save_extraction
+from onrecord.core.config import Config
+from onrecord.core.errors import OnrecordError
+from onrecord.nlp.extractor import Extractor
+from onrecord.storage.articles import pending_articles
+from onrecord.storage.claims import save_extraction
 
 log = logging.getLogger("onrecord.nlp")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from nlp.lexicon import NameMatcher, keywords_regex
+from onrecord.nlp.lexicon import NameMatcher, keywords_regex
 
 # The word after a topic word (past an "of"/"the"), and the word before it.
 _NEXT_WORD = re.compile(r"[\w-]*\s+(?:(?:of|on)\s+)?(?:(?:the|their|our|its|best)\s+)?([\w-]+)")

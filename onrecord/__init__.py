@@ -1,3 +1,5 @@
 """onrecord: track what parties to a conflict say on the record, and how their positions move."""
 
-__version__ = "0.1.0"
+from onrecord.core.version import __version__
+
+__all__ = ["__version__"]

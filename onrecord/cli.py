@@ -12,7 +12,7 @@ import sys
 import click
 
 from onrecord import __version__
-from onrecord.errors import OnrecordError
+from onrecord.core.errors import OnrecordError
 
 # Each module in onrecord/commands/ defines one click command (or group) named `command`.
 COMMAND_MODULES = ["demo", "crawl", "extract", "eval", "corpus", "timeline", "status", "digest", "serve", "run"]

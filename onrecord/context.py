@@ -9,7 +9,7 @@ from typing import Any, Callable
 import click
 import sqlite_utils
 
-from onrecord.config import Config, load_config
+from onrecord.core.config import Config, load_config
 
 
 @dataclass
@@ -20,8 +20,8 @@ class Context:
 
     def open_store(self) -> sqlite_utils.Database:
         """Open the store and mirror the config's reference tables into it."""
-        from storage.db import open_store
-        from storage.sources import sync_config
+        from onrecord.storage.db import open_store
+        from onrecord.storage.sources import sync_config
 
         db = open_store(self.db_path)
         sync_config(db, self.config)

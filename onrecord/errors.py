@@ -1,21 +1,9 @@
-"""The one exception root of onrecord and its few named kinds."""
+"""Deprecated: moved to onrecord.core.errors (this name goes in the next release)."""
 
+import sys
+import warnings
 
-class OnrecordError(Exception):
-    """Base of every error onrecord raises on purpose; the CLI turns it into one line and exit 2."""
+from onrecord.core import errors as _moved
 
-
-class ConfigError(OnrecordError):
-    """config.yaml (or a CLI flag) is missing, unreadable or invalid."""
-
-
-class FetchError(OnrecordError):
-    """A network fetch failed: timeout, DNS, HTTP status, size cap, robots."""
-
-
-class ParseError(OnrecordError):
-    """Input could not be parsed: a feed, a page, a JSON Lines file."""
-
-
-class StoreError(OnrecordError):
-    """The SQLite store could not be opened, migrated or written."""
+warnings.warn("onrecord.errors is deprecated; import onrecord.core.errors", DeprecationWarning, stacklevel=2)
+sys.modules[__name__] = _moved

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from onrecord.config import Config
+from onrecord.core.config import Config
 from onrecord.datasette.metadata import build_metadata
 
 DATASETTE_DIR = Path(__file__).resolve().parent / "datasette"

@@ -1,5 +1,5 @@
 """The SQLite store: sources, fetches, articles, claims, and the timeline derived from claims."""
 
-from storage.db import open_store
+from onrecord.storage.db import open_store
 
 __all__ = ["open_store"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from onrecord.records import Article
-from storage.db import write_transaction
+from onrecord.core.records import Article
+from onrecord.storage.db import write_transaction
 
 ARTICLE_COLUMNS = ("id", "url", "canonical_url", "final_url", "source", "title", "published", "fetched_at",
                    "language", "text", "content_hash", "dup_of", "via", "speaks_for")

@@ -6,8 +6,8 @@ from typing import Iterable, Iterator
 
 import sqlite_utils
 
-from onrecord.records import Claim, utc_now
-from storage.db import write_transaction
+from onrecord.core.records import Claim, utc_now
+from onrecord.storage.db import write_transaction
 
 CLAIM_COLUMNS = ("id", "article_id", "topic", "holder", "speaker", "claim_type", "negated", "target", "claim_date",
                  "evidence", "start", "end", "source", "via", "confidence", "extractor_version")

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from onrecord.records import short_hash
-from storage.positions import replace_rows
+from onrecord.core.records import short_hash
+from onrecord.storage.positions import replace_rows
 
 # (rule name, type A, negated A, type B, negated B, targeted). Targeted rules are about claim types too
 # general to be about the same fact by topic alone ("agreed" to what?): one side must name the other

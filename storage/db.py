@@ -15,8 +15,8 @@ from typing import Callable, Iterator
 
 import sqlite_utils
 
-from onrecord.errors import StoreError
-from storage.migrations import migrate
+from onrecord.core.errors import StoreError
+from onrecord.storage.migrations import migrate
 
 BUSY_TIMEOUT_MS = 30_000
 

@@ -19,11 +19,11 @@ from typing import Iterator
 
 import sqlite_utils
 
-from onrecord.config import Config
-from onrecord.records import utc_now
-from storage.db import gc_paused, write_transaction
-from storage.contradictions import refresh_contradictions
-from storage.positions import refresh_changes, refresh_intervals, refresh_positions
+from onrecord.core.config import Config
+from onrecord.core.records import utc_now
+from onrecord.storage.db import gc_paused, write_transaction
+from onrecord.storage.contradictions import refresh_contradictions
+from onrecord.storage.positions import refresh_changes, refresh_intervals, refresh_positions
 
 CHUNK_KEYS = 20_000  # keys re-clustered per round trip: bounds memory on a full rebuild
 # SQLite page cache while updating: new events land all over the events and interval indexes (10,000 new claims

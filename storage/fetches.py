@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from onrecord.records import Fetch
-from storage.db import write_transaction
+from onrecord.core.records import Fetch
+from onrecord.storage.db import write_transaction
 
 
 _FETCH_COLUMNS = tuple(Fetch.__dataclass_fields__)

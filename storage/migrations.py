@@ -90,7 +90,7 @@ def _timeline(statements: str) -> Callable[[sqlite_utils.Database], None]:
     """The migration step that runs storage.timeline_schema.<statements> (its comments say what each one does),
     one statement at a time: executescript would commit the migration's transaction early."""
     def step(db: sqlite_utils.Database) -> None:
-        from storage import timeline_schema
+        from onrecord.storage import timeline_schema
 
         for statement in getattr(timeline_schema, statements):
             db.execute(statement)

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from onrecord.records import short_hash
-from storage.timeline_schema import INTERVAL_BUCKET, INTERVAL_LEVEL, STILL_HOLDS, interval_span
+from onrecord.core.records import short_hash
+from onrecord.storage.timeline_schema import INTERVAL_BUCKET, INTERVAL_LEVEL, STILL_HOLDS, interval_span
 
 # (from_type, to_type): a non-negated event of to_type after a standing non-negated from_type is a reversal.
 REVERSALS: frozenset[tuple[str, str]] = frozenset({

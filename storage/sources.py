@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from onrecord.config import Config
-from onrecord.records import utc_now
-from storage.db import write_transaction
+from onrecord.core.config import Config
+from onrecord.core.records import utc_now
+from onrecord.storage.db import write_transaction
 
 
 def sync_config(db: sqlite_utils.Database, config: Config) -> None:

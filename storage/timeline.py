@@ -55,9 +55,9 @@ from typing import Any
 
 import sqlite_utils
 
-from storage.db import gc_paused
-from storage.events import pending, rebuild_events, update_events
-from storage.timeline_schema import INTERVAL_LEVELS
+from onrecord.storage.db import gc_paused
+from onrecord.storage.events import pending, rebuild_events, update_events
+from onrecord.storage.timeline_schema import INTERVAL_LEVELS
 
 __all__ = ["update_events", "rebuild_events", "pending", "claims_timeline", "events", "state_as_of", "changes",
            "contradictions", "iso_day"]

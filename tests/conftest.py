@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from onrecord.config import Config, load_config
-from storage.db import open_store
-from storage.sources import sync_config
+from onrecord.core.config import Config, load_config
+from onrecord.storage.db import open_store
+from onrecord.storage.sources import sync_config
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

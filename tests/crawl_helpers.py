@@ -7,7 +7,7 @@ from email.utils import format_datetime
 from datetime import datetime, timezone
 from html import escape
 
-from onrecord.config import Config, SourceConfig
+from onrecord.core.config import Config, SourceConfig
 
 WORDS = ("delegation officials prisoners exchange list ministry statement soldiers families border talks "
          "agreement ceasefire bodies names verification mediators capital morning evening region convoy "

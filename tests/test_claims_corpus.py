@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from nlp.corpus import store
-from nlp.corpus.build import evidence_span
-from nlp.corpus.sources import default_shared
-from nlp.corpus.stats import agreement, corpus_stats
-from nlp.evaluate import evaluate
+from onrecord.nlp.corpus import store
+from onrecord.nlp.corpus.build import evidence_span
+from onrecord.nlp.corpus.sources import default_shared
+from onrecord.nlp.corpus.stats import agreement, corpus_stats
+from onrecord.nlp.evaluate import evaluate
 from onrecord.cli import cli
-from onrecord.records import Claim
+from onrecord.core.records import Claim
 
 RECORDS = [
     {"id": "n1", "url": "https://news.example/1", "source": "news.example", "published": "2025-05-20T09:00:00Z",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from onrecord.config import load_config, parse_duration
-from onrecord.errors import ConfigError
+from onrecord.core.config import load_config, parse_duration
+from onrecord.core.errors import ConfigError
 
 from conftest import REPO
 
@@ -80,14 +80,14 @@ def test_cli_reports_config_error_in_one_line_with_exit_2(tmp_path):
 
 def test_readme_carries_the_current_config_reference():
     """The README's reference table is the one generated from the config models (every key, default, meaning)."""
-    from onrecord.config_reference import with_reference
+    from onrecord.core.config_reference import with_reference
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert readme == with_reference(readme), "run: python -m onrecord.config_reference --write README.md"
+    assert readme == with_reference(readme), "run: python -m onrecord.core.config_reference --write README.md"
 
 
 def test_every_key_of_config_yaml_is_in_the_reference():
-    from onrecord.config_reference import config_reference
+    from onrecord.core.config_reference import config_reference
 
     reference = config_reference()
     data = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from crawl_helpers import article_html, atom, loopback_config, rss
-from crawlers.run import crawl
+from onrecord.crawlers.run import crawl
 from loopback import LoopbackServer, Route
-from onrecord.config import SourceConfig
-from storage.db import open_store, row_counts
+from onrecord.core.config import SourceConfig
+from onrecord.storage.db import open_store, row_counts
 
 pytestmark = pytest.mark.slow
 HTML = {"Content-Type": "text/html; charset=utf-8"}

@@ -10,13 +10,13 @@ import pytest
 
 from conftest import SHARED
 from crawl_helpers import loopback_config
-from crawlers.feeds import parse_feed
-from crawlers.run import crawl
+from onrecord.crawlers.feeds import parse_feed
+from onrecord.crawlers.run import crawl
 from loopback import LoopbackServer, Route
-from onrecord.config import SourceConfig
-from onrecord.records import Article
-from storage.articles import save_article
-from storage.db import open_store
+from onrecord.core.config import SourceConfig
+from onrecord.core.records import Article
+from onrecord.storage.articles import save_article
+from onrecord.storage.db import open_store
 
 CORPUS = SHARED / "corpus" / "feedparser-tests"
 FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix in (".xml", ".json"))

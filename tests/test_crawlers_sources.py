@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from crawl_helpers import loopback_config
-from crawlers.run import crawl
+from onrecord.crawlers.run import crawl
 from loopback import LoopbackServer, Route
-from onrecord.config import load_config
-from storage.db import open_store
+from onrecord.core.config import load_config
+from onrecord.storage.db import open_store
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent

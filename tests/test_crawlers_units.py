@@ -7,15 +7,15 @@ from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
 from crawl_helpers import article_html, article_text
-from crawlers.agencies import cited_agency
-from crawlers.decode import decode_body
-from crawlers.dedup import NearDuplicateIndex, signature
-from crawlers.extract import Extraction, NotArticle, extract_article
-from crawlers.feeds import parse_feed
-from crawlers.fetch_errors import describe_failure
-from nlp.language import detect_language
-from crawlers.middlewares import retry_after_seconds
-from crawlers.urls import canonical_url
+from onrecord.crawlers.agencies import cited_agency
+from onrecord.crawlers.decode import decode_body
+from onrecord.crawlers.dedup import NearDuplicateIndex, signature
+from onrecord.crawlers.extract import Extraction, NotArticle, extract_article
+from onrecord.crawlers.feeds import parse_feed
+from onrecord.crawlers.fetch_errors import describe_failure
+from onrecord.nlp.language import detect_language
+from onrecord.crawlers.middlewares import retry_after_seconds
+from onrecord.crawlers.urls import canonical_url
 
 
 @pytest.mark.parametrize("url, expected", [

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from crawlers.worker_pool import WorkerDied, WorkerPool
+from onrecord.crawlers.worker_pool import WorkerDied, WorkerPool
 
 
 def test_results_errors_and_a_dead_worker():

@@ -8,7 +8,7 @@ import pytest
 
 from onrecord.commands.digest import resolve_period
 from onrecord.digest import assemble, compose, daily_period, render_html, render_text
-from onrecord.errors import ConfigError
+from onrecord.core.errors import ConfigError
 
 UTC = timezone.utc
 SINCE, UNTIL = datetime(2025, 6, 11, 7, tzinfo=UTC), datetime(2025, 6, 12, 7, tzinfo=UTC)

@@ -14,10 +14,10 @@ import yaml
 from onrecord.cli import main
 from onrecord.digest import build_digest, send_daily
 from onrecord.digest.record import history
-from onrecord.records import Article, Claim
-from storage.articles import save_article
-from storage.claims import save_extraction
-from storage.timeline import update_events
+from onrecord.core.records import Article, Claim
+from onrecord.storage.articles import save_article
+from onrecord.storage.claims import save_extraction
+from onrecord.storage.timeline import update_events
 
 from conftest import free_port
 

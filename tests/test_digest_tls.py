@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from onrecord.digest import send_daily
-from onrecord.errors import ConfigError
+from onrecord.core.errors import ConfigError
 from conftest import Mailbox, free_port
 from test_digest_smtp import NOW, digest_config, parts
 

@@ -8,8 +8,8 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from nlp.attribution import Attribution, _quote_spans, find_attributions
-from nlp.lexicon import grammar_for
+from onrecord.nlp.attribution import Attribution, _quote_spans, find_attributions
+from onrecord.nlp.lexicon import grammar_for
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,7 @@ def test_modal_speech_verb_is_not_a_report(grammar):
 
 @pytest.fixture(scope="module")
 def parse():
-    from nlp.pipeline import load_model
+    from onrecord.nlp.pipeline import load_model
 
     nlp = load_model("en_core_web_sm")
 
@@ -135,9 +135,9 @@ def test_model_relative_pronoun_source_and_plain_statement(parse):
 @pytest.mark.slow
 def test_model_speech_source_through_participle(config):
     """The claim reader's holder of a cue under "…, saying that…" is the subject of the governing verb."""
-    from nlp.attribution import speech_source
-    from nlp.lexicon import NameMatcher, build_lexicon
-    from nlp.pipeline import load_model
+    from onrecord.nlp.attribution import speech_source
+    from onrecord.nlp.lexicon import NameMatcher, build_lexicon
+    from onrecord.nlp.pipeline import load_model
 
     lexicon = build_lexicon(config, "en")
     doc = load_model("en_core_web_sm")("The Kremlin spokesman met reporters on Friday, saying that the talks "

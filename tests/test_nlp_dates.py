@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.dates import resolve_date
+from onrecord.nlp.dates import resolve_date
 
 
 @pytest.mark.parametrize("phrase, published, language, expected", [

@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
-from nlp.extractor import Extractor
-from nlp.run import extract_pending
-from onrecord.records import Article
-from storage.articles import save_article
-from storage.claims import iter_claims
+from onrecord.nlp.extractor import Extractor
+from onrecord.nlp.run import extract_pending
+from onrecord.core.records import Article
+from onrecord.storage.articles import save_article
+from onrecord.storage.claims import iter_claims
 
 from conftest import REPO
 

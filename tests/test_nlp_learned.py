@@ -9,14 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.corpus.store import Passage
-from nlp.extractor import Extractor
-from nlp.learned import train
-from nlp.learned.features import Featurizer
-from nlp.learned.model import ReaderModel
-from nlp.learned.reader import LearnedReader
-from onrecord.errors import ConfigError
-from onrecord.records import Article
+from onrecord.nlp.corpus.store import Passage
+from onrecord.nlp.extractor import Extractor
+from onrecord.nlp.learned import train
+from onrecord.nlp.learned.features import Featurizer
+from onrecord.nlp.learned.model import ReaderModel
+from onrecord.nlp.learned.reader import LearnedReader
+from onrecord.core.errors import ConfigError
+from onrecord.core.records import Article
 
 TEMPLATES = [  # (text, gold claims as (holder, type, negated) of the whole text)
     ("Kremlin spokesman Dmitry Peskov said Russia had handed over its list of prisoners to Kyiv.",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.extractor import Extractor
-from nlp.lemma_match import LemmaNameMatcher, lemma_helpers
-from nlp.lexicon import build_lexicon
-from nlp.morph import morph_for
-from onrecord.records import Article
+from onrecord.nlp.extractor import Extractor
+from onrecord.nlp.lemma_match import LemmaNameMatcher, lemma_helpers
+from onrecord.nlp.lexicon import build_lexicon
+from onrecord.nlp.morph import morph_for
+from onrecord.core.records import Article
 
 PUBLISHED = "2025-05-24T10:00:00Z"  # a Saturday
 

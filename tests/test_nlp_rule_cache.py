@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nlp.pipeline import load_model
-from nlp.rule_cache import use_rule_cache
+from onrecord.nlp.pipeline import load_model
+from onrecord.nlp.rule_cache import use_rule_cache
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 RELEASES = SHARED / "corpus" / "ua-ru-press-releases" / "press_releases.jsonl"

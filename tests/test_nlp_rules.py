@@ -7,14 +7,14 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from nlp.claims import ClaimReader
-from nlp.evaluate import evaluate
-from nlp.jsonl import read_articles
-from nlp.lexicon import NameMatcher, build_lexicon
-from nlp.pipeline import load_model
-from nlp.prefilter import Prefilter, split_sentences
-from onrecord.errors import ConfigError
-from onrecord.records import Claim
+from onrecord.nlp.claims import ClaimReader
+from onrecord.nlp.evaluate import evaluate
+from onrecord.nlp.jsonl import read_articles
+from onrecord.nlp.lexicon import NameMatcher, build_lexicon
+from onrecord.nlp.pipeline import load_model
+from onrecord.nlp.prefilter import Prefilter, split_sentences
+from onrecord.core.errors import ConfigError
+from onrecord.core.records import Claim
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_missing_model_is_a_config_error_naming_the_package():
 
 
 def test_trie_prefilter_matches_inflections_and_word_starts():
-    from nlp.prefilter import trie_regex
+    from onrecord.nlp.prefilter import trie_regex
     regex = trie_regex([("hand", r"(?:s|es|ed|d|ing)?(?!\w)"), ("negotia", ""), ("sent", r"(?!\w)"),
                         ("prisoner of war", "")])
     assert regex.search("Kyiv handed it over") and regex.search("NEGOTIATIONS resumed")
@@ -174,7 +174,7 @@ def test_they_claimed_is_reported_of_the_other_side(lexicon):
 
 
 def test_date_phrase_walk_is_bounded_and_blocked_by_clauses(lexicon):
-    from nlp.dates import date_phrase
+    from onrecord.nlp.dates import date_phrase
     # "Peskov said on Monday that Kyiv sent the list on Friday ."
     words = ["Peskov", "said", "on", "Monday", "that", "Kyiv", "sent", "the", "list", "on", "Friday", "."]
     heads = [1, 1, 1, 2, 6, 6, 1, 8, 6, 6, 9, 1]
@@ -186,7 +186,7 @@ def test_date_phrase_walk_is_bounded_and_blocked_by_clauses(lexicon):
 
 
 def test_find_attributions_source_cue_content(lexicon):
-    from nlp.attribution import find_attributions
+    from onrecord.nlp.attribution import find_attributions
     # "The minister said that talks would resume ."
     words = ["The", "minister", "said", "that", "talks", "would", "resume", "."]
     heads = [1, 2, 2, 6, 6, 6, 2, 2]

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from onrecord.config import load_config
+from onrecord.core.config import load_config
 from onrecord.demo.server import DemoServer
-from onrecord.errors import OnrecordError
+from onrecord.core.errors import OnrecordError
 from onrecord.scheduler.lock import StoreLock
 from onrecord.scheduler.tasks import write_config_snapshot
 from scheduler_site import write_site
-from storage.db import open_store
+from onrecord.storage.db import open_store
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,8 @@ import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from onrecord.config import config_from_dict
-from onrecord.errors import ConfigError
+from onrecord.core.config import config_from_dict
+from onrecord.core.errors import ConfigError
 from onrecord.scheduler.jobs import build_job_specs, digest_trigger, first_run_time
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)

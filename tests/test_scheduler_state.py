@@ -7,13 +7,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from onrecord.config import config_from_dict
+from onrecord.core.config import config_from_dict
 from onrecord.scheduler import job_status
 from onrecord.scheduler.backoff import backoff_seconds, backoff_until, set_backoff, source_health
 from onrecord.scheduler.logs import LineFormatter
 from onrecord.scheduler.state import ScheduleState
-from storage.db import open_store
-from storage.sources import mark_source_result, sync_config
+from onrecord.storage.db import open_store
+from onrecord.storage.sources import mark_source_result, sync_config
 
 CONFIG = config_from_dict({"sources": [
     {"id": "tass", "name": "TASS", "url": "http://127.0.0.1/tass.xml", "interval": "30m"},

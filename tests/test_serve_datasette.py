@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from onrecord.config import SourceConfig
-from onrecord.records import Article, Claim
-from storage.articles import save_article
-from storage.claims import save_extraction
-from storage.db import open_store
-from storage.sources import sync_config
-from storage.timeline import update_events
+from onrecord.core.config import SourceConfig
+from onrecord.core.records import Article, Claim
+from onrecord.storage.articles import save_article
+from onrecord.storage.claims import save_extraction
+from onrecord.storage.db import open_store
+from onrecord.storage.sources import sync_config
+from onrecord.storage.timeline import update_events
 
 from conftest import REPO, free_port
 CHROMIUM = "/usr/bin/chromium"
@@ -464,10 +464,10 @@ def test_serves_while_another_process_writes(tmp_path, config):
 # A separate writer process: 60 articles with one claim each, one transaction per article, via the storage API.
 WRITER = """
 import sys, time
-from onrecord.records import Article, Claim
-from storage.articles import save_article
-from storage.claims import save_extraction
-from storage.db import open_store
+from onrecord.core.records import Article, Claim
+from onrecord.storage.articles import save_article
+from onrecord.storage.claims import save_extraction
+from onrecord.storage.db import open_store
 db = open_store(sys.argv[1])
 for i in range(int(sys.argv[2])):
     text = f"Writer report {i}. Kyiv said it was still waiting for the list number {i}."

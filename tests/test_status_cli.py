@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from onrecord.cli import cli
-from storage.sources import mark_source_result
+from onrecord.storage.sources import mark_source_result
 
 from conftest import REPO
 

@@ -6,13 +6,13 @@ import sqlite3
 
 import pytest
 
-from onrecord.records import Article, Claim
-from storage.articles import article_id_for_url, pending_articles, save_article
-from storage.claims import save_extraction
-from storage.db import open_store, row_counts, write_transaction
-from storage.fetches import last_validators, record_fetch
-from storage.sources import mark_source_result
-from onrecord.records import Fetch
+from onrecord.core.records import Article, Claim
+from onrecord.storage.articles import article_id_for_url, pending_articles, save_article
+from onrecord.storage.claims import save_extraction
+from onrecord.storage.db import open_store, row_counts, write_transaction
+from onrecord.storage.fetches import last_validators, record_fetch
+from onrecord.storage.sources import mark_source_result
+from onrecord.core.records import Fetch
 
 
 def make_article(n: int = 1, **kw) -> Article:

@@ -83,7 +83,7 @@ def test_plot_writes_a_chart(db_path, tmp_path, suffix, magic):
 
 
 def test_bad_date_is_one_clear_error(db_path):
-    from onrecord.errors import ConfigError
+    from onrecord.core.errors import ConfigError
 
     result = CliRunner().invoke(cli, ["timeline", "--config", str(REPO / "config.yaml"), "--db", db_path,
                                       "--since", "yesterday"])

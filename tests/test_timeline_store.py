@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from storage import timeline
+from onrecord.storage import timeline
 from timeline_fixtures import (COMMITTED, HANDED_OVER, NOT_RECEIVED, RECEIVED, TOPIC, add_article, build_may_2025,
                                claim, replace_claims)
 
@@ -198,7 +198,7 @@ def test_article_marked_as_copy_later_lowers_corroboration(store, config):
     ([("concern", 0), ("concern", 0), ("concern", 1), ("concern", 0)], ["new", "negation_flipped", "negation_flipped"]),
 ])
 def test_change_rules(sequence, expected):
-    from storage.positions import detect_changes
+    from onrecord.storage.positions import detect_changes
 
     events = [(i, t, n, f"2025-05-{10 + i:02d}") for i, (t, n) in enumerate(sequence)]
     assert [change[0] for _, change in detect_changes(events, {})] == expected
@@ -264,7 +264,7 @@ def _intervals(db) -> list[tuple]:
 
 def _intervals_from_scratch(db) -> list[tuple]:
     """Every interval derived from the events at once (migration 006's statement), rolled back after reading."""
-    from storage.timeline_schema import TIMELINE_006
+    from onrecord.storage.timeline_schema import TIMELINE_006
 
     [derive] = [s for s in TIMELINE_006 if s.startswith("INSERT INTO position_intervals")]
     db.conn.execute("SAVEPOINT scratch")
@@ -301,8 +301,8 @@ def test_intervals_of_touched_keys_equal_a_full_derivation_through_updates_and_d
 
 
 def test_store_from_before_migration_007_upgrades_and_stays_exact(tmp_path, config, monkeypatch):
-    from storage import migrations
-    from storage.db import open_store
+    from onrecord.storage import migrations
+    from onrecord.storage.db import open_store
 
     path = tmp_path / "v6.db"
     with monkeypatch.context() as patch:  # a store as migration 006 left it: intervals kept by row triggers
@@ -324,8 +324,8 @@ def test_store_from_before_migration_007_upgrades_and_stays_exact(tmp_path, conf
 
 
 def test_store_from_before_migration_008_upgrades_and_updates_equal_a_full_rebuild(tmp_path, config, monkeypatch):
-    from storage import migrations
-    from storage.db import open_store
+    from onrecord.storage import migrations
+    from onrecord.storage.db import open_store
 
     path = tmp_path / "v7.db"
     with monkeypatch.context() as patch:  # a store as migration 007 left it: events_key beside events_state
@@ -357,8 +357,8 @@ def test_store_from_before_migration_008_upgrades_and_updates_equal_a_full_rebui
 
 def test_store_from_before_migration_009_keeps_its_change_and_contradiction_ids_and_detected_at(tmp_path, config,
                                                                                                 monkeypatch, caplog):
-    from storage import migrations
-    from storage.db import open_store
+    from onrecord.storage import migrations
+    from onrecord.storage.db import open_store
 
     path = tmp_path / "v8.db"
     with monkeypatch.context() as patch:  # a store as migration 008 left it: ids are bare content hashes
@@ -436,7 +436,7 @@ def test_reads_pause_the_garbage_collector_and_restore_it(store, may):
 def test_update_pauses_the_garbage_collector_and_restores_it(store, config, monkeypatch):
     import gc
 
-    from storage import events
+    from onrecord.storage import events
 
     seen = []
     original = events._clusters

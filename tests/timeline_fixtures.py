@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from onrecord.records import Article, Claim
-from storage.articles import save_article
-from storage.claims import save_extraction
+from onrecord.core.records import Article, Claim
+from onrecord.storage.articles import save_article
+from onrecord.storage.claims import save_extraction
 
 TOPIC = "prisoner-exchange"
 VERSION = "test-1"

@@ -16,7 +16,7 @@ from typing import Any
 
 import lxml.html
 
-from onrecord.errors import ConfigError
+from onrecord.core.errors import ConfigError
 
 FIELDS = ("title", "published", "text")
 _NOT_PARSERS = {"helpers"}

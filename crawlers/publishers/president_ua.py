@@ -6,7 +6,7 @@ with no <time> element or meta tag, so the generic date finder returns nothing; 
 
 from __future__ import annotations
 
-from crawlers.publishers.helpers import first_text, wordy_date
+from onrecord.crawlers.publishers.helpers import first_text, wordy_date
 
 DATE = ".article .date, .article p.date"
 TIMEZONE = "Europe/Kyiv"

@@ -11,13 +11,13 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawlers.decode import decode_body
-from crawlers.fetch_errors import describe_failure, describe_status
-from crawlers.items import FetchItem, PageItem
-from crawlers.urls import canonical_url
-from onrecord.config import Config, SourceConfig
-from onrecord.records import Fetch
-from storage.fetches import last_validators
+from onrecord.crawlers.decode import decode_body
+from onrecord.crawlers.fetch_errors import describe_failure, describe_status
+from onrecord.crawlers.items import FetchItem, PageItem
+from onrecord.crawlers.urls import canonical_url
+from onrecord.core.config import Config, SourceConfig
+from onrecord.core.records import Fetch
+from onrecord.storage.fetches import last_validators
 
 log = logging.getLogger("onrecord.crawl")
 ERROR_STATUSES = list(range(400, 600))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from scrapy.http import Response
 
-from crawlers.feeds import parse_feed
-from crawlers.spiders.base import SourceSpider, header
-from onrecord.config import SourceConfig
+from onrecord.crawlers.feeds import parse_feed
+from onrecord.crawlers.spiders.base import SourceSpider, header
+from onrecord.core.config import SourceConfig
 
 
 class FeedSpider(SourceSpider):

@@ -6,8 +6,8 @@ from urllib.parse import urljoin
 
 from scrapy.http import Response, TextResponse
 
-from crawlers.spiders.base import SourceSpider
-from onrecord.config import SourceConfig
+from onrecord.crawlers.spiders.base import SourceSpider
+from onrecord.core.config import SourceConfig
 
 DEFAULT_LINK_SELECTOR = "article a, h2 a, h3 a"
 

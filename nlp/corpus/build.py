@@ -15,9 +15,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from nlp.corpus.sources import default_shared, records
-from nlp.corpus.store import DATA_DIR, CorpusError, split_for, text_hash, write_jsonl
-from nlp.prefilter import split_sentences
+from onrecord.nlp.corpus.sources import default_shared, records
+from onrecord.nlp.corpus.store import DATA_DIR, CorpusError, split_for, text_hash, write_jsonl
+from onrecord.nlp.prefilter import split_sentences
 
 FIELDS = ("holder", "claim_type", "negated", "target", "speaker", "via", "claim_date")
 _FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "–": "-", "—": "-",

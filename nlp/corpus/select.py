@@ -18,8 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from nlp.corpus.sources import CORPORA, default_shared, records, speaks_for
-from nlp.prefilter import split_sentences
+from onrecord.nlp.corpus.sources import CORPORA, default_shared, records, speaks_for
+from onrecord.nlp.prefilter import split_sentences
 
 MAX_PASSAGE_CHARS = 700
 MAX_SENTENCES = 3

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Iterable
 
-from nlp.corpus.store import DATA_DIR, LANGUAGES, SPLITS, load_gold, load_refs, read_jsonl
+from onrecord.nlp.corpus.store import DATA_DIR, LANGUAGES, SPLITS, load_gold, load_refs, read_jsonl
 
 
 def keys(claims: Iterable[dict[str, Any]]) -> set[tuple[str, str, bool]]:

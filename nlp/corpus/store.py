@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from onrecord.errors import OnrecordError
-from onrecord.records import Article
-from nlp.corpus.sources import CORPORA, records
+from onrecord.core.errors import OnrecordError
+from onrecord.core.records import Article
+from onrecord.nlp.corpus.sources import CORPORA, records
 
 DATA_DIR = Path(__file__).with_name("data")
 SPLITS = ("train", "dev", "test")

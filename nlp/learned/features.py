@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from onrecord.config import Config
-from onrecord.records import Article, Claim
-from nlp.lexicon import Mention, NameMatcher, build_lexicon
-from nlp.prefilter import Prefilter, split_sentences
+from onrecord.core.config import Config
+from onrecord.core.records import Article, Claim
+from onrecord.nlp.lexicon import Mention, NameMatcher, build_lexicon
+from onrecord.nlp.prefilter import Prefilter, split_sentences
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*|[«»“”\"'‘’:?!;]")
 _DIGITS = re.compile(r"\d")
@@ -54,7 +54,7 @@ class Featurizer:
             self.names: Any = NameMatcher(lexicon["names"])
             self.topics: Any = Prefilter(lexicon)
         else:
-            from nlp.lemma_match import lemma_helpers
+            from onrecord.nlp.lemma_match import lemma_helpers
             self.topics, self.names = lemma_helpers(lexicon, language)
         self.counterparts: dict[str, str] = lexicon.get("counterparts", {})
         self.first_person = {w.lower() for w in grammar.get("first_person", [])}
@@ -73,7 +73,7 @@ class Featurizer:
             if language == "en":
                 self._cues.append((claim_type["id"], Prefilter(only)))
             else:
-                from nlp.lemma_match import LemmaPrefilter
+                from onrecord.nlp.lemma_match import LemmaPrefilter
                 self._cues.append((claim_type["id"], LemmaPrefilter(only, self.topics.morph)))
         # Grammar words whose presence matters for stance: negators, conditionals, modals.
         self._marks = {key: {_word(w) for w in grammar.get(key, [])}

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from onrecord.errors import ConfigError
+from onrecord.core.errors import ConfigError
 
 FORMAT = 2
 

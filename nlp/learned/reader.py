@@ -15,13 +15,13 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from onrecord.config import Config
-from onrecord.records import Article, Claim
-from nlp.dates import resolve_date
-from nlp.learned.features import Candidate, Featurizer
-from nlp.learned.model import ReaderModel
-from nlp.lexicon import build_lexicon
-from nlp.prefilter import Prefilter
+from onrecord.core.config import Config
+from onrecord.core.records import Article, Claim
+from onrecord.nlp.dates import resolve_date
+from onrecord.nlp.learned.features import Candidate, Featurizer
+from onrecord.nlp.learned.model import ReaderModel
+from onrecord.nlp.lexicon import build_lexicon
+from onrecord.nlp.prefilter import Prefilter
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
@@ -55,7 +55,7 @@ class LearnedReader:
             if language == "en":
                 self._topics.append((topic.id, Prefilter(only)))
             else:
-                from nlp.lemma_match import lemma_helpers
+                from onrecord.nlp.lemma_match import lemma_helpers
                 self._topics.append((topic.id, lemma_helpers(only, language)[0]))
         words = lexicon.get("grammar", {}).get("date_words", [])
         self._date = re.compile(r"(?<!\w)(?:(?:on|last)\s+)?(?:" + "|".join(re.escape(w) for w in words) +

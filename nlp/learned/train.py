@@ -1,4 +1,4 @@
-"""Train the learned reader of a language on the claims corpus: `make train` (python -m nlp.learned.train).
+"""Train the learned reader of a language on the claims corpus: `make train` (python -m onrecord.nlp.learned.train).
 
 Data: the corpus train split; every choice (regularisation, thresholds) is made on the dev split only. The
 test split is scored once, after every choice, for the model card; nothing is chosen by it.
@@ -19,13 +19,13 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from onrecord.config import Config, load_config
-from nlp.corpus.sources import default_shared
-from nlp.corpus.store import Passage, materialise
-from nlp.learned.features import Candidate, Featurizer
-from nlp.learned.model import LinearModel, ReaderModel
-from nlp.evaluate import Score
-from nlp.learned.reader import MODELS_DIR, negation_features
+from onrecord.core.config import Config, load_config
+from onrecord.nlp.corpus.sources import default_shared
+from onrecord.nlp.corpus.store import Passage, materialise
+from onrecord.nlp.learned.features import Candidate, Featurizer
+from onrecord.nlp.learned.model import LinearModel, ReaderModel
+from onrecord.nlp.evaluate import Score
+from onrecord.nlp.learned.reader import MODELS_DIR, negation_features
 
 MIN_FEATURE_COUNT = 2
 C_GRID = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -240,7 +240,7 @@ def by_record(data: list[Example], share: float, seed: int = 0) -> list[Example]
 
 def rule_claims(config: Config, passages: list[Passage]) -> dict[str, list]:
     """The rule engine's claims on each passage (features for a model trained with them)."""
-    from nlp.extractor import Extractor
+    from onrecord.nlp.extractor import Extractor
     extractor = Extractor(config.with_engine("rules"))
     return {article.id: claims for article, claims in extractor.extract([p.article for p in passages])}
 
@@ -356,7 +356,7 @@ def train_language(config: Config, language: str, shared: Path, out_dir: Path, w
 def model_card(card: dict[str, Any]) -> str:
     d, m, s = card["data"], card["model"], card["scores"]
     lines = [f"# onrecord learned reader — {card['language']}", "",
-             "Made by `make train` (`python -m nlp.learned.train`) from the claims corpus (nlp/corpus/data/, "
+             "Made by `make train` (`python -m onrecord.nlp.learned.train`) from the claims corpus (nlp/corpus/data/, "
              "docs/annotation-guide.md). Choices (C, thresholds) were made on the dev split; the test split was "
              "scored once afterwards and chose nothing.", "",
              "## Data", "", "| split | passages | gold claims |", "|---|---|---|"]

@@ -9,7 +9,7 @@ import click
 
 
 def _shared(path: str | None) -> Path:
-    from nlp.corpus.sources import default_shared
+    from onrecord.nlp.corpus.sources import default_shared
     return Path(path) if path else default_shared()
 
 
@@ -28,7 +28,7 @@ def command() -> None:
               help="The corpus files [default: the shipped nlp/corpus/data].")
 def materialise(out_dir: str, shared: str | None, corpus_dir: str | None) -> None:
     """Write every passage (checked against its hash) and its gold, per language and split."""
-    from nlp.corpus.store import DATA_DIR, export
+    from onrecord.nlp.corpus.store import DATA_DIR, export
 
     counts = export(_shared(shared), Path(out_dir), Path(corpus_dir) if corpus_dir else DATA_DIR)
     for name, n in counts.items():
@@ -43,9 +43,9 @@ def materialise(out_dir: str, shared: str | None, corpus_dir: str | None) -> Non
 def stats(as_json: bool, corpus_dir: str | None) -> None:
     """Passages, gold claims (per type), doubly annotated passages and their agreement F1, per language and
     split."""
-    from nlp.corpus.stats import corpus_stats, format_stats
+    from onrecord.nlp.corpus.stats import corpus_stats, format_stats
 
-    from nlp.corpus.store import DATA_DIR
+    from onrecord.nlp.corpus.store import DATA_DIR
 
     figures = corpus_stats(Path(corpus_dir) if corpus_dir else DATA_DIR)
     if as_json:

@@ -21,7 +21,7 @@ def command(ctx: Context, sources: tuple[str, ...], force: bool) -> None:
     linked with dup_of). A failing source or page is logged in one line and recorded in `fetches`;
     the other sources carry on. Prints a line per source and a summary.
     """
-    from crawlers.run import crawl
+    from onrecord.crawlers.run import crawl
 
     ctx.open_store().conn.close()  # create/migrate the store and mirror the config before the crawl
     summary = crawl(ctx.config, sources=list(sources) or None, force=force,

@@ -23,8 +23,8 @@ def command(ctx: Context, port: int) -> None:
     """
     from onrecord.demo.run import run_demo
     from onrecord.timeline_view import print_claims_timeline
-    from storage.db import open_store
-    from storage.timeline import claims_timeline
+    from onrecord.storage.db import open_store
+    from onrecord.storage.timeline import claims_timeline
 
     config = ctx.config
     if not ctx.db_given:

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from onrecord.config import Config, parse_duration
+from onrecord.core.config import Config, parse_duration
 from onrecord.context import Context, common_options
-from onrecord.errors import ConfigError, OnrecordError
+from onrecord.core.errors import ConfigError, OnrecordError
 
 
 def _moment(value: str, option: str, tz: ZoneInfo) -> datetime:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from onrecord.context import Context, common_options
-from onrecord.errors import OnrecordError
+from onrecord.core.errors import OnrecordError
 
 SPLITS = ("train", "dev", "test")
 LANGUAGES = ("en", "ru", "uk")
@@ -52,8 +52,8 @@ def command(ctx: Context, articles_path: str | None, gold_path: str | None, corp
       onrecord eval --corpus --former-dev          # the figures of the model card and the README
       onrecord eval --corpus --split dev --errors  # what to look at while working (never test)
     """
-    from nlp.corpus.sources import default_shared
-    from nlp.extractor import Extractor
+    from onrecord.nlp.corpus.sources import default_shared
+    from onrecord.nlp.extractor import Extractor
 
     config = ctx.config
     if engine != "config":
@@ -73,8 +73,8 @@ def command(ctx: Context, articles_path: str | None, gold_path: str | None, corp
     if learning_curve:
         _learning_curve(config, shared_dir, languages or LANGUAGES, as_json)
         return
-    from nlp.corpus.store import DATA_DIR, gold_records, materialise
-    from nlp.evaluate import evaluate, format_report
+    from onrecord.nlp.corpus.store import DATA_DIR, gold_records, materialise
+    from onrecord.nlp.evaluate import evaluate, format_report
 
     data_dir = Path(corpus_dir) if corpus_dir else DATA_DIR
     extractor = Extractor(config)
@@ -105,8 +105,8 @@ def command(ctx: Context, articles_path: str | None, gold_path: str | None, corp
 
 
 def _score_file(extractor, articles_path, gold_path):
-    from nlp.evaluate import evaluate
-    from nlp.jsonl import read_articles, read_records
+    from onrecord.nlp.evaluate import evaluate
+    from onrecord.nlp.jsonl import read_articles, read_records
 
     def report(line: str) -> None:
         click.echo(f"onrecord: error: {line}", err=True)
@@ -116,7 +116,7 @@ def _score_file(extractor, articles_path, gold_path):
 
 
 def _print(result, errors: bool, as_json: bool, extra: dict) -> None:
-    from nlp.evaluate import format_report
+    from onrecord.nlp.evaluate import format_report
     if as_json:
         click.echo(json.dumps(result.to_dict(errors=errors) | extra, indent=2))
     else:
@@ -125,7 +125,7 @@ def _print(result, errors: bool, as_json: bool, extra: dict) -> None:
 
 def _learning_curve(config, shared: Path, languages, as_json: bool) -> None:
     try:
-        from nlp.learned.train import learning_curve
+        from onrecord.nlp.learned.train import learning_curve
     except ImportError as exc:
         raise OnrecordError(f"eval --learning-curve needs the training extra ({exc.name} missing): "
                             f"pip install -e '.[train]'") from None

@@ -24,13 +24,13 @@ def command(ctx: Context, input_path: str | None, output_path: str | None, limit
     Without --input, reads the store's articles that this extractor version has not read yet and saves their
     claims. With --input, reads a JSON Lines file and writes claim records as JSON Lines.
     """
-    from nlp.extractor import Extractor
+    from onrecord.nlp.extractor import Extractor
 
     extractor = Extractor(ctx.config)
     if input_path:
         _file_mode(extractor, input_path, output_path, limit)
         return
-    from nlp.run import extract_pending
+    from onrecord.nlp.run import extract_pending
 
     db = ctx.open_store()
     counts = extract_pending(ctx.config, db, progress=lambda line: click.echo(line, err=True), limit=limit,
@@ -41,7 +41,7 @@ def command(ctx: Context, input_path: str | None, output_path: str | None, limit
 def _file_mode(extractor, input_path: str, output_path: str | None, limit: int | None) -> None:
     from itertools import islice
 
-    from nlp.jsonl import read_articles
+    from onrecord.nlp.jsonl import read_articles
 
     articles = read_articles(input_path, on_error=lambda line: click.echo(f"onrecord: error: {line}", err=True))
     out = open(output_path, "w", encoding="utf-8") if output_path else sys.stdout

@@ -17,7 +17,7 @@ def command(ctx: Context, as_json: bool) -> None:
     """Show per source: last success, last error, articles in the last day and week, and a warning for
     any source failing or silent for longer than its interval leads us to expect; then each scheduler
     job's next run time and last result (from `onrecord run`)."""
-    from crawlers.health import NOT_CONFIGURED, source_health
+    from onrecord.crawlers.health import NOT_CONFIGURED, source_health
     from onrecord.scheduler import job_status
 
     db = ctx.open_store()

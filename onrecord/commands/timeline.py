@@ -7,7 +7,7 @@ from datetime import date
 import click
 
 from onrecord.context import Context, common_options
-from onrecord.errors import ConfigError
+from onrecord.core.errors import ConfigError
 from onrecord.timeline_view import FORMATS
 
 
@@ -46,7 +46,7 @@ def command(ctx: Context, topic: str | None, party: str | None, since: str | Non
     folded first, so the output is current. --plot draws the events as lanes per party.
     """
     from onrecord.timeline_view import render
-    from storage import timeline
+    from onrecord.storage import timeline
 
     since, until, as_of = _day(since, "--since"), _day(until, "--until"), _day(as_of, "--as-of")
     if as_of and mode:
@@ -77,7 +77,7 @@ def command(ctx: Context, topic: str | None, party: str | None, since: str | Non
 
 def _plot(db, path: str, topic: str | None, party: str | None, since: str | None, until: str | None) -> None:
     from onrecord.plot import plot_timeline
-    from storage import timeline
+    from onrecord.storage import timeline
 
     events = timeline.events(db, topic=topic, party=party, since=since, until=until)
     changes = timeline.changes(db, since=since, until=until, topic=topic, party=party)

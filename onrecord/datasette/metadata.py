@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from onrecord.config import Config
-from onrecord.errors import StoreError
+from onrecord.core.config import Config
+from onrecord.core.errors import StoreError
 
 HERE = Path(__file__).resolve().parent
 METADATA_FILE = HERE / "metadata.yaml"

@@ -8,11 +8,11 @@ from typing import Callable
 
 import yaml
 
-from onrecord.config import Config, SourceConfig
+from onrecord.core.config import Config, SourceConfig
 from onrecord.demo.server import SITE_DIR, DemoServer
-from onrecord.errors import OnrecordError
-from storage.db import open_store, row_counts
-from storage.sources import sync_config
+from onrecord.core.errors import OnrecordError
+from onrecord.storage.db import open_store, row_counts
+from onrecord.storage.sources import sync_config
 
 SOURCES_FILE = Path(__file__).resolve().parent / "sources.yaml"
 
@@ -45,9 +45,9 @@ DEFAULT_PORT = 8765  # fixed, so that article URLs (and so their ids) are the sa
 def run_demo(config: Config, progress: Callable[[str], None] = print, site_dir: Path = SITE_DIR,
              port: int = DEFAULT_PORT) -> DemoResult:
     """Crawl the demo site from loopback into config.storage.path, extract claims, and update the timeline."""
-    from crawlers.run import crawl
-    from nlp.run import extract_pending
-    from storage.timeline import update_events
+    from onrecord.crawlers.run import crawl
+    from onrecord.nlp.run import extract_pending
+    from onrecord.storage.timeline import update_events
 
     try:
         server = DemoServer(site_dir, port=port)

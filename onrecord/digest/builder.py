@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from onrecord.config import Config
+from onrecord.core.config import Config
 from onrecord.digest.model import Change, Contradiction, Digest, PartyClaims, Statement, TopicDigest
 from onrecord.digest.phrases import describe
 
@@ -30,7 +30,7 @@ KIND_RANK = {"reversal": 0, "negation_flipped": 1, "new": 2}
 def build_digest(config: Config, db: sqlite_utils.Database, since: datetime, until: datetime,
                  topic: str | None = None) -> Digest:
     """The digest of [since, until) for one topic (or all), read from the timeline in the store."""
-    from storage import timeline
+    from onrecord.storage import timeline
 
     timeline.update_events(db, config)
     # Everything of the topic: late detection reaches back to any statement date, and changes need their

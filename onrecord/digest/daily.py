@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from onrecord.config import Config
+from onrecord.core.config import Config
 from onrecord.digest.builder import build_digest
 from onrecord.digest.model import Digest
 from onrecord.digest.record import find_done, record_digest
 from onrecord.digest.render import addresses, compose, topic_key
 from onrecord.digest.sender import DeliveryError, deliver, require_host, smtp_password
-from onrecord.errors import ConfigError
+from onrecord.core.errors import ConfigError
 
 log = logging.getLogger("onrecord.digest")
 

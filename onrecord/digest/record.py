@@ -10,8 +10,8 @@ import json
 
 import sqlite_utils
 
-from onrecord.records import utc_now
-from storage.db import write_transaction
+from onrecord.core.records import utc_now
+from onrecord.storage.db import write_transaction
 
 DONE_STATUSES = ("sent", "empty")
 

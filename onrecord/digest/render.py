@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from onrecord.config import Config
+from onrecord.core.config import Config
 from onrecord.digest.model import Digest
-from onrecord.records import short_hash
+from onrecord.core.records import short_hash
 
 TEMPLATES = Path(__file__).parent / "templates"
 SUBJECT_MAX = 140

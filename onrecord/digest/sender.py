@@ -12,8 +12,8 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Callable, Mapping
 
-from onrecord.config import SmtpConfig
-from onrecord.errors import ConfigError, OnrecordError
+from onrecord.core.config import SmtpConfig
+from onrecord.core.errors import ConfigError, OnrecordError
 
 log = logging.getLogger("onrecord.digest")
 

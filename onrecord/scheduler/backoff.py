@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from storage.db import write_transaction
+from onrecord.storage.db import write_transaction
 
 
 def backoff_seconds(failures: int, interval: float, cap: float) -> float:

@@ -1,7 +1,7 @@
 """Child processes: every crawl (and extraction, and digest) runs in its own process.
 
 Why: Twisted's reactor runs once per process and cannot be restarted, so a daemon that crawls forever
-starts a fresh `python -m crawlers.run` for each crawl. It also isolates the daemon from a crash or a
+starts a fresh `python -m onrecord.crawlers.run` for each crawl. It also isolates the daemon from a crash or a
 memory leak in a crawl or in spaCy. The daemon keeps a handle on each child so a stop can end them all:
 SIGTERM first (Scrapy and our tasks stop cleanly), SIGKILL after `stop_timeout` seconds. On Linux each
 child also gets SIGTERM if the daemon itself dies (even by `kill -9`), so no orphan keeps writing.

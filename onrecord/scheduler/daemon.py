@@ -23,8 +23,8 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from onrecord.config import Config, parse_duration
-from onrecord.records import utc_now
+from onrecord.core.config import Config, parse_duration
+from onrecord.core.records import utc_now
 from onrecord.scheduler.backoff import backoff_until, set_backoff, source_health
 from onrecord.scheduler.children import Children
 from onrecord.scheduler.jobs import EXTRACT_JOB, JobSpec, build_job_specs, digest_missing_settings, first_run_time
@@ -32,8 +32,8 @@ from onrecord.scheduler.lock import StoreLock
 from onrecord.scheduler.logs import log_event
 from onrecord.scheduler.state import ScheduleState, format_time, parse_time
 from onrecord.scheduler.tasks import crawl_command, json_result, task_command, write_config_snapshot
-from storage.db import open_store
-from storage.sources import mark_source_result, sync_config
+from onrecord.storage.db import open_store
+from onrecord.storage.sources import mark_source_result, sync_config
 
 Outcome = tuple[str, dict]  # (status: ok | failed | stopped, result)
 

@@ -14,8 +14,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from onrecord.config import Config, parse_duration
-from onrecord.errors import ConfigError
+from onrecord.core.config import Config, parse_duration
+from onrecord.core.errors import ConfigError
 
 EXTRACT_JOB = "extract"
 DIGEST_JOB = "digest"

@@ -10,7 +10,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from onrecord.errors import OnrecordError
+from onrecord.core.errors import OnrecordError
 
 
 class StoreLock:

@@ -14,8 +14,8 @@ from typing import Any
 
 import sqlite_utils
 
-from onrecord.records import utc_now
-from storage.db import write_transaction
+from onrecord.core.records import utc_now
+from onrecord.storage.db import write_transaction
 
 
 def parse_time(value: str | None) -> datetime | None:

@@ -6,7 +6,7 @@ import json
 
 import sqlite_utils
 
-from onrecord.config import Config
+from onrecord.core.config import Config
 from onrecord.scheduler.jobs import build_job_specs
 from onrecord.scheduler.state import last_runs
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import yaml
 
-from onrecord.config import Config
+from onrecord.core.config import Config
 from onrecord.context import load_context
-from onrecord.errors import OnrecordError
+from onrecord.core.errors import OnrecordError
 from onrecord.scheduler.children import ChildResult
 
 
@@ -61,7 +61,7 @@ def json_result(result: ChildResult) -> dict | None:
 
 
 def crawl(config, db, source: str) -> dict:
-    from crawlers.run import crawl as crawl_pass
+    from onrecord.crawlers.run import crawl as crawl_pass
 
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
@@ -71,8 +71,8 @@ def crawl(config, db, source: str) -> dict:
 
 
 def extract(config, db, source: str | None = None) -> dict:
-    from nlp.run import extract_pending
-    from storage.timeline import update_events
+    from onrecord.nlp.run import extract_pending
+    from onrecord.storage.timeline import update_events
 
     result = dict(extract_pending(config, db) or {})
     result["events"] = update_events(db, config)

@@ -1,0 +1,328 @@
+"""config.yaml as typed, validated models: loaded once at the entry point and passed down.
+
+Every key has a default and a description. A wrong key or value stops with one line naming the file,
+the key path and what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from onrecord.core.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config.yaml")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: str | int | float) -> float:
+    """Seconds from '90s', '30m', '2h', '1d' or a plain number of seconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value <= 0:
+            raise ValueError("must be a positive duration")
+        return float(value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"expected a duration such as '90s', '30m', '2h' or '1d', got {value!r}")
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProjectConfig(Model):
+    name: str = Field("onrecord", description="Name shown in logs, digests and Datasette.")
+    user_agent: str = Field("onrecord/0.1 (research monitor; +https://github.com/onrecord/onrecord)",
+                            description="User agent sent with every request; names the project.")
+    contact: str = Field("onrecord@example.org", description="Contact address added to the user agent.")
+
+
+class StorageConfig(Model):
+    path: str = Field("onrecord.db", description="SQLite file of the store (relative to the working directory).")
+
+
+class CrawlConfig(Model):
+    obey_robots: bool = Field(True, description="Obey robots.txt.")
+    autothrottle: bool = Field(True, description="Adapt the request rate to each server's latency.")
+    concurrent_per_domain: int = Field(2, ge=1, description="Parallel requests per domain.")
+    concurrent_requests: int = Field(16, ge=1, description="Parallel requests overall.")
+    download_delay: float = Field(1.0, ge=0, description="Seconds between requests to one domain.")
+    timeout: float = Field(20.0, gt=0, description="Seconds before a request times out.")
+    max_page_bytes: int = Field(5_000_000, gt=0, description="Pages larger than this are refused.")
+    retry_times: int = Field(2, ge=0, description="Retries of a failed request (429/5xx/timeouts).")
+    max_retry_after: float = Field(600.0, ge=0, description="Longest Retry-After (seconds) honoured in a run.")
+    near_duplicate_threshold: float = Field(0.8, gt=0, le=1,
+                                            description="Jaccard similarity above which two texts are near-duplicates.")
+    min_article_words: int = Field(60, ge=0, description="Pages with fewer words of text are not articles.")
+
+
+class LanguageConfig(Model):
+    model: str = Field(..., description="spaCy pipeline (package name) or a blank language code such as 'ru': "
+                                        "what the rule engine parses with.")
+    engine: Literal["auto", "learned", "rules"] = Field(
+        "auto", description="learned: the trained reader (nlp/learned, weights in `reader`); rules: the "
+                            "hand-written rule engine alone; auto: learned where a model exists for the language.")
+    reader: str | None = Field(None, description="Folder of the learned reader's model (model.json, weights.npz); "
+                                                  "default: the model shipped for the language (nlp/models/<lang>).")
+
+
+class NlpConfig(Model):
+    languages: dict[str, LanguageConfig] = Field(
+        default_factory=lambda: {"en": LanguageConfig(model="en_core_web_sm")},
+        description="spaCy pipeline per language code.")
+    batch_size: int = Field(64, ge=1, description="Texts per nlp.pipe batch.")
+    default_language: str = Field("en", description="Language used when detection is not sure.")
+    prefilter: bool = Field(True, description="Parse only sentences with a topic keyword and a cue (much faster).")
+    min_confidence: float = Field(0.0, ge=0, le=1, description="Claims below this confidence are dropped.")
+
+
+class TimelineConfig(Model):
+    merge_window_days: float = Field(2.0, ge=0, description="Claims this many days apart or closer merge into one event.")
+    contradiction_window_days: float = Field(2.0, ge=0, description="Events of two parties this many days apart or "
+                                             "closer are checked against each other for contradictions.")
+
+
+class SmtpConfig(Model):
+    host: str | None = Field(None, description="SMTP server; the digest refuses to send without one.")
+    port: int = Field(587, ge=1, le=65535, description="SMTP port.")
+    security: Literal["starttls", "tls", "none"] = Field("starttls", description="starttls, tls (implicit) or none.")
+    user: str | None = Field(None, description="SMTP login user.")
+    password_env: str = Field("ONRECORD_SMTP_PASSWORD", description="Environment variable holding the SMTP password.")
+    sender: str = Field("onrecord <onrecord@localhost>", description="From address.")
+    timeout: float = Field(30.0, gt=0, description="Seconds before an SMTP operation times out.")
+    ca_file: str | None = Field(None, description="CA certificate (PEM) to trust for the server's TLS "
+                                "certificate, e.g. a self-signed relay; default: the system's CAs.")
+
+
+class DigestConfig(Model):
+    send_at: str = Field("07:00", description="Local time (HH:MM) of the daily digest.")
+    timezone: str = Field("Europe/Kyiv", description="IANA time zone of send_at.")
+    recipients: dict[str, list[str]] = Field(default_factory=dict,
+                                             description="Recipients per topic id ('*' for every topic).")
+    empty: Literal["skip", "send"] = Field("skip", description="What to do on a day with nothing new.")
+    datasette_url: str | None = Field(None, description="URL of the store's database in Datasette "
+                                      "(http://127.0.0.1:8001/onrecord); each event links to {url}/events/{id}.")
+    list_id: str = Field("onrecord digest <digest.onrecord.local>", description="List-Id header.")
+    retries: int = Field(3, ge=0, description="Delivery attempts after the first failure.")
+    retry_backoff: float = Field(2.0, ge=0, description="Seconds before the first retry; doubles each time.")
+    max_claims_per_party: int = Field(5, ge=1, description="New claims listed per party and topic; the rest are counted.")
+    smtp: SmtpConfig = Field(default_factory=SmtpConfig)
+
+    @field_validator("send_at")
+    @classmethod
+    def _send_at(cls, value: str) -> str:
+        if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", value):
+            raise ValueError(f"expected a local time HH:MM such as '07:00', got {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"expected an IANA time zone such as 'Europe/Kyiv', got {value!r}") from None
+        return value
+
+
+class ServeConfig(Model):
+    host: str = Field("127.0.0.1", description="Interface Datasette listens on.")
+    port: int = Field(8001, ge=1, le=65535, description="Port Datasette listens on.")
+    sql_time_limit_ms: int = Field(1000, ge=1, description="Datasette SQL time limit.")
+
+
+class SchedulerConfig(Model):
+    jitter: float = Field(0.1, ge=0, le=1, description="Random share of each interval added to crawl times.")
+    misfire_grace: str = Field("6h", description="How late a missed digest may still run once.")
+    max_backoff: str = Field("6h", description="Longest pause of a failing source.")
+    log_file: str | None = Field(None, description="Also write structured log lines to this file.")
+    max_parallel: int = Field(2, ge=1, description="Crawls (child processes) running at the same time.")
+    crawl_timeout: str = Field("30m", description="A crawl still running after this long is stopped and counts as failed.")
+    extract_every: str = Field("1h", description="Extraction and timeline also run this often, besides after each crawl with new articles.")
+    stop_timeout: float = Field(3.0, gt=0, description="Seconds a child process gets to stop on shutdown before it is killed.")
+    history_days: int = Field(30, ge=1, description="Days of job run history kept in the job_runs table.")
+
+    @field_validator("misfire_grace", "max_backoff", "crawl_timeout", "extract_every")
+    @classmethod
+    def _durations(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class SpeakerConfig(Model):
+    name: str = Field(..., description="Canonical name ('Dmitry Peskov').")
+    role: str | None = Field(None, description="Role ('Kremlin spokesman').")
+    aliases: list[str] = Field(default_factory=list, description="Other spellings, any language.")
+
+
+class PartyConfig(Model):
+    id: str = Field(..., description="Party id (see spec/claims.md).")
+    name: str = Field(..., description="Display name.")
+    aliases: dict[str, list[str]] = Field(default_factory=dict,
+                                          description="Names of the party per language (countries, adjectives, capitals).")
+    institutions: dict[str, list[str]] = Field(default_factory=dict,
+                                               description="Bodies that speak for the party, per language.")
+    roles: dict[str, list[str]] = Field(default_factory=dict,
+                                        description="Titles of officials of the party, per language ('Kremlin spokesman').")
+    speakers: list[SpeakerConfig] = Field(default_factory=list, description="Known people speaking for the party.")
+    counterpart: str | None = Field(None, description="Party a claim of this party is about when the text names none "
+                                                     "(used for claim types with default_target: counterpart).")
+
+
+class TopicConfig(Model):
+    id: str = Field(..., description="Topic id ('prisoner-exchange').")
+    description: str = Field("", description="What the topic covers.")
+    keywords: dict[str, list[str]] = Field(default_factory=dict, description="Keywords (lemmas or phrases) per language.")
+
+
+class ClaimTypeConfig(Model):
+    id: str = Field(..., description="Claim type id ('list_submitted').")
+    description: str = Field("", description="What the holder says.")
+    cues: dict[str, list[str]] = Field(default_factory=dict,
+                                       description="Cue phrases per language, matched on lemmas.")
+    when_negated: str | None = Field(None, description="Claim type to use instead when the cue is negated "
+                                                        "('not received yet' -> awaiting_counterpart).")
+    reported_of_other: str | None = Field(None, description="Claim type of the reporting side when a speaker reports "
+                                                             "the other side doing this ('Russia rejected' said by Kyiv "
+                                                             "-> accusation); null: not a claim of the reporter.")
+    factual: bool = Field(False, description="Only asserted facts count: a cue in an infinitive, under a modal "
+                                             "('must release') or as a noun ('the release of') is not this type.")
+    default_target: Literal["none", "counterpart"] = Field(
+        "none", description="Target when the sentence names no other party: none, or the holder's counterpart.")
+
+
+class SourceConfig(Model):
+    id: str = Field(..., description="Source id, unique.")
+    name: str = Field(..., description="Outlet name.")
+    kind: Literal["feed", "site"] = Field("feed", description="feed (RSS/Atom) or site (listing page with selectors).")
+    url: str = Field(..., description="Feed URL, or listing page URL for kind: site.")
+    language: str = Field("en", description="Default language of the outlet.")
+    interval: str = Field("30m", description="How often to crawl ('15m', '1h').")
+    speaks_for: str | None = Field(None, description="Party id when the source is an official voice of that party.")
+    enabled: bool = Field(True, description="Crawl this source.")
+    link_selector: str | None = Field(None, description="kind: site: CSS selector of article links on the listing page.")
+    parser: str | None = Field(None, description="Name of a publisher-specific parser in crawlers/publishers/.")
+
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^https?://", value):
+            raise ValueError(f"expected an http(s) URL, got {value!r}")
+        return value
+
+    @property
+    def interval_seconds(self) -> float:
+        return parse_duration(self.interval)
+
+
+class Config(Model):
+    project: ProjectConfig = Field(default_factory=ProjectConfig, description="Who we are to the sites we crawl.")
+    storage: StorageConfig = Field(default_factory=StorageConfig, description="Where the SQLite store lives.")
+    crawl: CrawlConfig = Field(default_factory=CrawlConfig, description="Politeness, limits and dedup of the crawler.")
+    nlp: NlpConfig = Field(default_factory=NlpConfig, description="Claim extraction: pipelines per language.")
+    timeline: TimelineConfig = Field(default_factory=TimelineConfig, description="How claims merge into events.")
+    digest: DigestConfig = Field(default_factory=DigestConfig, description="The daily digest email and its delivery.")
+    serve: ServeConfig = Field(default_factory=ServeConfig, description="`onrecord serve` (Datasette).")
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig, description="The `onrecord run` daemon.")
+    parties: list[PartyConfig] = Field(default_factory=list, description="Parties and who speaks for them.")
+    topics: list[TopicConfig] = Field(default_factory=list, description="Topics claims are kept for.")
+    claim_types: list[ClaimTypeConfig] = Field(default_factory=list, description="The claim taxonomy and its cues.")
+    sources: list[SourceConfig] = Field(default_factory=list, description="Outlets to crawl.")
+
+    @model_validator(mode="after")
+    def _references(self) -> "Config":
+        party_ids = [p.id for p in self.parties]
+        for name, ids in (("parties", party_ids), ("sources", [s.id for s in self.sources]),
+                          ("topics", [t.id for t in self.topics]), ("claim_types", [c.id for c in self.claim_types])):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"{name}: duplicate id {dupes[0]!r}")
+        for index, source in enumerate(self.sources):
+            if source.speaks_for and source.speaks_for not in party_ids:
+                raise ValueError(f"sources[{index}].speaks_for: unknown party {source.speaks_for!r}; "
+                                 f"expected one of {', '.join(party_ids)}")
+        return self
+
+    def party(self, party_id: str) -> PartyConfig | None:
+        return next((p for p in self.parties if p.id == party_id), None)
+
+    def source(self, source_id: str) -> SourceConfig | None:
+        return next((s for s in self.sources if s.id == source_id), None)
+
+    def with_sources(self, sources: list[SourceConfig]) -> "Config":
+        return self.model_copy(update={"sources": sources})
+
+    def with_storage_path(self, path: str) -> "Config":
+        return self.model_copy(update={"storage": self.storage.model_copy(update={"path": path})})
+
+    def with_engine(self, engine: str) -> "Config":
+        """The same configuration with every language read by one engine (`learned` or `rules`)."""
+        languages = {code: settings.model_copy(update={"engine": engine})
+                     for code, settings in self.nlp.languages.items()}
+        return self.model_copy(update={"nlp": self.nlp.model_copy(update={"languages": languages})})
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _describe(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    if "input" in error and "got " not in message and kind not in ("model_type", "dict_type", "list_type"):
+        return f"{message} (got {error['input']!r})"
+    return message
+
+
+def config_from_dict(data: Any, origin: str = "config") -> Config:
+    """Validate a parsed YAML document; raise ConfigError naming the key path of the first problem."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: expected a mapping of sections at the top level, got {type(data).__name__}")
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = len(exc.errors()) - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise ConfigError(f"{origin}: {_location(first['loc'])}: {_describe(first)}{suffix}") from None
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load and validate config.yaml; defaults apply to every key the file leaves out."""
+    path = Path(path) if path else DEFAULT_CONFIG
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (pass --config PATH)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    return config_from_dict(data, origin=str(path))

@@ -1,0 +1,3 @@
+"""The release of onrecord (the one place it is written)."""
+
+__version__ = "0.1.0"
