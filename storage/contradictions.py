@@ -1,10 +1,10 @@
 """Contradictions: pairs of events where two parties state incompatible things about the same fact.
 
-The RULES table is the data: side A's (claim_type, negated) against side B's, both on the same topic,
-held by different parties, no more than `timeline.contradiction_window_days` apart, and about each other
-where a target is given (A's target, if any, is B; B's target, if any, is A; targeted rules need one).
-Example: Russia `list_submitted` ("we handed over our list") against Ukraine `list_received` negated
-("no list has been received"). Pairs are re-derived for the events an update touched; a pair's id is its date and a hash
+The rules are config data (each claim type's `contradicts`, read by `contradiction_rules`): side A's
+(claim_type, negated) against side B's, both on the same topic, held by different parties, no more than
+`timeline.contradiction_window_days` apart, and about each other where a target is given (A's target, if
+any, is B; B's target, if any, is A; targeted rules need one). Example: Russia `list_submitted` ("we
+handed over our list") against Ukraine `list_received` negated ("no list has been received"). Pairs are re-derived for the events an update touched; a pair's id is its date and a hash
 of the two events' content ('2025-05-22:9f3c...'), so re-deriving keeps its first `detected_at`.
 """
 
@@ -12,25 +12,24 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from onrecord.core.config import ClaimTypeConfig, Config
 from onrecord.core.records import short_hash
 from onrecord.storage.positions import replace_rows
 
-# (rule name, type A, negated A, type B, negated B, targeted). Targeted rules are about claim types too
-# general to be about the same fact by topic alone ("agreed" to what?): one side must name the other
-# as its target.
-RULES: tuple[tuple[str, str, bool, str, bool, bool], ...] = (
-    ("list handed over / not received", "list_submitted", False, "list_received", True, False),
-    ("list handed over / still awaited", "list_submitted", False, "awaiting_counterpart", False, False),
-    ("list not handed over / received", "list_submitted", True, "list_received", False, False),
-    ("exchange completed / not completed", "exchange_completed", False, "exchange_completed", True, False),
-    ("exchange completed / denied", "exchange_completed", False, "denial", False, False),
-    ("agreed / no agreement", "agreement", False, "agreement", True, True),
-    ("agreed / rejected", "agreement", False, "rejection", False, True),
-    ("accusation / denial", "accusation", False, "denial", False, True),
-)
+Rule = tuple[str, str, bool, str, bool, bool]  # (rule name, type A, negated A, type B, negated B, targeted)
 
+
+def contradiction_rules(claim_types: list[ClaimTypeConfig]) -> list[Rule]:
+    """The rules of config.yaml: each claim type's `contradicts` entries, that type on side A. Targeted rules are
+    about claim types too general to be about the same fact by topic alone ("agreed" to what?): one side must
+    name the other as its target."""
+    return [(rule.rule, claim_type.id, rule.negated, rule.other, rule.other_negated, rule.targeted)
+            for claim_type in claim_types for rule in claim_type.contradicts]
+
+
+# The rules sit in a temp table (filled from config on each refresh: a handful of rows) that a CTE reads.
 _PAIRS = """
-WITH rules(name, type_a, neg_a, type_b, neg_b, targeted) AS (VALUES {values})
+WITH rules AS (SELECT name, type_a, neg_a, type_b, neg_b, targeted FROM temp.tl_rules)
 SELECT r.name, a.id, b.id, a.topic, max(a.event_date, b.event_date),
        a.holder, a.claim_type, a.negated, a.event_date, b.holder, b.claim_type, b.negated, b.event_date
 FROM temp.tl_changed ch
@@ -47,14 +46,23 @@ WHERE a.holder IS NOT b.holder
 
 def _pairs_sql(near: str) -> str:
     far = "b" if near == "a" else "a"
-    values = ", ".join(f"('{n}', '{ta}', {int(na)}, '{tb}', {int(nb)}, {int(t)})" for n, ta, na, tb, nb, t in RULES)
-    return _PAIRS.format(values=values, near=near, far=far, near_side=near, far_side=far)
+    return _PAIRS.format(near=near, far=far, near_side=near, far_side=far)
 
 
-def refresh_contradictions(db: sqlite_utils.Database, changed: set[int], window_days: float, now: str) -> None:
-    """Re-derive the contradictions of the events in `changed` (new, moved or removed event ids)."""
+def _load_rules(db: sqlite_utils.Database, rules: list[Rule]) -> None:
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS tl_rules (name, type_a, neg_a, type_b, neg_b, targeted)")
+    db.execute("DELETE FROM temp.tl_rules")
+    db.conn.executemany("INSERT INTO temp.tl_rules VALUES (?, ?, ?, ?, ?, ?)",
+                        [(name, ta, int(na), tb, int(nb), int(t)) for name, ta, na, tb, nb, t in rules])
+
+
+def refresh_contradictions(db: sqlite_utils.Database, changed: set[int], config: Config, now: str) -> None:
+    """Re-derive the contradictions of the events in `changed` (new, moved or removed event ids), by the rules
+    and within the window of `config`."""
     if not changed:
         return
+    window_days = config.timeline.contradiction_window_days
+    _load_rules(db, contradiction_rules(config.claim_types))
     db.execute("CREATE TEMP TABLE IF NOT EXISTS tl_changed (id INTEGER PRIMARY KEY)")
     db.execute("DELETE FROM temp.tl_changed")
     db.conn.executemany("INSERT INTO temp.tl_changed (id) VALUES (?)", [(i,) for i in changed])

@@ -130,8 +130,8 @@ def update_events(db: sqlite_utils.Database, config: Config) -> int:
         db.execute("DELETE FROM timeline_dirty")
         refresh_positions(db, {point[:3] for point in moves.points})
         refresh_intervals(db, moves.points, moves.gone)
-        refresh_changes(db, moves.pair_since, now)
-        refresh_contradictions(db, moves.changed, config.timeline.contradiction_window_days, now)
+        refresh_changes(db, moves.pair_since, now, config.claim_types)
+        refresh_contradictions(db, moves.changed, config, now)
     return processed
 
 

@@ -6,8 +6,8 @@ recorded whenever that state moves, in event order (event_date, then event id):
 
 - `new`: the first event of a claim type for the party on the topic;
 - `negation_flipped`: the same claim type, stated with the other polarity ("not yet received" -> "received");
-- `reversal`: a stance of the party turned into its opposite (a commitment followed by a rejection), per
-  the REVERSALS table below. A reversal takes precedence over `new`.
+- `reversal`: a stance of the party turned into its opposite (a commitment followed by a rejection), as
+  config.yaml's claim types say (`reverses`, read by `reversal_pairs`). A reversal takes precedence over `new`.
 
 Changes are recomputed per (topic, holder) from the earliest date an update touched; the state before that
 date is read from the events themselves, so an incremental refresh equals a full one. A change's id is its
@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from onrecord.core.config import ClaimTypeConfig
 from onrecord.core.records import short_hash
 from onrecord.storage.timeline_schema import INTERVAL_BUCKET, INTERVAL_LEVEL, STILL_HOLDS, interval_span
 
-# (from_type, to_type): a non-negated event of to_type after a standing non-negated from_type is a reversal.
-REVERSALS: frozenset[tuple[str, str]] = frozenset({
-    ("commitment", "rejection"),
-    ("agreement", "rejection"),
-    ("rejection", "commitment"),
-    ("rejection", "agreement"),
-})
-STANCE_TYPES = frozenset(t for pair in REVERSALS for t in pair)
+
+def reversal_pairs(claim_types: list[ClaimTypeConfig]) -> frozenset[tuple[str, str]]:
+    """(from_type, to_type) from config: an affirmed event of to_type after a standing affirmed from_type (one that
+    to_type `reverses`) is a reversal."""
+    return frozenset((reversed_type, claim_type.id) for claim_type in claim_types
+                     for reversed_type in claim_type.reverses)
 
 # Per touched (topic, holder) and claim type: its latest event before the pair's date (the state the changes start
 # from), and its events from that date on. One statement each for every pair of an update, each an index seek per
@@ -133,8 +132,11 @@ def refresh_intervals(db: sqlite_utils.Database, points: set[tuple], gone: set[t
     db.execute(_FRESH_INTERVALS)
 
 
-def refresh_changes(db: sqlite_utils.Database, pair_since: dict[tuple[str, str], str], now: str) -> None:
-    """Re-derive the changes of each (topic, holder) from its date on, keeping known changes' detected_at."""
+def refresh_changes(db: sqlite_utils.Database, pair_since: dict[tuple[str, str], str], now: str,
+                    claim_types: list[ClaimTypeConfig]) -> None:
+    """Re-derive the changes of each (topic, holder) from its date on, keeping known changes' detected_at;
+    reversals as the configured claim types say."""
+    reversals = reversal_pairs(claim_types)
     db.execute("CREATE TEMP TABLE IF NOT EXISTS tl_pairs (topic, holder, since, PRIMARY KEY (topic, holder))")
     db.execute("DELETE FROM temp.tl_pairs")
     db.conn.executemany("INSERT INTO temp.tl_pairs VALUES (?, ?, ?)",
@@ -149,30 +151,33 @@ def refresh_changes(db: sqlite_utils.Database, pair_since: dict[tuple[str, str],
     for (topic, holder), pair_events in events.items():
         pair_events.sort(key=lambda e: (e[3], e[0]))  # event_date, id
         rows.extend(_change_row(topic, holder, event, change)
-                    for event, change in detect_changes(pair_events, states[topic, holder]))
+                    for event, change in detect_changes(pair_events, states[topic, holder], reversals))
     existing = {row[0]: row for row in db.conn.execute(_CHANGES_SINCE)}
     write_difference(db, "changes", _CHANGE_COLUMNS, existing, rows, now)
 
 
-def detect_changes(events: list[tuple], state: dict[str, tuple]) -> list[tuple[tuple, tuple]]:
+def detect_changes(events: list[tuple], state: dict[str, tuple],
+                   reversals: frozenset[tuple[str, str]]) -> list[tuple[tuple, tuple]]:
     """Walk events (id, claim_type, negated, event_date) in order from `state` (claim_type -> latest event).
 
-    Returns (event, (kind, from_type, from_negated)) for each event that moved the position; updates state.
+    `reversals`: (from_type, to_type) pairs (see reversal_pairs); the types in them are stances. Returns
+    (event, (kind, from_type, from_negated)) for each event that moved the position; updates state.
     """
     out = []
-    latest = max((state[t] for t in STANCE_TYPES if t in state), key=lambda e: (e[3], e[0]), default=None)
+    stance_types = {t for pair in reversals for t in pair}
+    latest = max((state[t] for t in stance_types if t in state), key=lambda e: (e[3], e[0]), default=None)
     stance = latest[1] if latest and not latest[2] else None  # standing stance: latest stance-type event, if affirmed
     for event in events:
         _, claim_type, negated, _ = event
         previous = state.get(claim_type)
-        if not negated and stance and (stance, claim_type) in REVERSALS:
+        if not negated and stance and (stance, claim_type) in reversals:
             out.append((event, ("reversal", stance, 0)))
         elif previous is None:
             out.append((event, ("new", None, None)))
         elif bool(previous[2]) != bool(negated):
             out.append((event, ("negation_flipped", claim_type, int(previous[2]))))
         state[claim_type] = event
-        if claim_type in STANCE_TYPES:  # events come in (date, id) order: this one is now the latest
+        if claim_type in stance_types:  # events come in (date, id) order: this one is now the latest
             stance = None if negated else claim_type
     return out
 

@@ -33,7 +33,7 @@ Records
         from_negated, to_type, to_negated, event_id, evidence, speaker, url, title, outlets,
         corroboration, detected_at (when onrecord first derived it; stable across updates)
     contradictions(db, since, until, topic) -> incompatible statements of two parties
-        (rules: storage.contradictions.RULES): id, topic, date, event_a, event_b, holder_a, holder_b,
+        (rules: claim_types[].contradicts in config.yaml): id, topic, date, event_a, event_b, holder_a, holder_b,
         claim_type_a, negated_a, claim_type_b, negated_b, evidence_a, evidence_b, url_a, url_b, rule
 
 The same data is in SQL views for Datasette: timeline_events, position_state, position_changes and

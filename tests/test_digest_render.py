@@ -76,7 +76,7 @@ def test_new_claims_are_grouped_by_party_and_capped(cfg):
 
 def test_a_claim_type_added_in_config_reads_from_its_description(cfg):
     row = change("2025-06-11", None, to_type="ultimatum")
-    types = [*cfg.claim_types, cfg.claim_types[0].model_copy(update={"id": "ultimatum",
+    types = [*cfg.claim_types, cfg.claim_types[0].model_copy(update={"id": "ultimatum", "phrase": None,
                                                                       "description": "The holder sets a deadline."})]
     digest = assemble(cfg.model_copy(update={"claim_types": types}), SINCE, UNTIL, TOPIC, [row], [], [])
     assert digest.changes[0].after == "sets a deadline"

@@ -197,11 +197,11 @@ def test_article_marked_as_copy_later_lowers_corroboration(store, config):
     ([("rejection", 0), ("agreement", 0), ("agreement", 0), ("rejection", 0)], ["new", "reversal", "reversal"]),
     ([("concern", 0), ("concern", 0), ("concern", 1), ("concern", 0)], ["new", "negation_flipped", "negation_flipped"]),
 ])
-def test_change_rules(sequence, expected):
-    from onrecord.storage.positions import detect_changes
+def test_change_rules(config, sequence, expected):
+    from onrecord.storage.positions import detect_changes, reversal_pairs
 
     events = [(i, t, n, f"2025-05-{10 + i:02d}") for i, (t, n) in enumerate(sequence)]
-    assert [change[0] for _, change in detect_changes(events, {})] == expected
+    assert [change[0] for _, change in detect_changes(events, {}, reversal_pairs(config.claim_types))] == expected
 
 
 @pytest.mark.parametrize("target, expected", [(None, 0), ("russia", 1)])

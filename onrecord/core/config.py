@@ -7,15 +7,20 @@ the key path and what was expected.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from onrecord.core.errors import ConfigError
+from onrecord.core.grammar_refs import check_grammar_ids
 
-DEFAULT_CONFIG = Path("config.yaml")
+CONFIG_NAME = "config.yaml"
+CONFIG_ENV = "ONRECORD_CONFIG"
+# The default configuration ships inside the package (in a checkout, a symlink to the top-level config.yaml).
+PACKAGED_CONFIG = Path(__file__).resolve().parent.parent / "default-config.yaml"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -182,6 +187,30 @@ class TopicConfig(Model):
     keywords: dict[str, list[str]] = Field(default_factory=dict, description="Keywords (lemmas or phrases) per language.")
 
 
+class ContradictionConfig(Model):
+    rule: str = Field(..., description="Name of the rule, stored with each pair it finds "
+                                       "('list handed over / not received').")
+    negated: bool = Field(False, description="Whether this type's event is the negated one ('has not handed over').")
+    other: str = Field(..., description="Claim type id of the other party's event.")
+    other_negated: bool = Field(False, description="Whether the other party's event is the negated one.")
+    targeted: bool = Field(False, description="The type is too general to be about the same fact by topic alone "
+                                              "('agreed' to what?): one side must name the other as its target.")
+
+
+class PhraseConfig(Model):
+    affirmed: str = Field(..., description="Verb phrase of the claim in the digest ('received {target}\'s list'); "
+                                           "{target} is the target party's name, or 'the other side'.")
+    negated: str = Field(..., description="The same, negated ('has not received {target}\'s list').")
+
+    @field_validator("affirmed", "negated")
+    @classmethod
+    def _placeholders(cls, value: str) -> str:
+        unknown = sorted(set(re.findall(r"\{([^{}]*)\}", value)) - {"target"})
+        if unknown:
+            raise ValueError(f"unknown placeholder {{{unknown[0]}}}; the only one is {{target}}")
+        return value
+
+
 class ClaimTypeConfig(Model):
     id: str = Field(..., description="Claim type id ('list_submitted').")
     description: str = Field("", description="What the holder says.")
@@ -196,6 +225,13 @@ class ClaimTypeConfig(Model):
                                              "('must release') or as a noun ('the release of') is not this type.")
     default_target: Literal["none", "counterpart"] = Field(
         "none", description="Target when the sentence names no other party: none, or the holder's counterpart.")
+    reverses: list[str] = Field(default_factory=list, description="Claim types this one reverses: an affirmed event of "
+                                "this type after the party's standing affirmed stance of one of them is a "
+                                "`reversal` (rejection reverses commitment).")
+    contradicts: list[ContradictionConfig] = Field(
+        default_factory=list, description="Events of another party this type's events contradict: same topic, no "
+                                          "more than timeline.contradiction_window_days apart.")
+    phrase: PhraseConfig | None = Field(None, description="How the digest words the claim; null: its description.")
 
 
 class SourceConfig(Model):
@@ -239,22 +275,43 @@ class Config(Model):
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig, description="The `onrecord run` daemon.")
     parties: list[PartyConfig] = Field(default_factory=list, description="Parties and who speaks for them.")
     topics: list[TopicConfig] = Field(default_factory=list, description="Topics claims are kept for.")
-    claim_types: list[ClaimTypeConfig] = Field(default_factory=list, description="The claim taxonomy and its cues.")
+    claim_types: list[ClaimTypeConfig] = Field(
+        default_factory=list, description="The claim taxonomy: per type its cues, what it reverses, what it "
+                                          "contradicts and how the digest words it.")
     sources: list[SourceConfig] = Field(default_factory=list, description="Outlets to crawl.")
 
     @model_validator(mode="after")
     def _references(self) -> "Config":
-        party_ids = [p.id for p in self.parties]
-        for name, ids in (("parties", party_ids), ("sources", [s.id for s in self.sources]),
+        for name, ids in (("parties", [p.id for p in self.parties]), ("sources", [s.id for s in self.sources]),
                           ("topics", [t.id for t in self.topics]), ("claim_types", [c.id for c in self.claim_types])):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             if dupes:
                 raise ValueError(f"{name}: duplicate id {dupes[0]!r}")
-        for index, source in enumerate(self.sources):
-            if source.speaks_for and source.speaks_for not in party_ids:
-                raise ValueError(f"sources[{index}].speaks_for: unknown party {source.speaks_for!r}; "
-                                 f"expected one of {', '.join(party_ids)}")
+        for key, kind, value in self.references():
+            known = self.ids(kind)
+            if value not in known:
+                raise ValueError(f"{key}: unknown {kind.replace('_', ' ')} {value!r}; "
+                                 f"expected one of {', '.join(sorted(known)) or '(none configured)'}")
         return self
+
+    def references(self) -> list[tuple[str, str, str]]:
+        """(key path, kind, id) of every id one part of the config names of another; kind: party, topic, claim_type."""
+        refs = [(f"sources[{i}].speaks_for", "party", s.speaks_for) for i, s in enumerate(self.sources)]
+        refs += [(f"parties[{i}].counterpart", "party", p.counterpart) for i, p in enumerate(self.parties)]
+        refs += [(f"digest.recipients.{topic}", "topic", topic) for topic in self.digest.recipients if topic != "*"]
+        for i, claim_type in enumerate(self.claim_types):
+            key = f"claim_types[{i}]"
+            refs += [(f"{key}.when_negated", "claim_type", claim_type.when_negated),
+                     (f"{key}.reported_of_other", "claim_type", claim_type.reported_of_other)]
+            refs += [(f"{key}.reverses[{j}]", "claim_type", other) for j, other in enumerate(claim_type.reverses)]
+            refs += [(f"{key}.contradicts[{j}].other", "claim_type", rule.other)
+                     for j, rule in enumerate(claim_type.contradicts)]
+        return [ref for ref in refs if ref[2] is not None]
+
+    def ids(self, kind: str) -> set[str]:
+        """The configured ids of one kind: party, topic or claim_type."""
+        items = {"party": self.parties, "topic": self.topics, "claim_type": self.claim_types}[kind]
+        return {item.id for item in items}
 
     def party(self, party_id: str) -> PartyConfig | None:
         return next((p for p in self.parties if p.id == party_id), None)
@@ -279,7 +336,7 @@ def _location(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
+    return out
 
 
 def _describe(error: dict[str, Any]) -> str:
@@ -289,7 +346,7 @@ def _describe(error: dict[str, Any]) -> str:
     if kind == "missing":
         return "required key is missing"
     message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-    if "input" in error and "got " not in message and kind not in ("model_type", "dict_type", "list_type"):
+    if error.get("loc") and "input" in error and "got " not in message and kind not in ("model_type", "dict_type", "list_type"):
         return f"{message} (got {error['input']!r})"
     return message
 
@@ -301,21 +358,51 @@ def config_from_dict(data: Any, origin: str = "config") -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: expected a mapping of sections at the top level, got {type(data).__name__}")
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         more = len(exc.errors()) - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise ConfigError(f"{origin}: {_location(first['loc'])}: {_describe(first)}{suffix}") from None
+        where = f"{_location(first['loc'])}: " if first["loc"] else ""  # a cross-reference names its own key path
+        raise ConfigError(f"{origin}: {where}{_describe(first)}{suffix}") from None
+    check_grammar_ids({kind: config.ids(kind) for kind in ("claim_type", "topic")}, config.nlp.languages, origin)
+    return config
+
+
+@dataclass(frozen=True)
+class ConfigSource:
+    """Which configuration file a run uses, and why that one."""
+
+    path: Path
+    origin: str
+
+    def describe(self) -> str:
+        return f"config: {self.path} ({self.origin})"
+
+
+def resolve_config(given: str | Path | None, environ: Mapping[str, str], cwd: Path | None = None) -> ConfigSource:
+    """The config file to load, first match wins: --config, then $ONRECORD_CONFIG, then config.yaml in the working
+    folder, then the packaged default. The environment comes before the working folder so that a chosen config is
+    not shadowed by whatever config.yaml happens to sit where the command runs."""
+    if given:
+        return ConfigSource(Path(given), "given with --config")
+    if environ.get(CONFIG_ENV):
+        return ConfigSource(Path(environ[CONFIG_ENV]), f"from ${CONFIG_ENV}")
+    local = (cwd or Path.cwd()) / CONFIG_NAME
+    if local.is_file():
+        return ConfigSource(local.absolute(), "found in the working folder")
+    return ConfigSource(PACKAGED_CONFIG, "packaged default; `onrecord init` writes an editable copy")
 
 
 def load_config(path: str | Path | None = None) -> Config:
-    """Load and validate config.yaml; defaults apply to every key the file leaves out."""
-    path = Path(path) if path else DEFAULT_CONFIG
+    """Load and validate a config file; defaults apply to every key the file leaves out.
+
+    Without a path: config.yaml in the working folder, else the packaged default."""
+    path = Path(path) if path else resolve_config(None, {}).path
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (pass --config PATH)") from None
+        raise ConfigError(f"{path}: config file not found (pass --config PATH, or write one with `onrecord init`)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc}") from None
     try:

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_origin
 
 from pydantic import BaseModel
 
@@ -45,7 +45,10 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
         nested = _model_of(field.annotation)
         if nested and nested.__name__ != "LanguageConfig":
             if not prefix or name not in LIST_SECTIONS:
-                rows += _rows(nested, key + ("[]" if name in LIST_SECTIONS else ""))
+                is_list = name in LIST_SECTIONS or get_origin(field.annotation) is list
+                if prefix and field.description:  # a nested entry says what it is, then its keys
+                    rows.append(f"| `{key}` | {_default(field)} | {field.description} |")
+                rows += _rows(nested, key + ("[]" if is_list else ""))
             continue
         rows.append(f"| `{key}` | {_default(field)} | {field.description or ''} |")
     return rows

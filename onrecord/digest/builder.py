@@ -109,7 +109,7 @@ class _Names:
 
     def __init__(self, config: Config):
         self.config = config
-        self.types = {c.id: c.description for c in config.claim_types}
+        self.types = {c.id: c for c in config.claim_types}
         self.topics = {t.id: t.description for t in config.topics}
         self.base = (config.digest.datasette_url or "").rstrip("/") or None
 
