@@ -15,7 +15,8 @@ from onrecord import __version__
 from onrecord.core.errors import OnrecordError
 
 # Each module in onrecord/commands/ defines one click command (or group) named `command`.
-COMMAND_MODULES = ["demo", "crawl", "extract", "eval", "corpus", "timeline", "status", "digest", "serve", "run"]
+COMMAND_MODULES = ["init", "demo", "crawl", "extract", "eval", "corpus", "timeline", "status", "digest", "serve",
+                   "run"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -26,8 +27,10 @@ def cli(verbose: int, quiet: bool) -> None:
     """onrecord: track what parties to a conflict say on the record, and how their positions move.
 
     The pipeline is crawl -> extract -> timeline, each stage reading and writing one SQLite store.
-    Every command takes --config (default ./config.yaml) and --db (default: storage.path in the config).
-    Start with `onrecord demo` to run everything on the bundled offline demo.
+    Every command takes --config and --db (default: storage.path in the config). Without --config: the file
+    named by $ONRECORD_CONFIG, else ./config.yaml, else the packaged default; each command names the one it uses
+    on stderr. `onrecord init` writes an editable copy. Start with `onrecord demo` to run everything on the
+    bundled offline demo.
     """
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     logging.basicConfig(level=level, stream=sys.stderr,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import click
 import sqlite_utils
 
-from onrecord.core.config import Config, load_config
+from onrecord.core.config import Config, ConfigSource, load_config, resolve_config
 
 
 @dataclass
@@ -17,6 +18,7 @@ class Context:
     config: Config
     db_path: str
     db_given: bool = False  # --db was passed explicitly
+    config_source: ConfigSource | None = None  # which file the config came from, and why
 
     def open_store(self) -> sqlite_utils.Database:
         """Open the store and mirror the config's reference tables into it."""
@@ -29,21 +31,27 @@ class Context:
 
 
 def load_context(config_path: str | None, db_path: str | None) -> Context:
-    config = load_config(config_path)
+    """Load the config (--config, else $ONRECORD_CONFIG, else ./config.yaml, else the packaged default)."""
+    source = resolve_config(config_path, os.environ)
+    config = load_config(source.path)
     if db_path:
         config = config.with_storage_path(db_path)
-    return Context(config=config, db_path=config.storage.path, db_given=bool(db_path))
+    return Context(config=config, db_path=config.storage.path, db_given=bool(db_path), config_source=source)
 
 
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add --config and --db to a command and pass it a loaded `ctx: Context` instead."""
 
     @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-                  help="Configuration file. [default: ./config.yaml]")
+                  help="Configuration file. [default: $ONRECORD_CONFIG, else ./config.yaml, else the packaged "
+                       "default]")
     @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
                   help="SQLite store. [default: storage.path from the config]")
     @functools.wraps(func)
     def wrapper(*args: Any, config_path: str | None, db_path: str | None, **kwargs: Any) -> Any:
-        return func(*args, ctx=load_context(config_path, db_path), **kwargs)
+        ctx = load_context(config_path, db_path)
+        if not click.get_current_context().find_root().params.get("quiet"):
+            click.echo(ctx.config_source.describe(), err=True)  # stderr: stdout may be JSON or CSV
+        return func(*args, ctx=ctx, **kwargs)
 
     return wrapper

@@ -165,7 +165,7 @@ def test_eval_corpus_command_scores_each_language_and_split(tiny):
     result = CliRunner().invoke(cli, ["eval", "--corpus", "--shared", str(shared), "--corpus-dir", str(data),
                                       "--language", "en", "--split", "dev", "--engine", "rules", "--json"])
     assert result.exit_code == 0, result.output
-    figures = json.loads(result.output)["results"]
+    figures = json.loads(result.stdout)["results"]
     assert list(figures) == ["en/dev"]
     dev = figures["en/dev"]
     assert dev["passages"] == 2

@@ -18,7 +18,7 @@ def test_status_json_names_failing_sources_and_lists_jobs(tmp_path, config, stor
     mark_source_result(store, "interfax-en", None)
     result = CliRunner().invoke(cli, ["status", "--json", "--config", str(REPO / "config.yaml"), "--db", str(db_path)])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     sources = {row["source"]: row for row in data["sources"]}
     assert sources["tass-en"]["last_error"] == "HTTP 503 Service Unavailable"
     assert sources["tass-en"]["problem"]
@@ -34,7 +34,7 @@ def test_status_lists_sources_of_the_store_that_the_config_does_not_name(tmp_pat
     store["sources"].insert({"id": "demo-interfax", "name": "Interfax (demo)", "kind": "feed", "failures": 0})
     mark_source_result(store, "demo-interfax", None)
     args = ["status", "--config", str(REPO / "config.yaml"), "--db", str(db_path)]
-    data = json.loads(CliRunner().invoke(cli, [*args, "--json"]).output)
+    data = json.loads(CliRunner().invoke(cli, [*args, "--json"]).stdout)
     demo = [row for row in data["sources"] if row["source"] == "demo-interfax"]
     assert len(demo) == 1 and demo[0]["last_success"] and "not in this config" in demo[0]["problem"]
     text = CliRunner().invoke(cli, args).output

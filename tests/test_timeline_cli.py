@@ -23,7 +23,7 @@ def db_path(store):
 def run(db_path, *args):
     result = CliRunner().invoke(cli, ["timeline", "--config", str(REPO / "config.yaml"), "--db", db_path, *args])
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout  # stderr names the config
 
 
 def test_default_table_groups_claims_per_party(db_path):
