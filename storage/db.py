@@ -1,7 +1,8 @@
-"""Open the store: one SQLite file in WAL mode, migrated on open, with a busy timeout.
+"""Open the store: one SQLite file in WAL mode, created or upgraded on open, with a busy timeout.
 
 WAL lets readers (Datasette, `onrecord timeline`) browse while the pipeline writes; writers take the
-write lock up front (BEGIN IMMEDIATE) so two writers queue instead of failing half-way.
+write lock up front (BEGIN IMMEDIATE) so two writers queue instead of failing half-way. A store opened
+read-only (the read commands) is never written: not created, not upgraded, no lock taken.
 """
 
 from __future__ import annotations
@@ -16,36 +17,75 @@ from typing import Callable, Iterator
 import sqlite_utils
 
 from onrecord.core.errors import StoreError
-from onrecord.storage.migrations import migrate
+from onrecord.storage.migrations import migrate, schema_version, store_version
 
 BUSY_TIMEOUT_MS = 30_000
 
 
-def open_store(path: str | Path, *, migrate_schema: bool = True) -> sqlite_utils.Database:
-    """Open (creating if needed) the store at `path`, in WAL mode, with every migration applied."""
+def open_store(path: str | Path, *, migrate_schema: bool = True, read_only: bool = False) -> sqlite_utils.Database:
+    """Open the store at `path` in WAL mode: created if missing and brought to the current schema.
+
+    read_only: open it as it is, for reading only (SQLite's mode=ro and query_only). Nothing is created or
+    upgraded; a missing store, or one at an older schema, is a StoreError saying which writing command fixes it.
+    """
     path = Path(path)
+    if read_only:
+        try:
+            return _open_read_only(path)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: cannot open store: {exc}") from None
     try:
         if path.parent and not path.parent.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _tune(conn)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = OFF")
-        # Timeline reads hop between claims and articles, and update_events between index pages: a store of 1M
-        # claims is ~1.4 GB, and pages past the mapped size are read by a system call each (57,000 per 10,000 new
-        # claims with 256 MB mapped, 22,000 with the whole file). SQLite caps this at its compiled maximum.
-        conn.execute("PRAGMA mmap_size = 2147418112")
-        # Statement journals and temp tables in memory: update_events wrote ~200 MB to temp files (100,000 write
-        # calls) per 10,000 new claims, the journals of its multi-row statements; a full rebuild peaks ~80 MB higher.
-        conn.execute("PRAGMA temp_store = MEMORY")
         db = sqlite_utils.Database(conn)
         if migrate_schema:
             migrate(db)
         return db
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, StoreError) as exc:
         raise StoreError(f"{path}: cannot open store: {exc}") from None
+
+
+def _open_read_only(path: Path) -> sqlite_utils.Database:
+    if not path.is_file():
+        raise StoreError(f"{path}: store not found; run a writing command (onrecord crawl, extract or demo) to "
+                         f"create it, or pass --db")
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                           isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA query_only = 1")
+        _tune(conn)
+        version, current = store_version(conn), schema_version()
+        if version is None:
+            raise StoreError(f"{path}: empty, not a store yet; run a writing command (onrecord crawl or extract) "
+                             f"to create it")
+        if version < current:
+            raise StoreError(f"{path}: store is at schema {version}, this onrecord reads schema {current}; run any "
+                             f"writing command (onrecord crawl or extract) to upgrade it")
+        if version > current:
+            raise StoreError(f"{path}: store is at schema {version}, newer than this onrecord's ({current}); "
+                             f"upgrade onrecord")
+    except BaseException:
+        conn.close()
+        raise
+    return sqlite_utils.Database(conn)
+
+
+def _tune(conn: sqlite3.Connection) -> None:
+    """Settings of every connection, reading or writing (per connection, nothing written to the file)."""
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # Timeline reads hop between claims and articles, and update_events between index pages: a store of 1M
+    # claims is ~1.4 GB, and pages past the mapped size are read by a system call each (57,000 per 10,000 new
+    # claims with 256 MB mapped, 22,000 with the whole file). SQLite caps this at its compiled maximum.
+    conn.execute("PRAGMA mmap_size = 2147418112")
+    # Statement journals and temp tables in memory: update_events wrote ~200 MB to temp files (100,000 write
+    # calls) per 10,000 new claims, the journals of its multi-row statements; a full rebuild peaks ~80 MB higher.
+    conn.execute("PRAGMA temp_store = MEMORY")
 
 
 @contextmanager

@@ -1,139 +1,180 @@
-"""Append-only schema migrations. Never edit one that has run; add a new one at the end."""
+"""The store's schema version: a new store is created from schema.sql, an older one upgraded by frozen SQL steps.
+
+storage/schema.sql is the whole current schema; its header names its version. storage/upgrades/NNN_name.sql
+takes a store from version NNN-1 to NNN, and is never edited once shipped. The version is the store's
+PRAGMA user_version. Stores made before this scheme recorded the names of the steps they had run in a table
+`_migrations`; LEGACY_STEPS maps those onto the version numbers (the same steps, in the order they ran).
+
+Every step runs in its own BEGIN IMMEDIATE transaction, one statement at a time (never executescript, which
+would commit the transaction early on sqlite-utils 3 and Python's sqlite3), and sets the version in the same
+transaction: a store is always at exactly one version.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
+import sqlite3
 import time
-from typing import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
-import sqlite_utils
+from onrecord.core.errors import StoreError
 
 log = logging.getLogger("onrecord.store")
 
+# Names a store made before schema.sql recorded in `_migrations`, in the order they ran: version = position.
+LEGACY_STEPS = ("001_core", "003_digest", "004_crawl_near_duplicates", "004_scheduler", "002_timeline",
+                "005_timeline_evidence", "006_timeline_intervals", "007_timeline_interval_refresh",
+                "008_timeline_fewer_indexes", "009_timeline_locality", "010_timeline_contradiction_read")
 
-def _m001_core(db: sqlite_utils.Database) -> None:
-    db.executescript("""
-    CREATE TABLE sources (
-        id TEXT PRIMARY KEY, name TEXT, kind TEXT, url TEXT, language TEXT, speaks_for TEXT,
-        interval TEXT, enabled INTEGER, last_success TEXT, last_error TEXT, last_error_at TEXT,
-        failures INTEGER NOT NULL DEFAULT 0, backoff_until TEXT
-    );
-    CREATE TABLE fetches (
-        id INTEGER PRIMARY KEY, source TEXT REFERENCES sources(id), url TEXT NOT NULL, kind TEXT,
-        status INTEGER, error TEXT, etag TEXT, last_modified TEXT, final_url TEXT, bytes INTEGER,
-        outcome TEXT, fetched_at TEXT NOT NULL
-    );
-    CREATE INDEX fetches_url ON fetches(url, fetched_at);
-    CREATE INDEX fetches_source ON fetches(source, fetched_at);
-    CREATE TABLE articles (
-        id TEXT PRIMARY KEY, url TEXT NOT NULL, canonical_url TEXT NOT NULL UNIQUE, final_url TEXT,
-        source TEXT REFERENCES sources(id), title TEXT, published TEXT, fetched_at TEXT, language TEXT,
-        text TEXT, content_hash TEXT, dup_of TEXT REFERENCES articles(id), via TEXT, speaks_for TEXT
-    );
-    CREATE INDEX articles_content_hash ON articles(content_hash);
-    CREATE INDEX articles_source_published ON articles(source, published);
-    CREATE TABLE article_urls (
-        url TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id), kind TEXT
-    );
-    CREATE TABLE parties (id TEXT PRIMARY KEY, name TEXT);
-    CREATE TABLE topics (id TEXT PRIMARY KEY, description TEXT);
-    CREATE TABLE claim_types (id TEXT PRIMARY KEY, description TEXT);
-    CREATE TABLE claims (
-        id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id),
-        topic TEXT REFERENCES topics(id), holder TEXT REFERENCES parties(id), speaker TEXT,
-        claim_type TEXT REFERENCES claim_types(id), negated INTEGER NOT NULL, target TEXT REFERENCES parties(id),
-        claim_date TEXT, evidence TEXT, start INTEGER, "end" INTEGER, source TEXT REFERENCES sources(id),
-        via TEXT, confidence REAL, extractor_version TEXT
-    );
-    CREATE INDEX claims_timeline ON claims(topic, holder, claim_date);
-    CREATE INDEX claims_article ON claims(article_id);
-    CREATE TABLE extractions (
-        article_id TEXT NOT NULL REFERENCES articles(id), extractor_version TEXT NOT NULL,
-        extracted_at TEXT NOT NULL, claims INTEGER NOT NULL,
-        PRIMARY KEY (article_id, extractor_version)
-    );
-    """)
-    db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61")
-    db["claims"].enable_fts(["evidence", "speaker"], create_triggers=True, tokenize="unicode61")
+_UPGRADE_FILE = re.compile(r"(\d{3})_(\w+)\.sql")
+_SCHEMA_VERSION = re.compile(r"^-- schema-version: (\d+)$", re.MULTILINE)
 
 
-def _m003_digest(db: sqlite_utils.Database) -> None:
-    # Separate statements (not executescript, which would commit the migration's transaction early).
-    db.execute("""
-    CREATE TABLE digests (
-        id INTEGER PRIMARY KEY, period_start TEXT NOT NULL, period_end TEXT NOT NULL, topic TEXT NOT NULL,
-        recipients TEXT NOT NULL, message_id TEXT, subject TEXT, sent_at TEXT, status TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0, error TEXT, created_at TEXT NOT NULL
-    )""")
-    db.execute("CREATE INDEX digests_period ON digests(period_start, period_end, topic, recipients, status)")
+@dataclass(frozen=True)
+class Upgrade:
+    version: int  # the version a store is at after this step
+    name: str
+    sql: str
 
 
-def _m004_crawl_near_duplicates(db: sqlite_utils.Database) -> None:
-    """MinHash signatures of stored articles, so near-duplicates are found across crawl runs."""
-    db.execute("CREATE TABLE article_minhash (article_id TEXT PRIMARY KEY REFERENCES articles(id), signature BLOB NOT NULL)")
+def _package_text(*parts: str) -> str:
+    return resources.files("onrecord.storage").joinpath(*parts).read_text(encoding="utf-8")
 
 
-def _m004_scheduler(db: sqlite_utils.Database) -> None:
-    """The daemon's schedule (next run time per job, so it survives restarts) and its run history."""
-    # Separate statements: executescript would commit the migration's transaction early.
-    db.execute("CREATE TABLE job_state (job_id TEXT PRIMARY KEY, kind TEXT NOT NULL, next_run_time TEXT, "
-               "updated_at TEXT)")
-    db.execute("""
-    CREATE TABLE job_runs (
-        id INTEGER PRIMARY KEY, job_id TEXT NOT NULL, kind TEXT NOT NULL, started TEXT NOT NULL,
-        finished TEXT, status TEXT NOT NULL, result TEXT
-    )""")
-    db.execute("CREATE INDEX job_runs_job ON job_runs(job_id, started)")
+@cache
+def upgrades() -> tuple[Upgrade, ...]:
+    """The frozen upgrade steps, by version (checked: numbered 1, 2, 3 ... without gaps or repeats)."""
+    found = []
+    for entry in resources.files("onrecord.storage").joinpath("upgrades").iterdir():
+        match = _UPGRADE_FILE.fullmatch(entry.name)
+        if match:
+            found.append(Upgrade(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda u: u.version)
+    if [u.version for u in found] != list(range(1, len(found) + 1)):
+        raise StoreError(f"storage/upgrades: steps must be numbered 1..N once each, found "
+                         f"{[u.version for u in found]}")
+    return tuple(found)
 
 
-def _timeline(statements: str) -> Callable[[sqlite_utils.Database], None]:
-    """The migration step that runs storage.timeline_schema.<statements> (its comments say what each one does),
-    one statement at a time: executescript would commit the migration's transaction early."""
-    def step(db: sqlite_utils.Database) -> None:
-        from onrecord.storage import timeline_schema
-
-        for statement in getattr(timeline_schema, statements):
-            db.execute(statement)
-    return step
+@cache
+def schema_sql() -> str:
+    """The text of storage/schema.sql."""
+    return _package_text("schema.sql")
 
 
-MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
-    ("001_core", _m001_core),
-    ("003_digest", _m003_digest),
-    ("004_crawl_near_duplicates", _m004_crawl_near_duplicates),
-    ("004_scheduler", _m004_scheduler),
-    ("002_timeline", _timeline("TIMELINE_002")),
-    ("005_timeline_evidence", _timeline("TIMELINE_005")),
-    ("006_timeline_intervals", _timeline("TIMELINE_006")),
-    ("007_timeline_interval_refresh", _timeline("TIMELINE_007")),
-    ("008_timeline_fewer_indexes", _timeline("TIMELINE_008")),
-    ("009_timeline_locality", _timeline("TIMELINE_009")),
-    ("010_timeline_contradiction_read", _timeline("TIMELINE_010")),
-]
+@cache
+def schema_version() -> int:
+    """The version schema.sql creates: the number of the last upgrade step (checked against its header)."""
+    match = _SCHEMA_VERSION.search(schema_sql())
+    last = len(upgrades())
+    if not match or int(match[1]) != last:
+        raise StoreError(f"storage/schema.sql: header says schema-version {match[1] if match else '(none)'}, "
+                         f"the last upgrade step is {last}: add the change to both")
+    return last
 
 
-def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply every migration not yet recorded in `_migrations`; return the names applied."""
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
+def statements(sql: str) -> list[str]:
+    """Split a SQL script into its statements (trigger bodies kept whole), dropping comment-only text."""
+    out, pending = [], ""
+    for line in sql.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if _code(pending):
+                out.append(re.sub(r"\A(?:\s*--[^\n]*\n)*", "", pending).strip())
+            pending = ""
+    if _code(pending):
+        raise StoreError(f"unterminated SQL statement: {pending.strip()[:80]!r}")
+    return out
+
+
+def _code(sql: str) -> bool:
+    """True when `sql` holds more than comments and semicolons."""
+    return bool(re.sub(r"--[^\n]*|[\s;]", "", sql))
+
+
+def store_version(conn: sqlite3.Connection) -> int | None:
+    """The store's schema version; None for an empty database (no store yet)."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version:
+        return version
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    if "_migrations" in names:
+        return _legacy_version(conn)
+    if not names:
+        return None
+    raise StoreError("not an onrecord store (tables but no schema version)")
+
+
+def _legacy_version(conn: sqlite3.Connection) -> int:
+    applied = [row[0] for row in conn.execute("SELECT name FROM _migrations")]
+    version = len(applied)
+    if sorted(applied) != sorted(LEGACY_STEPS[:version]):
+        raise StoreError(f"unknown set of migrations in _migrations: {sorted(applied)}")
+    return version
+
+
+def _run(conn: sqlite3.Connection, sql: str) -> None:
+    for statement in statements(sql):
+        conn.execute(statement)
+
+
+def _set_version(conn: sqlite3.Connection, version: int) -> None:
+    conn.execute(f"PRAGMA user_version = {int(version)}")
+
+
+def _step(conn: sqlite3.Connection, before: int | None, target: int, work) -> bool:
+    """Run `work(conn)` in one BEGIN IMMEDIATE transaction that leaves the store at version `target`, if the store
+    (read again under the write lock: another process may have got there first) is still at `before` (None: an
+    empty database). Returns whether it ran."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = store_version(conn)
+        if version != before and not (before == 0 and version is None):
+            conn.execute("ROLLBACK")
+            return False
+        work(conn)
+        _set_version(conn, target)
+        conn.execute("COMMIT")
+        return True
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def create_schema(conn: sqlite3.Connection) -> bool:
+    """Create the current schema in an empty database (schema.sql, one transaction); False if not empty."""
+    return _step(conn, None, schema_version(), lambda c: _run(c, schema_sql()))
+
+
+def upgrade(conn: sqlite3.Connection, to: int | None = None) -> list[str]:
+    """Bring the store to the current schema: create it from schema.sql if empty, else apply the frozen steps it
+    lacks, each in its own transaction. With `to`, apply the steps up to that version only, an empty store
+    included (how tests build a store as an older version made it). Returns the names of the steps applied."""
+    target = schema_version() if to is None else to
+    version = store_version(conn)
+    if version is not None and version > schema_version():
+        raise StoreError(f"store is at schema {version}, newer than this onrecord's ({schema_version()}): "
+                         f"upgrade onrecord")
+    if version is None and to is None and create_schema(conn):
+        return ["schema.sql"]
+    if version and conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_migrations'").fetchone():
+        # A store from before schema.sql: same version, the old bookkeeping table dropped (one transaction).
+        _step(conn, version, version, lambda c: c.execute("DROP TABLE _migrations"))
     applied = []
-    for name, step in MIGRATIONS:
-        if name in done:
-            continue
-        db.conn.execute("BEGIN IMMEDIATE")
-        try:
-            if db.execute("SELECT 1 FROM _migrations WHERE name = ?", [name]).fetchone():
-                db.conn.execute("ROLLBACK")
-                continue
-            started = time.perf_counter()
-            step(db)
-            db.execute("INSERT INTO _migrations VALUES (?, datetime('now'))", [name])
-            db.conn.execute("COMMIT")
-            if done:  # an existing store upgraded (a new one gets every migration, not worth a line each)
-                log.info("store upgraded: migration %s applied in %.1f s", name, time.perf_counter() - started)
-        except BaseException:
-            if db.conn.in_transaction:
-                db.conn.execute("ROLLBACK")
-            raise
-        applied.append(name)
+    for step in upgrades()[version or 0:target]:  # none at all (no write lock taken) for a current store
+        started = time.perf_counter()
+        if _step(conn, step.version - 1, step.version, lambda c: _run(c, step.sql)):
+            applied.append(f"{step.version:03d}_{step.name}")
+            if version:  # an existing store upgraded (not worth a line per step while building one for a test)
+                log.info("store upgraded: step %03d_%s applied in %.1f s", step.version, step.name,
+                         time.perf_counter() - started)
     return applied
+
+
+def migrate(db) -> list[str]:
+    """Bring an open sqlite-utils Database to the current schema (see upgrade)."""
+    return upgrade(db.conn)

@@ -40,8 +40,8 @@ The same data is in SQL views for Datasette: timeline_events, position_state, po
 contradictions; the table position_intervals says what held when (valid_from <= D < valid_to).
 
 Reading fast (benchmarks/query.py): state_as_of reads position_intervals only, placed so the intervals
-containing a day are a few index range scans (storage.timeline_schema, migration 006; update_events keeps them
-current, storage.positions.refresh_intervals); claims_timeline reads two covering indexes. Rows are turned into
+containing a day are a few index range scans (storage/schema.sql and storage.timeline_schema; update_events keeps
+them current, storage.positions.refresh_intervals); claims_timeline reads two covering indexes. Rows are turned into
 dicts by one comprehension each (a dict display per row, flags made bools in the same pass): with thousands of
 rows, building them costs as much as the SQL.
 """
@@ -106,7 +106,7 @@ def claims_timeline(db: sqlite_utils.Database, topic: str | None = None, party: 
     """Claims in date order (then holder), each with its article's url and title."""
     where, params = _where([("c.topic = ?", topic), ("c.holder = ?", party),
                             (f"{_CLAIM_DAY} >= ?", iso_day(since)), (f"{_CLAIM_DAY} <= ?", iso_day(until))])
-    # claims_timeline_read and articles_timeline_read (migration 006) cover every column read here.
+    # claims_timeline_read and articles_timeline_read (storage/schema.sql) cover every column read here.
     sql = f"""SELECT c.id, {_CLAIM_DAY} AS claim_date, c.topic, c.holder, c.claim_type, c.negated, c.target,
                      c.speaker, c.evidence, COALESCE(c.source, a.source) AS source, c.via, a.url, a.title,
                      c.article_id
@@ -150,7 +150,7 @@ def state_as_of(db: sqlite_utils.Database, as_of: DateLike, topic: str | None = 
                 party: str | None = None) -> list[dict]:
     """Each party's position per topic and claim type as it stood on `as_of` (its latest event by then)."""
     day = iso_day(as_of) or date.today().isoformat()
-    # position_intervals (migration 006): the interval of each key that contains the day. Per level, the two
+    # position_intervals (storage/schema.sql): the interval of each key that contains the day. Per level, the two
     # buckets that can hold one are searched for valid_to > day; intervals still holding, for a start by the
     # day (see storage.timeline_schema). On a tie of dates the event of highest id holds: the intervals of the
     # others end that day, empty. An undated day (not ISO) is compared as a string with every interval.

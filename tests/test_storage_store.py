@@ -1,4 +1,4 @@
-"""The store: migrations, WAL, idempotent upserts, atomic per-article extraction."""
+"""The store: created at the current schema version, WAL, idempotent upserts, atomic per-article extraction."""
 
 from __future__ import annotations
 
@@ -29,14 +29,19 @@ def make_claim(article: Article, claim_type: str = "list_submitted", start: int 
                  source=article.source, extractor_version="t1")
 
 
-def test_store_is_wal_and_migrations_run_once(tmp_path):
+def test_store_is_wal_at_the_current_version_and_reopens_without_writing(tmp_path):
+    from onrecord.storage.migrations import schema_version
+
     path = tmp_path / "s.db"
     db = open_store(path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == schema_version()
     db.conn.close()
-    db = open_store(path)  # re-open: nothing re-applied, nothing fails
-    assert [r[0] for r in db.execute("SELECT name FROM _migrations")][0] == "001_core"
+    before = path.read_bytes()
+    db = open_store(path)  # re-open: nothing re-applied, nothing written, nothing fails
     assert {"sources", "fetches", "articles", "claims", "extractions"} <= set(db.table_names())
+    db.conn.close()
+    assert path.read_bytes() == before
 
 
 def test_saving_an_article_twice_keeps_one_row_and_first_fetch_time(store):

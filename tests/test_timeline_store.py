@@ -257,16 +257,27 @@ def test_state_as_of_every_day_equals_the_events_through_updates_and_deletions(s
     assert intervals == store.execute("SELECT count(*) FROM events").fetchone()[0]
 
 
+def store_at(path, version: int):
+    """A store at an older schema version: the frozen upgrade steps replayed up to `version`."""
+    from onrecord.storage import migrations
+    from onrecord.storage.db import open_store
+
+    db = open_store(path, migrate_schema=False)
+    migrations.upgrade(db.conn, to=version)
+    return db
+
+
 def _intervals(db) -> list[tuple]:
     return db.execute("SELECT * FROM position_intervals ORDER BY topic, holder, claim_type, valid_from, event_id, "
                       "level, bucket, valid_to").fetchall()
 
 
 def _intervals_from_scratch(db) -> list[tuple]:
-    """Every interval derived from the events at once (migration 006's statement), rolled back after reading."""
-    from onrecord.storage.timeline_schema import TIMELINE_006
+    """Every interval derived from the events at once (the statement of upgrade step 7, which created the table),
+    rolled back after reading."""
+    from onrecord.storage.migrations import statements, upgrades
 
-    [derive] = [s for s in TIMELINE_006 if s.startswith("INSERT INTO position_intervals")]
+    [derive] = [s for s in statements(upgrades()[6].sql) if s.startswith("INSERT INTO position_intervals")]
     db.conn.execute("SAVEPOINT scratch")
     try:
         db.execute("DELETE FROM position_intervals")
@@ -300,17 +311,15 @@ def test_intervals_of_touched_keys_equal_a_full_derivation_through_updates_and_d
     assert _intervals(store) == _intervals_from_scratch(store)
 
 
-def test_store_from_before_migration_007_upgrades_and_stays_exact(tmp_path, config, monkeypatch):
-    from onrecord.storage import migrations
+def test_store_at_version_7_upgrades_and_stays_exact(tmp_path, config):
     from onrecord.storage.db import open_store
 
-    path = tmp_path / "v6.db"
-    with monkeypatch.context() as patch:  # a store as migration 006 left it: intervals kept by row triggers
-        patch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < "007"])
-        old = open_store(path)
-        ids = build_may_2025(old)
-        timeline.update_events(old, config)
-        old.conn.close()
+    path = tmp_path / "v7.db"
+    # A store at version 7 (as old migration 006 left it): intervals kept by row triggers
+    old = store_at(path, 7)
+    ids = build_may_2025(old)
+    timeline.update_events(old, config)
+    old.conn.close()
     db = open_store(path)
     triggers = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert "timeline_interval_insert" not in triggers and "timeline_interval_content" in triggers
@@ -323,18 +332,16 @@ def test_store_from_before_migration_007_upgrades_and_stays_exact(tmp_path, conf
     db.conn.close()
 
 
-def test_store_from_before_migration_008_upgrades_and_updates_equal_a_full_rebuild(tmp_path, config, monkeypatch):
-    from onrecord.storage import migrations
+def test_store_at_version_8_upgrades_and_updates_equal_a_full_rebuild(tmp_path, config):
     from onrecord.storage.db import open_store
 
-    path = tmp_path / "v7.db"
-    with monkeypatch.context() as patch:  # a store as migration 007 left it: events_key beside events_state
-        patch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < "008"])
-        old = open_store(path)
-        ids = build_may_2025(old)
-        timeline.update_events(old, config)
-        before = (timeline.events(old), timeline.changes(old), timeline.contradictions(old))
-        old.conn.close()
+    path = tmp_path / "v8.db"
+    # A store at version 8 (as old migration 007 left it): events_key beside events_state
+    old = store_at(path, 8)
+    ids = build_may_2025(old)
+    timeline.update_events(old, config)
+    before = (timeline.events(old), timeline.changes(old), timeline.contradictions(old))
+    old.conn.close()
     db = open_store(path)
     indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "events_key" not in indexes and "events_state" in indexes
@@ -355,27 +362,24 @@ def test_store_from_before_migration_008_upgrades_and_updates_equal_a_full_rebui
     db.conn.close()
 
 
-def test_store_from_before_migration_009_keeps_its_change_and_contradiction_ids_and_detected_at(tmp_path, config,
-                                                                                                monkeypatch, caplog):
-    from onrecord.storage import migrations
+def test_store_at_version_9_keeps_its_change_and_contradiction_ids_and_detected_at(tmp_path, config, caplog):
     from onrecord.storage.db import open_store
 
-    path = tmp_path / "v8.db"
-    with monkeypatch.context() as patch:  # a store as migration 008 left it: ids are bare content hashes
-        patch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < "009"])
-        old = open_store(path)
-        build_may_2025(old)
-        timeline.update_events(old, config)
-        for table in ("changes", "contradiction_pairs"):
-            old.execute(f"UPDATE {table} SET id = substr(id, instr(id, ':') + 1), detected_at = '2025-01-01T00:00:00Z'")
-        bare = {row[0] for row in old.execute("SELECT id FROM changes UNION ALL SELECT id FROM contradiction_pairs")}
-        old.conn.commit()
-        old.conn.close()
+    path = tmp_path / "v9.db"
+    # A store at version 9 (as old migration 008 left it): ids are bare content hashes
+    old = store_at(path, 9)
+    build_may_2025(old)
+    timeline.update_events(old, config)
+    for table in ("changes", "contradiction_pairs"):
+        old.execute(f"UPDATE {table} SET id = substr(id, instr(id, ':') + 1), detected_at = '2025-01-01T00:00:00Z'")
+    bare = {row[0] for row in old.execute("SELECT id FROM changes UNION ALL SELECT id FROM contradiction_pairs")}
+    old.conn.commit()
+    old.conn.close()
     assert bare and not any(":" in i for i in bare)
     with caplog.at_level("INFO", logger="onrecord.store"):
         db = open_store(path)
     assert [r.getMessage().split(" applied")[0] for r in caplog.records] == [
-        "store upgraded: migration 009_timeline_locality", "store upgraded: migration 010_timeline_contradiction_read"]
+        "store upgraded: step 010_timeline_locality", "store upgraded: step 011_timeline_contradiction_read"]
     indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "position_intervals_key" not in indexes and "position_intervals_event" in indexes
     upgraded = (timeline.changes(db), timeline.contradictions(db))
