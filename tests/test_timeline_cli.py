@@ -11,12 +11,14 @@ from click.testing import CliRunner
 
 from conftest import REPO
 from onrecord.cli import cli
+from onrecord.storage import timeline
 from timeline_fixtures import HANDED_OVER, NOT_RECEIVED, build_may_2025
 
 
 @pytest.fixture
-def db_path(store):
-    build_may_2025(store)  # claims only: the command folds them into events itself
+def db_path(store, config):
+    build_may_2025(store)
+    timeline.update_events(store, config)  # what `onrecord extract` does after saving claims: the command only reads
     return store.conn.execute("PRAGMA database_list").fetchone()[2]
 
 

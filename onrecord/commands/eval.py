@@ -51,6 +51,8 @@ def command(ctx: Context, articles_path: str | None, gold_path: str | None, corp
 
       onrecord eval --corpus --former-dev          # the figures of the model card and the README
       onrecord eval --corpus --split dev --errors  # what to look at while working (never test)
+
+    Reads files only: the store (--db) is never opened.
     """
     from onrecord.nlp.corpus.sources import default_shared
     from onrecord.nlp.extractor import Extractor

@@ -21,8 +21,9 @@ from onrecord.context import Context, common_options
 def command(ctx: Context, input_path: str | None, output_path: str | None, limit: int | None) -> None:
     """Extract claims (who said what position, when) from articles.
 
-    Without --input, reads the store's articles that this extractor version has not read yet and saves their
-    claims. With --input, reads a JSON Lines file and writes claim records as JSON Lines.
+    Without --input, reads the store's articles that this extractor version has not read yet, saves their
+    claims and folds them into the timeline's events (what `onrecord timeline` reads). With --input, reads a
+    JSON Lines file and writes claim records as JSON Lines.
     """
     from onrecord.nlp.extractor import Extractor
 
@@ -31,11 +32,13 @@ def command(ctx: Context, input_path: str | None, output_path: str | None, limit
         _file_mode(extractor, input_path, output_path, limit)
         return
     from onrecord.nlp.run import extract_pending
+    from onrecord.storage.timeline import update_events
 
     db = ctx.open_store()
     counts = extract_pending(ctx.config, db, progress=lambda line: click.echo(line, err=True), limit=limit,
                              extractor=extractor)
     click.echo(f"extracted {counts['articles']} articles: {counts['claims']} claims, {counts['errors']} errors")
+    click.echo(f"timeline: {update_events(db, ctx.config)} claims folded into events", err=True)
 
 
 def _file_mode(extractor, input_path: str, output_path: str | None, limit: int | None) -> None:

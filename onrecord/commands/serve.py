@@ -21,9 +21,13 @@ def command(ctx: Context, host: str | None, port: int | None, metadata_file: str
     visual timeline at /-/onrecord-timeline.
 
     The database is served read-only (read-only connections, no writable queries, SQL time limit on) and
-    can be browsed while `onrecord run` writes to it. Stop with Ctrl+C.
+    can be browsed while `onrecord run` writes to it. Stop with Ctrl+C. A missing store, or one at an older
+    schema, is refused in one line: serving never creates or upgrades it.
     """
     from onrecord.serve import DEFAULT_METADATA_FILE, datasette_command, serve, write_metadata
+    from onrecord.storage.db import open_store
+
+    open_store(ctx.db_path, read_only=True).conn.close()  # exists and at this onrecord's schema, else one line
 
     if print_command:
         metadata = write_metadata(ctx.config, ctx.db_path, metadata_file or DEFAULT_METADATA_FILE)

@@ -16,13 +16,17 @@ from onrecord.context import Context, common_options
 def command(ctx: Context, as_json: bool) -> None:
     """Show per source: last success, last error, articles in the last day and week, and a warning for
     any source failing or silent for longer than its interval leads us to expect; then each scheduler
-    job's next run time and last result (from `onrecord run`)."""
+    job's next run time and last result (from `onrecord run`). The store is only read, never written."""
     from onrecord.crawlers.health import NOT_CONFIGURED, source_health
     from onrecord.scheduler import job_status
+    from onrecord.storage.db import open_store
 
-    db = ctx.open_store()
-    rows = source_health(db, ctx.config)
-    jobs = job_status(ctx.config, db)
+    db = open_store(ctx.db_path, read_only=True)
+    try:
+        rows = source_health(db, ctx.config)
+        jobs = job_status(ctx.config, db)
+    finally:
+        db.conn.close()
     if as_json:
         click.echo(json.dumps({"sources": [dataclasses.asdict(h) for h in rows], "jobs": jobs},
                               ensure_ascii=False, indent=2, default=str))

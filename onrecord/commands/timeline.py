@@ -42,20 +42,24 @@ def command(ctx: Context, topic: str | None, party: str | None, since: str | Non
     --events merges claims that say the same thing (same topic, holder, claim type, negation and target
     within timeline.merge_window_days) and counts the independent outlets that carried them; --as-of D
     shows each party's position per claim type as it stood on D; --changes lists the moves of positions;
-    --contradictions pairs incompatible statements of two parties. Claims not yet folded into events are
-    folded first, so the output is current. --plot draws the events as lanes per party.
+    --contradictions pairs incompatible statements of two parties. --plot draws the events as lanes per party.
+
+    The store is only read (never written, never waited on while the daemon writes): events are as the last
+    `onrecord extract` or daemon run folded them, and a note on stderr says when newer claims wait to be folded.
     """
-    from onrecord.timeline_view import render
     from onrecord.storage import timeline
+    from onrecord.storage.db import open_store
+    from onrecord.timeline_view import render
 
     since, until, as_of = _day(since, "--since"), _day(until, "--until"), _day(as_of, "--as-of")
     if as_of and mode:
         raise ConfigError(f"--as-of cannot be combined with --{mode}")
-    db = ctx.open_store()
+    db = open_store(ctx.db_path, read_only=True)
     try:
-        if timeline.pending(db):
-            timeline.update_events(db, ctx.config)
         kind = "state" if as_of else (mode or "claims")
+        if (kind != "claims" or plot_path) and timeline.pending(db):
+            click.echo(f"onrecord: note: {ctx.db_path}: claims newer than the events are not in them yet; "
+                       f"`onrecord extract` folds them", err=True)
         if kind == "claims":
             rows = timeline.claims_timeline(db, topic=topic, party=party, since=since, until=until)
         elif kind == "events":
