@@ -242,9 +242,10 @@ def run_cli(args: list[str]) -> int:
 
 def test_cli_refuses_to_send_without_a_host(tmp_path, capsys):
     code = run_cli(["digest", "--config", write_config(tmp_path), "--db", str(tmp_path / "s.db"), "--send"])
-    err = capsys.readouterr().err.strip()
+    lines = capsys.readouterr().err.strip().splitlines()
     assert code == 2
-    assert len(err.splitlines()) == 1 and "digest.smtp.host is not set" in err
+    assert lines[0].startswith("config: ")  # which config the command uses, then the one error line
+    assert len(lines) == 2 and "digest.smtp.host is not set" in lines[1]
     both = run_cli(["digest", "--config", write_config(tmp_path), "--send", "--dry-run", str(tmp_path / "x.eml")])
     assert both == 2 and "pass one of --send, --dry-run" in capsys.readouterr().err
 
