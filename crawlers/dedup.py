@@ -2,7 +2,7 @@
 
 MinHash signatures of word shingles, indexed with LSH; a new text whose estimated Jaccard similarity
 with a stored one reaches the threshold is linked to it with `dup_of` (to the original, never to a copy).
-Signatures persist in `article_minhash`, so detection works across runs.
+Signatures persist in `article_minhash` (storage.minhash), so detection works across runs.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import re
 import numpy as np
 import sqlite_utils
 from datasketch import MinHash, MinHashLSH
+
+from onrecord.storage.minhash import save_signature, signatures
 
 NUM_PERM = 128
 SCHEME = "affine32"  # datasketch's hashing scheme; stored signatures are only comparable within one scheme
@@ -62,9 +64,7 @@ class NearDuplicateIndex:
     @classmethod
     def load(cls, db: sqlite_utils.Database, threshold: float) -> "NearDuplicateIndex":
         index = cls(threshold)
-        rows = db.execute("SELECT m.article_id, m.signature, a.dup_of FROM article_minhash m "
-                          "JOIN articles a ON a.id = m.article_id")
-        for article_id, blob, dup_of in rows:
+        for article_id, blob, dup_of in signatures(db):
             index._add(article_id, from_bytes(blob), dup_of or article_id)
         return index
 
@@ -98,5 +98,4 @@ class NearDuplicateIndex:
         if minhash is None:
             return
         self._add(article_id, minhash, dup_of or article_id)
-        db.execute("INSERT OR IGNORE INTO article_minhash (article_id, signature) VALUES (?, ?)",
-                   [article_id, to_bytes(minhash)])
+        save_signature(db, article_id, to_bytes(minhash))

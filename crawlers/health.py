@@ -1,20 +1,87 @@
-"""Per-source health for `onrecord status`: last success and error, recent articles, and sources that are
-failing or silent for longer than their interval leads us to expect."""
+"""Source health, decided here and only here: what makes a pass a success or a failure, the failure count,
+the back-off of a failing source, and the report for `onrecord status` (failing, late or silent sources).
+
+The crawl pass records its own sources when it completes (record_pass); a parent whose crawl child died
+records the failure for it (record_unreported); the daemon asks for the back-off (back_off). The columns
+are written through onrecord.storage.sources.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Iterable
 
 import sqlite_utils
 
-from onrecord.core.config import Config
+from onrecord.core.config import Config, SourceConfig
+from onrecord.storage.articles import articles_fetched_since
+from onrecord.storage.fetches import last_fetch_error, last_good_fetch_at
+from onrecord.storage.sources import mark_source_result, set_backoff, source_state, stored_source_ids
 
 # A source is late when its last success is older than this many intervals (and at least a day for
 # articles: a quiet newsroom over one interval is normal, a silent one for a day is not).
 LATE_INTERVALS = 3
 SILENT_AFTER = timedelta(days=2)
 NOT_CONFIGURED = "in the store but not in this config (crawled under another config, e.g. the demo's)"
+
+
+# -- success, failure, back-off ------------------------------------------------------------------------------
+
+
+def record_pass(db: sqlite_utils.Database, sources: Iterable[SourceConfig]) -> None:
+    """Record the outcome of a completed pass for each source it crawled: a failure when the last fetch of
+    the source's feed or listing page was an error, else a success (which ends any back-off)."""
+    for source in sources:
+        mark_source_result(db, source.id, last_fetch_error(db, source.id, source.url))
+
+
+def record_unreported(db: sqlite_utils.Database, source_ids: Iterable[str], since: str, error: str) -> None:
+    """A pass that ended without recording its sources (its process died, or timed out): each source with no
+    success or error recorded since `since` gets `error` as a failure."""
+    for source_id in source_ids:
+        state = source_state(db, source_id)
+        if max(state["last_error_at"] or "", state["last_success"] or "") < since:
+            mark_source_result(db, source_id, error)
+
+
+def failed_since(db: sqlite_utils.Database, source_id: str, since: str) -> dict | None:
+    """The source's health columns if a failure was recorded at or after `since`, else None."""
+    state = source_state(db, source_id)
+    return state if state["failures"] and (state["last_error_at"] or "") >= since else None
+
+
+def backoff_seconds(failures: int, interval: float, cap: float) -> float:
+    """Pause before the next try after `failures` consecutive failures: interval x 2^failures, at most `cap`.
+
+    Never shorter than the normal interval, so a failing source is never crawled more often than a healthy one.
+    """
+    if failures <= 0:
+        return interval
+    return max(interval, min(interval * 2 ** min(failures, 32), cap))
+
+
+def backoff_until(now: datetime, failures: int, interval: float, cap: float) -> datetime:
+    return now + timedelta(seconds=backoff_seconds(failures, interval, cap))
+
+
+def back_off(db: sqlite_utils.Database, source_id: str, interval: float, cap: float,
+             now: datetime | None = None) -> tuple[datetime, dict]:
+    """Hold a failing source back for its back-off (from its failure count); return until when, and the
+    source's health columns (failures, last_error ...)."""
+    state = source_state(db, source_id)
+    until = backoff_until(now or datetime.now(timezone.utc), state["failures"], interval, cap)
+    set_backoff(db, source_id, until.astimezone(timezone.utc).isoformat(timespec="seconds"))
+    return until, state
+
+
+def backoff_end(db: sqlite_utils.Database, source_id: str) -> datetime | None:
+    """Until when the source is held back, or None."""
+    value = source_state(db, source_id)["backoff_until"]
+    return datetime.fromisoformat(value) if value else None
+
+
+# -- the report of `onrecord status` -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -41,26 +108,21 @@ def source_health(db: sqlite_utils.Database, config: Config, now: datetime | Non
     (a store filled under another config, such as the demo's): those are listed, not judged late."""
     now = now or datetime.now(timezone.utc)
     out = [_health(db, source.id, now, source.interval_seconds, source.enabled) for source in config.sources]
-    configured = [source.id for source in config.sources]
-    others = db.execute(f"SELECT id FROM sources WHERE id NOT IN ({', '.join('?' * len(configured))}) ORDER BY id",
-                        configured).fetchall()
-    out += [_health(db, source_id, now, None, True) for (source_id,) in others]
+    others = stored_source_ids(db, [source.id for source in config.sources])
+    out += [_health(db, source_id, now, None, True) for source_id in others]
     return out
 
 
 def _health(db: sqlite_utils.Database, source_id: str, now: datetime, interval: float | None,
             enabled: bool) -> SourceHealth:
-    day, week = (now - timedelta(days=1)).isoformat(), (now - timedelta(days=7)).isoformat()
-    row = db.execute("SELECT last_success, last_error, last_error_at, failures FROM sources WHERE id = ?",
-                     [source_id]).fetchone() or (None, None, None, 0)
-    last_ok = db.execute("SELECT max(fetched_at) FROM fetches WHERE source = ? AND outcome != 'error'",
-                         [source_id]).fetchone()[0]
-    last_success = max(filter(None, [row[0], last_ok]), default=None)
-    counts = db.execute("SELECT sum(fetched_at >= ?), sum(fetched_at >= ?), max(fetched_at) FROM articles "
-                        "WHERE source = ?", [day, week, source_id]).fetchone()
+    state = source_state(db, source_id)
+    failures = state["failures"] or 0
+    last_success = max(filter(None, [state["last_success"], last_good_fetch_at(db, source_id)]), default=None)
+    (day, week), last_article = articles_fetched_since(db, source_id, (now - timedelta(days=1)).isoformat(),
+                                                        (now - timedelta(days=7)).isoformat())
     problem = NOT_CONFIGURED if interval is None else \
-        _problem(interval, _parse(last_success), row[3] or 0, _parse(counts[2]), now, enabled)
-    return SourceHealth(source_id, last_success, row[1], row[2], row[3] or 0, counts[0] or 0, counts[1] or 0,
+        _problem(interval, _parse(last_success), failures, _parse(last_article), now, enabled)
+    return SourceHealth(source_id, last_success, state["last_error"], state["last_error_at"], failures, day, week,
                         problem)
 
 

@@ -39,8 +39,7 @@ class RetryAfterMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "RetryAfterMiddleware":
-        config = crawler.settings["ONRECORD_CONFIG"]
-        return cls(config.crawl.retry_times, config.crawl.max_retry_after)
+        return cls(crawler.settings.getint("RETRY_TIMES"), crawler.settings.getfloat("ONRECORD_MAX_RETRY_AFTER"))
 
     async def process_response(self, request: Request, response: Response, spider: Spider) -> Request | Response:
         if response.status not in BACKOFF_CODES or request.meta.get("dont_retry"):

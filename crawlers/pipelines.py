@@ -31,9 +31,10 @@ def count(stats: StatsCollector, source: str, outcome: str) -> None:
 
 
 class PassResources:
-    """What every crawler of one pass shares: the store writer and the extraction worker pool.
+    """What the spider and the pipeline of one pass share: the store writer and the extraction worker pool.
 
-    Scrapy deep-copies settings per crawler; this object is handed over as it is.
+    Built by the spider inside the crawler process (never passed through Scrapy's settings, which hold
+    plain data only); closed by the pass when the reactor has stopped.
     """
 
     def __init__(self, config: Config, db_path: str) -> None:
@@ -41,9 +42,6 @@ class PassResources:
         # Extraction is CPU-bound: it runs in worker processes (one per core, started with the first page,
         # so a pass whose feeds are all unchanged starts none) while this process downloads and writes.
         self.pool = WorkerPool(max(1, os.cpu_count() or 1))
-
-    def __deepcopy__(self, memo: dict) -> "PassResources":
-        return self
 
     def close(self) -> None:
         self.pool.close()
@@ -61,7 +59,8 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "StorePipeline":
-        return cls(crawler.settings["ONRECORD_CONFIG"], crawler.settings["ONRECORD_RESOURCES"], crawler.stats)
+        spider = crawler.spider  # created before the pipelines: it built the pass's config and resources
+        return cls(spider.config, spider.resources, crawler.stats)
 
     def open_spider(self, spider=None) -> None:
         self._flusher.start(BATCH_SECONDS, now=False)

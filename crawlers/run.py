@@ -1,27 +1,28 @@
 """One collection pass over the configured sources, run as a child process.
 
 Twisted's reactor can run only once per process, so every pass gets a fresh child process
-(`python -m onrecord.crawlers.run`, so no reactor state is inherited); the parent sends it the validated config
-on stdin, relays its progress lines, and reads its summary; a child that dies is reported with its
-exit code. The child is the only writer while it runs.
+(`python -m onrecord.crawlers.run`) through the one child protocol of onrecord.core.child: the validated
+config as JSON on stdin, progress lines on stderr, the pass's counts as the one JSON reply on stdout. The
+child is the only writer while it runs, and records its sources' health when the pass completes; a parent
+whose child died records the failure for it. The CLI, the demo and the daemon all crawl through `crawl`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import subprocess
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
+from onrecord.core.child import ChildFailed, ChildRunner, ChildStopped, serve
 from onrecord.core.config import Config
 from onrecord.core.errors import OnrecordError
+from onrecord.core.records import FETCH_OUTCOMES, utc_now
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-OUTCOMES = ("new", "duplicate", "partial", "updated", "unchanged", "known", "not-modified", "not-article", "error", "not-due")
+# What a pass counts per source: every fetch outcome, article links already stored, sources not yet due.
+# The per-source line leaves out "ok" (a feed or listing page read whole: the normal case).
+COUNTS = (*FETCH_OUTCOMES, "known", "not-due")
+CHILD_MODULE = "onrecord.crawlers.run"
 
 
 @dataclass
@@ -49,7 +50,7 @@ class CrawlSummary:
 
     def line(self, source_id: str) -> str:
         counts = self.per_source.get(source_id, {})
-        parts = [f"{counts[o]} {o}" for o in OUTCOMES if counts.get(o)]
+        parts = [f"{counts[o]} {o}" for o in COUNTS if o != "ok" and counts.get(o)]
         return f"{source_id}: {', '.join(parts) if parts else 'nothing fetched'}"
 
     def to_dict(self) -> dict:
@@ -58,89 +59,12 @@ class CrawlSummary:
                 "per_source": self.per_source}
 
 
-class _ParentHandler(logging.Handler):
-    """Sends the child's crawl log lines to the parent (JSON lines on stdout), which shows them as progress."""
-
-    def __init__(self, stream) -> None:
-        super().__init__(logging.INFO)
-        self.stream = stream
-
-    def emit(self, record: logging.LogRecord) -> None:
-        level = "error" if record.levelno >= logging.WARNING else "info"
-        _send(self.stream, level, record.getMessage())
-
-
-def _send(stream, kind: str, payload) -> None:
-    stream.write(json.dumps({"kind": kind, "payload": payload}) + "\n")
-    stream.flush()
-
-
-def crawl_in_this_process(config: Config, db_path: str, sources: list[str] | None = None, force: bool = False) -> CrawlSummary:
-    """Run the spiders in this process's (one-time) reactor and return the per-source counts."""
-    import resource
-
-    from scrapy.crawler import CrawlerProcess
-
-    from onrecord.crawlers.settings import scrapy_settings
-    from onrecord.crawlers.spiders.feeds import FeedSpider
-    from onrecord.crawlers.spiders.listing import ListingSpider
-
-    from onrecord.crawlers.pipelines import PassResources
-
-    resources = PassResources(config, db_path)
-    try:
-        process = CrawlerProcess(scrapy_settings(config, resources, force))
-        kinds = {s.kind for s in config.sources if s.enabled and (sources is None or s.id in sources)}
-        crawlers = []
-        for spider in (FeedSpider, ListingSpider):
-            if spider.kind in kinds:
-                crawler = process.create_crawler(spider)
-                crawlers.append(crawler)
-                process.crawl(crawler, sources=sources)
-        process.start()
-    finally:
-        resources.close()
-    summary = CrawlSummary()
-    for crawler in crawlers:
-        for key, value in crawler.stats.get_stats().items():
-            if key.startswith("onrecord/source/"):
-                source_id, outcome = key.removeprefix("onrecord/source/").rsplit("/", 1)
-                counts = summary.per_source.setdefault(source_id, {})
-                counts[outcome] = counts.get(outcome, 0) + value
-    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    summary.peak_rss_mb = own.ru_maxrss / 1024
-    summary.cpu_seconds = {"crawler": round(own.ru_utime + own.ru_stime, 2),
-                           "workers": round(workers.ru_utime + workers.ru_stime, 2)}
-    return summary
-
-
-def _child_main() -> None:
-    """Entry point of the child: a JSON request on stdin, JSON lines (progress, then the result) on stdout."""
-    request = json.loads(sys.stdin.read())
-    out = sys.stdout
-    sys.stdout = sys.stderr  # nothing else may write to the channel
-    errors_only = logging.StreamHandler(sys.stderr)
-    errors_only.setLevel(logging.ERROR)  # Scrapy's chatter stays out; bugs still show
-    errors_only.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logging.getLogger().addHandler(errors_only)
-    logging.getLogger("scrapy.downloadermiddlewares.retry").setLevel(logging.CRITICAL)  # we log our own line
-    crawl_log = logging.getLogger("onrecord.crawl")
-    crawl_log.setLevel(logging.INFO)
-    crawl_log.addHandler(_ParentHandler(out))
-    crawl_log.propagate = False
-    try:
-        summary = crawl_in_this_process(Config.model_validate(request["config"]), request["db_path"],
-                                        request["sources"], request["force"])
-    except OnrecordError as exc:
-        _send(out, "failed", str(exc))
-        return
-    _send(out, "done", {"per_source": summary.per_source, "peak_rss_mb": summary.peak_rss_mb,
-                        "cpu_seconds": summary.cpu_seconds})
-
-
 def crawl(config: Config, *, sources: list[str] | None = None, force: bool = False,
-          progress: Callable[[str], None] = print) -> CrawlSummary:
-    """Crawl the (named) sources once into config.storage.path; `force` ignores each source's interval."""
+          progress: Callable[[str], None] = print, runner: ChildRunner | None = None,
+          timeout: float | None = None) -> CrawlSummary:
+    """Crawl the (named) sources once into config.storage.path in a child process; `force` ignores each
+    source's interval. A child that dies, is killed or times out raises ChildFailed (its sources' failure is
+    recorded first); one ended by `runner`'s stop raises ChildStopped (nothing recorded: the pass resumes)."""
     if sources:
         unknown = [s for s in sources if config.source(s) is None]
         if unknown:
@@ -153,49 +77,98 @@ def crawl(config: Config, *, sources: list[str] | None = None, force: bool = Fal
             load_parser(source.parser, source.id)  # a misspelt parser stops the pass before it starts
     request = {"config": config.model_dump(mode="json"), "db_path": str(config.storage.path),
                "sources": sources, "force": force}
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])))
-    child = subprocess.Popen([sys.executable, "-m", "onrecord.crawlers.run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             text=True, encoding="utf-8", env=env)
-    child.stdin.write(json.dumps(request))
-    child.stdin.close()
-    result = failure = None
-    for line in child.stdout:
-        message = json.loads(line)
-        kind, payload = message["kind"], message["payload"]
-        if kind in ("info", "error"):
-            progress(payload)
-        elif kind == "failed":
-            failure = payload
-        elif kind == "done":
-            result = payload
-    code = child.wait()
-    if failure:
-        raise OnrecordError(failure)
-    if result is None:
-        raise OnrecordError(f"crawler process died (exit code {code}) before reporting; see the lines above")
-    summary = CrawlSummary(per_source=result["per_source"], peak_rss_mb=result["peak_rss_mb"],
-                           cpu_seconds=result.get("cpu_seconds", {}))
-    _mark_sources(config, summary, sources)
-    return summary
-
-
-def _mark_sources(config: Config, summary: CrawlSummary, sources: list[str] | None) -> None:
-    """Record each crawled source's health: an error fetch of its feed/listing counts as a failure."""
-    from onrecord.storage.db import open_store
-    from onrecord.storage.sources import mark_source_result
-
-    db = open_store(config.storage.path)
+    started = utc_now()
     try:
-        for source in config.sources:
-            counts = summary.per_source.get(source.id)
-            if not counts or (sources and source.id not in sources) or set(counts) == {"not-due"}:
-                continue
-            row = db.execute("SELECT error, outcome FROM fetches WHERE source = ? AND url = ? ORDER BY id DESC LIMIT 1",
-                             [source.id, source.url]).fetchone()
-            mark_source_result(db, source.id, row[0] if row and row[1] == "error" else None)
+        result = (runner or ChildRunner()).run(CHILD_MODULE, request, timeout=timeout, on_line=progress,
+                                               name="crawler process")
+    except ChildStopped:
+        raise
+    except ChildFailed as exc:
+        _record_failure(config, sources, started, str(exc))
+        raise
+    return CrawlSummary(per_source=result["per_source"], peak_rss_mb=result["peak_rss_mb"],
+                        cpu_seconds=result["cpu_seconds"])
+
+
+def _record_failure(config: Config, sources: list[str] | None, since: str, error: str) -> None:
+    from onrecord.crawlers.health import record_unreported
+    from onrecord.storage.db import open_store
+
+    wanted = [s.id for s in config.sources if s.enabled and (not sources or s.id in sources)]
+    db = open_store(config.storage.path, migrate_schema=False)
+    try:
+        record_unreported(db, wanted, since, error)
     finally:
         db.conn.close()
 
 
+# -- the child ---------------------------------------------------------------------------------------------
+
+
+def crawl_in_this_process(config: Config, db_path: str, sources: list[str] | None = None,
+                          force: bool = False) -> CrawlSummary:
+    """Run the spider in this process's (one-time) reactor, record the sources' health, return the counts."""
+    import resource
+
+    from scrapy.crawler import CrawlerProcess
+
+    from onrecord.crawlers.settings import scrapy_settings
+    from onrecord.crawlers.spiders.sources import SourceSpider
+
+    process = CrawlerProcess(scrapy_settings(config, db_path, force))
+    crawler = process.create_crawler(SourceSpider)
+    failures: list = []
+    process.crawl(crawler, sources=sources).addErrback(failures.append)
+    try:
+        process.start()
+    finally:
+        spider = getattr(crawler, "spider", None)
+        resources = getattr(spider, "resources", None)
+        if resources is not None and not failures and crawler.stats.get_value("finish_reason") == "finished":
+            _record_health(resources.writer, config, spider.my_sources(), crawler.stats.get_stats())
+        if resources is not None:
+            resources.close()
+    if failures:
+        failures[0].raiseException()
+    summary = CrawlSummary()
+    for key, value in crawler.stats.get_stats().items():
+        if key.startswith("onrecord/source/"):
+            source_id, outcome = key.removeprefix("onrecord/source/").rsplit("/", 1)
+            counts = summary.per_source.setdefault(source_id, {})
+            counts[outcome] = counts.get(outcome, 0) + value
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    summary.peak_rss_mb = own.ru_maxrss / 1024
+    summary.cpu_seconds = {"crawler": round(own.ru_utime + own.ru_stime, 2),
+                           "workers": round(workers.ru_utime + workers.ru_stime, 2)}
+    return summary
+
+
+def _record_health(writer, config: Config, sources, stats: dict) -> None:
+    """A completed pass records each source it fetched (not those skipped as not yet due)."""
+    from onrecord.crawlers.health import record_pass
+
+    writer.flush()
+    fetched = [s for s in sources if any(k.startswith(f"onrecord/source/{s.id}/") and not k.endswith("/not-due")
+                                         for k in stats)]
+    record_pass(writer.db, fetched)
+
+
+def _serve(request: dict) -> dict:
+    errors_only = logging.StreamHandler(sys.stderr)
+    errors_only.setLevel(logging.ERROR)  # Scrapy's chatter stays out; bugs still show
+    errors_only.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(errors_only)
+    logging.getLogger("scrapy.downloadermiddlewares.retry").setLevel(logging.CRITICAL)  # we log our own line
+    crawl_log = logging.getLogger("onrecord.crawl")
+    crawl_log.setLevel(logging.INFO)
+    progress = logging.StreamHandler(sys.stderr)  # one plain line per event: the parent's progress
+    progress.setFormatter(logging.Formatter("%(message)s"))
+    crawl_log.addHandler(progress)
+    crawl_log.propagate = False
+    summary = crawl_in_this_process(Config.model_validate(request["config"]), request["db_path"],
+                                    request["sources"], request["force"])
+    return {"per_source": summary.per_source, "peak_rss_mb": summary.peak_rss_mb, "cpu_seconds": summary.cpu_seconds}
+
+
 if __name__ == "__main__":
-    _child_main()
+    serve(_serve)

@@ -1,4 +1,8 @@
-"""Scrapy settings built from the `crawl` section of the config: the one place politeness is set."""
+"""Scrapy settings built from the `crawl` section of the config: the one place politeness is set.
+
+Plain data only (Scrapy copies settings per crawler): the config travels as its JSON dict and the store as
+its path; the spider rebuilds the live objects from them inside the crawler process.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +26,7 @@ def user_agent(config: Config) -> str:
     return f"{agent[:-1]}; {contact})" if agent.endswith(")") else f"{agent} ({contact})"
 
 
-def scrapy_settings(config: Config, resources: Any, force: bool = False) -> dict[str, Any]:
-    """`resources`: the pass's crawlers.pipelines.PassResources (store writer, extraction workers)."""
+def scrapy_settings(config: Config, db_path: str, force: bool = False) -> dict[str, Any]:
     crawl = config.crawl
     return {
         "BOT_NAME": "onrecord",
@@ -54,7 +57,8 @@ def scrapy_settings(config: Config, resources: Any, force: bool = False) -> dict
         "LOGSTATS_INTERVAL": 0,
         "DOWNLOADER_MIDDLEWARES": {"onrecord.crawlers.middlewares.RetryAfterMiddleware": 560},
         "ITEM_PIPELINES": {"onrecord.crawlers.pipelines.StorePipeline": 300},
-        "ONRECORD_CONFIG": config,
-        "ONRECORD_RESOURCES": resources,
+        "ONRECORD_CONFIG": config.model_dump(mode="json"),
+        "ONRECORD_DB_PATH": str(db_path),
         "ONRECORD_FORCE": force,
+        "ONRECORD_MAX_RETRY_AFTER": crawl.max_retry_after,
     }

@@ -47,14 +47,33 @@ def article_id_for_url(db: sqlite_utils.Database, url: str) -> str | None:
 
 
 
+def any_url_known(db: sqlite_utils.Database, *urls: str) -> bool:
+    """Whether a stored article is known by any of `urls` (a link, its canonical form ...)."""
+    marks = ", ".join("?" * len(urls))
+    return db.execute(f"SELECT 1 FROM article_urls WHERE url IN ({marks})", list(urls)).fetchone() is not None
+
+
 def article_by_hash(db: sqlite_utils.Database, content_hash: str) -> str | None:
     row = db.execute("SELECT id FROM articles WHERE content_hash = ? ORDER BY fetched_at LIMIT 1",
                      [content_hash]).fetchone()
     return row[0] if row else None
 
 
+def stored_version(db: sqlite_utils.Database, article_id: str) -> tuple[str, str | None] | None:
+    """(content_hash, dup_of) of the stored article, or None when it is not stored."""
+    row = db.execute("SELECT content_hash, dup_of FROM articles WHERE id = ?", [article_id]).fetchone()
+    return (row[0], row[1]) if row else None
 
 
+def count_articles(db: sqlite_utils.Database, source: str) -> int:
+    return db.execute("SELECT count(*) FROM articles WHERE source = ?", [source]).fetchone()[0]
+
+
+def articles_fetched_since(db: sqlite_utils.Database, source: str, *since: str) -> tuple[list[int], str | None]:
+    """([articles of `source` first fetched at or after each of `since`], when its latest was fetched)."""
+    sums = ", ".join("sum(fetched_at >= ?)" for _ in since)
+    row = db.execute(f"SELECT {sums}, max(fetched_at) FROM articles WHERE source = ?", [*since, source]).fetchone()
+    return [n or 0 for n in row[:-1]], row[-1]
 
 
 def pending_articles(db: sqlite_utils.Database, extractor_version: str, limit: int | None = None) -> list[Article]:

@@ -32,3 +32,22 @@ def last_validators(db: sqlite_utils.Database, url: str) -> tuple[str | None, st
         "AND s.last_success IS NOT NULL AND s.last_success >= f.fetched_at "
         "ORDER BY f.id DESC LIMIT 1", [url]).fetchone()
     return (row[0], row[1]) if row else (None, None)
+
+
+def last_fetched_at(db: sqlite_utils.Database, url: str, source: str) -> str | None:
+    """When `source` last fetched `url` (any outcome), or None: a source's interval counts from it."""
+    row = db.execute("SELECT max(fetched_at) FROM fetches WHERE url = ? AND source = ?", [url, source]).fetchone()
+    return row[0] if row else None
+
+
+def last_fetch_error(db: sqlite_utils.Database, source: str, url: str) -> str | None:
+    """The error of the latest fetch of `url` by `source` if that fetch failed, else None."""
+    row = db.execute("SELECT error, outcome FROM fetches WHERE source = ? AND url = ? ORDER BY id DESC LIMIT 1",
+                     [source, url]).fetchone()
+    return row[0] if row and row[1] == "error" else None
+
+
+def last_good_fetch_at(db: sqlite_utils.Database, source: str) -> str | None:
+    """When `source` last fetched anything without an error, or None."""
+    return db.execute("SELECT max(fetched_at) FROM fetches WHERE source = ? AND outcome != 'error'",
+                      [source]).fetchone()[0]

@@ -32,3 +32,29 @@ def mark_source_result(db: sqlite_utils.Database, source_id: str, error: str | N
         else:
             db.execute("UPDATE sources SET last_error = ?, last_error_at = ?, failures = failures + 1 WHERE id = ?",
                        [error, now, source_id])
+
+
+HEALTH_COLUMNS = ("failures", "last_success", "last_error", "last_error_at", "backoff_until")
+
+
+def source_state(db: sqlite_utils.Database, source_id: str) -> dict:
+    """The source's health columns (failures, last_success, last_error, last_error_at, backoff_until)."""
+    row = db.execute(f"SELECT {', '.join(HEALTH_COLUMNS)} FROM sources WHERE id = ?", [source_id]).fetchone()
+    return dict(zip(HEALTH_COLUMNS, row)) if row else dict.fromkeys(HEALTH_COLUMNS) | {"failures": 0}
+
+
+def set_backoff(db: sqlite_utils.Database, source_id: str, until: str | None) -> None:
+    with write_transaction(db):
+        db.execute("UPDATE sources SET backoff_until = ? WHERE id = ?", [until, source_id])
+
+
+def backoff_untils(db: sqlite_utils.Database) -> dict[str, str | None]:
+    """{source id: backoff_until} of every stored source."""
+    return dict(db.execute("SELECT id, backoff_until FROM sources").fetchall())
+
+
+def stored_source_ids(db: sqlite_utils.Database, excluding: list[str]) -> list[str]:
+    """Ids of the stored sources not in `excluding` (sources a store holds that a config does not name)."""
+    rows = db.execute(f"SELECT id FROM sources WHERE id NOT IN ({', '.join('?' * len(excluding))}) ORDER BY id",
+                      excluding).fetchall()
+    return [row[0] for row in rows]

@@ -64,7 +64,9 @@ class Daemon:
                                          stderr=err, env=dict(os.environ, PYTHONPATH=str(REPO)))
 
     def log(self) -> str:
-        return self.stderr.read_text(encoding="utf-8")
+        """The daemon's log lines (stderr without the CLI's first line naming the config it uses)."""
+        text = self.stderr.read_text(encoding="utf-8")
+        return text.split("\n", 1)[1] if text.startswith("config: ") else text
 
     def wait_for(self, what: str, predicate, limit: float = 60) -> None:
         deadline = time.monotonic() + limit

@@ -1,7 +1,8 @@
-"""`onrecord run --once`, the one-daemon-per-store lock, and the config snapshot the children read."""
+"""`onrecord run --once`, the one-daemon-per-store lock, and the config as the children receive it."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -10,19 +11,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from onrecord.core.config import load_config
+from onrecord.core.config import Config
 from onrecord.demo.server import DemoServer
 from onrecord.core.errors import OnrecordError
 from onrecord.scheduler.lock import StoreLock
-from onrecord.scheduler.tasks import write_config_snapshot
+from onrecord.scheduler.tasks import task_request
 from scheduler_site import write_site
 from onrecord.storage.db import open_store
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_config_snapshot_reads_back_as_the_same_config(tmp_path, config):
-    assert load_config(write_config_snapshot(config, tmp_path / "snapshot.yaml")) == config
+def test_the_config_a_child_receives_validates_back_to_the_same_config(config):
+    request = json.loads(json.dumps(task_request("extract", config, "store.db")))  # as it crosses the pipe
+    assert Config.model_validate(request["config"]) == config
 
 
 def test_a_second_daemon_on_the_same_store_refuses_to_start(tmp_path):

@@ -9,11 +9,11 @@ import pytest
 
 from onrecord.core.config import config_from_dict
 from onrecord.scheduler import job_status
-from onrecord.scheduler.backoff import backoff_seconds, backoff_until, set_backoff, source_health
+from onrecord.crawlers.health import back_off, backoff_seconds
 from onrecord.scheduler.logs import LineFormatter
 from onrecord.scheduler.state import ScheduleState
 from onrecord.storage.db import open_store
-from onrecord.storage.sources import mark_source_result, sync_config
+from onrecord.storage.sources import mark_source_result, set_backoff, source_state, sync_config
 
 CONFIG = config_from_dict({"sources": [
     {"id": "tass", "name": "TASS", "url": "http://127.0.0.1/tass.xml", "interval": "30m"},
@@ -40,13 +40,12 @@ def test_backoff_is_never_shorter_than_the_interval():
 def test_failures_are_counted_and_success_clears_backoff(db):
     for _ in range(3):
         mark_source_result(db, "tass", "http://127.0.0.1/tass.xml: HTTP 500")
-    health = source_health(db, "tass")
+    until, health = back_off(db, "tass", 1800, 6 * 3600, now=datetime(2026, 1, 1, tzinfo=timezone.utc))
     assert health["failures"] == 3 and "HTTP 500" in health["last_error"]
-    until = backoff_until(datetime(2026, 1, 1, tzinfo=timezone.utc), health["failures"], 1800, 6 * 3600)
-    set_backoff(db, "tass", until)
-    assert source_health(db, "tass")["backoff_until"] == "2026-01-01T04:00:00+00:00"
+    assert until == datetime(2026, 1, 1, 4, tzinfo=timezone.utc)
+    assert source_state(db, "tass")["backoff_until"] == "2026-01-01T04:00:00+00:00"
     mark_source_result(db, "tass", None)
-    assert source_health(db, "tass") | {"last_success": None} == {
+    assert source_state(db, "tass") | {"last_success": None} == {
         "failures": 0, "last_success": None, "last_error": "http://127.0.0.1/tass.xml: HTTP 500",
         "last_error_at": health["last_error_at"], "backoff_until": None}
 
@@ -75,7 +74,7 @@ def test_job_status_lists_every_job_with_next_run_and_last_result(db):
     state.save_next_run_times({"tass": ("crawl", datetime(2026, 5, 1, 7, 0, tzinfo=timezone.utc))})
     run = state.begin_run("tass", "crawl")
     state.end_run(run, "failed", {"error": "HTTP 503", "failures": 2})
-    set_backoff(db, "tass", datetime(2026, 5, 1, 8, 0, tzinfo=timezone.utc))
+    set_backoff(db, "tass", "2026-05-01T08:00:00+00:00")
     rows = {row["job"]: row for row in job_status(CONFIG, db)}
     assert list(rows) == ["tass", "kyiv", "extract"]
     assert rows["tass"]["next_run"] == "2026-05-01T07:00:00+00:00"

@@ -1,4 +1,7 @@
-"""The one exception root of onrecord and its few named kinds."""
+"""The one exception root of onrecord and its few named kinds.
+
+A failed fetch is not an exception: the crawler records it as a `fetches` row with outcome "error" and goes on.
+"""
 
 
 class OnrecordError(Exception):
@@ -7,10 +10,6 @@ class OnrecordError(Exception):
 
 class ConfigError(OnrecordError):
     """config.yaml (or a CLI flag) is missing, unreadable or invalid."""
-
-
-class FetchError(OnrecordError):
-    """A network fetch failed: timeout, DNS, HTTP status, size cap, robots."""
 
 
 class ParseError(OnrecordError):

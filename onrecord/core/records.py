@@ -10,7 +10,7 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal, get_args
 
 
 def short_hash(*parts: object, length: int = 16) -> str:
@@ -116,6 +116,14 @@ class Claim:
         return dataclasses.asdict(self)
 
 
+# What came of one fetch, the one list (the `fetches.outcome` column, the crawl's counts): a feed or listing page
+# read whole (ok), read in part (partial) or unchanged (not-modified); an article page stored as new, updated,
+# unchanged or duplicate, or not an article; or an error.
+FetchOutcome = Literal["new", "duplicate", "partial", "updated", "unchanged", "not-modified", "not-article", "error",
+                       "ok"]
+FETCH_OUTCOMES: tuple[str, ...] = get_args(FetchOutcome)
+
+
 @dataclass(frozen=True)
 class Fetch:
     """One HTTP fetch as recorded in the `fetches` table, successful or not."""
@@ -129,7 +137,7 @@ class Fetch:
     last_modified: str | None = None
     final_url: str | None = None
     bytes: int | None = None
-    outcome: str | None = None  # "new", "unchanged", "not-modified", "duplicate", "not-article", "error"
+    outcome: FetchOutcome | None = None
     fetched_at: str = field(default_factory=utc_now)
 
     def to_dict(self) -> dict[str, Any]:

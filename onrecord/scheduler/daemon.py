@@ -24,27 +24,29 @@ from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from onrecord.core.config import Config, parse_duration
+from onrecord.core.errors import OnrecordError
 from onrecord.core.records import utc_now
-from onrecord.scheduler.backoff import backoff_until, set_backoff, source_health
-from onrecord.scheduler.children import Children
+from onrecord.core.child import ChildFailed, ChildRunner, ChildStopped
+from onrecord.crawlers import health
+from onrecord.crawlers.run import crawl as crawl_pass
 from onrecord.scheduler.jobs import EXTRACT_JOB, JobSpec, build_job_specs, digest_missing_settings, first_run_time
 from onrecord.scheduler.lock import StoreLock
 from onrecord.scheduler.logs import log_event
-from onrecord.scheduler.state import ScheduleState, format_time, parse_time
-from onrecord.scheduler.tasks import crawl_command, json_result, task_command, write_config_snapshot
+from onrecord.scheduler.state import ScheduleState, format_time
+from onrecord.scheduler.tasks import CHILD_MODULE as TASKS_MODULE, task_request
+from onrecord.storage.articles import count_articles
 from onrecord.storage.db import open_store
-from onrecord.storage.sources import mark_source_result, sync_config
+from onrecord.storage.sources import sync_config
 
 Outcome = tuple[str, dict]  # (status: ok | failed | stopped, result)
 
 
 class Daemon:
     def __init__(self, config: Config, db_path: str) -> None:
-        self.config = config
         self.db_path = str(Path(db_path).resolve())
-        self.config_path = Path(self.db_path + ".run-config.yaml")
+        self.config = config = config.with_storage_path(self.db_path)
         self.specs = {spec.id: spec for spec in build_job_specs(config)}
-        self.children = Children(config.scheduler.stop_timeout)
+        self.children = ChildRunner(config.scheduler.stop_timeout)
         self.stopping = threading.Event()
         self.max_backoff = parse_duration(config.scheduler.max_backoff)
         self.crawl_timeout = parse_duration(config.scheduler.crawl_timeout)
@@ -64,13 +66,12 @@ class Daemon:
 
     def start(self) -> None:
         self._lock.acquire()
-        write_config_snapshot(self.config, self.config_path)
         interrupted = set(self.state.close_interrupted())
         self.state.prune(self.config.scheduler.history_days)
         stored = self.state.next_run_times()
         now = datetime.now(timezone.utc)
         for spec in self.specs.values():
-            backoff = parse_time(source_health(self.db, spec.id)["backoff_until"]) if spec.kind == "crawl" else None
+            backoff = health.backoff_end(self.db, spec.id) if spec.kind == "crawl" else None
             when = first_run_time(spec, stored.get(spec.id), now, interrupted=spec.id in interrupted,
                                   backoff_until=backoff)
             self.scheduler.add_job(self._job_function(spec), spec.trigger, id=spec.id, name=spec.id,
@@ -142,7 +143,6 @@ class Daemon:
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
         self._lock.acquire()
         try:
-            write_config_snapshot(self.config, self.config_path)
             self.state.close_interrupted()
             crawls = [spec for spec in self.specs.values() if spec.kind == "crawl"]
             with Pool(self.config.scheduler.max_parallel) as pool:
@@ -192,36 +192,33 @@ class Daemon:
         return status
 
     def _crawl(self, spec: JobSpec) -> Outcome:
+        """One pass over one source in a crawl child; a failure (recorded by the pass or for it) backs it off."""
         source = spec.id
         db = open_store(self.db_path, migrate_schema=False)
         try:
-            before = _article_count(db, source)
+            before = count_articles(db, source)
             started = utc_now()
             log_event(logging.INFO, source, "crawl.started")
-            child = self.children.run(crawl_command(self.config_path, self.db_path, source), self.crawl_timeout)
-            if child.stopped:
+            counts, returncode = {}, 0
+            try:
+                summary = crawl_pass(self.config, sources=[source], force=True, runner=self.children,
+                                     timeout=self.crawl_timeout,
+                                     progress=lambda line: log_event(logging.INFO, source, "crawl.progress",
+                                                                     line=line.strip()))
+                counts = summary.per_source.get(source, {})
+            except ChildStopped:
                 log_event(logging.INFO, source, "crawl.stopped", note="ended by daemon stop; resumes next start")
                 return "stopped", {"error": "stopped by daemon shutdown"}
-            for line in child.stderr.splitlines():
-                if line.strip():
-                    log_event(logging.INFO, source, "crawl.progress", line=line.strip())
-            summary = json_result(child)
-            error = None
-            if child.timed_out:
-                error = f"crawl timed out after {self.config.scheduler.crawl_timeout}"
-            elif child.returncode != 0:
-                error = f"crawl process exited with code {child.returncode}: {child.last_line() or 'no output'}"
-            health = source_health(db, source)
-            reported = max(health["last_error_at"] or "", health["last_success"] or "") >= started
-            if error and not reported:  # the crawler could not record the outcome itself
-                mark_source_result(db, source, error)
-                health = source_health(db, source)
-            new = _article_count(db, source) - before
-            counts = (summary or {}).get("per_source", {}).get(source, {})
-            failed = bool(health["failures"]) and (health["last_error_at"] or "") >= started
-            result = {"new": new, "counts": counts, "returncode": child.returncode}
+            except ChildFailed as exc:  # recorded against the source by crawl_pass
+                returncode = exc.returncode
+            except OnrecordError as exc:  # the pass could not start (e.g. a publisher parser that does not load)
+                health.record_unreported(db, [source], started, str(exc))
+                returncode = None
+            new = count_articles(db, source) - before
+            failed = health.failed_since(db, source, started)
+            result = {"new": new, "counts": counts, "returncode": returncode}
             if failed:
-                result.update(self._back_off(db, spec, health))
+                result.update(self._back_off(db, spec))
         finally:
             db.conn.close()
         if new:
@@ -232,17 +229,17 @@ class Daemon:
                   **{k.replace("-", "_"): v for k, v in counts.items() if k != "new"})
         return "ok", result
 
-    def _back_off(self, db, spec: JobSpec, health: dict) -> dict:
-        until = backoff_until(datetime.now(timezone.utc), health["failures"], spec.interval or 0, self.max_backoff)
-        set_backoff(db, spec.id, until)
+    def _back_off(self, db, spec: JobSpec) -> dict:
+        until, state = health.back_off(db, spec.id, spec.interval or 0, self.max_backoff)
         if not self.stopping.is_set():
             try:
                 self.scheduler.modify_job(spec.id, next_run_time=until)
             except (JobLookupError, SchedulerNotRunningError):
                 pass
-        log_event(logging.WARNING, spec.id, "crawl.failed", failures=health["failures"],
-                  backoff_until=format_time(until), error=health["last_error"])
-        return {"error": health["last_error"], "failures": health["failures"], "backoff_until": format_time(until)}
+        log_event(logging.WARNING, spec.id, "crawl.failed", failures=state["failures"],
+                  backoff_until=format_time(until), error=state["last_error"])
+        return {"error": state["last_error"], "failures": state["failures"],
+                "backoff_until": format_time(until)}
 
     def request_extraction(self) -> None:
         """Ask for an extraction run soon; requests made while one runs are merged into one more run."""
@@ -275,15 +272,15 @@ class Daemon:
 
     def _task(self, spec: JobSpec, task: str) -> Outcome:
         log_event(logging.INFO, None, f"{task}.started")
-        child = self.children.run(task_command(task, self.config_path, self.db_path), self.crawl_timeout)
-        if child.stopped:
+        try:
+            result = self.children.run(TASKS_MODULE, task_request(task, self.config, self.db_path),
+                                       timeout=self.crawl_timeout, name=task)
+        except ChildStopped:
             log_event(logging.INFO, None, f"{task}.stopped", note="ended by daemon stop; pending work resumes next run")
             return "stopped", {"error": "stopped by daemon shutdown"}
-        result = json_result(child)
-        if child.returncode != 0 or result is None:
-            error = child.last_line() or f"exited with code {child.returncode}"
-            log_event(logging.ERROR, None, f"{task}.failed", error=error)
-            return "failed", {"error": error, "returncode": child.returncode}
+        except ChildFailed as exc:
+            log_event(logging.ERROR, None, f"{task}.failed", error=str(exc))
+            return "failed", {"error": str(exc), "returncode": exc.returncode}
         log_event(logging.INFO, None, f"{task}.finished",
                   **{k: v for k, v in result.items() if isinstance(v, (int, float, str))})
         return "ok", result
@@ -308,6 +305,3 @@ class Daemon:
         self.state.save_next_run_times({job.id: (self.specs[job.id].kind, getattr(job, "next_run_time", None))
                                         for job in jobs if job.id in self.specs})
 
-
-def _article_count(db, source: str) -> int:
-    return db.execute("SELECT count(*) FROM articles WHERE source = ?", [source]).fetchone()[0]

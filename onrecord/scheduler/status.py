@@ -8,17 +8,17 @@ import sqlite_utils
 
 from onrecord.core.config import Config
 from onrecord.scheduler.jobs import build_job_specs
-from onrecord.scheduler.state import last_runs
+from onrecord.storage.jobs import last_runs, next_run_times
+from onrecord.storage.sources import backoff_untils
 
 
 def job_status(config: Config, db: sqlite_utils.Database) -> list[dict]:
     """One dict per configured job: job, kind, next_run (UTC ISO, None before the daemon's first start),
     last_status (ok / failed / stopped / interrupted / running), last_started, last_finished, last_result
     (parsed JSON: counts, error, back-off) and, for crawls, backoff_until."""
-    tables = set(db.table_names())
-    state = dict(db.execute("SELECT job_id, next_run_time FROM job_state").fetchall()) if "job_state" in tables else {}
-    runs = last_runs(db) if "job_runs" in tables else {}
-    backoff = dict(db.execute("SELECT id, backoff_until FROM sources").fetchall())
+    state = next_run_times(db)
+    runs = last_runs(db)
+    backoff = backoff_untils(db)
     rows = []
     for spec in build_job_specs(config):
         run = runs.get(spec.id, {})

@@ -1,5 +1,10 @@
-"""What every source spider shares: which sources are due, conditional GET, known-URL skipping, page
-requests, and turning every failure into a recorded fetch instead of an exception."""
+"""The one spider: every enabled source, whatever its kind; the kind only picks the link extractor.
+
+It asks for each due source's document (conditional GET), hands it to the link extractor of its kind
+(crawlers.links), requests the new article pages, and turns every failure into a recorded fetch instead
+of an exception. The pass's live objects (config model, store writer, extraction workers) are built here
+from the plain settings, inside the crawler process.
+"""
 
 from __future__ import annotations
 
@@ -8,68 +13,70 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator, Iterable
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from onrecord.crawlers.decode import decode_body
 from onrecord.crawlers.fetch_errors import describe_failure, describe_status
 from onrecord.crawlers.items import FetchItem, PageItem
+from onrecord.crawlers.links import LINK_EXTRACTORS, header
+from onrecord.crawlers.pipelines import PassResources
 from onrecord.crawlers.urls import canonical_url
 from onrecord.core.config import Config, SourceConfig
 from onrecord.core.records import Fetch
-from onrecord.storage.fetches import last_validators
+from onrecord.storage.articles import any_url_known
+from onrecord.storage.fetches import last_fetched_at, last_validators
 
 log = logging.getLogger("onrecord.crawl")
 ERROR_STATUSES = list(range(400, 600))
 
 
-def header(response: Response, name: str) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
-
-
 class SourceSpider(scrapy.Spider):
-    """Base of the feed and listing spiders; subclasses turn a source document into page links."""
+    name = "sources"
 
-    kind = ""  # SourceConfig.kind handled by the subclass
-
-    def __init__(self, sources: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(self, config: Config, resources: PassResources, force: bool = False,
+                 sources: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.config = config
+        self.resources = resources
+        self.db = resources.writer.db  # reads see the writes of the open batch too
+        self.force = force
         self.source_ids = sources
         self.requested: set[str] = set()  # page URLs requested in this run (requests are not dupe-filtered,
         # so that a redirect loop ends in an error we record instead of a silently dropped request)
 
-    @property
-    def config(self) -> Config:
-        return self.crawler.settings["ONRECORD_CONFIG"]
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "SourceSpider":
+        settings = crawler.settings
+        config = Config.model_validate(settings.getdict("ONRECORD_CONFIG"))
+        resources = PassResources(config, settings["ONRECORD_DB_PATH"])
+        spider = super().from_crawler(crawler, *args, config=config, resources=resources,
+                                      force=settings.getbool("ONRECORD_FORCE"), **kwargs)
+        return spider
 
     def my_sources(self) -> list[SourceConfig]:
         wanted = set(self.source_ids) if self.source_ids is not None else None
-        return [s for s in self.config.sources if s.kind == self.kind and s.enabled
-                and (wanted is None or s.id in wanted)]
+        return [s for s in self.config.sources if s.enabled and (wanted is None or s.id in wanted)]
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        # Reads go through the pass's writer connection, so they see the writes of its open batch too.
-        db = self.db = self.crawler.settings["ONRECORD_RESOURCES"].writer.db
-        force = self.crawler.settings.getbool("ONRECORD_FORCE")
         for source in self.my_sources():
-            if not force and not self._due(source):
+            if not self.force and not self._due(source):
                 self.crawler.stats.inc_value(f"onrecord/source/{source.id}/not-due")
                 log.info("%s: skipped, crawled less than %s ago", source.id, source.interval)
                 continue
-            etag, modified = last_validators(db, source.url)
+            etag, modified = last_validators(self.db, source.url)
             headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
             yield scrapy.Request(source.url, headers=headers, callback=self.parse_source, errback=self.failed,
-                                 dont_filter=True, meta={"source": source.id, "kind": self.kind,
+                                 dont_filter=True, meta={"source": source.id, "kind": source.kind,
                                                          "handle_httpstatus_list": [304, *ERROR_STATUSES]})
 
     def _due(self, source: SourceConfig) -> bool:
-        row = self.db.execute("SELECT max(fetched_at) FROM fetches WHERE url = ? AND source = ?",
-                              [source.url, source.id]).fetchone()
-        if not row or not row[0]:
+        last = last_fetched_at(self.db, source.url, source.id)
+        if not last:
             return True
-        last = datetime.fromisoformat(row[0])
-        return datetime.now(timezone.utc) - last >= timedelta(seconds=source.interval_seconds * 0.95)
+        return datetime.now(timezone.utc) - datetime.fromisoformat(last) >= timedelta(
+            seconds=source.interval_seconds * 0.95)
 
     # -- the source document (feed or listing page) ---------------------------------------------------
 
@@ -83,19 +90,15 @@ class SourceSpider(scrapy.Spider):
         source = self.config.source(response.meta["source"])
         if response.status == 304:
             yield FetchItem(self.source_fetch(response, outcome="not-modified"))
-            log.info("%s: %s not modified since the last crawl", source.id, self.kind)
+            log.info("%s: %s not modified since the last crawl", source.id, source.kind)
             return
         if response.status >= 400:
             note = response.meta.get("backoff_note")
             yield FetchItem(self.source_fetch(response, outcome="error", error=describe_status(response.status, note)))
             return
-        links, problem, outcome = self.links(response, source)
-        yield FetchItem(self.source_fetch(response, outcome=outcome, error=problem))
-        yield from self.page_requests(source, links)
-
-    def links(self, response: Response, source: SourceConfig) -> tuple[list[tuple[str, str, str | None]], str | None, str]:
-        """(links as (url, title, published), problem or None, outcome) found in the source document."""
-        raise NotImplementedError
+        found = LINK_EXTRACTORS[source.kind](response, source)
+        yield FetchItem(self.source_fetch(response, outcome=found.outcome, error=found.problem))
+        yield from self.page_requests(source, found.links)
 
     # -- article pages ---------------------------------------------------------------------------------
 
@@ -106,7 +109,7 @@ class SourceSpider(scrapy.Spider):
             url = canonical_url(link)
             if url in self.requested:
                 continue
-            if self.db.execute("SELECT 1 FROM article_urls WHERE url IN (?, ?)", [link, url]).fetchone():
+            if any_url_known(self.db, link, url):
                 known += 1
                 stats.inc_value(f"onrecord/source/{source.id}/known")
                 continue

@@ -1,0 +1,66 @@
+"""Link extractors, one per kind of source: the source document (a feed, a listing page) -> article links.
+
+Each gets the response and the source's config and returns a Links: the links as (url, title, published),
+what was wrong with the document (or None), and the outcome of its fetch. A new kind of source is a new
+function here and one entry in LINK_EXTRACTORS (and the kind's name in the config model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import urljoin
+
+from scrapy.http import Response, TextResponse
+
+from onrecord.crawlers.feeds import parse_feed
+from onrecord.core.config import SourceConfig
+from onrecord.core.records import FetchOutcome
+
+DEFAULT_LINK_SELECTOR = "article a, h2 a, h3 a"
+
+
+@dataclass(frozen=True)
+class Links:
+    outcome: FetchOutcome
+    problem: str | None = None
+    links: list[tuple[str, str, str | None]] = field(default_factory=list)  # (url, title, published or None)
+
+
+def header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def feed_links(response: Response, source: SourceConfig) -> Links:
+    """A feed's entries; feedparser parses the bytes we fetched. A half-broken feed keeps what could be read."""
+    result = parse_feed(response.body, response.url, header(response, "Content-Type"))
+    links = [(e.link, e.title, e.published) for e in result.entries]
+    if result.failed:
+        return Links("error", result.problem, links)
+    if result.problem:
+        return Links("partial", f"{result.problem}; kept {len(links)} entries", links)
+    return Links("ok", None, links)
+
+
+def listing_links(response: Response, source: SourceConfig) -> Links:
+    """A site without a usable feed: the article links of its listing page, picked by a CSS selector."""
+    if not isinstance(response, TextResponse):
+        return Links("error", "listing page is not HTML")
+    selector = source.link_selector or DEFAULT_LINK_SELECTOR
+    links, seen = [], set()
+    for anchor in response.css(selector):
+        href = anchor.attrib.get("href") or anchor.css("a::attr(href)").get()
+        if not href:
+            continue
+        url = urljoin(response.url, href.strip())
+        if url.startswith(("http://", "https://")) and url not in seen:
+            seen.add(url)
+            links.append((url, " ".join(anchor.css("::text").getall()).strip()[:300], None))
+    if not links:
+        return Links("error", f"no links matched the selector {selector!r}")
+    return Links("ok", None, links)
+
+
+# SourceConfig.kind -> its link extractor.
+LINK_EXTRACTORS: dict[str, Callable[[Response, SourceConfig], Links]] = {"feed": feed_links, "site": listing_links}
