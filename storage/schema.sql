@@ -10,13 +10,17 @@
 --
 -- schema-version: 11
 --
+-- Tables come in the order older stores created them, so a new store and an upgraded one list them alike (as
+-- `onrecord demo` prints its row counts).
+--
 -- Conventions. Dates and times are ISO 8601 text ('2025-05-22', '2025-05-22T10:00:00+00:00'); flags are 0/1;
 -- lists are JSON arrays of strings. Ids of articles and claims are content hashes (storage/articles.py,
 -- onrecord/core/records.py), so writing the same thing twice keeps one row.
 
 
 -- =============================================================================================================
--- Reference tables, mirrored from config.yaml on every writing command (storage/sources.py, sync_config)
+-- Sources and crawling: the configured sources (mirrored from config.yaml by every writing command,
+-- storage/sources.py) with their health, every HTTP fetch, the articles found, the URLs that lead to each article
 -- =============================================================================================================
 
 -- last_success ... backoff_until: the source's health, kept by the crawler and the daemon's back-off.
@@ -25,17 +29,6 @@ CREATE TABLE sources (
         interval TEXT, enabled INTEGER, last_success TEXT, last_error TEXT, last_error_at TEXT,
         failures INTEGER NOT NULL DEFAULT 0, backoff_until TEXT
     );
-
-CREATE TABLE parties (id TEXT PRIMARY KEY, name TEXT);
-
-CREATE TABLE topics (id TEXT PRIMARY KEY, description TEXT);
-
-CREATE TABLE claim_types (id TEXT PRIMARY KEY, description TEXT);
-
-
--- =============================================================================================================
--- Crawling: every HTTP fetch, the articles it found, and the URLs that lead to each article
--- =============================================================================================================
 
 -- One row per fetch. outcome: new, unchanged, not-modified, duplicate, not-article or error; etag and
 -- last_modified feed the next conditional GET of the same url.
@@ -64,8 +57,15 @@ CREATE TABLE article_urls (
         url TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id), kind TEXT
     );
 
--- MinHash signature of each stored article, so near-duplicates are found across crawl runs.
-CREATE TABLE article_minhash (article_id TEXT PRIMARY KEY REFERENCES articles(id), signature BLOB NOT NULL);
+-- =============================================================================================================
+-- Reference tables, mirrored from config.yaml by every writing command (storage/sources.py)
+-- =============================================================================================================
+
+CREATE TABLE parties (id TEXT PRIMARY KEY, name TEXT);
+
+CREATE TABLE topics (id TEXT PRIMARY KEY, description TEXT);
+
+CREATE TABLE claim_types (id TEXT PRIMARY KEY, description TEXT);
 
 
 -- =============================================================================================================
@@ -151,6 +151,14 @@ CREATE INDEX digests_period ON digests(period_start, period_end, topic, recipien
 
 
 -- =============================================================================================================
+-- Near-duplicates
+-- =============================================================================================================
+
+-- MinHash signature of each stored article, so near-duplicates are found across crawl runs.
+CREATE TABLE article_minhash (article_id TEXT PRIMARY KEY REFERENCES articles(id), signature BLOB NOT NULL);
+
+
+-- =============================================================================================================
 -- The daemon (`onrecord run`): each job's next run time, so the schedule survives restarts, and its run history
 -- =============================================================================================================
 
@@ -220,6 +228,10 @@ CREATE INDEX contradiction_pairs_date ON contradiction_pairs(date);
 CREATE INDEX contradiction_pairs_a ON contradiction_pairs(event_a);
 CREATE INDEX contradiction_pairs_b ON contradiction_pairs(event_b);
 
+-- Work for the next update_events: claims new or changed since the last one, events whose claims went.
+CREATE TABLE timeline_queue (claim_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE timeline_dirty (event_id INTEGER PRIMARY KEY);
+
 -- What held when: one row per event of a (topic, holder, claim_type), from valid_from (its date) until valid_to
 -- (the date of the next event of the key, which ends it; '9999-12-31' while it still holds), with what the state
 -- shows. Rows are placed for "which intervals contain day D": an interval of at most 2^level days sits in
@@ -234,10 +246,6 @@ CREATE TABLE position_intervals (
         PRIMARY KEY (level, bucket, valid_to, topic, holder, claim_type, valid_from, event_id)
     ) WITHOUT ROWID;
 CREATE INDEX position_intervals_event ON position_intervals(valid_from, event_id);
-
--- Work for the next update_events: claims new or changed since the last one, events whose claims went.
-CREATE TABLE timeline_queue (claim_id TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE TABLE timeline_dirty (event_id INTEGER PRIMARY KEY);
 
 
 -- --- Triggers: events never name a missing claim, and update_events only touches what moved ------------------

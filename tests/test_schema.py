@@ -28,14 +28,16 @@ def normal_sql(sql: str | None) -> str | None:
 
 
 def schema_of(conn: sqlite3.Connection) -> dict:
-    """Everything sqlite_master says (normalised SQL), and what SQLite reads from it: every table's columns,
-    foreign keys and indexes, every index's columns."""
+    """Everything sqlite_master says (normalised SQL), the order of the tables (what row_counts lists), and what
+    SQLite reads from it: every table's columns, foreign keys and indexes, every index's columns."""
     objects = sorted((kind, name, table, normal_sql(sql)) for kind, name, table, sql in
                      conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
     tables = [name for kind, name, _, _ in objects if kind == "table"]
     indexes = [name for kind, name, _, _ in objects if kind == "index"]
     return {
         "objects": objects,
+        "table_order": [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                                       "ORDER BY rowid")],
         "columns": {t: conn.execute(f"PRAGMA table_xinfo([{t}])").fetchall() for t in tables},
         "foreign_keys": {t: conn.execute(f"PRAGMA foreign_key_list([{t}])").fetchall() for t in tables},
         "table_indexes": {t: sorted(conn.execute(f"PRAGMA index_list([{t}])").fetchall()) for t in tables},
