@@ -89,9 +89,11 @@ def main() -> None:
         gold_n += len(gold_named)
         pred_n += len(pred_named)
         gold_sets = {kind: set().union(*(token_set(doc, g.get(kind, [])) for g in gold_named)) for kind in KINDS}
-        pred_sets = {"Source": {i for a in pred_named for i in a.source},
-                     "Cue": {i for a in pred_named for i in a.cue},
-                     "Content": {i for a in pred_named for i in a.content}}
+        pred_sets = {
+            "Source": {i for a in pred_named for i in a.source},
+            "Cue": {i for a in pred_named for i in a.cue},
+            "Content": {i for a in pred_named for i in a.content},
+        }
         for kind in KINDS:
             counts[kind][0] += len(gold_sets[kind] & pred_sets[kind])
             counts[kind][1] += len(pred_sets[kind])
@@ -104,17 +106,21 @@ def main() -> None:
         gold_cues = [token_set(doc, g.get("Cue", [])) for g in gold_named]
         matched += sum(1 for cue in gold_cues if any(cue & set(a.cue) for a in pred_named))
     elapsed = time.perf_counter() - started
-    print(f"PolNeAR {args.split}: {len(texts)} articles, {gold_n} gold attributions naming a source, "
-          f"{pred_n} predicted ({elapsed:.1f} s, peak RSS "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+    print(
+        f"PolNeAR {args.split}: {len(texts)} articles, {gold_n} gold attributions naming a source, "
+        f"{pred_n} predicted ({elapsed:.1f} s, peak RSS "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)"
+    )
     print(f"{'span (token overlap)':<28}{'P':>8}{'R':>8}{'F1':>8}")
     for kind in KINDS:
         p, r, f = prf(*counts[kind])
         print(f"{kind.lower() + ' (with source)':<28}{p:>8.3f}{r:>8.3f}{f:>8.3f}")
     p, r, f = prf(*content_all)
     print(f"{'content (all attributions)':<28}{p:>8.3f}{r:>8.3f}{f:>8.3f}")
-    print(f"gold attributions with a source whose cue is found: {matched}/{gold_n} "
-          f"({matched / gold_n if gold_n else 0:.3f})")
+    print(
+        f"gold attributions with a source whose cue is found: {matched}/{gold_n} "
+        f"({matched / gold_n if gold_n else 0:.3f})"
+    )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,20 @@ from onrecord.storage.sources import sync_config  # noqa: E402
 from onrecord.storage.timeline import update_events  # noqa: E402
 
 PARTIES = ["russia", "ukraine", "usa", "eu", "turkey", "icrc", "un", "uae"]
-TYPES = ["list_submitted", "list_received", "awaiting_counterpart", "commitment", "proposal", "agreement",
-         "rejection", "concern", "demand", "accusation", "exchange_completed", "denial"]
+TYPES = [
+    "list_submitted",
+    "list_received",
+    "awaiting_counterpart",
+    "commitment",
+    "proposal",
+    "agreement",
+    "rejection",
+    "concern",
+    "demand",
+    "accusation",
+    "exchange_completed",
+    "denial",
+]
 
 
 class Sink:
@@ -48,22 +60,41 @@ def seed(db, config, claims: int, rng: random.Random, start: datetime) -> None:
     per_article = 3
     for index in range(claims // per_article):
         day = (start + timedelta(days=rng.randrange(60))).date().isoformat()
-        sentences = [f"Statement {index}-{k}: the {rng.choice(PARTIES)} side spoke about the exchange."
-                     for k in range(per_article)]
+        sentences = [
+            f"Statement {index}-{k}: the {rng.choice(PARTIES)} side spoke about the exchange."
+            for k in range(per_article)
+        ]
         text = " ".join(sentences)
-        article = Article.create(url=f"https://bench.example/{index}", source=rng.choice(sources),
-                                 title=f"Report {index}", text=text, published=day,
-                                 fetched_at=f"{day}T12:00:00+00:00")
+        article = Article.create(
+            url=f"https://bench.example/{index}",
+            source=rng.choice(sources),
+            title=f"Report {index}",
+            text=text,
+            published=day,
+            fetched_at=f"{day}T12:00:00+00:00",
+        )
         save_article(db, article)
         rows = []
         for sentence in sentences:
             begin = text.index(sentence)
             holder = rng.choice(PARTIES)
-            rows.append(Claim(article_id=article.id, topic=rng.choice(["prisoner-exchange", "peace-talks"]),
-                              holder=holder, claim_type=rng.choice(TYPES), negated=rng.random() < 0.3,
-                              evidence=sentence, start=begin, end=begin + len(sentence), claim_date=day,
-                              target=rng.choice([p for p in PARTIES if p != holder]), source=article.source,
-                              confidence=rng.random(), extractor_version="bench"))
+            rows.append(
+                Claim(
+                    article_id=article.id,
+                    topic=rng.choice(["prisoner-exchange", "peace-talks"]),
+                    holder=holder,
+                    claim_type=rng.choice(TYPES),
+                    negated=rng.random() < 0.3,
+                    evidence=sentence,
+                    start=begin,
+                    end=begin + len(sentence),
+                    claim_date=day,
+                    target=rng.choice([p for p in PARTIES if p != holder]),
+                    source=article.source,
+                    confidence=rng.random(),
+                    extractor_version="bench",
+                )
+            )
         save_extraction(db, article.id, rows, "bench")
 
 
@@ -78,9 +109,13 @@ def main() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
         probe.close()
-        digest_cfg = config.digest.model_copy(update={
-            "timezone": "UTC", "retries": 0,
-            "smtp": config.digest.smtp.model_copy(update={"host": "127.0.0.1", "port": port, "security": "none"})})
+        digest_cfg = config.digest.model_copy(
+            update={
+                "timezone": "UTC",
+                "retries": 0,
+                "smtp": config.digest.smtp.model_copy(update={"host": "127.0.0.1", "port": port, "security": "none"}),
+            }
+        )
         config = config.model_copy(update={"digest": digest_cfg})
         db = open_store(Path(tmp) / "bench.db")
         sync_config(db, config)
@@ -102,8 +137,11 @@ def main() -> None:
         finally:
             controller.stop()
         t5 = time.perf_counter()
-    counts = (len(digest.changes), sum(t.claim_count for t in digest.topics),
-              sum(len(t.contradictions) for t in digest.topics))
+    counts = (
+        len(digest.changes),
+        sum(t.claim_count for t in digest.topics),
+        sum(len(t.contradictions) for t in digest.topics),
+    )
     print(f"claims stored            {args.claims:>10,}   ({t1 - t0:.2f} s)")
     print(f"update_events            {t2 - t1:>10.2f} s")
     print(f"build_digest (1 day)     {t3 - t2:>10.3f} s   changes/new claims/contradictions = {counts}")

@@ -36,27 +36,40 @@ def word_count(articles) -> int:
 
 def russian_run(extractor, corpus: str, en_seconds_per_kword: float, en_cpu_per_kword: float) -> None:
     """The Russian extractor (blank spaCy + pymorphy3 lemmas) over a Russian corpus, per 1,000 words vs English."""
-    articles = [a for a in read_articles(corpus, on_error=lambda line: print(line, file=sys.stderr))
-                if (a.language or "ru") == "ru"]
+    articles = [
+        a
+        for a in read_articles(corpus, on_error=lambda line: print(line, file=sys.stderr))
+        if (a.language or "ru") == "ru"
+    ]
     extractor.language("ru")  # load the dictionaries before timing
     started, started_cpu = time.perf_counter(), time.process_time()
     claims = sum(len(found) for _, found in extractor.extract(articles))
     seconds, cpu = time.perf_counter() - started, time.process_time() - started_cpu
     kwords = word_count(articles) / 1000
-    print(f"onrecord extract ru: {len(articles) / seconds:8.1f} articles/s  ({seconds:.1f} s, {len(articles)} articles, "
-          f"{claims} claims, {corpus})")
-    print(f"per 1,000 words: ru {seconds / kwords * 1000:.2f} ms, en {en_seconds_per_kword * 1000:.2f} ms "
-          f"(ru/en time ratio {seconds / kwords / en_seconds_per_kword:.2f}; by CPU time "
-          f"{cpu / kwords / en_cpu_per_kword:.2f}; target <= 2)")
+    print(
+        f"onrecord extract ru: {len(articles) / seconds:8.1f} articles/s  ({seconds:.1f} s, {len(articles)} articles, "
+        f"{claims} claims, {corpus})"
+    )
+    print(
+        f"per 1,000 words: ru {seconds / kwords * 1000:.2f} ms, en {en_seconds_per_kword * 1000:.2f} ms "
+        f"(ru/en time ratio {seconds / kwords / en_seconds_per_kword:.2f}; by CPU time "
+        f"{cpu / kwords / en_cpu_per_kword:.2f}; target <= 2)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS))
     parser.add_argument("--config", default=str(REPO / "config.yaml"))
-    parser.add_argument("--ru-corpus", default=str(RU_CORPUS), help="Russian corpus for the per-1,000-words comparison.")
-    parser.add_argument("--baseline-sample", type=int, default=200,
-                        help="Articles (random, fixed seed) the full-parse baseline runs on; its rate is per article.")
+    parser.add_argument(
+        "--ru-corpus", default=str(RU_CORPUS), help="Russian corpus for the per-1,000-words comparison."
+    )
+    parser.add_argument(
+        "--baseline-sample",
+        type=int,
+        default=200,
+        help="Articles (random, fixed seed) the full-parse baseline runs on; its rate is per article.",
+    )
     args = parser.parse_args()
 
     config = load_config(args.config)
@@ -70,8 +83,10 @@ def main() -> None:
     claims = sum(len(found) for _, found in extractor.extract(articles))
     ours, ours_cpu = time.perf_counter() - started, time.process_time() - started_cpu
     rss_ours = peak_rss_mb()
-    print(f"onrecord extract: {len(articles) / ours:8.1f} articles/s  ({ours:.1f} s, CPU {ours_cpu:.1f} s, {claims} claims, "
-          f"peak RSS {rss_ours:.0f} MB)")
+    print(
+        f"onrecord extract: {len(articles) / ours:8.1f} articles/s  ({ours:.1f} s, CPU {ours_cpu:.1f} s, {claims} claims, "
+        f"peak RSS {rss_ours:.0f} MB)"
+    )
     kwords = word_count(articles) / 1000
     russian_run(extractor, args.ru_corpus, en_seconds_per_kword=ours / kwords, en_cpu_per_kword=ours_cpu / kwords)
 
@@ -89,17 +104,31 @@ def main() -> None:
     base, base_cpu = time.perf_counter() - started, time.process_time() - started_cpu
     base_rate = len(sample) / base
     sample_chars = sum(len(a.text) for a in sample)
-    print(f"full parse ({'+'.join(full.pipe_names)}): {base_rate:8.1f} articles/s  ({base:.1f} s on {len(sample)} "
-          f"random articles, {sample_chars / len(sample):.0f} chars/article vs {chars / len(articles):.0f} overall)")
+    print(
+        f"full parse ({'+'.join(full.pipe_names)}): {base_rate:8.1f} articles/s  ({base:.1f} s on {len(sample)} "
+        f"random articles, {sample_chars / len(sample):.0f} chars/article vs {chars / len(articles):.0f} overall)"
+    )
     # normalise by characters so that a sample of shorter/longer articles does not flatter either side
     ratio = (chars / ours) / (sample_chars / base)
     cpu_ratio = (chars / ours_cpu) / (sample_chars / base_cpu)
-    print(f"speed-up (characters/s): {ratio:.1f}x   articles/s ratio: {(len(articles) / ours) / base_rate:.1f}x   "
-          f"by CPU time (what other load on the machine inflates least): {cpu_ratio:.1f}x")
+    print(
+        f"speed-up (characters/s): {ratio:.1f}x   articles/s ratio: {(len(articles) / ours) / base_rate:.1f}x   "
+        f"by CPU time (what other load on the machine inflates least): {cpu_ratio:.1f}x"
+    )
     print(f"peak RSS (whole run): {peak_rss_mb():.0f} MB")
-    print(json.dumps({"articles": len(articles), "extract_articles_per_s": round(len(articles) / ours, 2),
-                      "baseline_articles_per_s": round(base_rate, 2), "speedup_chars": round(ratio, 2), "speedup_cpu": round(cpu_ratio, 2),
-                      "claims": claims, "peak_rss_mb": round(peak_rss_mb())}))
+    print(
+        json.dumps(
+            {
+                "articles": len(articles),
+                "extract_articles_per_s": round(len(articles) / ours, 2),
+                "baseline_articles_per_s": round(base_rate, 2),
+                "speedup_chars": round(ratio, 2),
+                "speedup_cpu": round(cpu_ratio, 2),
+                "claims": claims,
+                "peak_rss_mb": round(peak_rss_mb()),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

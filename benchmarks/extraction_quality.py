@@ -51,20 +51,38 @@ def main() -> None:
     pages = {f"/p/{k}": (gzip.decompress((CORPUS / "html" / f"{k}.html.gz").read_bytes()), "text/html") for k in keys}
     site = Site(pages)
     items = "".join(f"<item><title>{k}</title><link>{escape(site.url('/p/' + k))}</link></item>" for k in keys)
-    pages["/feed.xml"] = (f"<?xml version='1.0'?><rss version='2.0'><channel><title>bench</title>{items}"
-                          f"</channel></rss>".encode(), "application/rss+xml")
+    pages["/feed.xml"] = (
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>bench</title>{items}</channel></rss>".encode(),
+        "application/rss+xml",
+    )
     db_path = Path(tempfile.mkdtemp()) / "extraction.db"
     config = load_config(REPO / "config.yaml")
     config = config.with_sources([SourceConfig(id="bench", name="Benchmark", url=site.url("/feed.xml"))])
-    config = config.with_storage_path(str(db_path)).model_copy(update={"crawl": config.crawl.model_copy(
-        update={"download_delay": 0.0, "autothrottle": False, "concurrent_per_domain": 16, "obey_robots": False,
-                "near_duplicate_threshold": 1.0})})
+    config = config.with_storage_path(str(db_path)).model_copy(
+        update={
+            "crawl": config.crawl.model_copy(
+                update={
+                    "download_delay": 0.0,
+                    "autothrottle": False,
+                    "concurrent_per_domain": 16,
+                    "obey_robots": False,
+                    "near_duplicate_threshold": 1.0,
+                }
+            )
+        }
+    )
     crawl(config, force=True, progress=lambda line: None)
     db = open_store(db_path)
-    stored = {row[0].rsplit("/", 1)[-1]: row[1] for row in db.execute(
-        "SELECT u.url, a.text FROM articles a JOIN article_urls u ON u.article_id = a.id AND u.kind = 'link'")}
-    rejected = {row[0].rsplit("/", 1)[-1]: row[1] for row in db.execute(
-        "SELECT url, error FROM fetches WHERE outcome = 'not-article'")}
+    stored = {
+        row[0].rsplit("/", 1)[-1]: row[1]
+        for row in db.execute(
+            "SELECT u.url, a.text FROM articles a JOIN article_urls u ON u.article_id = a.id AND u.kind = 'link'"
+        )
+    }
+    rejected = {
+        row[0].rsplit("/", 1)[-1]: row[1]
+        for row in db.execute("SELECT url, error FROM fetches WHERE outcome = 'not-article'")
+    }
     scores = [score(stored.get(k, ""), truth[k]["articleBody"]) for k in keys]
     n = len(scores)
     mean = [sum(s[i] for s in scores) / n for i in range(3)]

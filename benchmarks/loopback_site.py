@@ -18,7 +18,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, body, ctype, etag = 404, b"not found", "text/plain", None
         else:
             body, ctype = page
-            status, etag = 200, f'"{hash(body) & 0xffffffff:x}"'
+            status, etag = 200, f'"{hash(body) & 0xFFFFFFFF:x}"'
             if self.headers.get("If-None-Match") == etag:
                 status, body = 304, b""
         self.send_response(status)

@@ -43,8 +43,20 @@ from onrecord.storage.db import gc_paused, open_store  # noqa: E402
 TOPICS = [f"topic-{i:02d}" for i in range(20)]
 PARTIES = [f"party-{i:02d}" for i in range(30)]
 OUTLETS = [f"outlet-{i:02d}" for i in range(60)]
-TYPES = ["list_submitted", "list_received", "awaiting_counterpart", "commitment", "proposal", "agreement",
-         "rejection", "concern", "demand", "accusation", "exchange_completed", "denial"]
+TYPES = [
+    "list_submitted",
+    "list_received",
+    "awaiting_counterpart",
+    "commitment",
+    "proposal",
+    "agreement",
+    "rejection",
+    "concern",
+    "demand",
+    "accusation",
+    "exchange_completed",
+    "denial",
+]
 TYPE_WEIGHTS = [6, 5, 5, 10, 8, 4, 6, 12, 12, 14, 4, 6]
 START = date(2023, 1, 1)
 DAYS = 3 * 365
@@ -72,25 +84,53 @@ def synthetic_claims(rng: random.Random, count: int, first_day: int, last_day: i
             iso = (START + timedelta(days=report_day)).isoformat()
             if article_id not in articles:
                 copy_of = short_hash("article", rng.choice(OUTLETS), report_day, rng.randrange(6))
-                articles[article_id] = (article_id, f"http://synthetic.example/{article_id}", outlet,
-                                        f"Synthetic report {article_id}", iso, f"{iso}T08:00:00+00:00",
-                                        copy_of if rng.random() < 0.1 else None)
+                articles[article_id] = (
+                    article_id,
+                    f"http://synthetic.example/{article_id}",
+                    outlet,
+                    f"Synthetic report {article_id}",
+                    iso,
+                    f"{iso}T08:00:00+00:00",
+                    copy_of if rng.random() < 0.1 else None,
+                )
             serial += 1
-            claims.append((f"c{serial:09d}", article_id, topic, holder, None, claim_type, negated, target, iso,
-                           f"Synthetic statement {serial} of {holder}.", 0, 30, outlet, None,
-                           round(rng.random(), 2), "bench"))
+            claims.append(
+                (
+                    f"c{serial:09d}",
+                    article_id,
+                    topic,
+                    holder,
+                    None,
+                    claim_type,
+                    negated,
+                    target,
+                    iso,
+                    f"Synthetic statement {serial} of {holder}.",
+                    0,
+                    30,
+                    outlet,
+                    None,
+                    round(rng.random(), 2),
+                    "bench",
+                )
+            )
     return claims, articles
 
 
 def insert(db, claims: list, articles: dict) -> None:
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
-    conn.executemany("INSERT OR IGNORE INTO articles (id, url, canonical_url, source, title, published, fetched_at, "
-                     "dup_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     sorted((a[0], a[1], a[1], a[2], a[3], a[4], a[5], a[6]) for a in articles.values()))
-    conn.executemany('INSERT INTO claims (id, article_id, topic, holder, speaker, claim_type, negated, target, '
-                     'claim_date, evidence, start, "end", source, via, confidence, extractor_version) '
-                     'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', claims)
+    conn.executemany(
+        "INSERT OR IGNORE INTO articles (id, url, canonical_url, source, title, published, fetched_at, "
+        "dup_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        sorted((a[0], a[1], a[1], a[2], a[3], a[4], a[5], a[6]) for a in articles.values()),
+    )
+    conn.executemany(
+        "INSERT INTO claims (id, article_id, topic, holder, speaker, claim_type, negated, target, "
+        'claim_date, evidence, start, "end", source, via, confidence, extractor_version) '
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        claims,
+    )
     conn.execute("COMMIT")
 
 
@@ -110,9 +150,11 @@ def latency(label: str, func, repeat: int) -> None:
         cpu.append((time.process_time() - started_cpu) * 1000)
         sizes.append(len(rows))
         del rows
-    print(f"  {label:<44} median {statistics.median(times):7.2f} ms   p95 {_p95(times):7.2f} ms   "
-          f"(CPU median {statistics.median(cpu):6.2f} p95 {_p95(cpu):6.2f})   first call {first:7.2f} ms   "
-          f"rows median {int(statistics.median(sizes))}")
+    print(
+        f"  {label:<44} median {statistics.median(times):7.2f} ms   p95 {_p95(times):7.2f} ms   "
+        f"(CPU median {statistics.median(cpu):6.2f} p95 {_p95(cpu):6.2f})   first call {first:7.2f} ms   "
+        f"rows median {int(statistics.median(sizes))}"
+    )
 
 
 def _read_through(path: Path) -> float:
@@ -134,11 +176,25 @@ def _rows_from_memory(rows: list[dict]):
     conn.execute(f"CREATE TABLE state ({', '.join(columns)})")
     conn.executemany(f"INSERT INTO state VALUES ({', '.join('?' for _ in columns)})", [tuple(r.values()) for r in rows])
     sql = f"SELECT {', '.join(columns)} FROM state"
-    return gc_paused(lambda: [{"topic": topic, "holder": holder, "claim_type": claim_type, "negated": bool(negated),
-                     "target": target, "event_id": event_id, "event_date": event_date, "evidence": evidence,
-                     "speaker": speaker, "url": url}
-                    for topic, holder, claim_type, negated, target, event_id, event_date, evidence, speaker, url
-                    in conn.execute(sql)])
+    return gc_paused(
+        lambda: [
+            {
+                "topic": topic,
+                "holder": holder,
+                "claim_type": claim_type,
+                "negated": bool(negated),
+                "target": target,
+                "event_id": event_id,
+                "event_date": event_date,
+                "evidence": evidence,
+                "speaker": speaker,
+                "url": url,
+            }
+            for topic, holder, claim_type, negated, target, event_id, event_date, evidence, speaker, url in conn.execute(
+                sql
+            )
+        ]
+    )
 
 
 def _p95(values: list[float]) -> float:
@@ -149,8 +205,10 @@ def _p95(values: list[float]) -> float:
 def timed(label: str, func) -> object:
     started, started_cpu = time.perf_counter(), time.process_time()
     result = func()
-    print(f"  {label:<44} {time.perf_counter() - started:7.2f} s   (CPU {time.process_time() - started_cpu:6.2f} s)"
-          f"   {result}")
+    print(
+        f"  {label:<44} {time.perf_counter() - started:7.2f} s   (CPU {time.process_time() - started_cpu:6.2f} s)"
+        f"   {result}"
+    )
     return result
 
 
@@ -178,11 +236,15 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="measure an existing --db again, without building it")
     parser.add_argument("--store", help="keep the built store at PATH: build it only if missing, else reuse it")
     parser.add_argument("--no-incremental", action="store_true", help="skip the incremental update step")
-    parser.add_argument("--cold", action="store_true",
-                        help="do not read the store through the OS page cache before the queries")
-    parser.add_argument("--batches", type=int, default=3,
-                        help="incremental batches of 10,000 new claims, each of the two days after the last "
-                             "(default 3)")
+    parser.add_argument(
+        "--cold", action="store_true", help="do not read the store through the OS page cache before the queries"
+    )
+    parser.add_argument(
+        "--batches",
+        type=int,
+        default=3,
+        help="incremental batches of 10,000 new claims, each of the two days after the last (default 3)",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     config = Config()
@@ -195,15 +257,19 @@ def main() -> None:
         path = Path(args.db) if args.db else Path(tempfile.mkdtemp(prefix="onrecord-bench-")) / "bench.db"
         reuse = args.reuse
     db = open_store(path)
-    print(f"store {path} ({'reused' if reuse else 'built'}): {args.claims:,} claims, {len(TOPICS)} topics, "
-          f"{len(PARTIES)} parties, {DAYS} days")
+    print(
+        f"store {path} ({'reused' if reuse else 'built'}): {args.claims:,} claims, {len(TOPICS)} topics, "
+        f"{len(PARTIES)} parties, {DAYS} days"
+    )
     if not reuse:
         claims, articles = synthetic_claims(rng, args.claims, 0, DAYS - 3, 0)
         timed("insert claims and articles", lambda: insert(db, claims, articles) or f"{len(articles):,} articles")
         del claims, articles
         timed("full event build (update_events)", lambda: f"{timeline.update_events(db, config):,} claims folded")
-    counts = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("events", "changes", "contradiction_pairs", "positions")}
+    counts = {
+        t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("events", "changes", "contradiction_pairs", "positions")
+    }
     print("  " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     last = START + timedelta(days=DAYS - 3)
 
@@ -214,17 +280,28 @@ def main() -> None:
         print(f"  read through the OS page cache in {_read_through(path):.1f} s")
     print(f"queries ({args.repeat} runs each, random arguments):")
     big_topics, big_parties = TOPICS[:5], PARTIES[:5]
-    latency("party timeline on a topic (claims)", lambda: timeline.claims_timeline(
-        db, topic=rng.choice(big_topics), party=rng.choice(big_parties)), args.repeat)
-    latency("party timeline on a topic (events)", lambda: timeline.events(
-        db, topic=rng.choice(big_topics), party=rng.choice(big_parties)), args.repeat)
-    latency("all parties' state as of a date (one topic)", lambda: timeline.state_as_of(
-        db, any_day(), topic=rng.choice(TOPICS)), args.repeat)
+    latency(
+        "party timeline on a topic (claims)",
+        lambda: timeline.claims_timeline(db, topic=rng.choice(big_topics), party=rng.choice(big_parties)),
+        args.repeat,
+    )
+    latency(
+        "party timeline on a topic (events)",
+        lambda: timeline.events(db, topic=rng.choice(big_topics), party=rng.choice(big_parties)),
+        args.repeat,
+    )
+    latency(
+        "all parties' state as of a date (one topic)",
+        lambda: timeline.state_as_of(db, any_day(), topic=rng.choice(TOPICS)),
+        args.repeat,
+    )
     latency("all parties' state as of a date (all topics)", lambda: timeline.state_as_of(db, any_day()), args.repeat)
-    latency("  reference: the same rows from memory", _rows_from_memory(timeline.state_as_of(db, any_day())),
-            args.repeat)
-    latency("changes in the last 24 hours (last day)", lambda: timeline.changes(db, since=last, until=last),
-            args.repeat)
+    latency(
+        "  reference: the same rows from memory", _rows_from_memory(timeline.state_as_of(db, any_day())), args.repeat
+    )
+    latency(
+        "changes in the last 24 hours (last day)", lambda: timeline.changes(db, since=last, until=last), args.repeat
+    )
     latency("changes on a random day", lambda: timeline.changes(db, since=(d := any_day()), until=d), args.repeat)
     if args.no_incremental:
         return
@@ -240,8 +317,10 @@ def main() -> None:
         first_day = DAYS - 2 + 2 * batch
         fresh, more = synthetic_claims(rng, 10_000, first_day, first_day + 1, int(serial) + 1 + 20_000 * batch)
         insert(db, fresh, more)
-        timed(f"10,000 new claims of the next two days ({batch + 1}/{args.batches})",
-              lambda: f"{timeline.update_events(db, config):,} folded")
+        timed(
+            f"10,000 new claims of the next two days ({batch + 1}/{args.batches})",
+            lambda: f"{timeline.update_events(db, config):,} folded",
+        )
     backfill, more = synthetic_claims(rng, 10_000, 0, DAYS - 3, int(serial) + 1 + 20_000 * args.batches)
     insert(db, backfill, more)
     timed("10,000 back-filled claims over 3 years", lambda: f"{timeline.update_events(db, config):,} folded")

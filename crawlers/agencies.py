@@ -58,7 +58,7 @@ def cited_agency(text: str, own_agency: str | None = None) -> str | None:
     """
     for found in _ANY_NAME.finditer(text):
         window_start = max(0, found.start() - _WINDOW)
-        window = text[window_start:found.end() + _WINDOW]
+        window = text[window_start : found.end() + _WINDOW]
         best: tuple[int, str] | None = None
         for name, pattern in _CONTEXTS.items():
             if name == own_agency:

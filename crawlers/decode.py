@@ -26,9 +26,10 @@ def declared_charsets(body: bytes, header_charset: str | None) -> list[str]:
     if body.startswith(codecs.BOM_UTF8):
         found.append("utf-8")
     head = body[:4096]
-    for candidate in (header_charset,
-                      *(m.group(1).decode("ascii", "ignore") for m in (_META_CHARSET.search(head),
-                                                                       _XML_ENCODING.search(head)) if m)):
+    for candidate in (
+        header_charset,
+        *(m.group(1).decode("ascii", "ignore") for m in (_META_CHARSET.search(head), _XML_ENCODING.search(head)) if m),
+    ):
         name = _known(candidate)
         if name and name not in found:
             found.append(name)

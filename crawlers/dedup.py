@@ -35,7 +35,7 @@ def signature(text: str) -> MinHash | None:
     words = _WORD.findall(text.lower())
     if len(words) < SHINGLE_WORDS * 3:
         return None
-    shingles = {" ".join(words[i:i + SHINGLE_WORDS]).encode("utf-8") for i in range(len(words) - SHINGLE_WORDS + 1)}
+    shingles = {" ".join(words[i : i + SHINGLE_WORDS]).encode("utf-8") for i in range(len(words) - SHINGLE_WORDS + 1)}
     minhash = _new_minhash()
     minhash.update_batch(list(shingles))
     return minhash
@@ -84,16 +84,16 @@ class NearDuplicateIndex:
             if candidate == article_id:
                 continue
             similarity = minhash.jaccard(self._signatures[candidate])
-            if similarity >= self.threshold and (best is None or similarity > best[0]
-                                                 or (similarity == best[0] and candidate < best[1])):
+            if similarity >= self.threshold and (
+                best is None or similarity > best[0] or (similarity == best[0] and candidate < best[1])
+            ):
                 best = (similarity, candidate)
         if best is None:
             return None
         original = self._original[best[1]]
         return None if original == article_id else original
 
-    def remember(self, db: sqlite_utils.Database, article_id: str, minhash: MinHash | None,
-                 dup_of: str | None) -> None:
+    def remember(self, db: sqlite_utils.Database, article_id: str, minhash: MinHash | None, dup_of: str | None) -> None:
         """Index the article and persist its signature (caller holds the write transaction)."""
         if minhash is None:
             return

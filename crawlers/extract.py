@@ -18,10 +18,17 @@ from onrecord.crawlers.publishers import parse_fields
 
 # Phrases of paywall and subscription stubs, lower case (en, ru, uk).
 PAYWALL_MARKERS = (
-    "subscribe to continue reading", "subscribe to read", "this article is for subscribers",
-    "to continue reading, subscribe", "already a subscriber", "this content is available to subscribers",
-    "доступно только подписчикам", "оформите подписку", "чтобы продолжить чтение",
-    "доступно лише передплатникам", "оформіть передплату",
+    "subscribe to continue reading",
+    "subscribe to read",
+    "this article is for subscribers",
+    "to continue reading, subscribe",
+    "already a subscriber",
+    "this content is available to subscribers",
+    "доступно только подписчикам",
+    "оформите подписку",
+    "чтобы продолжить чтение",
+    "доступно лише передплатникам",
+    "оформіть передплату",
 )
 _VIDEO = re.compile(r"<video\b|youtube\.com/embed|player\.vimeo\.com|<iframe[^>]+(?:video|player)", re.I)
 _HTML_LANG = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2})", re.I)
@@ -73,9 +80,16 @@ def _not_article(html: str, text: str, pagetype: str | None, min_words: int) -> 
     return None
 
 
-def extract_article(html: str, url: str, *, default_language: str = "en", min_words: int = 60,
-                    own_agency: str | None = None, need_metadata: bool = True,
-                    parser: str | None = None) -> Extraction | NotArticle:
+def extract_article(
+    html: str,
+    url: str,
+    *,
+    default_language: str = "en",
+    min_words: int = 60,
+    own_agency: str | None = None,
+    need_metadata: bool = True,
+    parser: str | None = None,
+) -> Extraction | NotArticle:
     """Extract the main text and metadata of a news page with trafilatura.
 
     Comments are left out and precision is favoured: on the article-extraction benchmark this raises
@@ -85,9 +99,14 @@ def extract_article(html: str, url: str, *, default_language: str = "en", min_wo
     """
     if not html.strip():
         return NotArticle("empty body")
-    doc = trafilatura.bare_extraction(html, url=url, include_comments=False, favor_precision=True,
-                                      with_metadata=need_metadata,
-                                      date_extraction_params={"extensive_search": False, "original_date": True})
+    doc = trafilatura.bare_extraction(
+        html,
+        url=url,
+        include_comments=False,
+        favor_precision=True,
+        with_metadata=need_metadata,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
     fields = _publisher_fields(parser, html, url)
     text = fields.get("text") or (doc.text if doc is not None else "") or ""
     reason = _not_article(html, text, getattr(doc, "pagetype", None), min_words)
@@ -97,8 +116,13 @@ def extract_article(html: str, url: str, *, default_language: str = "en", min_wo
     language = detect_language(text, declared=lang_match.group(1) if lang_match else None, default=default_language)
     title = fields.get("title") or doc.title or ""
     published = fields.get("published") or ((doc.date or None) if need_metadata else None)
-    return Extraction(title=" ".join(title.split()), text=text, published=published, language=language,
-                      via=cited_agency(text, own_agency))
+    return Extraction(
+        title=" ".join(title.split()),
+        text=text,
+        published=published,
+        language=language,
+        via=cited_agency(text, own_agency),
+    )
 
 
 def _publisher_fields(parser: str | None, html: str, url: str) -> dict[str, str]:

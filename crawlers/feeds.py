@@ -55,8 +55,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> FeedRe
         return FeedResult(problem="empty feed body")
     headers = {"content-type": content_type} if content_type else {}
     try:
-        parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False,
-                                  resolve_relative_uris=False)
+        parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
     except Exception as exc:  # feedparser itself failing on hostile input is an input problem, not ours
         return FeedResult(problem=f"feed parser failed: {type(exc).__name__}: {exc}"[:240])
     base = parsed.feed.get("link") if isinstance(parsed.feed.get("link"), str) else None

@@ -6,14 +6,30 @@ from scrapy import exceptions as scrapy_errors
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
-from twisted.internet.error import (ConnectError, ConnectionLost, ConnectionRefusedError, DNSLookupError,
-                                    TCPTimedOutError, TimeoutError)
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-HTTP_REASONS = {400: "bad request", 401: "unauthorised", 403: "forbidden", 404: "not found", 410: "gone",
-                429: "too many requests", 451: "unavailable for legal reasons", 500: "server error",
-                502: "bad gateway", 503: "service unavailable", 504: "gateway timeout"}
+HTTP_REASONS = {
+    400: "bad request",
+    401: "unauthorised",
+    403: "forbidden",
+    404: "not found",
+    410: "gone",
+    429: "too many requests",
+    451: "unavailable for legal reasons",
+    500: "server error",
+    502: "bad gateway",
+    503: "service unavailable",
+    504: "gateway timeout",
+}
 
 
 def _scrapy(*names: str) -> tuple[type, ...]:
@@ -45,8 +61,9 @@ def describe_failure(failure: Failure, max_bytes: int, timeout: float) -> str:
         if "redirect" in message.lower():
             return f"redirect loop or too many redirects ({message})"
         return message
-    if failure.check(*_scrapy("ResponseDataLossError", "DownloadFailedError"), ResponseNeverReceived,
-                     ResponseFailed, ConnectionLost):
+    if failure.check(
+        *_scrapy("ResponseDataLossError", "DownloadFailedError"), ResponseNeverReceived, ResponseFailed, ConnectionLost
+    ):
         reasons = getattr(exc, "reasons", None) or []
         inner = "; ".join(str(r.value) for r in reasons if hasattr(r, "value")) or str(exc)
         return f"connection dropped before a complete response ({inner[:160]})"

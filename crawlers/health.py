@@ -65,8 +65,9 @@ def backoff_until(now: datetime, failures: int, interval: float, cap: float) -> 
     return now + timedelta(seconds=backoff_seconds(failures, interval, cap))
 
 
-def back_off(db: sqlite_utils.Database, source_id: str, interval: float, cap: float,
-             now: datetime | None = None) -> tuple[datetime, dict]:
+def back_off(
+    db: sqlite_utils.Database, source_id: str, interval: float, cap: float, now: datetime | None = None
+) -> tuple[datetime, dict]:
     """Hold a failing source back for its back-off (from its failure count); return until when, and the
     source's health columns (failures, last_error ...)."""
     state = source_state(db, source_id)
@@ -113,29 +114,44 @@ def source_health(db: sqlite_utils.Database, config: Config, now: datetime | Non
     return out
 
 
-def _health(db: sqlite_utils.Database, source_id: str, now: datetime, interval: float | None,
-            enabled: bool) -> SourceHealth:
+def _health(
+    db: sqlite_utils.Database, source_id: str, now: datetime, interval: float | None, enabled: bool
+) -> SourceHealth:
     state = source_state(db, source_id)
     failures = state["failures"] or 0
     last_success = max(filter(None, [state["last_success"], last_good_fetch_at(db, source_id)]), default=None)
-    (day, week), last_article = articles_fetched_since(db, source_id, (now - timedelta(days=1)).isoformat(),
-                                                        (now - timedelta(days=7)).isoformat())
-    problem = NOT_CONFIGURED if interval is None else \
-        _problem(interval, _parse(last_success), failures, _parse(last_article), now, enabled)
-    return SourceHealth(source_id, last_success, state["last_error"], state["last_error_at"], failures, day, week,
-                        problem)
+    (day, week), last_article = articles_fetched_since(
+        db, source_id, (now - timedelta(days=1)).isoformat(), (now - timedelta(days=7)).isoformat()
+    )
+    problem = (
+        NOT_CONFIGURED
+        if interval is None
+        else _problem(interval, _parse(last_success), failures, _parse(last_article), now, enabled)
+    )
+    return SourceHealth(
+        source_id, last_success, state["last_error"], state["last_error_at"], failures, day, week, problem
+    )
 
 
-def _problem(interval: float, last_success: datetime | None, failures: int, last_article: datetime | None,
-             now: datetime, enabled: bool) -> str | None:
+def _problem(
+    interval: float,
+    last_success: datetime | None,
+    failures: int,
+    last_article: datetime | None,
+    now: datetime,
+    enabled: bool,
+) -> str | None:
     if not enabled:
         return None
     if last_success is None:
         return f"failing: {failures} failed runs, never succeeded" if failures else "never crawled"
     late = now - last_success
     if late > timedelta(seconds=interval * LATE_INTERVALS):
-        return (f"failing for {_age(late)} ({failures} failed runs)" if failures
-                else f"not crawled for {_age(late)} (interval {interval / 60:g} min)")
+        return (
+            f"failing for {_age(late)} ({failures} failed runs)"
+            if failures
+            else f"not crawled for {_age(late)} (interval {interval / 60:g} min)"
+        )
     if last_article is None or now - last_article > SILENT_AFTER:
         since = f"for {_age(now - last_article)}" if last_article else "ever"
         return f"silent: no new article {since}"

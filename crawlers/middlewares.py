@@ -48,11 +48,13 @@ class RetryAfterMiddleware:
         header = response.headers.get(b"Retry-After")
         wait = retry_after_seconds(header.decode("latin-1") if header else None)
         if wait is None:
-            wait = float(2 ** attempt)
+            wait = float(2**attempt)
         if attempt >= self.retry_times or wait > self.max_wait:
-            response.meta["backoff_note"] = (f"gave up after {attempt} retr{'y' if attempt == 1 else 'ies'}"
-                                             if wait <= self.max_wait else
-                                             f"Retry-After {wait:.0f}s exceeds the {self.max_wait:.0f}s cap")
+            response.meta["backoff_note"] = (
+                f"gave up after {attempt} retr{'y' if attempt == 1 else 'ies'}"
+                if wait <= self.max_wait
+                else f"Retry-After {wait:.0f}s exceeds the {self.max_wait:.0f}s cap"
+            )
             return response
         log.info("%s: HTTP %s, retrying in %.1fs", request.url, response.status, wait)
         spider.crawler.stats.inc_value("onrecord/backoff_waits")

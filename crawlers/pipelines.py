@@ -77,10 +77,13 @@ class StorePipeline:
         return item
 
     async def _extract(self, item: PageItem, source) -> tuple[Extraction | NotArticle, bytes | None]:
-        options = {"default_language": source.language if source else self.config.nlp.default_language,
-                   "min_words": self.config.crawl.min_article_words, "own_agency": self.agency_of.get(item.source),
-                   "need_metadata": not (item.feed_title and item.feed_published),
-                   "parser": source.parser if source else None}
+        options = {
+            "default_language": source.language if source else self.config.nlp.default_language,
+            "min_words": self.config.crawl.min_article_words,
+            "own_agency": self.agency_of.get(item.source),
+            "need_metadata": not (item.feed_title and item.feed_published),
+            "parser": source.parser if source else None,
+        }
         return await self.pool.run(extract_page, item.html, item.final_url, options)
 
     def _record(self, fetch: Fetch) -> None:
@@ -96,9 +99,16 @@ class StorePipeline:
 
     async def _store_page(self, item: PageItem) -> None:
         source = self.config.source(item.source)
-        fetch = Fetch(url=item.url, source=item.source, kind="page", status=item.status, etag=item.etag,
-                      last_modified=item.last_modified, bytes=item.bytes,
-                      final_url=item.final_url if item.final_url != item.url else None)
+        fetch = Fetch(
+            url=item.url,
+            source=item.source,
+            kind="page",
+            status=item.status,
+            etag=item.etag,
+            last_modified=item.last_modified,
+            bytes=item.bytes,
+            final_url=item.final_url if item.final_url != item.url else None,
+        )
         if "html" not in item.content_type and "xml" not in item.content_type and item.content_type:
             self._record(replace(fetch, outcome="not-article", error=f"not an HTML page ({item.content_type})"))
             return
@@ -111,10 +121,16 @@ class StorePipeline:
             self._record(replace(fetch, outcome="not-article", error=result.reason))
             return
         article = Article.create(
-            url=item.link, canonical_url=canonical_url(item.final_url), source=item.source,
-            title=result.title or item.feed_title, text=result.text,
-            published=item.feed_published or result.published, language=result.language, via=result.via,
+            url=item.link,
+            canonical_url=canonical_url(item.final_url),
+            source=item.source,
+            title=result.title or item.feed_title,
+            text=result.text,
+            published=item.feed_published or result.published,
+            language=result.language,
+            via=result.via,
             speaks_for=source.speaks_for if source else None,
-            final_url=item.final_url if item.final_url != item.link else None)
+            final_url=item.final_url if item.final_url != item.link else None,
+        )
         outcome = self.writer.save(article, fetch, from_bytes(signature))
         self._count(replace(fetch, outcome=outcome))

@@ -54,14 +54,25 @@ class CrawlSummary:
         return f"{source_id}: {', '.join(parts) if parts else 'nothing fetched'}"
 
     def to_dict(self) -> dict:
-        return {"new_articles": self.new_articles, "unchanged": self.unchanged, "errors": self.errors,
-                "not_articles": self.total("not-article"), "duplicates": self.total("duplicate"),
-                "per_source": self.per_source}
+        return {
+            "new_articles": self.new_articles,
+            "unchanged": self.unchanged,
+            "errors": self.errors,
+            "not_articles": self.total("not-article"),
+            "duplicates": self.total("duplicate"),
+            "per_source": self.per_source,
+        }
 
 
-def crawl(config: Config, *, sources: list[str] | None = None, force: bool = False,
-          progress: Callable[[str], None] = print, runner: ChildRunner | None = None,
-          timeout: float | None = None) -> CrawlSummary:
+def crawl(
+    config: Config,
+    *,
+    sources: list[str] | None = None,
+    force: bool = False,
+    progress: Callable[[str], None] = print,
+    runner: ChildRunner | None = None,
+    timeout: float | None = None,
+) -> CrawlSummary:
     """Crawl the (named) sources once into config.storage.path in a child process; `force` ignores each
     source's interval. A child that dies, is killed or times out raises ChildFailed (its sources' failure is
     recorded first); one ended by `runner`'s stop raises ChildStopped (nothing recorded: the pass resumes)."""
@@ -75,19 +86,25 @@ def crawl(config: Config, *, sources: list[str] | None = None, force: bool = Fal
     for source in config.sources:
         if source.parser and (not sources or source.id in sources):
             load_parser(source.parser, source.id)  # a misspelt parser stops the pass before it starts
-    request = {"config": config.model_dump(mode="json"), "db_path": str(config.storage.path),
-               "sources": sources, "force": force}
+    request = {
+        "config": config.model_dump(mode="json"),
+        "db_path": str(config.storage.path),
+        "sources": sources,
+        "force": force,
+    }
     started = utc_now()
     try:
-        result = (runner or ChildRunner()).run(CHILD_MODULE, request, timeout=timeout, on_line=progress,
-                                               name="crawler process")
+        result = (runner or ChildRunner()).run(
+            CHILD_MODULE, request, timeout=timeout, on_line=progress, name="crawler process"
+        )
     except ChildStopped:
         raise
     except ChildFailed as exc:
         _record_failure(config, sources, started, str(exc))
         raise
-    return CrawlSummary(per_source=result["per_source"], peak_rss_mb=result["peak_rss_mb"],
-                        cpu_seconds=result["cpu_seconds"])
+    return CrawlSummary(
+        per_source=result["per_source"], peak_rss_mb=result["peak_rss_mb"], cpu_seconds=result["cpu_seconds"]
+    )
 
 
 def _record_failure(config: Config, sources: list[str] | None, since: str, error: str) -> None:
@@ -105,8 +122,9 @@ def _record_failure(config: Config, sources: list[str] | None, since: str, error
 # -- the child ---------------------------------------------------------------------------------------------
 
 
-def crawl_in_this_process(config: Config, db_path: str, sources: list[str] | None = None,
-                          force: bool = False) -> CrawlSummary:
+def crawl_in_this_process(
+    config: Config, db_path: str, sources: list[str] | None = None, force: bool = False
+) -> CrawlSummary:
     """Run the spider in this process's (one-time) reactor, record the sources' health, return the counts."""
     import resource
 
@@ -138,8 +156,10 @@ def crawl_in_this_process(config: Config, db_path: str, sources: list[str] | Non
             counts[outcome] = counts.get(outcome, 0) + value
     own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     summary.peak_rss_mb = own.ru_maxrss / 1024
-    summary.cpu_seconds = {"crawler": round(own.ru_utime + own.ru_stime, 2),
-                           "workers": round(workers.ru_utime + workers.ru_stime, 2)}
+    summary.cpu_seconds = {
+        "crawler": round(own.ru_utime + own.ru_stime, 2),
+        "workers": round(workers.ru_utime + workers.ru_stime, 2),
+    }
     return summary
 
 
@@ -148,8 +168,11 @@ def _record_health(writer, config: Config, sources, stats: dict) -> None:
     from onrecord.crawlers.health import record_pass
 
     writer.flush()
-    fetched = [s for s in sources if any(k.startswith(f"onrecord/source/{s.id}/") and not k.endswith("/not-due")
-                                         for k in stats)]
+    fetched = [
+        s
+        for s in sources
+        if any(k.startswith(f"onrecord/source/{s.id}/") and not k.endswith("/not-due") for k in stats)
+    ]
     record_pass(writer.db, fetched)
 
 
@@ -165,8 +188,9 @@ def _serve(request: dict) -> dict:
     progress.setFormatter(logging.Formatter("%(message)s"))
     crawl_log.addHandler(progress)
     crawl_log.propagate = False
-    summary = crawl_in_this_process(Config.model_validate(request["config"]), request["db_path"],
-                                    request["sources"], request["force"])
+    summary = crawl_in_this_process(
+        Config.model_validate(request["config"]), request["db_path"], request["sources"], request["force"]
+    )
     return {"per_source": summary.per_source, "peak_rss_mb": summary.peak_rss_mb, "cpu_seconds": summary.cpu_seconds}
 
 

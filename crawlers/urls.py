@@ -5,10 +5,31 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track the reader or the campaign; they never change the page.
-TRACKING_PARAMS = frozenset({
-    "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "ref", "ref_src", "cmpid",
-    "from", "rss", "output", "utm", "_ga", "ncid", "ocid", "sr_share", "at_medium", "at_campaign",
-})
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "ref",
+        "ref_src",
+        "cmpid",
+        "from",
+        "rss",
+        "output",
+        "utm",
+        "_ga",
+        "ncid",
+        "ocid",
+        "sr_share",
+        "at_medium",
+        "at_campaign",
+    }
+)
 TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "hmsr", "__twitter")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 

@@ -63,7 +63,7 @@ class StoreWriter:
         same = article_by_hash(self.db, article.content_hash)
         if same and same != article.id:
             stored = stored_version(self.db, same)
-            return (stored[1] if stored and stored[1] else same)
+            return stored[1] if stored and stored[1] else same
         return self.index.find(article.id, minhash)
 
     def flush_if_stale(self) -> None:

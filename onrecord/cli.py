@@ -15,8 +15,7 @@ from onrecord import __version__
 from onrecord.core.errors import OnrecordError
 
 # Each module in onrecord/commands/ defines one click command (or group) named `command`.
-COMMAND_MODULES = ["init", "demo", "crawl", "extract", "eval", "corpus", "timeline", "status", "digest", "serve",
-                   "run"]
+COMMAND_MODULES = ["init", "demo", "crawl", "extract", "eval", "corpus", "timeline", "status", "digest", "serve", "run"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -33,10 +32,25 @@ def cli(verbose: int, quiet: bool) -> None:
     bundled offline demo.
     """
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%S")
-    for noisy in ("scrapy", "twisted", "filelock", "trafilatura", "htmldate", "urllib3", "asyncio", "matplotlib",
-                  "pymorphy3", "spacy", "datasketch"):
+    logging.basicConfig(
+        level=level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+    )
+    for noisy in (
+        "scrapy",
+        "twisted",
+        "filelock",
+        "trafilatura",
+        "htmldate",
+        "urllib3",
+        "asyncio",
+        "matplotlib",
+        "pymorphy3",
+        "spacy",
+        "datasketch",
+    ):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING) if verbose < 2 else level)
 
 

@@ -5,5 +5,7 @@ import warnings
 
 from onrecord.core import config_reference as _moved
 
-warnings.warn("onrecord.config_reference is deprecated; import onrecord.core.config_reference", DeprecationWarning, stacklevel=2)
+warnings.warn(
+    "onrecord.config_reference is deprecated; import onrecord.core.config_reference", DeprecationWarning, stacklevel=2
+)
 sys.modules[__name__] = _moved

@@ -42,11 +42,20 @@ def load_context(config_path: str | None, db_path: str | None) -> Context:
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add --config and --db to a command and pass it a loaded `ctx: Context` instead."""
 
-    @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-                  help="Configuration file. [default: $ONRECORD_CONFIG, else ./config.yaml, else the packaged "
-                       "default]")
-    @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
-                  help="SQLite store. [default: storage.path from the config]")
+    @click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Configuration file. [default: $ONRECORD_CONFIG, else ./config.yaml, else the packaged default]",
+    )
+    @click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="SQLite store. [default: storage.path from the config]",
+    )
     @functools.wraps(func)
     def wrapper(*args: Any, config_path: str | None, db_path: str | None, **kwargs: Any) -> Any:
         ctx = load_context(config_path, db_path)

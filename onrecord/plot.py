@@ -18,8 +18,22 @@ from matplotlib.lines import Line2D
 from onrecord.core.errors import ConfigError
 
 FORMATS = (".png", ".svg")
-PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4",
-           "#b2182b", "#4d4d4d", "#8c510a", "#01665e", "#762a83", "#c51b7d"]
+PALETTE = [
+    "#1b9e77",
+    "#d95f02",
+    "#7570b3",
+    "#e7298a",
+    "#66a61e",
+    "#e6ab02",
+    "#a6761d",
+    "#1f78b4",
+    "#b2182b",
+    "#4d4d4d",
+    "#8c510a",
+    "#01665e",
+    "#762a83",
+    "#c51b7d",
+]
 
 
 def plot_timeline(events: list[dict], changes: list[dict], path: str | Path, title: str = "") -> Path:
@@ -38,11 +52,20 @@ def plot_timeline(events: list[dict], changes: list[dict], path: str | Path, tit
         x, y = date.fromisoformat(event["event_date"]), lane[event["holder"]] + offset
         size = 40 + 25 * min(event.get("corroboration") or 1, 8)
         colour = colours[event["claim_type"]]
-        ax.scatter([x], [y], s=size, marker="o", zorder=3, linewidths=1.5,
-                   facecolors="white" if event["negated"] else colour, edgecolors=colour)
+        ax.scatter(
+            [x],
+            [y],
+            s=size,
+            marker="o",
+            zorder=3,
+            linewidths=1.5,
+            facecolors="white" if event["negated"] else colour,
+            edgecolors=colour,
+        )
         if event["id"] in changed:
-            ax.scatter([x], [y], s=size * 2.6, marker="o", facecolors="none", edgecolors="#d62728",
-                       linewidths=1.4, zorder=2)
+            ax.scatter(
+                [x], [y], s=size * 2.6, marker="o", facecolors="none", edgecolors="#d62728", linewidths=1.4, zorder=2
+            )
     ax.set_yticks(range(len(parties)), parties)
     ax.set_ylim(-0.7, len(parties) - 0.3)
     ax.invert_yaxis()
@@ -53,10 +76,29 @@ def plot_timeline(events: list[dict], changes: list[dict], path: str | Path, tit
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     handles = [Line2D([], [], marker="o", linestyle="", color=colours[t], label=t) for t in types]
-    handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="#555555",
-                          label="negated (hollow)"))
-    handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none", markeredgecolor="#d62728",
-                          markersize=11, label="position change"))
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markerfacecolor="white",
+            markeredgecolor="#555555",
+            label="negated (hollow)",
+        )
+    )
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markerfacecolor="none",
+            markeredgecolor="#d62728",
+            markersize=11,
+            label="position change",
+        )
+    )
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     ax.set_title(title or "Positions on the record", loc="left")
     if not events:

@@ -32,26 +32,42 @@ def write_metadata(config: Config, db_path: str | Path, path: str | Path) -> Pat
     return path
 
 
-def datasette_argv(config: Config, db_path: str | Path, metadata_path: str | Path,
-                   host: str | None = None, port: int | None = None) -> list[str]:
+def datasette_argv(
+    config: Config, db_path: str | Path, metadata_path: str | Path, host: str | None = None, port: int | None = None
+) -> list[str]:
     """The `datasette serve ...` command line (argv, starting with 'datasette') that serves the store."""
     serve = config.serve
     return [
-        "datasette", "serve", str(Path(db_path)),
-        "--metadata", str(metadata_path),
-        "--plugins-dir", str(PLUGINS_DIR),
-        "--template-dir", str(TEMPLATES_DIR),
-        "--static", f"{STATIC_MOUNT}:{STATIC_DIR}",
-        "--host", host or serve.host,
-        "--port", str(port or serve.port),
-        "--setting", "sql_time_limit_ms", str(serve.sql_time_limit_ms),
-        "--setting", "facet_time_limit_ms", str(serve.sql_time_limit_ms),
-        "--setting", "allow_download", "off",
+        "datasette",
+        "serve",
+        str(Path(db_path)),
+        "--metadata",
+        str(metadata_path),
+        "--plugins-dir",
+        str(PLUGINS_DIR),
+        "--template-dir",
+        str(TEMPLATES_DIR),
+        "--static",
+        f"{STATIC_MOUNT}:{STATIC_DIR}",
+        "--host",
+        host or serve.host,
+        "--port",
+        str(port or serve.port),
+        "--setting",
+        "sql_time_limit_ms",
+        str(serve.sql_time_limit_ms),
+        "--setting",
+        "facet_time_limit_ms",
+        str(serve.sql_time_limit_ms),
+        "--setting",
+        "allow_download",
+        "off",
     ]
 
 
-def datasette_command(config: Config, db_path: str | Path, metadata_path: str | Path,
-                      host: str | None = None, port: int | None = None) -> str:
+def datasette_command(
+    config: Config, db_path: str | Path, metadata_path: str | Path, host: str | None = None, port: int | None = None
+) -> str:
     """The same command as one shell line, for the README and `onrecord serve --print-command`."""
     return shlex.join(datasette_argv(config, db_path, metadata_path, host, port))
 
@@ -63,11 +79,19 @@ def run_datasette(argv: list[str]) -> None:
     datasette_cli.main(args=argv[1:], prog_name="datasette", standalone_mode=False)
 
 
-def serve(config: Config, db_path: str | Path, host: str | None = None, port: int | None = None,
-          metadata_path: str | Path | None = None) -> None:
+def serve(
+    config: Config,
+    db_path: str | Path,
+    host: str | None = None,
+    port: int | None = None,
+    metadata_path: str | Path | None = None,
+) -> None:
     """Serve the store until interrupted; the metadata goes to metadata_path or a temporary file."""
     with tempfile.TemporaryDirectory(prefix="onrecord-serve-") as tmp:
         metadata = write_metadata(config, db_path, metadata_path or Path(tmp) / DEFAULT_METADATA_FILE)
-        print(f"onrecord: serving {db_path} read-only at http://{host or config.serve.host}:"
-              f"{port or config.serve.port}/", file=sys.stderr, flush=True)
+        print(
+            f"onrecord: serving {db_path} read-only at http://{host or config.serve.host}:{port or config.serve.port}/",
+            file=sys.stderr,
+            flush=True,
+        )
         run_datasette(datasette_argv(config, db_path, metadata, host, port))

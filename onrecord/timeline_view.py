@@ -26,17 +26,60 @@ class View:
 
 
 VIEWS = {
-    "claims": View("Claims", ("claim_date", "holder", "claim_type", "negated", "target", "speaker", "evidence",
-                              "source", "url")),
-    "events": View("Events", ("event_date", "holder", "claim_type", "negated", "target", "corroboration",
-                              "outlets", "speaker", "evidence", "url")),
-    "state": View("Position state", ("topic", "holder", "claim_type", "negated", "target", "event_date",
-                                     "evidence", "url")),
-    "changes": View("Position changes", ("change_date", "topic", "holder", "kind", "from_type", "from_negated",
-                                         "to_type", "to_negated", "corroboration", "evidence", "url"), group=None),
-    "contradictions": View("Contradictions", ("date", "topic", "holder_a", "claim_type_a", "negated_a",
-                                              "evidence_a", "holder_b", "claim_type_b", "negated_b", "evidence_b"),
-                           group=None),
+    "claims": View(
+        "Claims", ("claim_date", "holder", "claim_type", "negated", "target", "speaker", "evidence", "source", "url")
+    ),
+    "events": View(
+        "Events",
+        (
+            "event_date",
+            "holder",
+            "claim_type",
+            "negated",
+            "target",
+            "corroboration",
+            "outlets",
+            "speaker",
+            "evidence",
+            "url",
+        ),
+    ),
+    "state": View(
+        "Position state", ("topic", "holder", "claim_type", "negated", "target", "event_date", "evidence", "url")
+    ),
+    "changes": View(
+        "Position changes",
+        (
+            "change_date",
+            "topic",
+            "holder",
+            "kind",
+            "from_type",
+            "from_negated",
+            "to_type",
+            "to_negated",
+            "corroboration",
+            "evidence",
+            "url",
+        ),
+        group=None,
+    ),
+    "contradictions": View(
+        "Contradictions",
+        (
+            "date",
+            "topic",
+            "holder_a",
+            "claim_type_a",
+            "negated_a",
+            "evidence_a",
+            "holder_b",
+            "claim_type_b",
+            "negated_b",
+            "evidence_b",
+        ),
+        group=None,
+    ),
 }
 
 
@@ -78,9 +121,14 @@ def _csv(rows: list[dict], view: View) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(names)
     for row in rows:
-        writer.writerow([json.dumps(row[n]) if isinstance(row.get(n), dict) else
-                         ("true" if row.get(n) is True else "false" if row.get(n) is False else cell(row.get(n)))
-                         for n in names])
+        writer.writerow(
+            [
+                json.dumps(row[n])
+                if isinstance(row.get(n), dict)
+                else ("true" if row.get(n) is True else "false" if row.get(n) is False else cell(row.get(n)))
+                for n in names
+            ]
+        )
     return out.getvalue().rstrip("\n")
 
 
@@ -94,8 +142,9 @@ def _markdown(rows: list[dict], view: View) -> str:
         parts.append("| " + " | ".join(view.columns) + " |")
         parts.append("|" + "---|" * len(view.columns))
         for row in members:
-            parts.append("| " + " | ".join(cell(row.get(c)).replace("|", "\\|").replace("\n", " ")
-                                           for c in view.columns) + " |")
+            parts.append(
+                "| " + " | ".join(cell(row.get(c)).replace("|", "\\|").replace("\n", " ") for c in view.columns) + " |"
+            )
         parts.append("")
     return "\n".join(parts).rstrip("\n")
 
@@ -105,8 +154,12 @@ def _table(rows: list[dict], view: View) -> str:
     if not rows:
         console.print(f"{view.title}: none")
     for group, members in _groups(rows, view):
-        table = Table(title=f"{view.title}: {group}" if group else view.title, title_justify="left",
-                      show_lines=False, expand=False)
+        table = Table(
+            title=f"{view.title}: {group}" if group else view.title,
+            title_justify="left",
+            show_lines=False,
+            expand=False,
+        )
         for column in view.columns:
             table.add_column(column, overflow="fold", max_width=60 if column.startswith("evidence") else None)
         for row in members:

@@ -8,13 +8,28 @@ import sqlite_utils
 from onrecord.core.records import Article
 from onrecord.storage.db import write_transaction
 
-ARTICLE_COLUMNS = ("id", "url", "canonical_url", "final_url", "source", "title", "published", "fetched_at",
-                   "language", "text", "content_hash", "dup_of", "via", "speaks_for")
+ARTICLE_COLUMNS = (
+    "id",
+    "url",
+    "canonical_url",
+    "final_url",
+    "source",
+    "title",
+    "published",
+    "fetched_at",
+    "language",
+    "text",
+    "content_hash",
+    "dup_of",
+    "via",
+    "speaks_for",
+)
 
 
 _UPSERT_ARTICLE = (
     f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))}) "
-    f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in ARTICLE_COLUMNS if c != 'id')}")
+    f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in ARTICLE_COLUMNS if c != 'id')}"
+)
 
 
 def _row_to_article(row: dict) -> Article:
@@ -34,8 +49,10 @@ def save_article(db: sqlite_utils.Database, article: Article) -> bool:
         db.execute(_UPSERT_ARTICLE, [row[k] for k in ARTICLE_COLUMNS])
         for url, kind in ((article.url, "link"), (article.canonical_url, "canonical"), (article.final_url, "final")):
             if url:
-                db.execute("INSERT OR IGNORE INTO article_urls (url, article_id, kind) VALUES (?, ?, ?)",
-                           [url, article.id, kind])
+                db.execute(
+                    "INSERT OR IGNORE INTO article_urls (url, article_id, kind) VALUES (?, ?, ?)",
+                    [url, article.id, kind],
+                )
     return existing is None
 
 
@@ -45,8 +62,6 @@ def article_id_for_url(db: sqlite_utils.Database, url: str) -> str | None:
     return row[0] if row else None
 
 
-
-
 def any_url_known(db: sqlite_utils.Database, *urls: str) -> bool:
     """Whether a stored article is known by any of `urls` (a link, its canonical form ...)."""
     marks = ", ".join("?" * len(urls))
@@ -54,8 +69,9 @@ def any_url_known(db: sqlite_utils.Database, *urls: str) -> bool:
 
 
 def article_by_hash(db: sqlite_utils.Database, content_hash: str) -> str | None:
-    row = db.execute("SELECT id FROM articles WHERE content_hash = ? ORDER BY fetched_at LIMIT 1",
-                     [content_hash]).fetchone()
+    row = db.execute(
+        "SELECT id FROM articles WHERE content_hash = ? ORDER BY fetched_at LIMIT 1", [content_hash]
+    ).fetchone()
     return row[0] if row else None
 
 
@@ -78,8 +94,10 @@ def articles_fetched_since(db: sqlite_utils.Database, source: str, *since: str) 
 
 def pending_articles(db: sqlite_utils.Database, extractor_version: str, limit: int | None = None) -> list[Article]:
     """Articles not yet extracted by this extractor version, oldest first."""
-    sql = ("SELECT a.* FROM articles a LEFT JOIN extractions e ON e.article_id = a.id AND e.extractor_version = ? "
-           "WHERE e.article_id IS NULL ORDER BY a.published, a.id")
+    sql = (
+        "SELECT a.* FROM articles a LEFT JOIN extractions e ON e.article_id = a.id AND e.extractor_version = ? "
+        "WHERE e.article_id IS NULL ORDER BY a.published, a.id"
+    )
     if limit:
         sql += f" LIMIT {int(limit)}"
     return [_row_to_article(row) for row in db.query(sql, [extractor_version])]

@@ -9,8 +9,24 @@ import sqlite_utils
 from onrecord.core.records import Claim, utc_now
 from onrecord.storage.db import write_transaction
 
-CLAIM_COLUMNS = ("id", "article_id", "topic", "holder", "speaker", "claim_type", "negated", "target", "claim_date",
-                 "evidence", "start", "end", "source", "via", "confidence", "extractor_version")
+CLAIM_COLUMNS = (
+    "id",
+    "article_id",
+    "topic",
+    "holder",
+    "speaker",
+    "claim_type",
+    "negated",
+    "target",
+    "claim_date",
+    "evidence",
+    "start",
+    "end",
+    "source",
+    "via",
+    "confidence",
+    "extractor_version",
+)
 
 
 def save_extraction(db: sqlite_utils.Database, article_id: str, claims: Iterable[Claim], extractor_version: str) -> int:
@@ -23,9 +39,15 @@ def save_extraction(db: sqlite_utils.Database, article_id: str, claims: Iterable
         db.execute("DELETE FROM claims WHERE article_id = ?", [article_id])
         if rows:
             db["claims"].upsert_all(rows, pk="id")
-        db["extractions"].upsert({"article_id": article_id, "extractor_version": extractor_version,
-                                  "extracted_at": utc_now(), "claims": len(rows)},
-                                 pk=("article_id", "extractor_version"))
+        db["extractions"].upsert(
+            {
+                "article_id": article_id,
+                "extractor_version": extractor_version,
+                "extracted_at": utc_now(),
+                "claims": len(rows),
+            },
+            pk=("article_id", "extractor_version"),
+        )
     return len(rows)
 
 
@@ -35,7 +57,8 @@ def _row_to_claim(row: dict) -> Claim:
     return Claim(**values)
 
 
-def iter_claims(db: sqlite_utils.Database, where: str = "1", params: list | None = None,
-                order: str = "claim_date, holder, id") -> Iterator[Claim]:
+def iter_claims(
+    db: sqlite_utils.Database, where: str = "1", params: list | None = None, order: str = "claim_date, holder, id"
+) -> Iterator[Claim]:
     for row in db.query(f"SELECT * FROM claims WHERE {where} ORDER BY {order}", params or []):
         yield _row_to_claim(row)

@@ -23,8 +23,11 @@ def contradiction_rules(claim_types: list[ClaimTypeConfig]) -> list[Rule]:
     """The rules of config.yaml: each claim type's `contradicts` entries, that type on side A. Targeted rules are
     about claim types too general to be about the same fact by topic alone ("agreed" to what?): one side must
     name the other as its target."""
-    return [(rule.rule, claim_type.id, rule.negated, rule.other, rule.other_negated, rule.targeted)
-            for claim_type in claim_types for rule in claim_type.contradicts]
+    return [
+        (rule.rule, claim_type.id, rule.negated, rule.other, rule.other_negated, rule.targeted)
+        for claim_type in claim_types
+        for rule in claim_type.contradicts
+    ]
 
 
 # The rules sit in a temp table (filled from config on each refresh: a handful of rows) that a CTE reads.
@@ -52,8 +55,10 @@ def _pairs_sql(near: str) -> str:
 def _load_rules(db: sqlite_utils.Database, rules: list[Rule]) -> None:
     db.execute("CREATE TEMP TABLE IF NOT EXISTS tl_rules (name, type_a, neg_a, type_b, neg_b, targeted)")
     db.execute("DELETE FROM temp.tl_rules")
-    db.conn.executemany("INSERT INTO temp.tl_rules VALUES (?, ?, ?, ?, ?, ?)",
-                        [(name, ta, int(na), tb, int(nb), int(t)) for name, ta, na, tb, nb, t in rules])
+    db.conn.executemany(
+        "INSERT INTO temp.tl_rules VALUES (?, ?, ?, ?, ?, ?)",
+        [(name, ta, int(na), tb, int(nb), int(t)) for name, ta, na, tb, nb, t in rules],
+    )
 
 
 def refresh_contradictions(db: sqlite_utils.Database, changed: set[int], config: Config, now: str) -> None:
@@ -72,7 +77,13 @@ def refresh_contradictions(db: sqlite_utils.Database, changed: set[int], config:
         for row in db.execute(_pairs_sql(near), params):
             name, event_a, event_b, topic, day = row[:5]
             pair_id = f"{day}:{short_hash(name, *row[5:])}"  # led by the date: neighbours in the key (009)
-            rows[pair_id] = {"id": pair_id, "topic": topic, "date": day, "event_a": event_a, "event_b": event_b,
-                             "rule": name}
-    where = ("event_a IN (SELECT id FROM temp.tl_changed) OR event_b IN (SELECT id FROM temp.tl_changed)")
+            rows[pair_id] = {
+                "id": pair_id,
+                "topic": topic,
+                "date": day,
+                "event_a": event_a,
+                "event_b": event_b,
+                "rule": name,
+            }
+    where = "event_a IN (SELECT id FROM temp.tl_changed) OR event_b IN (SELECT id FROM temp.tl_changed)"
     replace_rows(db, "contradiction_pairs", where, [], list(rows.values()), now)

@@ -37,8 +37,7 @@ def open_store(path: str | Path, *, migrate_schema: bool = True, read_only: bool
     try:
         if path.parent and not path.parent.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                               check_same_thread=False)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
         _tune(conn)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -53,23 +52,34 @@ def open_store(path: str | Path, *, migrate_schema: bool = True, read_only: bool
 
 def _open_read_only(path: Path) -> sqlite_utils.Database:
     if not path.is_file():
-        raise StoreError(f"{path}: store not found; run a writing command (onrecord crawl, extract or demo) to "
-                         f"create it, or pass --db")
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                           isolation_level=None, check_same_thread=False)
+        raise StoreError(
+            f"{path}: store not found; run a writing command (onrecord crawl, extract or demo) to "
+            f"create it, or pass --db"
+        )
+    conn = sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode=ro",
+        uri=True,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+    )
     try:
         conn.execute("PRAGMA query_only = 1")
         _tune(conn)
         version, current = store_version(conn), schema_version()
         if version is None:
-            raise StoreError(f"{path}: empty, not a store yet; run a writing command (onrecord crawl or extract) "
-                             f"to create it")
+            raise StoreError(
+                f"{path}: empty, not a store yet; run a writing command (onrecord crawl or extract) to create it"
+            )
         if version < current:
-            raise StoreError(f"{path}: store is at schema {version}, this onrecord reads schema {current}; run any "
-                             f"writing command (onrecord crawl or extract) to upgrade it")
+            raise StoreError(
+                f"{path}: store is at schema {version}, this onrecord reads schema {current}; run any "
+                f"writing command (onrecord crawl or extract) to upgrade it"
+            )
         if version > current:
-            raise StoreError(f"{path}: store is at schema {version}, newer than this onrecord's ({current}); "
-                             f"upgrade onrecord")
+            raise StoreError(
+                f"{path}: store is at schema {version}, newer than this onrecord's ({current}); upgrade onrecord"
+            )
     except BaseException:
         conn.close()
         raise
@@ -122,6 +132,7 @@ def gc_paused(work: Callable) -> Callable:
     of them in a cycle; allocating them triggers collections that walk every tracked object of the process, which
     made the long tail (p95) of reads and ~5% of an update. Nothing is left uncollected: collection resumes after.
     """
+
     @functools.wraps(work)
     def paused(*args, **kwargs):
         if not gc.isenabled():
@@ -131,4 +142,5 @@ def gc_paused(work: Callable) -> Callable:
             return work(*args, **kwargs)
         finally:
             gc.enable()
+
     return paused

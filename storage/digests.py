@@ -22,24 +22,48 @@ def recipients_key(recipients: list[str]) -> str:
 
 def find_done(db: sqlite_utils.Database, since: str, until: str, topic: str, recipients: list[str]) -> dict | None:
     """The record of this period already delivered (or skipped as empty), else None."""
-    rows = list(db.query(
-        "SELECT * FROM digests WHERE period_start = ? AND period_end = ? AND topic = ? AND recipients = ? "
-        f"AND status IN ({', '.join('?' * len(DONE_STATUSES))}) ORDER BY id LIMIT 1",
-        [since, until, topic, recipients_key(recipients), *DONE_STATUSES]))
+    rows = list(
+        db.query(
+            "SELECT * FROM digests WHERE period_start = ? AND period_end = ? AND topic = ? AND recipients = ? "
+            f"AND status IN ({', '.join('?' * len(DONE_STATUSES))}) ORDER BY id LIMIT 1",
+            [since, until, topic, recipients_key(recipients), *DONE_STATUSES],
+        )
+    )
     return rows[0] if rows else None
 
 
-def record_digest(db: sqlite_utils.Database, *, since: str, until: str, topic: str, recipients: list[str],
-                  status: str, message_id: str | None = None, subject: str | None = None, attempts: int = 0,
-                  error: str | None = None) -> int:
+def record_digest(
+    db: sqlite_utils.Database,
+    *,
+    since: str,
+    until: str,
+    topic: str,
+    recipients: list[str],
+    status: str,
+    message_id: str | None = None,
+    subject: str | None = None,
+    attempts: int = 0,
+    error: str | None = None,
+) -> int:
     """Append one row; `sent_at` is set only when the message was delivered."""
     now = utc_now()
     with write_transaction(db):
         table = db["digests"]
-        table.insert({"period_start": since, "period_end": until, "topic": topic,
-                      "recipients": recipients_key(recipients), "message_id": message_id, "subject": subject,
-                      "sent_at": now if status == "sent" else None, "status": status, "attempts": attempts,
-                      "error": error, "created_at": now})
+        table.insert(
+            {
+                "period_start": since,
+                "period_end": until,
+                "topic": topic,
+                "recipients": recipients_key(recipients),
+                "message_id": message_id,
+                "subject": subject,
+                "sent_at": now if status == "sent" else None,
+                "status": status,
+                "attempts": attempts,
+                "error": error,
+                "created_at": now,
+            }
+        )
         return table.last_pk
 
 

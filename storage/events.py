@@ -34,8 +34,10 @@ KEY_COLUMNS = "topic, holder, claim_type, negated, target"
 # for it and would otherwise scan a big table. Events of a key are read by INDEXED BY events_state: events_match
 # (topic, claim_type, negated, event_date, holder, target) matches as many columns and the planner may take it,
 # then walking every holder's events of the topic and type (a 5x slower update, seen after migration 010).
-_KEY_MATCH = ("{t}.topic IS k.topic AND {t}.holder IS k.holder AND {t}.claim_type IS k.claim_type "
-              "AND {t}.negated = k.negated AND {t}.target IS k.target")
+_KEY_MATCH = (
+    "{t}.topic IS k.topic AND {t}.holder IS k.holder AND {t}.claim_type IS k.claim_type "
+    "AND {t}.negated = k.negated AND {t}.target IS k.target"
+)
 
 _CLAIMS_OF_KEY_SPAN = f"""
 SELECT c.id, c.topic, c.holder, c.claim_type, c.negated, c.target,
@@ -50,12 +52,30 @@ LEFT JOIN articles r ON r.id = a.dup_of
 WHERE k.rowid BETWEEN ? AND ?"""
 # Two branches, each a range of claims_event_key: with `claim_date >= since OR claim_date IS NULL` in one, SQLite
 # read every claim row of the key to test the date (5 rows read per row kept, 0.28 s per 10,000 new claims).
-_CLAIMS_OF_KEYS = (_CLAIMS_OF_KEY_SPAN.format(dated="c.claim_date >= k.since") + "\nUNION ALL"
-                   + _CLAIMS_OF_KEY_SPAN.format(dated="c.claim_date IS NULL"))
+_CLAIMS_OF_KEYS = (
+    _CLAIMS_OF_KEY_SPAN.format(dated="c.claim_date >= k.since")
+    + "\nUNION ALL"
+    + _CLAIMS_OF_KEY_SPAN.format(dated="c.claim_date IS NULL")
+)
 
 # Derived columns compared to tell an unchanged event (not rewritten) from a changed one.
-_SAME = ("event_date", "last_date", "first_seen", "last_seen", "claims", "articles", "corroboration", "outlets",
-         "article_ids", "claim_ids", "best_claim_id", "speaker", "evidence", "url", "title")
+_SAME = (
+    "event_date",
+    "last_date",
+    "first_seen",
+    "last_seen",
+    "claims",
+    "articles",
+    "corroboration",
+    "outlets",
+    "article_ids",
+    "claim_ids",
+    "best_claim_id",
+    "speaker",
+    "evidence",
+    "url",
+    "title",
+)
 
 _EVENTS_OF_KEYS = f"""
 SELECT e.id, e.topic, e.holder, e.claim_type, e.event_date, ec.claim_id, {", ".join("e." + c for c in _SAME)}
@@ -172,14 +192,16 @@ def _collect_keys(db: sqlite_utils.Database, window: float) -> None:
             SELECT e.topic, e.holder, e.claim_type, e.negated, e.target, e.event_date
             FROM timeline_dirty d CROSS JOIN events e ON e.id = d.event_id)
         GROUP BY {KEY_COLUMNS} ORDER BY {KEY_COLUMNS}""")
-    db.execute(f"""UPDATE temp.tl_keys AS k SET since = COALESCE(
+    db.execute(
+        f"""UPDATE temp.tl_keys AS k SET since = COALESCE(
         (SELECT CASE WHEN julianday(k.since) - julianday(e.event_date) > ? THEN k.since ELSE e.event_date END
          FROM events e INDEXED BY events_state WHERE {_KEY_MATCH.format(t="e")} AND e.event_date <= k.since
-         ORDER BY e.event_date DESC LIMIT 1), k.since)""", [window])
+         ORDER BY e.event_date DESC LIMIT 1), k.since)""",
+        [window],
+    )
 
 
-def _fold_chunk(db, low: int, high: int, window: float, next_id: int, moves: _Moves, now: str,
-                touched: set) -> int:
+def _fold_chunk(db, low: int, high: int, window: float, next_id: int, moves: _Moves, now: str, touched: set) -> int:
     """Re-cluster the claims of keys low..high, replace their events; return the next free event id."""
     old_dates, old_claims, old_values, owner = {}, {}, {}, {}
     for event_id, topic, holder, claim_type, day, claim_id, *values in db.execute(_EVENTS_OF_KEYS, [low, high]):
@@ -275,10 +297,26 @@ def _event_row(event_id: int, key: tuple, cluster: list[_Claim], now: str) -> tu
     outlets = sorted({c.source for c in cluster if c.source})
     seen = [c.fetched_at for c in cluster if c.fetched_at]
     speaker = best.speaker or next((c.speaker for c in cluster if c.speaker), None)
-    return (event_id, *key, cluster[0].day, cluster[-1].day, min(seen) if seen else None,
-            max(seen) if seen else None, len(cluster), len(article_ids),
-            len({c.root_source or c.article_id for c in cluster}), _json(outlets), _json(article_ids),
-            _json(sorted(c.id for c in cluster)), best.id, speaker, best.evidence, best.url, best.title, now)
+    return (
+        event_id,
+        *key,
+        cluster[0].day,
+        cluster[-1].day,
+        min(seen) if seen else None,
+        max(seen) if seen else None,
+        len(cluster),
+        len(article_ids),
+        len({c.root_source or c.article_id for c in cluster}),
+        _json(outlets),
+        _json(article_ids),
+        _json(sorted(c.id for c in cluster)),
+        best.id,
+        speaker,
+        best.evidence,
+        best.url,
+        best.title,
+        now,
+    )
 
 
 _NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\]')
@@ -293,9 +331,30 @@ def _json(values: list[str]) -> str:
     return json.dumps(values, separators=(",", ":"), ensure_ascii=False)
 
 
-_EVENT_COLUMNS = ("id", "topic", "holder", "claim_type", "negated", "target", "event_date", "last_date",
-                  "first_seen", "last_seen", "claims", "articles", "corroboration", "outlets", "article_ids",
-                  "claim_ids", "best_claim_id", "speaker", "evidence", "url", "title", "updated_at")
+_EVENT_COLUMNS = (
+    "id",
+    "topic",
+    "holder",
+    "claim_type",
+    "negated",
+    "target",
+    "event_date",
+    "last_date",
+    "first_seen",
+    "last_seen",
+    "claims",
+    "articles",
+    "corroboration",
+    "outlets",
+    "article_ids",
+    "claim_ids",
+    "best_claim_id",
+    "speaker",
+    "evidence",
+    "url",
+    "title",
+    "updated_at",
+)
 _EVENT_DATE = _EVENT_COLUMNS.index("event_date")
 _SAME_SLICE = slice(_EVENT_DATE, _EVENT_DATE + len(_SAME))  # the _SAME columns of an event row
 assert _EVENT_COLUMNS[_SAME_SLICE] == _SAME
@@ -310,6 +369,9 @@ def _write_chunk(db, old_ids: list[int], event_rows: list[tuple], link_rows: lis
     # intervals of keys whose events moved are re-derived once at the end (storage.positions.refresh_intervals).
     placeholders = ", ".join("?" for _ in _EVENT_COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in _EVENT_COLUMNS if c != "id")
-    conn.executemany(f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES ({placeholders}) "
-                     f"ON CONFLICT (id) DO UPDATE SET {updates}", event_rows)
+    conn.executemany(
+        f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES ({placeholders}) "
+        f"ON CONFLICT (id) DO UPDATE SET {updates}",
+        event_rows,
+    )
     conn.executemany("INSERT OR REPLACE INTO event_claims (claim_id, event_id) VALUES (?, ?)", link_rows)

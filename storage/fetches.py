@@ -9,8 +9,7 @@ from onrecord.storage.db import write_transaction
 
 
 _FETCH_COLUMNS = tuple(Fetch.__dataclass_fields__)
-_INSERT_FETCH = (f"INSERT INTO fetches ({', '.join(_FETCH_COLUMNS)}) "
-                 f"VALUES ({', '.join('?' * len(_FETCH_COLUMNS))})")
+_INSERT_FETCH = f"INSERT INTO fetches ({', '.join(_FETCH_COLUMNS)}) VALUES ({', '.join('?' * len(_FETCH_COLUMNS))})"
 
 
 def record_fetch(db: sqlite_utils.Database, fetch: Fetch) -> None:
@@ -30,7 +29,9 @@ def last_validators(db: sqlite_utils.Database, url: str) -> tuple[str | None, st
         "SELECT f.etag, f.last_modified FROM fetches f JOIN sources s ON s.id = f.source "
         "WHERE f.url = ? AND f.status IN (200, 304) AND (f.etag IS NOT NULL OR f.last_modified IS NOT NULL) "
         "AND s.last_success IS NOT NULL AND s.last_success >= f.fetched_at "
-        "ORDER BY f.id DESC LIMIT 1", [url]).fetchone()
+        "ORDER BY f.id DESC LIMIT 1",
+        [url],
+    ).fetchone()
     return (row[0], row[1]) if row else (None, None)
 
 
@@ -42,12 +43,14 @@ def last_fetched_at(db: sqlite_utils.Database, url: str, source: str) -> str | N
 
 def last_fetch_error(db: sqlite_utils.Database, source: str, url: str) -> str | None:
     """The error of the latest fetch of `url` by `source` if that fetch failed, else None."""
-    row = db.execute("SELECT error, outcome FROM fetches WHERE source = ? AND url = ? ORDER BY id DESC LIMIT 1",
-                     [source, url]).fetchone()
+    row = db.execute(
+        "SELECT error, outcome FROM fetches WHERE source = ? AND url = ? ORDER BY id DESC LIMIT 1", [source, url]
+    ).fetchone()
     return row[0] if row and row[1] == "error" else None
 
 
 def last_good_fetch_at(db: sqlite_utils.Database, source: str) -> str | None:
     """When `source` last fetched anything without an error, or None."""
-    return db.execute("SELECT max(fetched_at) FROM fetches WHERE source = ? AND outcome != 'error'",
-                      [source]).fetchone()[0]
+    return db.execute(
+        "SELECT max(fetched_at) FROM fetches WHERE source = ? AND outcome != 'error'", [source]
+    ).fetchone()[0]

@@ -25,9 +25,19 @@ from onrecord.core.errors import StoreError
 log = logging.getLogger("onrecord.store")
 
 # Names a store made before schema.sql recorded in `_migrations`, in the order they ran: version = position.
-LEGACY_STEPS = ("001_core", "003_digest", "004_crawl_near_duplicates", "004_scheduler", "002_timeline",
-                "005_timeline_evidence", "006_timeline_intervals", "007_timeline_interval_refresh",
-                "008_timeline_fewer_indexes", "009_timeline_locality", "010_timeline_contradiction_read")
+LEGACY_STEPS = (
+    "001_core",
+    "003_digest",
+    "004_crawl_near_duplicates",
+    "004_scheduler",
+    "002_timeline",
+    "005_timeline_evidence",
+    "006_timeline_intervals",
+    "007_timeline_interval_refresh",
+    "008_timeline_fewer_indexes",
+    "009_timeline_locality",
+    "010_timeline_contradiction_read",
+)
 
 _UPGRADE_FILE = re.compile(r"(\d{3})_(\w+)\.sql")
 _SCHEMA_VERSION = re.compile(r"^-- schema-version: (\d+)$", re.MULTILINE)
@@ -54,8 +64,7 @@ def upgrades() -> tuple[Upgrade, ...]:
             found.append(Upgrade(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
     found.sort(key=lambda u: u.version)
     if [u.version for u in found] != list(range(1, len(found) + 1)):
-        raise StoreError(f"storage/upgrades: steps must be numbered 1..N once each, found "
-                         f"{[u.version for u in found]}")
+        raise StoreError(f"storage/upgrades: steps must be numbered 1..N once each, found {[u.version for u in found]}")
     return tuple(found)
 
 
@@ -71,8 +80,10 @@ def schema_version() -> int:
     match = _SCHEMA_VERSION.search(schema_sql())
     last = len(upgrades())
     if not match or int(match[1]) != last:
-        raise StoreError(f"storage/schema.sql: header says schema-version {match[1] if match else '(none)'}, "
-                         f"the last upgrade step is {last}: add the change to both")
+        raise StoreError(
+            f"storage/schema.sql: header says schema-version {match[1] if match else '(none)'}, "
+            f"the last upgrade step is {last}: add the change to both"
+        )
     return last
 
 
@@ -157,21 +168,26 @@ def upgrade(conn: sqlite3.Connection, to: int | None = None) -> list[str]:
     target = schema_version() if to is None else to
     version = store_version(conn)
     if version is not None and version > schema_version():
-        raise StoreError(f"store is at schema {version}, newer than this onrecord's ({schema_version()}): "
-                         f"upgrade onrecord")
+        raise StoreError(
+            f"store is at schema {version}, newer than this onrecord's ({schema_version()}): upgrade onrecord"
+        )
     if version is None and to is None and create_schema(conn):
         return ["schema.sql"]
     if version and conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_migrations'").fetchone():
         # A store from before schema.sql: same version, the old bookkeeping table dropped (one transaction).
         _step(conn, version, version, lambda c: c.execute("DROP TABLE _migrations"))
     applied = []
-    for step in upgrades()[version or 0:target]:  # none at all (no write lock taken) for a current store
+    for step in upgrades()[version or 0 : target]:  # none at all (no write lock taken) for a current store
         started = time.perf_counter()
         if _step(conn, step.version - 1, step.version, lambda c: _run(c, step.sql)):
             applied.append(f"{step.version:03d}_{step.name}")
             if version:  # an existing store upgraded (not worth a line per step while building one for a test)
-                log.info("store upgraded: step %03d_%s applied in %.1f s", step.version, step.name,
-                         time.perf_counter() - started)
+                log.info(
+                    "store upgraded: step %03d_%s applied in %.1f s",
+                    step.version,
+                    step.name,
+                    time.perf_counter() - started,
+                )
     return applied
 
 

@@ -9,8 +9,9 @@ import sqlite_utils
 
 def signatures(db: sqlite_utils.Database) -> Iterator[tuple[str, bytes, str | None]]:
     """(article id, signature bytes, the id it duplicates or None) of every stored signature."""
-    yield from db.execute("SELECT m.article_id, m.signature, a.dup_of FROM article_minhash m "
-                          "JOIN articles a ON a.id = m.article_id")
+    yield from db.execute(
+        "SELECT m.article_id, m.signature, a.dup_of FROM article_minhash m JOIN articles a ON a.id = m.article_id"
+    )
 
 
 def save_signature(db: sqlite_utils.Database, article_id: str, signature: bytes) -> None:

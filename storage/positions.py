@@ -27,8 +27,10 @@ from onrecord.storage.timeline_schema import INTERVAL_BUCKET, INTERVAL_LEVEL, ST
 def reversal_pairs(claim_types: list[ClaimTypeConfig]) -> frozenset[tuple[str, str]]:
     """(from_type, to_type) from config: an affirmed event of to_type after a standing affirmed from_type (one that
     to_type `reverses`) is a reversal."""
-    return frozenset((reversed_type, claim_type.id) for claim_type in claim_types
-                     for reversed_type in claim_type.reverses)
+    return frozenset(
+        (reversed_type, claim_type.id) for claim_type in claim_types for reversed_type in claim_type.reverses
+    )
+
 
 # Per touched (topic, holder) and claim type: its latest event before the pair's date (the state the changes start
 # from), and its events from that date on. One statement each for every pair of an update, each an index seek per
@@ -45,8 +47,18 @@ _EVENTS_SINCE = f"""
 SELECT k.topic, k.holder, e.id, e.claim_type, e.negated, e.event_date FROM ({_PAIR_TYPES}) k
 CROSS JOIN events e INDEXED BY events_state ON e.topic = k.topic AND e.holder = k.holder
      AND e.claim_type = k.claim_type AND e.event_date >= k.since"""
-_CHANGE_COLUMNS = ("id", "topic", "holder", "change_date", "kind", "from_type", "from_negated", "to_type",
-                   "to_negated", "event_id")
+_CHANGE_COLUMNS = (
+    "id",
+    "topic",
+    "holder",
+    "change_date",
+    "kind",
+    "from_type",
+    "from_negated",
+    "to_type",
+    "to_negated",
+    "event_id",
+)
 _CHANGES_SINCE = f"""
 SELECT {", ".join("c." + c for c in _CHANGE_COLUMNS)}, c.detected_at FROM temp.tl_pairs p
 CROSS JOIN changes c ON c.topic = p.topic AND c.holder = p.holder AND c.change_date >= p.since"""
@@ -117,8 +129,10 @@ def refresh_intervals(db: sqlite_utils.Database, points: set[tuple], gone: set[t
     `points`: (topic, holder, claim_type, date) where an event appeared, moved or went; `gone`: (topic, holder,
     claim_type, date, event id) of every event that moved or went, as it was before the update.
     """
-    for name, columns, rows in (("tl_interval_points", "topic, holder, claim_type, day", points),
-                                ("tl_interval_gone", "topic, holder, claim_type, day, id", gone)):
+    for name, columns, rows in (
+        ("tl_interval_points", "topic, holder, claim_type, day", points),
+        ("tl_interval_gone", "topic, holder, claim_type, day, id", gone),
+    ):
         db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})")
         db.execute(f"DELETE FROM temp.{name}")
         marks = ", ".join("?" for _ in columns.split(","))
@@ -127,20 +141,26 @@ def refresh_intervals(db: sqlite_utils.Database, points: set[tuple], gone: set[t
     db.execute("DELETE FROM temp.tl_interval_events")
     db.execute(_FRESH_EVENTS)
     stale = db.execute(_STALE_INTERVALS).fetchall()
-    db.conn.executemany("""DELETE FROM position_intervals WHERE level = ? AND bucket = ? AND valid_to = ?
-        AND topic = ? AND holder = ? AND claim_type = ? AND valid_from = ? AND event_id = ?""", sorted(stale))
+    db.conn.executemany(
+        """DELETE FROM position_intervals WHERE level = ? AND bucket = ? AND valid_to = ?
+        AND topic = ? AND holder = ? AND claim_type = ? AND valid_from = ? AND event_id = ?""",
+        sorted(stale),
+    )
     db.execute(_FRESH_INTERVALS)
 
 
-def refresh_changes(db: sqlite_utils.Database, pair_since: dict[tuple[str, str], str], now: str,
-                    claim_types: list[ClaimTypeConfig]) -> None:
+def refresh_changes(
+    db: sqlite_utils.Database, pair_since: dict[tuple[str, str], str], now: str, claim_types: list[ClaimTypeConfig]
+) -> None:
     """Re-derive the changes of each (topic, holder) from its date on, keeping known changes' detected_at;
     reversals as the configured claim types say."""
     reversals = reversal_pairs(claim_types)
     db.execute("CREATE TEMP TABLE IF NOT EXISTS tl_pairs (topic, holder, since, PRIMARY KEY (topic, holder))")
     db.execute("DELETE FROM temp.tl_pairs")
-    db.conn.executemany("INSERT INTO temp.tl_pairs VALUES (?, ?, ?)",
-                        sorted((topic, holder, since) for (topic, holder), since in pair_since.items()))
+    db.conn.executemany(
+        "INSERT INTO temp.tl_pairs VALUES (?, ?, ?)",
+        sorted((topic, holder, since) for (topic, holder), since in pair_since.items()),
+    )
     states: dict[tuple[str, str], dict[str, tuple]] = {pair: {} for pair in pair_since}
     for topic, holder, *event in db.execute(_LATEST_BEFORE):
         states[topic, holder][event[1]] = tuple(event)
@@ -150,14 +170,17 @@ def refresh_changes(db: sqlite_utils.Database, pair_since: dict[tuple[str, str],
     rows = []
     for (topic, holder), pair_events in events.items():
         pair_events.sort(key=lambda e: (e[3], e[0]))  # event_date, id
-        rows.extend(_change_row(topic, holder, event, change)
-                    for event, change in detect_changes(pair_events, states[topic, holder], reversals))
+        rows.extend(
+            _change_row(topic, holder, event, change)
+            for event, change in detect_changes(pair_events, states[topic, holder], reversals)
+        )
     existing = {row[0]: row for row in db.conn.execute(_CHANGES_SINCE)}
     write_difference(db, "changes", _CHANGE_COLUMNS, existing, rows, now)
 
 
-def detect_changes(events: list[tuple], state: dict[str, tuple],
-                   reversals: frozenset[tuple[str, str]]) -> list[tuple[tuple, tuple]]:
+def detect_changes(
+    events: list[tuple], state: dict[str, tuple], reversals: frozenset[tuple[str, str]]
+) -> list[tuple[tuple, tuple]]:
     """Walk events (id, claim_type, negated, event_date) in order from `state` (claim_type -> latest event).
 
     `reversals`: (from_type, to_type) pairs (see reversal_pairs); the types in them are stances. Returns
@@ -194,8 +217,10 @@ def _change_row(topic: str, holder: str, event: tuple, change: tuple) -> tuple:
 def replace_rows(db, table: str, where: str, params: list, rows: list[dict], now: str) -> None:
     """Make the rows matching `where` equal `rows` (dicts, same keys in one order), writing only the difference."""
     columns = tuple(rows[0]) if rows else ("id",)
-    existing = {row[0]: row for row in db.conn.execute(
-        f"SELECT {', '.join(columns)}, detected_at FROM {table} WHERE {where}", params)}
+    existing = {
+        row[0]: row
+        for row in db.conn.execute(f"SELECT {', '.join(columns)}, detected_at FROM {table} WHERE {where}", params)
+    }
     write_difference(db, table, columns, existing, [tuple(row.values()) for row in rows], now)
 
 
@@ -213,5 +238,8 @@ def write_difference(db, table: str, columns: tuple[str, ...], existing: dict, r
         if old is None or old[:-1] != values:
             changed.append(values + (now if old is None else old[-1],))
     if changed:
-        db.conn.executemany(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}, detected_at) "
-                            f"VALUES ({', '.join('?' for _ in range(len(columns) + 1))})", changed)
+        db.conn.executemany(
+            f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}, detected_at) "
+            f"VALUES ({', '.join('?' for _ in range(len(columns) + 1))})",
+            changed,
+        )

@@ -13,13 +13,22 @@ def sync_config(db: sqlite_utils.Database, config: Config) -> None:
     """Mirror config's sources, parties, topics and claim types into the store (for joins and Datasette labels)."""
     with write_transaction(db):
         for s in config.sources:
-            db["sources"].upsert({"id": s.id, "name": s.name, "kind": s.kind, "url": s.url, "language": s.language,
-                                  "speaks_for": s.speaks_for, "interval": s.interval, "enabled": int(s.enabled)},
-                                 pk="id")
+            db["sources"].upsert(
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "kind": s.kind,
+                    "url": s.url,
+                    "language": s.language,
+                    "speaks_for": s.speaks_for,
+                    "interval": s.interval,
+                    "enabled": int(s.enabled),
+                },
+                pk="id",
+            )
         db["parties"].upsert_all([{"id": p.id, "name": p.name} for p in config.parties], pk="id")
         db["topics"].upsert_all([{"id": t.id, "description": t.description} for t in config.topics], pk="id")
-        db["claim_types"].upsert_all([{"id": c.id, "description": c.description} for c in config.claim_types],
-                                     pk="id")
+        db["claim_types"].upsert_all([{"id": c.id, "description": c.description} for c in config.claim_types], pk="id")
 
 
 def mark_source_result(db: sqlite_utils.Database, source_id: str, error: str | None) -> None:
@@ -27,11 +36,14 @@ def mark_source_result(db: sqlite_utils.Database, source_id: str, error: str | N
     now = utc_now()
     with write_transaction(db):
         if error is None:
-            db.execute("UPDATE sources SET last_success = ?, failures = 0, backoff_until = NULL WHERE id = ?",
-                       [now, source_id])
+            db.execute(
+                "UPDATE sources SET last_success = ?, failures = 0, backoff_until = NULL WHERE id = ?", [now, source_id]
+            )
         else:
-            db.execute("UPDATE sources SET last_error = ?, last_error_at = ?, failures = failures + 1 WHERE id = ?",
-                       [error, now, source_id])
+            db.execute(
+                "UPDATE sources SET last_error = ?, last_error_at = ?, failures = failures + 1 WHERE id = ?",
+                [error, now, source_id],
+            )
 
 
 HEALTH_COLUMNS = ("failures", "last_success", "last_error", "last_error_at", "backoff_until")
@@ -55,6 +67,7 @@ def backoff_untils(db: sqlite_utils.Database) -> dict[str, str | None]:
 
 def stored_source_ids(db: sqlite_utils.Database, excluding: list[str]) -> list[str]:
     """Ids of the stored sources not in `excluding` (sources a store holds that a config does not name)."""
-    rows = db.execute(f"SELECT id FROM sources WHERE id NOT IN ({', '.join('?' * len(excluding))}) ORDER BY id",
-                      excluding).fetchall()
+    rows = db.execute(
+        f"SELECT id FROM sources WHERE id NOT IN ({', '.join('?' * len(excluding))}) ORDER BY id", excluding
+    ).fetchall()
     return [row[0] for row in rows]

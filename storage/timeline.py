@@ -59,8 +59,17 @@ from onrecord.storage.db import gc_paused
 from onrecord.storage.events import pending, rebuild_events, update_events
 from onrecord.storage.timeline_schema import INTERVAL_LEVELS
 
-__all__ = ["update_events", "rebuild_events", "pending", "claims_timeline", "events", "state_as_of", "changes",
-           "contradictions", "iso_day"]
+__all__ = [
+    "update_events",
+    "rebuild_events",
+    "pending",
+    "claims_timeline",
+    "events",
+    "state_as_of",
+    "changes",
+    "contradictions",
+    "iso_day",
+]
 
 DateLike = str | date | datetime | None
 
@@ -101,11 +110,22 @@ def _bools(row: dict, *names: str) -> dict:
 
 
 @gc_paused
-def claims_timeline(db: sqlite_utils.Database, topic: str | None = None, party: str | None = None,
-                    since: DateLike = None, until: DateLike = None) -> list[dict]:
+def claims_timeline(
+    db: sqlite_utils.Database,
+    topic: str | None = None,
+    party: str | None = None,
+    since: DateLike = None,
+    until: DateLike = None,
+) -> list[dict]:
     """Claims in date order (then holder), each with its article's url and title."""
-    where, params = _where([("c.topic = ?", topic), ("c.holder = ?", party),
-                            (f"{_CLAIM_DAY} >= ?", iso_day(since)), (f"{_CLAIM_DAY} <= ?", iso_day(until))])
+    where, params = _where(
+        [
+            ("c.topic = ?", topic),
+            ("c.holder = ?", party),
+            (f"{_CLAIM_DAY} >= ?", iso_day(since)),
+            (f"{_CLAIM_DAY} <= ?", iso_day(until)),
+        ]
+    )
     # claims_timeline_read and articles_timeline_read (storage/schema.sql) cover every column read here.
     sql = f"""SELECT c.id, {_CLAIM_DAY} AS claim_date, c.topic, c.holder, c.claim_type, c.negated, c.target,
                      c.speaker, c.evidence, COALESCE(c.source, a.source) AS source, c.via, a.url, a.title,
@@ -117,37 +137,84 @@ def claims_timeline(db: sqlite_utils.Database, topic: str | None = None, party: 
     # Ordered by claim_date, holder (NULL first), id: sorted here rather than by a temporary B-tree in SQL. For one
     # party the index already yields nearly this order, which the sort only checks.
     rows.sort(key=itemgetter(1, 0) if party is not None else lambda r: (r[1], r[3] is not None, r[3] or "", r[0]))
-    return [{"id": id_, "claim_date": day, "topic": topic_, "holder": holder, "claim_type": claim_type,
-             "negated": bool(negated), "target": target, "speaker": speaker, "evidence": evidence, "source": source,
-             "via": via, "url": url, "title": title, "article_id": article_id}
-            for id_, day, topic_, holder, claim_type, negated, target, speaker, evidence, source, via, url, title,
-            article_id in rows]
+    return [
+        {
+            "id": id_,
+            "claim_date": day,
+            "topic": topic_,
+            "holder": holder,
+            "claim_type": claim_type,
+            "negated": bool(negated),
+            "target": target,
+            "speaker": speaker,
+            "evidence": evidence,
+            "source": source,
+            "via": via,
+            "url": url,
+            "title": title,
+            "article_id": article_id,
+        }
+        for id_, day, topic_, holder, claim_type, negated, target, speaker, evidence, source, via, url, title, article_id in rows
+    ]
 
 
 @gc_paused
-def events(db: sqlite_utils.Database, topic: str | None = None, party: str | None = None,
-           since: DateLike = None, until: DateLike = None) -> list[dict]:
+def events(
+    db: sqlite_utils.Database,
+    topic: str | None = None,
+    party: str | None = None,
+    since: DateLike = None,
+    until: DateLike = None,
+) -> list[dict]:
     """Merged events in date order, with their outlets, articles, claims and corroboration."""
-    where, params = _where([("e.topic = ?", topic), ("e.holder = ?", party),
-                            ("e.event_date >= ?", iso_day(since)), ("e.event_date <= ?", iso_day(until))])
+    where, params = _where(
+        [
+            ("e.topic = ?", topic),
+            ("e.holder = ?", party),
+            ("e.event_date >= ?", iso_day(since)),
+            ("e.event_date <= ?", iso_day(until)),
+        ]
+    )
     sql = f"""SELECT id, topic, holder, claim_type, negated, target, event_date, last_date, first_seen, last_seen,
                      corroboration, claims, articles, outlets, article_ids, claim_ids, evidence, speaker, url, title,
                      best_claim_id
               FROM timeline_events e WHERE {where} ORDER BY e.event_date, e.holder, e.id"""
     # Every claim of an event with no claim ids left was deleted; the next update_events drops it.
-    return [{"id": id_, "topic": topic_, "holder": holder, "claim_type": claim_type, "negated": bool(negated),
-             "target": target, "event_date": event_date, "last_date": last_date, "first_seen": first_seen,
-             "last_seen": last_seen, "corroboration": corroboration, "claims": claims, "articles": articles,
-             "outlets": json_list(outlets), "article_ids": json_list(article_ids), "claim_ids": json_list(claim_ids),
-             "evidence": evidence, "speaker": speaker, "url": url, "title": title, "best_claim_id": best_claim_id}
-            for id_, topic_, holder, claim_type, negated, target, event_date, last_date, first_seen, last_seen,
-            corroboration, claims, articles, outlets, article_ids, claim_ids, evidence, speaker, url, title,
-            best_claim_id in db.conn.execute(sql, params) if claim_ids not in (None, "", "[]")]
+    return [
+        {
+            "id": id_,
+            "topic": topic_,
+            "holder": holder,
+            "claim_type": claim_type,
+            "negated": bool(negated),
+            "target": target,
+            "event_date": event_date,
+            "last_date": last_date,
+            "first_seen": first_seen,
+            "last_seen": last_seen,
+            "corroboration": corroboration,
+            "claims": claims,
+            "articles": articles,
+            "outlets": json_list(outlets),
+            "article_ids": json_list(article_ids),
+            "claim_ids": json_list(claim_ids),
+            "evidence": evidence,
+            "speaker": speaker,
+            "url": url,
+            "title": title,
+            "best_claim_id": best_claim_id,
+        }
+        for id_, topic_, holder, claim_type, negated, target, event_date, last_date, first_seen, last_seen, corroboration, claims, articles, outlets, article_ids, claim_ids, evidence, speaker, url, title, best_claim_id in db.conn.execute(
+            sql, params
+        )
+        if claim_ids not in (None, "", "[]")
+    ]
 
 
 @gc_paused
-def state_as_of(db: sqlite_utils.Database, as_of: DateLike, topic: str | None = None,
-                party: str | None = None) -> list[dict]:
+def state_as_of(
+    db: sqlite_utils.Database, as_of: DateLike, topic: str | None = None, party: str | None = None
+) -> list[dict]:
     """Each party's position per topic and claim type as it stood on `as_of` (its latest event by then)."""
     day = iso_day(as_of) or date.today().isoformat()
     # position_intervals (storage/schema.sql): the interval of each key that contains the day. Per level, the two
@@ -155,15 +222,17 @@ def state_as_of(db: sqlite_utils.Database, as_of: DateLike, topic: str | None = 
     # day (see storage.timeline_schema). On a tie of dates the event of highest id holds: the intervals of the
     # others end that day, empty. An undated day (not ISO) is compared as a string with every interval.
     where, params = _where([("i.topic = ?", topic), ("i.holder = ?", party)])
-    columns = ("i.topic, i.holder, i.claim_type, i.negated, i.target, i.event_id, i.valid_from, i.evidence, "
-               "i.speaker, i.url")
+    columns = (
+        "i.topic, i.holder, i.claim_type, i.negated, i.target, i.event_id, i.valid_from, i.evidence, i.speaker, i.url"
+    )
     number = _day_number(day)
     if number is None:
         sql = f"SELECT {columns} FROM position_intervals i WHERE i.valid_from <= ? AND i.valid_to > ? AND {where}"
         params = [day, day, *params]
     else:
-        buckets = [(-1, 0)] + [(level, (number >> level) - shift)
-                               for level in range(INTERVAL_LEVELS) for shift in (1, 0)]
+        buckets = [(-1, 0)] + [
+            (level, (number >> level) - shift) for level in range(INTERVAL_LEVELS) for shift in (1, 0)
+        ]
         sql = f"""SELECT {columns} FROM (VALUES {", ".join("(?, ?)" for _ in buckets)}) r
                   CROSS JOIN position_intervals i ON i.level = r.column1 AND i.bucket = r.column2 AND i.valid_to > ?
                   WHERE i.valid_from <= ? AND {where}
@@ -173,9 +242,21 @@ def state_as_of(db: sqlite_utils.Database, as_of: DateLike, topic: str | None = 
         params = [v for pair in buckets for v in pair] + [day, day, *params, number, day, *params]
     # Sorted by SQL: cheaper than sorting the row tuples in Python (the rows, not the scan, are the cost here).
     rows = db.conn.execute(f"{sql} ORDER BY 1, 2, 7, 6", params)
-    return [{"topic": topic_, "holder": holder, "claim_type": claim_type, "negated": bool(negated), "target": target,
-             "event_id": event_id, "event_date": event_date, "evidence": evidence, "speaker": speaker, "url": url}
-            for topic_, holder, claim_type, negated, target, event_id, event_date, evidence, speaker, url in rows]
+    return [
+        {
+            "topic": topic_,
+            "holder": holder,
+            "claim_type": claim_type,
+            "negated": bool(negated),
+            "target": target,
+            "event_id": event_id,
+            "event_date": event_date,
+            "evidence": evidence,
+            "speaker": speaker,
+            "url": url,
+        }
+        for topic_, holder, claim_type, negated, target, event_id, event_date, evidence, speaker, url in rows
+    ]
 
 
 def _day_number(day: str) -> int | None:
@@ -187,11 +268,22 @@ def _day_number(day: str) -> int | None:
 
 
 @gc_paused
-def changes(db: sqlite_utils.Database, since: DateLike = None, until: DateLike = None, topic: str | None = None,
-            party: str | None = None) -> list[dict]:
+def changes(
+    db: sqlite_utils.Database,
+    since: DateLike = None,
+    until: DateLike = None,
+    topic: str | None = None,
+    party: str | None = None,
+) -> list[dict]:
     """Position changes in date order (since/until compare change_date)."""
-    where, params = _where([("topic = ?", topic), ("holder = ?", party),
-                            ("change_date >= ?", iso_day(since)), ("change_date <= ?", iso_day(until))])
+    where, params = _where(
+        [
+            ("topic = ?", topic),
+            ("holder = ?", party),
+            ("change_date >= ?", iso_day(since)),
+            ("change_date <= ?", iso_day(until)),
+        ]
+    )
     sql = f"SELECT * FROM position_changes WHERE {where} ORDER BY change_date, topic, holder, event_id"
     out = []
     for row in db.query(sql, params):
@@ -201,8 +293,9 @@ def changes(db: sqlite_utils.Database, since: DateLike = None, until: DateLike =
 
 
 @gc_paused
-def contradictions(db: sqlite_utils.Database, since: DateLike = None, until: DateLike = None,
-                   topic: str | None = None) -> list[dict]:
+def contradictions(
+    db: sqlite_utils.Database, since: DateLike = None, until: DateLike = None, topic: str | None = None
+) -> list[dict]:
     """Pairs of events where two parties contradict each other, both evidences side by side."""
     where, params = _where([("topic = ?", topic), ("date >= ?", iso_day(since)), ("date <= ?", iso_day(until))])
     sql = f"SELECT * FROM contradictions WHERE {where} ORDER BY date, topic, holder_a, holder_b, id"

@@ -18,10 +18,14 @@ STILL_HOLDS = "9999-12-31"  # valid_to of an interval no later event has ended
 def _placement(s: str) -> tuple[str, str]:
     """SQL for (level, bucket) of an interval from a span row `s` (lo: first day number, n: days, valid_to)."""
     steps = " ".join(f"WHEN {s}.n <= {1 << n} THEN {n}" for n in range(INTERVAL_LEVELS - 1))
-    level = (f"(CASE WHEN {s}.valid_to = '{STILL_HOLDS}' THEN 99 WHEN {s}.n IS NULL THEN -1 "
-             f"{steps} ELSE {INTERVAL_LEVELS - 1} END)")
-    bucket = (f"(CASE WHEN {s}.lo IS NULL THEN 0 WHEN {s}.valid_to = '{STILL_HOLDS}' THEN {s}.lo "
-              f"WHEN {s}.n IS NULL THEN 0 ELSE {s}.lo >> {level} END)")
+    level = (
+        f"(CASE WHEN {s}.valid_to = '{STILL_HOLDS}' THEN 99 WHEN {s}.n IS NULL THEN -1 "
+        f"{steps} ELSE {INTERVAL_LEVELS - 1} END)"
+    )
+    bucket = (
+        f"(CASE WHEN {s}.lo IS NULL THEN 0 WHEN {s}.valid_to = '{STILL_HOLDS}' THEN {s}.lo "
+        f"WHEN {s}.n IS NULL THEN 0 ELSE {s}.lo >> {level} END)"
+    )
     return level, bucket
 
 

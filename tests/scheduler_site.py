@@ -9,15 +9,56 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
 
-TOWNS = ["Marlow Bay", "Eastwick", "Dunmore", "Hollin Ford", "Kestrel Point", "Ashby Cross", "Redmere", "Tollgate",
-         "Brackenfield", "Saltcote", "Wyvern Hill", "Oakhampton"]
-THINGS = ["ferry timetable", "library roof", "bus depot", "swimming pool", "market square", "river bridge",
-          "school kitchen", "cycle lane", "fire station", "harbour wall", "community garden", "railway footpath"]
-PEOPLE = ["the mayor", "a council engineer", "the treasurer", "a local shopkeeper", "the head teacher",
-          "a retired fisherman", "the parish clerk", "a youth worker", "the harbour master", "a district nurse"]
-REASONS = ["storm damage last winter", "a shortage of qualified builders", "rising fuel prices",
-           "complaints from nearby residents", "a grant from the regional fund", "an inspection report in March",
-           "delays in the delivery of steel", "a petition signed by hundreds of pupils"]
+TOWNS = [
+    "Marlow Bay",
+    "Eastwick",
+    "Dunmore",
+    "Hollin Ford",
+    "Kestrel Point",
+    "Ashby Cross",
+    "Redmere",
+    "Tollgate",
+    "Brackenfield",
+    "Saltcote",
+    "Wyvern Hill",
+    "Oakhampton",
+]
+THINGS = [
+    "ferry timetable",
+    "library roof",
+    "bus depot",
+    "swimming pool",
+    "market square",
+    "river bridge",
+    "school kitchen",
+    "cycle lane",
+    "fire station",
+    "harbour wall",
+    "community garden",
+    "railway footpath",
+]
+PEOPLE = [
+    "the mayor",
+    "a council engineer",
+    "the treasurer",
+    "a local shopkeeper",
+    "the head teacher",
+    "a retired fisherman",
+    "the parish clerk",
+    "a youth worker",
+    "the harbour master",
+    "a district nurse",
+]
+REASONS = [
+    "storm damage last winter",
+    "a shortage of qualified builders",
+    "rising fuel prices",
+    "complaints from nearby residents",
+    "a grant from the regional fund",
+    "an inspection report in March",
+    "delays in the delivery of steel",
+    "a petition signed by hundreds of pupils",
+]
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October"]
 SENTENCES = [
     "Officials in {town} said on Tuesday that work on the {thing} would begin in {month}, citing {reason}.",
@@ -34,10 +75,20 @@ SENTENCES = [
 def article_text(n: int) -> list[str]:
     """Eight sentences (~150 words) whose names, places and numbers change with n, so articles differ."""
     pick = lambda items, k: items[(n * 7 + k * 3) % len(items)]  # noqa: E731
-    values = {"town": pick(TOWNS, 0), "town2": pick(TOWNS, 5), "thing": pick(THINGS, 1), "month": pick(MONTHS, 2),
-              "month2": pick(MONTHS, 6), "reason": pick(REASONS, 3), "reason2": pick(REASONS, 7),
-              "person": pick(PEOPLE, 4), "person2": pick(PEOPLE, 8), "money": 40 + n * 13, "years": 2 + n % 5,
-              "days": 5 + n % 9}
+    values = {
+        "town": pick(TOWNS, 0),
+        "town2": pick(TOWNS, 5),
+        "thing": pick(THINGS, 1),
+        "month": pick(MONTHS, 2),
+        "month2": pick(MONTHS, 6),
+        "reason": pick(REASONS, 3),
+        "reason2": pick(REASONS, 7),
+        "person": pick(PEOPLE, 4),
+        "person2": pick(PEOPLE, 8),
+        "money": 40 + n * 13,
+        "years": 2 + n % 5,
+        "days": 5 + n % 9,
+    }
     values["Person"] = values["person"][0].upper() + values["person"][1:]
     return [sentence.format(**values) + f" (Report {n}.)" for sentence in SENTENCES]
 
@@ -45,8 +96,10 @@ def article_text(n: int) -> list[str]:
 def article_html(n: int) -> str:
     title = f"Report {n}: plans for the {article_text(n)[0].split('the ')[1].split(' would')[0]}"
     body = "\n".join(f"<p>{sentence}</p>" for sentence in article_text(n))
-    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>"
-            f"<body><article><h1>{title}</h1>\n{body}\n</article></body></html>\n")
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
+        f"<body><article><h1>{title}</h1>\n{body}\n</article></body></html>\n"
+    )
 
 
 def feed_xml(numbers: list[int]) -> str:
@@ -55,9 +108,12 @@ def feed_xml(numbers: list[int]) -> str:
         f"<item><title>Report {n}</title><link>{{{{BASE}}}}/news/{n}.html</link>"
         f"<guid>{{{{BASE}}}}/news/{n}.html</guid><pubDate>{format_datetime(start + timedelta(hours=n))}</pubDate>"
         f"<description>Town news, report {n}.</description></item>"
-        for n in sorted(numbers, reverse=True))
-    return ("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>Marlow Bay News</title>"
-            f"<link>{{{{BASE}}}}/</link><description>Test feed</description>{items}</channel></rss>\n")
+        for n in sorted(numbers, reverse=True)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Marlow Bay News</title>'
+        f"<link>{{{{BASE}}}}/</link><description>Test feed</description>{items}</channel></rss>\n"
+    )
 
 
 def write_site(root: Path, numbers: list[int]) -> Path:

@@ -22,8 +22,14 @@ PACKAGED = REPO / "onrecord" / "default-config.yaml"
 def onrecord(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """The real CLI in a child process, run from `cwd` (a folder outside the checkout)."""
     base = {k: v for k, v in os.environ.items() if k != "ONRECORD_CONFIG"}
-    return subprocess.run([sys.executable, "-m", "onrecord", *args], cwd=cwd, env=base | (env or {}),
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "onrecord", *args],
+        cwd=cwd,
+        env=base | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def stores(folder: Path, *names: str) -> None:
@@ -72,8 +78,9 @@ def test_config_yaml_in_the_working_folder_then_the_environment_then_the_flag(tm
     env = onrecord(tmp_path, "status", "--json", "--db", "b.db", env={"ONRECORD_CONFIG": str(chosen)})
     assert sources(env) == ["env-feed"]
     assert config_line(env) == f"config: {chosen} (from $ONRECORD_CONFIG)"
-    flag = onrecord(tmp_path, "status", "--json", "--db", "c.db", "--config", str(flagged),
-                    env={"ONRECORD_CONFIG": str(chosen)})
+    flag = onrecord(
+        tmp_path, "status", "--json", "--db", "c.db", "--config", str(flagged), env={"ONRECORD_CONFIG": str(chosen)}
+    )
     assert sources(flag) == ["flag-feed"]
     assert config_line(flag) == f"config: {flagged} (given with --config)"
 
@@ -89,8 +96,9 @@ def test_init_writes_an_editable_copy_and_never_overwrites_without_force(tmp_pat
     assert first.returncode == 0, first.stderr
     written = tmp_path / "config.yaml"
     assert written.read_bytes() == PACKAGED.read_bytes()
-    written.write_text(written.read_text(encoding="utf-8").replace("path: onrecord.db", "path: mine.db"),
-                       encoding="utf-8")
+    written.write_text(
+        written.read_text(encoding="utf-8").replace("path: onrecord.db", "path: mine.db"), encoding="utf-8"
+    )
     again = onrecord(tmp_path, "init")
     assert again.returncode == 2
     assert again.stderr.strip() == "onrecord: error: config.yaml: already exists; pass --force to overwrite it"
@@ -117,11 +125,22 @@ def test_init_into_a_folder_writes_its_config_yaml(tmp_path):
 def test_extract_file_mode_runs_outside_the_checkout(tmp_path):
     """The issue's case: `onrecord extract --input F` in another folder used to stop with 'config file not found'."""
     articles = tmp_path / "articles.jsonl"
-    articles.write_text(json.dumps({
-        "id": "a1", "url": "http://news.example/a1", "source": "tass-en", "published": "2025-05-22",
-        "title": "Prisoner exchange", "language": "en",
-        "text": "Kremlin spokesman Dmitry Peskov said Russia had handed over its list of prisoners for the "
-                "exchange to Ukraine."}) + "\n", encoding="utf-8")
+    articles.write_text(
+        json.dumps(
+            {
+                "id": "a1",
+                "url": "http://news.example/a1",
+                "source": "tass-en",
+                "published": "2025-05-22",
+                "title": "Prisoner exchange",
+                "language": "en",
+                "text": "Kremlin spokesman Dmitry Peskov said Russia had handed over its list of prisoners for the "
+                "exchange to Ukraine.",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     proc = onrecord(tmp_path, "extract", "--input", str(articles))
     assert proc.returncode == 0, proc.stderr
     assert "packaged default" in config_line(proc)

@@ -25,21 +25,31 @@ def test_repository_config_is_valid_and_uses_the_spec_party_ids(config):
     assert "Kremlin" in (peskov.role or "")
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("crawl:\n  timeot: 3\n", "crawl.timeot: unknown key"),
-    ("crawl:\n  timeout: -1\n", "crawl.timeout: "),
-    ("sources:\n  - {id: a, name: A, url: 'http://x', interval: soon}\n", "sources[0].interval: expected a duration"),
-    ("sources:\n  - {id: a, name: A, url: 'ftp://x'}\n", "sources[0].url: expected an http(s) URL"),
-    ("sources:\n  - {id: a, url: 'http://x'}\n", "sources[0].name: required key is missing"),
-    ("sources:\n  - {id: a, name: A, url: 'http://x', kind: magazine}\n", "sources[0].kind: "),
-    ("digest:\n  smtp:\n    security: maybe\n", "digest.smtp.security: "),
-    ("parties:\n  - {id: x, name: X}\nsources:\n  - {id: a, name: A, url: 'http://x', speaks_for: y}\n",
-     "unknown party 'y'"),
-    ("sources:\n  - {id: a, name: A, url: 'http://x'}\n  - {id: a, name: B, url: 'http://y'}\n",
-     "duplicate id 'a'"),
-    ("- just\n- a list\n", "expected a mapping"),
-    ("crawl: [unclosed\n", "invalid YAML at line"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("crawl:\n  timeot: 3\n", "crawl.timeot: unknown key"),
+        ("crawl:\n  timeout: -1\n", "crawl.timeout: "),
+        (
+            "sources:\n  - {id: a, name: A, url: 'http://x', interval: soon}\n",
+            "sources[0].interval: expected a duration",
+        ),
+        ("sources:\n  - {id: a, name: A, url: 'ftp://x'}\n", "sources[0].url: expected an http(s) URL"),
+        ("sources:\n  - {id: a, url: 'http://x'}\n", "sources[0].name: required key is missing"),
+        ("sources:\n  - {id: a, name: A, url: 'http://x', kind: magazine}\n", "sources[0].kind: "),
+        ("digest:\n  smtp:\n    security: maybe\n", "digest.smtp.security: "),
+        (
+            "parties:\n  - {id: x, name: X}\nsources:\n  - {id: a, name: A, url: 'http://x', speaks_for: y}\n",
+            "unknown party 'y'",
+        ),
+        (
+            "sources:\n  - {id: a, name: A, url: 'http://x'}\n  - {id: a, name: B, url: 'http://y'}\n",
+            "duplicate id 'a'",
+        ),
+        ("- just\n- a list\n", "expected a mapping"),
+        ("crawl: [unclosed\n", "invalid YAML at line"),
+    ],
+)
 def test_invalid_config_names_file_key_and_expectation(tmp_path, text, expected):
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as info:
@@ -72,8 +82,12 @@ def test_cli_reports_config_error_in_one_line_with_exit_2(tmp_path):
     import sys
 
     path = write(tmp_path, "crawl:\n  timeot: 3\n")
-    proc = subprocess.run([sys.executable, "-m", "onrecord", "timeline", "--config", str(path),
-                           "--db", str(tmp_path / "x.db")], capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-m", "onrecord", "timeline", "--config", str(path), "--db", str(tmp_path / "x.db")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"onrecord: error: {path}: crawl.timeot: unknown key"
 
@@ -91,8 +105,13 @@ def test_every_key_of_config_yaml_is_in_the_reference():
 
     reference = config_reference()
     data = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
-    missing = [f"{section}.{key}" for section, body in data.items() if isinstance(body, dict)
-               for key in body if f"`{section}.{key}" not in reference]
+    missing = [
+        f"{section}.{key}"
+        for section, body in data.items()
+        if isinstance(body, dict)
+        for key in body
+        if f"`{section}.{key}" not in reference
+    ]
     assert not missing, f"undocumented config keys: {missing}"
 
 

@@ -45,6 +45,7 @@ def child_module(tmp_path, monkeypatch):
     def write(name: str, code: str) -> str:
         (tmp_path / f"{name}.py").write_text(textwrap.dedent(code), encoding="utf-8")
         return name
+
     return write
 
 
@@ -97,8 +98,9 @@ def test_a_reply_that_is_not_the_last_line_does_not_count(child_module):
 
 
 def test_a_child_killed_by_a_signal_says_which(child_module):
-    module = child_module("victim", "import os, signal, sys\nprint('going', file=sys.stderr)\n"
-                                    "os.kill(os.getpid(), signal.SIGKILL)\n")
+    module = child_module(
+        "victim", "import os, signal, sys\nprint('going', file=sys.stderr)\nos.kill(os.getpid(), signal.SIGKILL)\n"
+    )
     with pytest.raises(ChildFailed, match=r"^victim was killed by SIGKILL \(last output: going\)$") as failed:
         run_child(module, {})
     assert failed.value.returncode == -signal.SIGKILL
@@ -115,8 +117,11 @@ def test_stop_all_ends_running_children_and_refuses_new_ones(tmp_path, child_mod
     runner = ChildRunner(stop_timeout=2)
     ready = tmp_path / "ready"
     sleeper = child_module("sleeper", "import time\ntime.sleep(60)\n")
-    stubborn = child_module("stubborn", f"import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-                                        f"open({str(ready)!r}, 'w')\ntime.sleep(60)\n")
+    stubborn = child_module(
+        "stubborn",
+        f"import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        f"open({str(ready)!r}, 'w')\ntime.sleep(60)\n",
+    )
     errors = []
 
     def run(module):
@@ -124,6 +129,7 @@ def test_stop_all_ends_running_children_and_refuses_new_ones(tmp_path, child_mod
             runner.run(module, {})
         except ChildFailed as exc:
             errors.append(exc)
+
     threads = [threading.Thread(target=run, args=(module,)) for module in (sleeper, stubborn)]
     for thread in threads:
         thread.start()
@@ -141,7 +147,9 @@ def test_children_and_their_process_group_die_with_a_killed_parent(tmp_path, chi
     """kill -9 of the parent: its child gets SIGTERM from the kernel and passes it on to its own children."""
     pids = tmp_path / "pids"
     grandchild = f"import os, time; open({str(pids)!r}, 'a').write(f'{{os.getpid()}}\\n'); time.sleep(60)"
-    module = child_module("spawner", f"""
+    module = child_module(
+        "spawner",
+        f"""
         import os, subprocess, sys, time
         from onrecord.core.child import serve
 
@@ -152,7 +160,8 @@ def test_children_and_their_process_group_die_with_a_killed_parent(tmp_path, chi
             return {{}}
 
         serve(handle)
-    """)
+    """,
+    )
     parent = f"from onrecord.core.child import run_child\nrun_child({module!r}, {{}})\n"
     proc = subprocess.Popen([PY, "-c", parent])
     assert wait_until(lambda: pids.exists() and len(pids.read_text().split()) == 2)

@@ -13,8 +13,10 @@ from onrecord.storage.db import open_store, row_counts
 
 pytestmark = pytest.mark.slow
 HTML = {"Content-Type": "text/html; charset=utf-8"}
-RUSSIAN = ("Песков заявил, что Москва передала Киеву свой список пленных и ждёт ответа. "
-           "Обмен пленными пройдёт в несколько этапов, сообщает ТАСС. ") * 12
+RUSSIAN = (
+    "Песков заявил, что Москва передала Киеву свой список пленных и ждёт ответа. "
+    "Обмен пленными пройдёт в несколько этапов, сообщает ТАСС. "
+) * 12
 
 
 def _flaky():
@@ -26,6 +28,7 @@ def _flaky():
             return request.send(429, b"slow down", {"Retry-After": "1", "Content-Type": "text/plain"})
         body = article_html("Exchange stage two completed", 7).encode()
         request.send(200, body, HTML)
+
     return handler
 
 
@@ -33,12 +36,28 @@ def build_site(server: LoopbackServer) -> None:
     r = server.routes
     u = server.url
     r["/robots.txt"] = Route(b"User-agent: *\nDisallow: /private/\n", headers={"Content-Type": "text/plain"})
-    wire_links = ["/wire/a1?utm_source=rss&utm_medium=feed#top", "/wire/a2", "/wire/dead", "/wire/moved",
-                  "/wire/loop", "/wire/huge", "/wire/slow", "/wire/cp1251", "/wire/empty", "/wire/flaky",
-                  "/wire/index", "/wire/paywall", "/wire/video", "/private/secret"]
+    wire_links = [
+        "/wire/a1?utm_source=rss&utm_medium=feed#top",
+        "/wire/a2",
+        "/wire/dead",
+        "/wire/moved",
+        "/wire/loop",
+        "/wire/huge",
+        "/wire/slow",
+        "/wire/cp1251",
+        "/wire/empty",
+        "/wire/flaky",
+        "/wire/index",
+        "/wire/paywall",
+        "/wire/video",
+        "/private/secret",
+    ]
     titles = {wire_links[0]: "Kremlin says it handed over its list"}
-    r["/wire/feed.xml"] = Route(rss([(u(p), titles.get(p, p.rsplit("/", 1)[-1])) for p in wire_links]),
-                                headers={"Content-Type": "application/rss+xml"}, etag='"wire-1"')
+    r["/wire/feed.xml"] = Route(
+        rss([(u(p), titles.get(p, p.rsplit("/", 1)[-1])) for p in wire_links]),
+        headers={"Content-Type": "application/rss+xml"},
+        etag='"wire-1"',
+    )
     r["/wire/a1"] = Route(article_html("Kremlin says it handed over its list", 1).encode())
     r["/wire/a2"] = Route(article_html("Kyiv confirms it received the list", 2).encode())
     r["/wire/a3"] = Route(article_html("Western capitals call for transparency", 3).encode())
@@ -46,37 +65,51 @@ def build_site(server: LoopbackServer) -> None:
     r["/wire/loop"] = Route(status=302, headers={"Location": u("/wire/loop")})
     r["/wire/huge"] = Route(article_html("Huge", 4, paragraphs=12000).encode())
     r["/wire/slow"] = Route(article_html("Slow", 5).encode(), delay=2.5)
-    r["/wire/cp1251"] = Route(f"<html><body><article><h1>Обмен</h1><p>{RUSSIAN}</p></article></body></html>"
-                              .encode("cp1251"), headers=HTML)  # declared UTF-8, really Windows-1251
+    r["/wire/cp1251"] = Route(
+        f"<html><body><article><h1>Обмен</h1><p>{RUSSIAN}</p></article></body></html>".encode("cp1251"), headers=HTML
+    )  # declared UTF-8, really Windows-1251
     r["/wire/empty"] = Route(b"")
     r["/wire/flaky"] = Route(handler=_flaky())
     headlines = "".join(f"<li><a href='/wire/x{i}'>Headline number {i} about the talks</a></li>" for i in range(30))
     r["/wire/index"] = Route(f"<html><body><main><ul>{headlines}</ul></main></body></html>".encode())
-    r["/wire/paywall"] = Route(b"<html><body><article><h1>Exclusive</h1><p>The first lines of the story about "
-                               b"the exchange.</p><p>Subscribe to continue reading. Already a subscriber? Log in."
-                               b"</p></article></body></html>")
-    r["/wire/video"] = Route(b"<html><head><meta property='og:type' content='video.other'></head><body><h1>Watch"
-                             b"</h1><video src='/v.mp4'></video><p>Video of the exchange.</p></body></html>")
+    r["/wire/paywall"] = Route(
+        b"<html><body><article><h1>Exclusive</h1><p>The first lines of the story about "
+        b"the exchange.</p><p>Subscribe to continue reading. Already a subscriber? Log in."
+        b"</p></article></body></html>"
+    )
+    r["/wire/video"] = Route(
+        b"<html><head><meta property='og:type' content='video.other'></head><body><h1>Watch"
+        b"</h1><video src='/v.mp4'></video><p>Video of the exchange.</p></body></html>"
+    )
     r["/private/secret"] = Route(article_html("Secret", 6).encode())
     # A second outlet republishing the wire: one copy word for word, one lightly edited.
-    r["/agency/atom.xml"] = Route(atom([(u("/agency/r1"), "Republished"), (u("/agency/r2"), "Copied")]),
-                                  headers={"Content-Type": "application/atom+xml"})
-    r["/agency/r1"] = Route(article_html("Moscow handed over list, Kremlin says", 1,
-                                         extra="<p>Additional reporting by our desk.</p>").encode())
+    r["/agency/atom.xml"] = Route(
+        atom([(u("/agency/r1"), "Republished"), (u("/agency/r2"), "Copied")]),
+        headers={"Content-Type": "application/atom+xml"},
+    )
+    r["/agency/r1"] = Route(
+        article_html(
+            "Moscow handed over list, Kremlin says", 1, extra="<p>Additional reporting by our desk.</p>"
+        ).encode()
+    )
     r["/agency/r2"] = Route(article_html("Kyiv confirms it received the list", 2).encode())
     # A truncated feed: the complete first item is kept, the rest is logged.
     ok_item = f"<item><title>Kept</title><link>{u('/broken/ok')}</link></item>"
-    r["/broken/feed.xml"] = Route(f"<?xml version='1.0'?><rss version='2.0'><channel><title>B</title>{ok_item}"
-                                  f"<item><title>Cut off".encode(), headers={"Content-Type": "application/rss+xml"})
+    r["/broken/feed.xml"] = Route(
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>B</title>{ok_item}<item><title>Cut off".encode(),
+        headers={"Content-Type": "application/rss+xml"},
+    )
     r["/broken/ok"] = Route(article_html("Ukrainian officials doubt the timetable", 9).encode())
     r["/gone/feed.xml"] = Route(b"oops", status=500, headers={"Content-Type": "text/plain"})
 
 
 def sources(server: LoopbackServer) -> list[SourceConfig]:
-    return [SourceConfig(id="wire", name="Wire", url=server.url("/wire/feed.xml"), interval="1h"),
-            SourceConfig(id="agency", name="Agency", url=server.url("/agency/atom.xml")),
-            SourceConfig(id="broken", name="Broken", url=server.url("/broken/feed.xml")),
-            SourceConfig(id="gone", name="Gone", url=server.url("/gone/feed.xml"))]
+    return [
+        SourceConfig(id="wire", name="Wire", url=server.url("/wire/feed.xml"), interval="1h"),
+        SourceConfig(id="agency", name="Agency", url=server.url("/agency/atom.xml")),
+        SourceConfig(id="broken", name="Broken", url=server.url("/broken/feed.xml")),
+        SourceConfig(id="gone", name="Gone", url=server.url("/gone/feed.xml")),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +118,7 @@ def crawled(tmp_path_factory, config):
     db_path = str(tmp_path_factory.mktemp("crawl") / "store.db")
     with LoopbackServer() as server:
         build_site(server)
-        cfg = loopback_config(config, db_path, sources(server), timeout=1.0, retry_times=1,
-                              max_page_bytes=1_000_000)
+        cfg = loopback_config(config, db_path, sources(server), timeout=1.0, retry_times=1, max_page_bytes=1_000_000)
         lines: list[str] = []
         first = crawl(cfg, force=True, progress=lines.append)
         db = open_store(db_path)
@@ -96,14 +128,25 @@ def crawled(tmp_path_factory, config):
         counts_second = row_counts(db)
         hits_second = list(server.hits)
         third = crawl(cfg, force=False, progress=lines.append)
-        yield {"server": server, "db": db, "first": first, "second": second, "third": third, "lines": lines,
-               "counts": (counts_first, counts_second), "hits": (hits_first, hits_second)}
+        yield {
+            "server": server,
+            "db": db,
+            "first": first,
+            "second": second,
+            "third": third,
+            "lines": lines,
+            "counts": (counts_first, counts_second),
+            "hits": (hits_first, hits_second),
+        }
         db.conn.close()
 
 
 def _article(db, path):
-    rows = list(db.query("SELECT a.* FROM articles a JOIN article_urls u ON u.article_id = a.id "
-                         "WHERE u.url LIKE ?", [f"%{path}"]))
+    rows = list(
+        db.query(
+            "SELECT a.* FROM articles a JOIN article_urls u ON u.article_id = a.id WHERE u.url LIKE ?", [f"%{path}"]
+        )
+    )
     return rows[0] if rows else None
 
 
@@ -127,8 +170,9 @@ def test_redirect_records_both_urls(crawled):
     db = crawled["db"]
     moved = _article(db, "/wire/moved")
     assert moved is not None and moved["canonical_url"].endswith("/wire/a3")
-    urls = {r[0].rsplit("/", 1)[-1] for r in db.execute("SELECT url FROM article_urls WHERE article_id = ?",
-                                                          [moved["id"]])}
+    urls = {
+        r[0].rsplit("/", 1)[-1] for r in db.execute("SELECT url FROM article_urls WHERE article_id = ?", [moved["id"]])
+    }
     assert {"moved", "a3"} <= urls
 
 
@@ -143,20 +187,32 @@ def test_retry_after_is_honoured(crawled):
     assert _article(crawled["db"], "/wire/flaky") is not None
 
 
-@pytest.mark.parametrize("path, words", [
-    ("/wire/dead", "404"), ("/wire/loop", "redirect"), ("/wire/huge", "cap"), ("/wire/slow", "timed out"),
-    ("/private/secret", "robots.txt"), ("/gone/feed.xml", "500"),
-])
+@pytest.mark.parametrize(
+    "path, words",
+    [
+        ("/wire/dead", "404"),
+        ("/wire/loop", "redirect"),
+        ("/wire/huge", "cap"),
+        ("/wire/slow", "timed out"),
+        ("/private/secret", "robots.txt"),
+        ("/gone/feed.xml", "500"),
+    ],
+)
 def test_failures_are_recorded_with_a_clear_reason(crawled, path, words):
     fetch = _fetch(crawled["db"], path)
     assert fetch["outcome"] == "error" and words in fetch["error"]
     assert any(path in line and words in line for line in crawled["lines"]), f"no log line names {path}"
 
 
-@pytest.mark.parametrize("path, reason", [
-    ("/wire/index", "index page"), ("/wire/paywall", "paywall"), ("/wire/video", "video-only"),
-    ("/wire/empty", "empty body"),
-])
+@pytest.mark.parametrize(
+    "path, reason",
+    [
+        ("/wire/index", "index page"),
+        ("/wire/paywall", "paywall"),
+        ("/wire/video", "video-only"),
+        ("/wire/empty", "empty body"),
+    ],
+)
 def test_pages_that_are_not_articles_are_kept_out(crawled, path, reason):
     fetch = _fetch(crawled["db"], path)
     assert fetch["outcome"] == "not-article" and reason in fetch["error"]
@@ -189,7 +245,7 @@ def test_summary_and_source_health(crawled):
 def test_second_pass_refetches_no_article(crawled):
     """Conditional GET answers 304 and no stored article page is fetched again."""
     server, (hits_first, hits_second) = crawled["server"], crawled["hits"]
-    second = server.hits[len(hits_first):len(hits_second)]
+    second = server.hits[len(hits_first) : len(hits_second)]
     assert not [p for p, _ in second if p.startswith(("/wire/a", "/agency/r", "/broken/ok", "/wire/moved"))]
     wire = [h for p, h in second if p == "/wire/feed.xml"]
     assert wire and wire[0].get("If-None-Match") == '"wire-1"'
@@ -201,5 +257,5 @@ def test_second_pass_refetches_no_article(crawled):
 
 def test_interval_is_respected(crawled):
     hits_second = crawled["hits"][1]
-    assert not [p for p, _ in crawled["server"].hits[len(hits_second):] if p.endswith((".xml", ".txt"))]
+    assert not [p for p, _ in crawled["server"].hits[len(hits_second) :] if p.endswith((".xml", ".txt"))]
     assert crawled["third"].per_source["wire"] == {"not-due": 1}

@@ -23,8 +23,9 @@ FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix in (".xm
 _HEADER = re.compile(rb"Header:\s*Content-type:\s*([^\n]+?)\s*(?:-->|\n)", re.I)
 
 # CI always has ../shared beside the clone: there a missing corpus is a failure, not a skip
-pytestmark = pytest.mark.skipif(not FILES and os.environ.get("CI") != "true",
-                                reason="shared/corpus/feedparser-tests is not present")
+pytestmark = pytest.mark.skipif(
+    not FILES and os.environ.get("CI") != "true", reason="shared/corpus/feedparser-tests is not present"
+)
 
 
 def _content_type(body: bytes) -> str | None:
@@ -67,7 +68,9 @@ def test_illformed_feeds_through_the_crawler_lose_nothing(tmp_path, config):
         sources = []
         for i, path in enumerate(samples):
             body = path.read_bytes()
-            server.routes[f"/f{i}.xml"] = Route(body, headers={"Content-Type": _content_type(body) or "application/xml"})
+            server.routes[f"/f{i}.xml"] = Route(
+                body, headers={"Content-Type": _content_type(body) or "application/xml"}
+            )
             sources.append(SourceConfig(id=f"s{i}", name=path.name, url=server.url(f"/f{i}.xml")))
         cfg = loopback_config(config, db_path, sources)
         crawl(cfg, force=True, progress=lambda line: None)

@@ -13,22 +13,26 @@ from onrecord.core.config import SourceConfig
 from onrecord.core.errors import ConfigError
 
 
-@pytest.mark.parametrize("text, timezone, expected", [
-    ("23 May 2025 - 15:40", "Europe/Kyiv", "2025-05-23T12:40:00+00:00"),
-    ("23 травня 2025 року - 15:40", "Europe/Kyiv", "2025-05-23T12:40:00+00:00"),
-    ("1 января 2025 года, 01:30", "Europe/Moscow", "2024-12-31T22:30:00+00:00"),
-    ("23 мая 2025", "Europe/Moscow", "2025-05-23"),
-    ("31 February 2025", "UTC", None),
-    ("23 Maybe 2025", "UTC", None),
-    (None, "UTC", None),
-])
+@pytest.mark.parametrize(
+    "text, timezone, expected",
+    [
+        ("23 May 2025 - 15:40", "Europe/Kyiv", "2025-05-23T12:40:00+00:00"),
+        ("23 травня 2025 року - 15:40", "Europe/Kyiv", "2025-05-23T12:40:00+00:00"),
+        ("1 января 2025 года, 01:30", "Europe/Moscow", "2024-12-31T22:30:00+00:00"),
+        ("23 мая 2025", "Europe/Moscow", "2025-05-23"),
+        ("31 February 2025", "UTC", None),
+        ("23 Maybe 2025", "UTC", None),
+        (None, "UTC", None),
+    ],
+)
 def test_wordy_date(text, timezone, expected):
     assert wordy_date(text, timezone) == expected
 
 
 def test_a_parser_field_overrides_the_generic_one():
     html = article_html("Meeting with the delegation", 3).replace(
-        "<article>", "<div class='article'><p class='date'>23 травня 2025 року - 15:40</p></div><article>")
+        "<article>", "<div class='article'><p class='date'>23 травня 2025 року - 15:40</p></div><article>"
+    )
     generic = extract_article(html, "http://x/a")
     parsed = extract_article(html, "http://x/a", parser="president_ua")
     assert generic.published != parsed.published == "2025-05-23T12:40:00+00:00"

@@ -26,8 +26,9 @@ def non_plain(value: object, path: str = "") -> list[str]:
     if isinstance(value, (list, tuple)):
         return [p for i, item in enumerate(value) for p in non_plain(item, f"{path}[{i}]")]
     if isinstance(value, dict):
-        return ([f"{path}.{k!r} (key)" for k in value if not isinstance(k, str)]
-                + [p for k, item in value.items() for p in non_plain(item, f"{path}.{k}")])
+        return [f"{path}.{k!r} (key)" for k in value if not isinstance(k, str)] + [
+            p for k, item in value.items() for p in non_plain(item, f"{path}.{k}")
+        ]
     return [f"{path}: {type(value).__name__}"]
 
 

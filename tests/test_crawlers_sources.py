@@ -33,8 +33,10 @@ def _expected(source_id: str) -> dict:
 
 def test_every_configured_source_has_a_fixture():
     missing = [s.id for s in CONFIGURED if not _has_fixture(s)]
-    assert not missing, (f"configured sources without a fixture (tests/fixtures/sources/<id>/ with "
-                         f"feed.xml or listing.html, article.html, expected.json): {', '.join(missing)}")
+    assert not missing, (
+        f"configured sources without a fixture (tests/fixtures/sources/<id>/ with "
+        f"feed.xml or listing.html, article.html, expected.json): {', '.join(missing)}"
+    )
 
 
 def _serve(server: LoopbackServer, source_id: str) -> None:
@@ -57,7 +59,9 @@ def crawled(tmp_path_factory, config):
         for source in config.sources:
             if _has_fixture(source):
                 _serve(server, source.id)
-                sources.append(source.model_copy(update={"url": server.url(f"/{source.id}/{SOURCE_DOCUMENT[source.kind]}")}))
+                sources.append(
+                    source.model_copy(update={"url": server.url(f"/{source.id}/{SOURCE_DOCUMENT[source.kind]}")})
+                )
         lines: list[str] = []
         summary = crawl(loopback_config(config, db_path, sources), force=True, progress=lines.append)
         db = open_store(db_path)
@@ -69,8 +73,10 @@ def crawled(tmp_path_factory, config):
 def test_source_fixture_gives_the_expected_article(crawled, source_id):
     db, expected = crawled["db"], _expected(source_id)
     rows = list(db.query("SELECT * FROM articles WHERE source = ?", [source_id]))
-    fetches = [(f["url"].rsplit("/", 1)[-1], f["outcome"], f["error"])
-               for f in db.query("SELECT url, outcome, error FROM fetches WHERE source = ?", [source_id])]
+    fetches = [
+        (f["url"].rsplit("/", 1)[-1], f["outcome"], f["error"])
+        for f in db.query("SELECT url, outcome, error FROM fetches WHERE source = ?", [source_id])
+    ]
     assert len(rows) == 1, f"{source_id}: expected one stored article, got {len(rows)}; fetches: {fetches}"
     article = rows[0]
     assert article["title"] == expected["title"]

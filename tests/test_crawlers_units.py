@@ -18,12 +18,15 @@ from onrecord.crawlers.middlewares import retry_after_seconds
 from onrecord.crawlers.urls import canonical_url
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("HTTPS://Tass.com:443/politics/1?utm_source=rss&utm_medium=feed#comments", "https://tass.com/politics/1"),
-    ("http://example.org/a?b=2&a=1&fbclid=x", "http://example.org/a?a=1&b=2"),
-    ("http://127.0.0.1:8080/p", "http://127.0.0.1:8080/p"),
-    ("https://example.org", "https://example.org/"),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("HTTPS://Tass.com:443/politics/1?utm_source=rss&utm_medium=feed#comments", "https://tass.com/politics/1"),
+        ("http://example.org/a?b=2&a=1&fbclid=x", "http://example.org/a?a=1&b=2"),
+        ("http://127.0.0.1:8080/p", "http://127.0.0.1:8080/p"),
+        ("https://example.org", "https://example.org/"),
+    ],
+)
 def test_canonical_url(url, expected):
     assert canonical_url(url) == expected
 
@@ -47,15 +50,18 @@ def test_feed_problems_are_named(body, problem):
     assert result.failed and problem in result.problem
 
 
-@pytest.mark.parametrize("text, agency", [
-    ("Peskov told Interfax on Monday that the list had been handed over.", "Interfax"),
-    ("MOSCOW, May 23. /TASS/ — text", None),
-    ("Moscow, May 23 — TASS. The Kremlin said", "TASS"),
-    ("Песков заявил об этом, сообщает ТАСС.", "TASS"),
-    ("Про це Лубінець повідомив Укрінформу.", "Ukrinform"),
-    ("KYIV (Reuters) - Ukraine said", "Reuters"),
-    ("The weather was fine.", None),
-])
+@pytest.mark.parametrize(
+    "text, agency",
+    [
+        ("Peskov told Interfax on Monday that the list had been handed over.", "Interfax"),
+        ("MOSCOW, May 23. /TASS/ — text", None),
+        ("Moscow, May 23 — TASS. The Kremlin said", "TASS"),
+        ("Песков заявил об этом, сообщает ТАСС.", "TASS"),
+        ("Про це Лубінець повідомив Укрінформу.", "Ukrinform"),
+        ("KYIV (Reuters) - Ukraine said", "Reuters"),
+        ("The weather was fine.", None),
+    ],
+)
 def test_cited_agency(text, agency):
     assert cited_agency(text) == agency
 
@@ -64,22 +70,29 @@ def test_outlet_does_not_cite_itself():
     assert cited_agency("Moscow, May 23 — TASS. The Kremlin said", own_agency="TASS") is None
 
 
-@pytest.mark.parametrize("text, declared, expected", [
-    ("Обмін полоненими відбувся, повідомили в Координаційному штабі. Їх повернули додому.", None, "uk"),
-    ("Обмен пленными состоялся, сообщили в Минобороны. Их вернули домой, это подтвердили.", None, "ru"),
-    ("The exchange took place on Friday.", "ru", "en"),
-    ("The exchange took place on Friday.", None, "en"),
-    # neighbours of the wires' languages are told apart, not folded into them
-    ("Абмен палоннымі адбыўся ў пятніцу, паведамілі ў Міністэрстве абароны. Іх вярнулі дадому.", "ru", "be"),
-    ("Wymiana jeńców odbyła się w piątek, poinformowało ministerstwo obrony. Wrócili do domu.", "uk", "pl"),
-    ("Der Gefangenenaustausch fand am Freitag statt, teilte das Verteidigungsministerium mit.", "en", "de"),
-    # links and Markdown do not make a Russian post Polish or English
-    ("**Обмен пленными** состоялся [подробнее](https://t.me/+xDU2HIttx541Mzky) — сообщили в Минобороны "
-     "https://example.org/news/2025/05/23/exchange-390-people-home", None, "ru"),
-    # too little text to tell: the page's declared language (normalised), else the default
-    ("Обмен 390 на 390", "uk-UA", "uk"),
-    ("OK", None, "en"),
-])
+@pytest.mark.parametrize(
+    "text, declared, expected",
+    [
+        ("Обмін полоненими відбувся, повідомили в Координаційному штабі. Їх повернули додому.", None, "uk"),
+        ("Обмен пленными состоялся, сообщили в Минобороны. Их вернули домой, это подтвердили.", None, "ru"),
+        ("The exchange took place on Friday.", "ru", "en"),
+        ("The exchange took place on Friday.", None, "en"),
+        # neighbours of the wires' languages are told apart, not folded into them
+        ("Абмен палоннымі адбыўся ў пятніцу, паведамілі ў Міністэрстве абароны. Іх вярнулі дадому.", "ru", "be"),
+        ("Wymiana jeńców odbyła się w piątek, poinformowało ministerstwo obrony. Wrócili do domu.", "uk", "pl"),
+        ("Der Gefangenenaustausch fand am Freitag statt, teilte das Verteidigungsministerium mit.", "en", "de"),
+        # links and Markdown do not make a Russian post Polish or English
+        (
+            "**Обмен пленными** состоялся [подробнее](https://t.me/+xDU2HIttx541Mzky) — сообщили в Минобороны "
+            "https://example.org/news/2025/05/23/exchange-390-people-home",
+            None,
+            "ru",
+        ),
+        # too little text to tell: the page's declared language (normalised), else the default
+        ("Обмен 390 на 390", "uk-UA", "uk"),
+        ("OK", None, "en"),
+    ],
+)
 def test_detect_language(text, declared, expected):
     assert detect_language(text, declared=declared) == expected
 
@@ -101,11 +114,14 @@ def test_article_fields_are_extracted():
     assert "handed over its list" in result.text and "© Test outlet" not in result.text
 
 
-@pytest.mark.parametrize("html, reason", [
-    ("", "empty body"),
-    ("<html><body><h1>Watch</h1><video src='/v.mp4'></video><p>Clip.</p></body></html>", "video-only"),
-    ("<html><body><p>Short note.</p></body></html>", "too little text"),
-])
+@pytest.mark.parametrize(
+    "html, reason",
+    [
+        ("", "empty body"),
+        ("<html><body><h1>Watch</h1><video src='/v.mp4'></video><p>Clip.</p></body></html>", "video-only"),
+        ("<html><body><p>Short note.</p></body></html>", "too little text"),
+    ],
+)
 def test_not_articles(html, reason):
     result = extract_article(html, "http://x/p")
     assert isinstance(result, NotArticle) and reason in result.reason

@@ -16,9 +16,24 @@ CONTENT_TABLES = ("sources", "articles", "article_urls", "claims", "extractions"
 
 
 def run_demo(db, port):
-    return subprocess.run([sys.executable, "-m", "onrecord", "demo", "--config", str(REPO / "config.yaml"),
-                           "--db", str(db), "--port", str(port)],
-                          capture_output=True, text=True, cwd=REPO, timeout=600)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "onrecord",
+            "demo",
+            "--config",
+            str(REPO / "config.yaml"),
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+    )
 
 
 def counts(db) -> dict[str, int]:
@@ -74,7 +89,8 @@ def test_running_the_demo_twice_adds_no_rows(demo_runs):
     assert {t: after_second[t] for t in CONTENT_TABLES} == {t: after_first[t] for t in CONTENT_TABLES}
     # the second pass only re-asks each feed (answered 304): no article page is fetched again
     with sqlite3.connect(demo_runs[0]) as conn:
-        page_fetches = conn.execute("SELECT url, count(*) FROM fetches WHERE kind = 'page' GROUP BY url "
-                                    "HAVING count(*) > 1").fetchall()
+        page_fetches = conn.execute(
+            "SELECT url, count(*) FROM fetches WHERE kind = 'page' GROUP BY url HAVING count(*) > 1"
+        ).fetchall()
     assert page_fetches == []
     assert after_second["fetches"] - after_first["fetches"] == 7

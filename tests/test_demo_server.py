@@ -12,7 +12,7 @@ from onrecord.demo.server import DemoServer
 
 @pytest.fixture
 def site(tmp_path):
-    (tmp_path / "feed.xml").write_text('<rss><channel><link>{{BASE}}/a.html</link></channel></rss>', encoding="utf-8")
+    (tmp_path / "feed.xml").write_text("<rss><channel><link>{{BASE}}/a.html</link></channel></rss>", encoding="utf-8")
     (tmp_path / "a.html").write_text("<html><body>Приветствие</body></html>", encoding="utf-8")
     (tmp_path.parent / "secret.txt").write_text("secret", encoding="utf-8")
     return tmp_path

@@ -12,8 +12,14 @@ from onrecord.digest import build_digest, render_html
 from test_digest_smtp import HOSTILE_TITLE, TOPIC, digest_config, seed_store
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PHONE_WIDTH = 375
 
 
@@ -36,8 +42,9 @@ def browser():
 def test_html_digest_renders_at_phone_width_without_running_anything(store, config, browser, artifacts_dir):
     seed_store(store, config)
     cfg = digest_config(config, 25)
-    digest = build_digest(cfg, store, datetime(2025, 6, 11, 7, tzinfo=timezone.utc),
-                          datetime(2025, 6, 12, 7, tzinfo=timezone.utc), TOPIC)
+    digest = build_digest(
+        cfg, store, datetime(2025, 6, 11, 7, tzinfo=timezone.utc), datetime(2025, 6, 12, 7, tzinfo=timezone.utc), TOPIC
+    )
     html = render_html(digest, cfg)
 
     page = browser.new_page(viewport={"width": PHONE_WIDTH, "height": 800}, java_script_enabled=True)

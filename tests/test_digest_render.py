@@ -22,37 +22,78 @@ def cfg(config):
 
 
 def change(change_date, detected_at, **extra):
-    return {"id": f"c-{change_date}-{detected_at}", "topic": TOPIC, "holder": "russia", "change_date": change_date,
-            "kind": "new", "from_type": None, "from_negated": None, "to_type": "list_submitted", "to_negated": False,
-            "event_id": 1, "evidence": "We handed it over.", "speaker": None, "url": "https://example.org/a",
-            "title": "A", "outlets": ["tass-en"], "corroboration": 1, "detected_at": detected_at} | extra
+    return {
+        "id": f"c-{change_date}-{detected_at}",
+        "topic": TOPIC,
+        "holder": "russia",
+        "change_date": change_date,
+        "kind": "new",
+        "from_type": None,
+        "from_negated": None,
+        "to_type": "list_submitted",
+        "to_negated": False,
+        "event_id": 1,
+        "evidence": "We handed it over.",
+        "speaker": None,
+        "url": "https://example.org/a",
+        "title": "A",
+        "outlets": ["tass-en"],
+        "corroboration": 1,
+        "detected_at": detected_at,
+    } | extra
 
 
 def event(event_id, holder="ukraine", **extra):
-    return {"id": event_id, "topic": TOPIC, "holder": holder, "claim_type": "demand", "negated": False,
-            "target": "russia", "event_date": "2025-06-11", "first_seen": None, "outlets": ["ukrinform-en"],
-            "corroboration": 1, "evidence": f"Demand number {event_id}.", "speaker": None,
-            "url": "https://example.org/e", "title": "E"} | extra
+    return {
+        "id": event_id,
+        "topic": TOPIC,
+        "holder": holder,
+        "claim_type": "demand",
+        "negated": False,
+        "target": "russia",
+        "event_date": "2025-06-11",
+        "first_seen": None,
+        "outlets": ["ukrinform-en"],
+        "corroboration": 1,
+        "evidence": f"Demand number {event_id}.",
+        "speaker": None,
+        "url": "https://example.org/e",
+        "title": "E",
+    } | extra
 
 
-@pytest.mark.parametrize("change_date, detected_at, shown", [
-    ("2025-06-11", "2025-06-11T15:00:00+00:00", True),   # said and found in the period
-    ("2025-06-08", "2025-06-11T15:00:00+00:00", True),   # found late: reported when found
-    ("2025-06-11", "2025-06-11T05:00:00+00:00", False),  # found before the period: the previous digest had it
-    ("2025-06-11", "2026-01-01T00:00:00+00:00", True),   # a past period built afterwards: the statement date counts
-    ("2025-06-12", "2026-01-01T00:00:00+00:00", False),  # said on the day after (a date is the end of its day)
-    ("2025-06-10", None, False),
-])
+@pytest.mark.parametrize(
+    "change_date, detected_at, shown",
+    [
+        ("2025-06-11", "2025-06-11T15:00:00+00:00", True),  # said and found in the period
+        ("2025-06-08", "2025-06-11T15:00:00+00:00", True),  # found late: reported when found
+        ("2025-06-11", "2025-06-11T05:00:00+00:00", False),  # found before the period: the previous digest had it
+        ("2025-06-11", "2026-01-01T00:00:00+00:00", True),  # a past period built afterwards: the statement date counts
+        ("2025-06-12", "2026-01-01T00:00:00+00:00", False),  # said on the day after (a date is the end of its day)
+        ("2025-06-10", None, False),
+    ],
+)
 def test_an_item_belongs_to_the_period_it_was_detected_in(cfg, change_date, detected_at, shown):
     digest = assemble(cfg, SINCE, UNTIL, TOPIC, [change(change_date, detected_at)], [], [])
     assert bool(digest.changes) is shown
 
 
 def test_hostile_text_is_escaped_and_only_web_links_survive(cfg):
-    hostile = {"title": "<script>alert(1)</script></td></tr></table>", "url": "javascript:alert(document.cookie)",
-               "evidence": "He said <img src=x onerror=alert(1)> & left.", "speaker": "<b>Peskov</b>"}
-    digest = assemble(cfg, SINCE, UNTIL, TOPIC, [change("2025-06-11", None, **hostile)],
-                      [event(7, url="data:text/html,<script>x</script>")], [])
+    hostile = {
+        "title": "<script>alert(1)</script></td></tr></table>",
+        "url": "javascript:alert(document.cookie)",
+        "evidence": "He said <img src=x onerror=alert(1)> & left.",
+        "speaker": "<b>Peskov</b>",
+    }
+    digest = assemble(
+        cfg,
+        SINCE,
+        UNTIL,
+        TOPIC,
+        [change("2025-06-11", None, **hostile)],
+        [event(7, url="data:text/html,<script>x</script>")],
+        [],
+    )
     html = render_html(digest, cfg)
     assert "<script" not in html and "<img" not in html and "<b>Peskov" not in html
     assert "&lt;img src=x onerror=alert(1)&gt; &amp; left." in html and "&lt;b&gt;Peskov&lt;/b&gt;" in html
@@ -67,7 +108,9 @@ def test_new_claims_are_grouped_by_party_and_capped(cfg):
     digest = assemble(cfg, SINCE, UNTIL, TOPIC, [change("2025-06-11", None, event_id=1)], events, [])
     groups = digest.topics[0].parties
     assert [(g.name, len(g.statements), g.more) for g in groups] == [
-        ("Ukraine", 2, 0), ("International Committee of the Red Cross", 1, 0)]  # event 1 is shown as a change
+        ("Ukraine", 2, 0),
+        ("International Committee of the Red Cross", 1, 0),
+    ]  # event 1 is shown as a change
     assert groups[0].statements[0].corroboration == 3  # best corroborated first
     capped = assemble(cfg, SINCE, UNTIL, TOPIC, [], events, [])
     assert capped.topics[0].parties[0].more == 1
@@ -76,8 +119,12 @@ def test_new_claims_are_grouped_by_party_and_capped(cfg):
 
 def test_a_claim_type_added_in_config_reads_from_its_description(cfg):
     row = change("2025-06-11", None, to_type="ultimatum")
-    types = [*cfg.claim_types, cfg.claim_types[0].model_copy(update={"id": "ultimatum", "phrase": None,
-                                                                      "description": "The holder sets a deadline."})]
+    types = [
+        *cfg.claim_types,
+        cfg.claim_types[0].model_copy(
+            update={"id": "ultimatum", "phrase": None, "description": "The holder sets a deadline."}
+        ),
+    ]
     digest = assemble(cfg.model_copy(update={"claim_types": types}), SINCE, UNTIL, TOPIC, [row], [], [])
     assert digest.changes[0].after == "sets a deadline"
 
@@ -117,8 +164,10 @@ def test_daily_period_ends_at_the_last_send_time_in_the_local_zone(config):
 def test_cli_period_options(cfg):
     now = datetime(2025, 6, 12, 9, 30, tzinfo=UTC)
     assert resolve_period(cfg, "24h", None, now) == (datetime(2025, 6, 11, 9, 30, tzinfo=UTC), now)
-    assert resolve_period(cfg, "2025-06-01", "2025-06-03", now) == (datetime(2025, 6, 1, tzinfo=UTC),
-                                                                     datetime(2025, 6, 3, tzinfo=UTC))
+    assert resolve_period(cfg, "2025-06-01", "2025-06-03", now) == (
+        datetime(2025, 6, 1, tzinfo=UTC),
+        datetime(2025, 6, 3, tzinfo=UTC),
+    )
     assert resolve_period(cfg, None, None, now) == daily_period(cfg, now)
     with pytest.raises(ConfigError, match="--since: expected a duration such as 24h or a date"):
         resolve_period(cfg, "yesterday", None, now)

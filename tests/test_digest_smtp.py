@@ -30,32 +30,144 @@ HOSTILE_EVIDENCE = "Lubinets accused Russia of dragging out the exchange </td><t
 
 # (source, published, fetched_at, title, [(holder, claim_type, negated, target, speaker, evidence, confidence)])
 ARTICLES = [
-    ("ukrinform-en", "2025-06-01", "2025-06-01T09:00:00+00:00", "Kyiv calls for Red Cross access",
-     [("ukraine", "demand", False, "russia", "Dmytro Lubinets",
-       "Lubinets called on Russia to grant the ICRC access to the prisoners.", 0.8)]),
-    ("interfax-en", "2025-06-05", "2025-06-05T09:00:00+00:00", "Moscow reaffirms the swap",
-     [("russia", "commitment", False, None, "Dmitry Peskov",
-       "Peskov said Russia remained committed to the agreed exchange.", 0.8)]),
-    ("interfax-en", "2025-06-10", "2025-06-10T12:00:00+00:00", "Moscow still waits for Kyiv's list",
-     [("russia", "list_received", True, "ukraine", "Dmitry Peskov",
-       "Peskov said Moscow had not yet received Kyiv's list.", 0.8)]),
-    ("tass-en", "2025-06-11", "2025-06-11T10:00:00+00:00", HOSTILE_TITLE,
-     [("russia", "list_received", False, "ukraine", "Dmitry Peskov",
-       "\"Yes, it has been received now,\" Peskov said of the list from Kyiv.", 0.9),
-      ("russia", "list_submitted", False, "ukraine", "Dmitry Peskov",
-       "Peskov added that Moscow had handed over its own list of 500 names.", 0.9),
-      ("russia", "rejection", False, "ukraine", "Dmitry Peskov",
-       "He said Moscow rejected Kyiv's proposal of an all-for-all swap.", 0.9)]),
-    ("interfax-en", "2025-06-11", "2025-06-11T11:00:00+00:00", "Peskov confirms the list arrived",
-     [("russia", "list_received", False, "ukraine", "Dmitry Peskov",
-       "The Kremlin spokesman confirmed that the list from Kyiv had arrived.", 0.7)]),
-    ("ukrinform-en", "2025-06-11", "2025-06-11T12:00:00+00:00", "Ombudsman: Russia drags out the swap",
-     [("ukraine", "accusation", False, "russia", "Dmytro Lubinets", HOSTILE_EVIDENCE, 0.8),
-      ("ukraine", "list_received", True, "russia", "Petro Yatsenko",
-       "Yatsenko said Ukraine had not received any list from Russia so far.", 0.8)]),
-    ("ukrinform-en", "2025-06-11", "2025-06-11T13:00:00+00:00", "Kyiv repeats its call for access",
-     [("ukraine", "demand", False, "russia", "Dmytro Lubinets",
-       "Lubinets again urged Russia to let the Red Cross see the prisoners.", 0.8)]),
+    (
+        "ukrinform-en",
+        "2025-06-01",
+        "2025-06-01T09:00:00+00:00",
+        "Kyiv calls for Red Cross access",
+        [
+            (
+                "ukraine",
+                "demand",
+                False,
+                "russia",
+                "Dmytro Lubinets",
+                "Lubinets called on Russia to grant the ICRC access to the prisoners.",
+                0.8,
+            )
+        ],
+    ),
+    (
+        "interfax-en",
+        "2025-06-05",
+        "2025-06-05T09:00:00+00:00",
+        "Moscow reaffirms the swap",
+        [
+            (
+                "russia",
+                "commitment",
+                False,
+                None,
+                "Dmitry Peskov",
+                "Peskov said Russia remained committed to the agreed exchange.",
+                0.8,
+            )
+        ],
+    ),
+    (
+        "interfax-en",
+        "2025-06-10",
+        "2025-06-10T12:00:00+00:00",
+        "Moscow still waits for Kyiv's list",
+        [
+            (
+                "russia",
+                "list_received",
+                True,
+                "ukraine",
+                "Dmitry Peskov",
+                "Peskov said Moscow had not yet received Kyiv's list.",
+                0.8,
+            )
+        ],
+    ),
+    (
+        "tass-en",
+        "2025-06-11",
+        "2025-06-11T10:00:00+00:00",
+        HOSTILE_TITLE,
+        [
+            (
+                "russia",
+                "list_received",
+                False,
+                "ukraine",
+                "Dmitry Peskov",
+                '"Yes, it has been received now," Peskov said of the list from Kyiv.',
+                0.9,
+            ),
+            (
+                "russia",
+                "list_submitted",
+                False,
+                "ukraine",
+                "Dmitry Peskov",
+                "Peskov added that Moscow had handed over its own list of 500 names.",
+                0.9,
+            ),
+            (
+                "russia",
+                "rejection",
+                False,
+                "ukraine",
+                "Dmitry Peskov",
+                "He said Moscow rejected Kyiv's proposal of an all-for-all swap.",
+                0.9,
+            ),
+        ],
+    ),
+    (
+        "interfax-en",
+        "2025-06-11",
+        "2025-06-11T11:00:00+00:00",
+        "Peskov confirms the list arrived",
+        [
+            (
+                "russia",
+                "list_received",
+                False,
+                "ukraine",
+                "Dmitry Peskov",
+                "The Kremlin spokesman confirmed that the list from Kyiv had arrived.",
+                0.7,
+            )
+        ],
+    ),
+    (
+        "ukrinform-en",
+        "2025-06-11",
+        "2025-06-11T12:00:00+00:00",
+        "Ombudsman: Russia drags out the swap",
+        [
+            ("ukraine", "accusation", False, "russia", "Dmytro Lubinets", HOSTILE_EVIDENCE, 0.8),
+            (
+                "ukraine",
+                "list_received",
+                True,
+                "russia",
+                "Petro Yatsenko",
+                "Yatsenko said Ukraine had not received any list from Russia so far.",
+                0.8,
+            ),
+        ],
+    ),
+    (
+        "ukrinform-en",
+        "2025-06-11",
+        "2025-06-11T13:00:00+00:00",
+        "Kyiv repeats its call for access",
+        [
+            (
+                "ukraine",
+                "demand",
+                False,
+                "russia",
+                "Dmytro Lubinets",
+                "Lubinets again urged Russia to let the Red Cross see the prisoners.",
+                0.8,
+            )
+        ],
+    ),
 ]
 
 
@@ -64,29 +176,61 @@ def seed_store(db, config) -> None:
     for index, (source, published, fetched, title, claims) in enumerate(ARTICLES):
         sentences = [c[5] for c in claims]
         text = f"Report number {index} on the prisoner exchange. " + " ".join(sentences) + " The talks go on."
-        article = Article.create(url=f"https://news.example.org/{source}/{index}", source=source, title=title,
-                                 text=text, published=published, fetched_at=fetched, language="en")
+        article = Article.create(
+            url=f"https://news.example.org/{source}/{index}",
+            source=source,
+            title=title,
+            text=text,
+            published=published,
+            fetched_at=fetched,
+            language="en",
+        )
         save_article(db, article)
         rows = []
         for holder, claim_type, negated, target, speaker, evidence, confidence in claims:
             start = text.index(evidence)
-            rows.append(Claim(article_id=article.id, topic=TOPIC, holder=holder, claim_type=claim_type,
-                              negated=negated, evidence=evidence, start=start, end=start + len(evidence),
-                              claim_date=published, speaker=speaker, target=target, source=source,
-                              confidence=confidence, extractor_version="test"))
+            rows.append(
+                Claim(
+                    article_id=article.id,
+                    topic=TOPIC,
+                    holder=holder,
+                    claim_type=claim_type,
+                    negated=negated,
+                    evidence=evidence,
+                    start=start,
+                    end=start + len(evidence),
+                    claim_date=published,
+                    speaker=speaker,
+                    target=target,
+                    source=source,
+                    confidence=confidence,
+                    extractor_version="test",
+                )
+            )
         save_extraction(db, article.id, rows, "test")
     update_events(db, config)
 
 
-
-
 def digest_config(config, port: int, **digest):
     """The repo config with a loopback SMTP server, UTC, quick retries."""
-    smtp = config.digest.smtp.model_copy(update={"host": "127.0.0.1", "port": port, "security": "none",
-                                                 "sender": "onrecord <digest@onrecord.test>", "timeout": 5})
-    values = {"smtp": smtp, "timezone": "UTC", "send_at": "07:00", "retries": 2, "retry_backoff": 0.01,
-              "recipients": {TOPIC: ["Analyst <analyst@example.org>", "desk@example.org"]},
-              "datasette_url": "http://127.0.0.1:8001/store"} | digest
+    smtp = config.digest.smtp.model_copy(
+        update={
+            "host": "127.0.0.1",
+            "port": port,
+            "security": "none",
+            "sender": "onrecord <digest@onrecord.test>",
+            "timeout": 5,
+        }
+    )
+    values = {
+        "smtp": smtp,
+        "timezone": "UTC",
+        "send_at": "07:00",
+        "retries": 2,
+        "retry_backoff": 0.01,
+        "recipients": {TOPIC: ["Analyst <analyst@example.org>", "desk@example.org"]},
+        "datasette_url": "http://127.0.0.1:8001/store",
+    } | digest
     return config.model_copy(update={"digest": config.digest.model_copy(update=values)})
 
 
@@ -112,7 +256,9 @@ def test_daily_digest_is_received_with_both_parts_headers_and_escaping(seeded, c
     text, html = parts(message)
 
     # Headers: summary subject, list id, the Message-ID that was recorded.
-    assert message["Subject"].startswith(f"[onrecord {TOPIC}] 12 Jun 2025: 5 changes: Russia rejected the proposal; 1 new claim")
+    assert message["Subject"].startswith(
+        f"[onrecord {TOPIC}] 12 Jun 2025: 5 changes: Russia rejected the proposal; 1 new claim"
+    )
     assert "1 contradiction" in message["Subject"]
     assert message["List-Id"] == cfg.digest.list_id
     record = history(seeded)[0]
@@ -142,9 +288,13 @@ def test_changes_come_in_date_order_then_new_claims_then_contradictions(seeded, 
     changes = digest.changes
     # Date order; within a day turnarounds (reversal, flipped negation) before first positions.
     assert [(c.date, c.holder, c.kind) for c in changes] == [
-        ("2025-06-10", "russia", "new"), ("2025-06-11", "russia", "reversal"),
-        ("2025-06-11", "russia", "negation_flipped"), ("2025-06-11", "russia", "new"),
-        ("2025-06-11", "ukraine", "new"), ("2025-06-11", "ukraine", "new")]
+        ("2025-06-10", "russia", "new"),
+        ("2025-06-11", "russia", "reversal"),
+        ("2025-06-11", "russia", "negation_flipped"),
+        ("2025-06-11", "russia", "new"),
+        ("2025-06-11", "ukraine", "new"),
+        ("2025-06-11", "ukraine", "new"),
+    ]
     assert changes[0].after == "has not received Ukraine's list"
     assert (changes[1].before, changes[1].after) == ("stands by the process", "rejected the proposal")
     flip = changes[2]
@@ -153,8 +303,10 @@ def test_changes_come_in_date_order_then_new_claims_then_contradictions(seeded, 
     from onrecord.digest import render_text
 
     text = render_text(digest, cfg)
-    first, second = (text.index("Peskov said Moscow had not yet received"),
-                     text.index("\"Yes, it has been received now,\""))
+    first, second = (
+        text.index("Peskov said Moscow had not yet received"),
+        text.index('"Yes, it has been received now,"'),
+    )
     assert first < second < text.index("CONTRADICTIONS")
     contradiction = digest.topics[0].contradictions[0]
     assert (contradiction.name_a, contradiction.text_a) == ("Russia", "handed over its list")
@@ -223,6 +375,7 @@ def test_a_day_with_nothing_new(seeded, config, smtp_server, empty):
 
 # --- the command --------------------------------------------------------------------------------------------
 
+
 def write_config(tmp_path, smtp_host=None, port=25) -> str:
     data = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
     data["digest"].update({"timezone": "UTC", "retries": 0, "recipients": {TOPIC: ["desk@example.org"]}})
@@ -252,8 +405,19 @@ def test_cli_refuses_to_send_without_a_host(tmp_path, capsys):
 
 def test_cli_prints_writes_and_sends(seeded, tmp_path, capsys, smtp_server):
     db_path = seeded.execute("PRAGMA database_list").fetchone()[2]
-    base = ["digest", "--config", write_config(tmp_path, "127.0.0.1", smtp_server.port), "--db", db_path,
-            "--since", "2025-06-11", "--until", "2025-06-12", "--topic", TOPIC]
+    base = [
+        "digest",
+        "--config",
+        write_config(tmp_path, "127.0.0.1", smtp_server.port),
+        "--db",
+        db_path,
+        "--since",
+        "2025-06-11",
+        "--until",
+        "2025-06-12",
+        "--topic",
+        TOPIC,
+    ]
     assert run_cli(base) == 0
     printed = capsys.readouterr().out
     assert "POSITION CHANGES (5)" in printed and "NEW CLAIMS BY PARTY (1)" in printed

@@ -29,17 +29,24 @@ def certificate(tmp_path_factory):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "onrecord test relay")])
     now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
     folder = tmp_path_factory.mktemp("tls")
     cert_file, key_file = folder / "relay.pem", folder / "relay.key"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return str(cert_file), str(key_file)
 
 
@@ -68,14 +75,18 @@ def tls_server(request, certificate):
 
 def tls_config(config, server, certificate, **digest):
     cfg = digest_config(config, server.port, **digest)
-    smtp = cfg.digest.smtp.model_copy(update={"security": server.security, "user": "digest",
-                                              "password_env": "ONRECORD_TEST_SMTP_PASSWORD",
-                                              "ca_file": certificate[0]})
+    smtp = cfg.digest.smtp.model_copy(
+        update={
+            "security": server.security,
+            "user": "digest",
+            "password_env": "ONRECORD_TEST_SMTP_PASSWORD",
+            "ca_file": certificate[0],
+        }
+    )
     return cfg.model_copy(update={"digest": cfg.digest.model_copy(update={"smtp": smtp})})
 
 
-def test_delivers_over_tls_with_the_password_from_the_environment(store, config, tls_server, certificate,
-                                                                  monkeypatch):
+def test_delivers_over_tls_with_the_password_from_the_environment(store, config, tls_server, certificate, monkeypatch):
     cfg = tls_config(config, tls_server, certificate, empty="send")
     monkeypatch.setenv("ONRECORD_TEST_SMTP_PASSWORD", PASSWORD)
     results = send_daily(cfg, store, now=NOW)

@@ -15,8 +15,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = {"onrecord.crawlers": ROOT / "crawlers", "onrecord.nlp": ROOT / "nlp", "onrecord.storage": ROOT / "storage",
-           "onrecord": ROOT / "onrecord"}
+FOLDERS = {
+    "onrecord.crawlers": ROOT / "crawlers",
+    "onrecord.nlp": ROOT / "nlp",
+    "onrecord.storage": ROOT / "storage",
+    "onrecord": ROOT / "onrecord",
+}
 LAYERS = ["onrecord.core", "onrecord.storage", "onrecord.nlp", "onrecord.crawlers", "onrecord"]
 OLD_NAMES = ("nlp", "storage", "crawlers")
 
@@ -34,9 +38,11 @@ def modules() -> list[tuple[str, Path]]:
         for path in folder.rglob("*.py"):
             parts = path.relative_to(folder).with_suffix("").parts
             name = ".".join((package, *parts)).removesuffix(".__init__")
-            if package == "onrecord" and name.startswith("onrecord.") and name.split(".")[1] in ("config", "errors",
-                                                                                                  "records",
-                                                                                                  "config_reference"):
+            if (
+                package == "onrecord"
+                and name.startswith("onrecord.")
+                and name.split(".")[1] in ("config", "errors", "records", "config_reference")
+            ):
                 continue  # the deprecated one-release aliases of onrecord.core.*
             out.append((name, path))
     return out
@@ -54,8 +60,13 @@ def imports(path: Path) -> list[tuple[int, str]]:
 
 def test_the_tree_is_read():
     names = {name for name, _ in modules()}
-    assert {"onrecord.core.config", "onrecord.storage.timeline", "onrecord.nlp.extractor",
-            "onrecord.crawlers.run", "onrecord.cli"} <= names
+    assert {
+        "onrecord.core.config",
+        "onrecord.storage.timeline",
+        "onrecord.nlp.extractor",
+        "onrecord.crawlers.run",
+        "onrecord.cli",
+    } <= names
 
 
 def test_each_layer_imports_only_the_layers_below_it():
@@ -74,20 +85,27 @@ def test_a_forbidden_import_is_caught(tmp_path):
     """The check itself can fail: a storage module importing the app is reported."""
     bad = tmp_path / "bad.py"
     bad.write_text("def f():\n    from onrecord.cli import main\n")
-    (line, imported), = imports(bad)
+    ((line, imported),) = imports(bad)
     assert layer_of(imported) > layer_of("onrecord.storage.bad")
 
 
-@pytest.mark.parametrize("old,new,sub", [("storage", "onrecord.storage", "timeline"),
-                                         ("nlp", "onrecord.nlp", "extractor"),
-                                         ("crawlers", "onrecord.crawlers", "urls")])
+@pytest.mark.parametrize(
+    "old,new,sub",
+    [
+        ("storage", "onrecord.storage", "timeline"),
+        ("nlp", "onrecord.nlp", "extractor"),
+        ("crawlers", "onrecord.crawlers", "urls"),
+    ],
+)
 def test_old_names_still_import_with_a_warning(tmp_path, old, new, sub):
     """Outside the checkout (where the folders themselves would shadow it), the installed alias is used: the old
     name warns and gives the very same module object."""
-    code = (f"import warnings; warnings.simplefilter('error', DeprecationWarning)\n"
-            f"try:\n    import {old}.{sub}\nexcept DeprecationWarning as w:\n    print('warned:', w)\n"
-            f"warnings.simplefilter('ignore')\nimport {old}.{sub}, {new}.{sub}\n"
-            f"print({old}.{sub} is {new}.{sub})\n")
+    code = (
+        f"import warnings; warnings.simplefilter('error', DeprecationWarning)\n"
+        f"try:\n    import {old}.{sub}\nexcept DeprecationWarning as w:\n    print('warned:', w)\n"
+        f"warnings.simplefilter('ignore')\nimport {old}.{sub}, {new}.{sub}\n"
+        f"print({old}.{sub} is {new}.{sub})\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert f"warned: the top-level package '{old}' is deprecated" in out.stdout
     assert out.stdout.strip().endswith("True")

@@ -24,9 +24,13 @@ from timeline_fixtures import build_may_2025
 
 CONFIG = str(REPO / "config.yaml")
 READS = [
-    ["timeline"], ["timeline", "--events", "--format", "json"], ["timeline", "--as-of", "2025-05-23"],
-    ["timeline", "--changes"], ["timeline", "--contradictions", "--format", "csv"],
-    ["status", "--json"], ["status"],
+    ["timeline"],
+    ["timeline", "--events", "--format", "json"],
+    ["timeline", "--as-of", "2025-05-23"],
+    ["timeline", "--changes"],
+    ["timeline", "--contradictions", "--format", "csv"],
+    ["status", "--json"],
+    ["status"],
 ]
 
 
@@ -65,9 +69,21 @@ def test_eval_does_not_open_the_store(tmp_path):
     path = tmp_path / "not-a-store.db"
     path.write_bytes(b"not SQLite at all")
     articles, gold = tmp_path / "articles.jsonl", tmp_path / "gold.jsonl"
-    articles.write_text(json.dumps({"id": "a", "url": "https://example.org/a", "source": "test-wire",
-                                    "published": "2025-05-22", "title": "a", "language": "en",
-                                    "text": "Nothing was said today."}) + "\n", encoding="utf-8")
+    articles.write_text(
+        json.dumps(
+            {
+                "id": "a",
+                "url": "https://example.org/a",
+                "source": "test-wire",
+                "published": "2025-05-22",
+                "title": "a",
+                "language": "en",
+                "text": "Nothing was said today.",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     gold.write_text(json.dumps({"article_id": "a", "claims": []}) + "\n", encoding="utf-8")
     result = invoke(path, ["eval", "--engine", "rules", "--articles", str(articles), "--gold", str(gold), "--json"])
     assert result.exit_code == 0, result.output
@@ -81,8 +97,13 @@ def test_read_commands_run_while_a_writer_holds_the_write_lock(filled):
     writer.execute("UPDATE sources SET last_error = 'not committed' WHERE id = 'tass-en'")
     try:
         for args in (["timeline", "--events", "--format", "json"], ["status", "--json"]):
-            done = subprocess.run([sys.executable, "-m", "onrecord", *args, "--config", CONFIG, "--db", str(filled)],
-                                  capture_output=True, text=True, timeout=120, cwd=REPO)
+            done = subprocess.run(
+                [sys.executable, "-m", "onrecord", *args, "--config", CONFIG, "--db", str(filled)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                cwd=REPO,
+            )
             assert done.returncode == 0, (args, done.stderr)
             if args[0] == "status":  # the committed state, not the writer's uncommitted one
                 sources = {row["source"]: row for row in json.loads(done.stdout)["sources"]}
@@ -99,13 +120,20 @@ def test_a_store_at_an_older_schema_is_named_in_one_line_and_left_alone(tmp_path
     path = tmp_path / "old.db"
     store_at(path, 7).conn.close()
     before = fingerprint(path)
-    line = (f"{path}: store is at schema 7, this onrecord reads schema {schema_version()}; run any writing command "
-            f"(onrecord crawl or extract) to upgrade it")
+    line = (
+        f"{path}: store is at schema 7, this onrecord reads schema {schema_version()}; run any writing command "
+        f"(onrecord crawl or extract) to upgrade it"
+    )
     for args in (["timeline"], ["status"], ["serve"]):
         result = invoke(path, args)
         assert isinstance(result.exception, StoreError) and str(result.exception) == line, (args, result.output)
-    done = subprocess.run([sys.executable, "-m", "onrecord", "timeline", "--config", CONFIG, "--db", str(path)],
-                          capture_output=True, text=True, timeout=120, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, "-m", "onrecord", "timeline", "--config", CONFIG, "--db", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
     assert done.returncode == 2 and f"onrecord: error: {line}" in done.stderr.splitlines()
     assert fingerprint(path) == before
 

@@ -30,8 +30,6 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 
 
-
-
 @pytest.fixture
 def site(tmp_path):
     root = write_site(tmp_path / "site", [1, 2, 3])
@@ -41,9 +39,12 @@ def site(tmp_path):
 
 
 def write_config(tmp_path: Path, sources: list[dict], crawl: dict | None = None, **sections) -> Path:
-    data = {"crawl": {"download_delay": 0.2, "autothrottle": False, "retry_times": 0, "timeout": 5, **(crawl or {})},
-            "scheduler": {"jitter": 0.1, "max_backoff": "8s", "stop_timeout": 3, "log_file": str(tmp_path / "run.log")},
-            "sources": sources, **sections}
+    data = {
+        "crawl": {"download_delay": 0.2, "autothrottle": False, "retry_times": 0, "timeout": 5, **(crawl or {})},
+        "scheduler": {"jitter": 0.1, "max_backoff": "8s", "stop_timeout": 3, "log_file": str(tmp_path / "run.log")},
+        "sources": sources,
+        **sections,
+    }
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
@@ -59,9 +60,13 @@ class Daemon:
         self.db = tmp_path / "store.db"
         self.stderr = tmp_path / f"{name}.stderr"
         with open(self.stderr, "w") as err:
-            self.proc = subprocess.Popen([sys.executable, "-m", "onrecord", "run", "--config", str(config),
-                                          "--db", str(self.db)], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                                         stderr=err, env=dict(os.environ, PYTHONPATH=str(REPO)))
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "onrecord", "run", "--config", str(config), "--db", str(self.db)],
+                cwd=tmp_path,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env=dict(os.environ, PYTHONPATH=str(REPO)),
+            )
 
     def log(self) -> str:
         """The daemon's log lines (stderr without the CLI's first line naming the config it uses)."""
@@ -73,7 +78,9 @@ class Daemon:
         while time.monotonic() < deadline:
             if predicate():
                 return
-            assert self.proc.poll() is None, f"daemon exited with {self.proc.returncode} waiting for {what}:\n{self.log()}"
+            assert self.proc.poll() is None, (
+                f"daemon exited with {self.proc.returncode} waiting for {what}:\n{self.log()}"
+            )
             time.sleep(0.2)
         pytest.fail(f"timed out waiting for {what}; daemon log:\n{self.log()[-4000:]}")
 
@@ -147,26 +154,40 @@ def next_minute_after(seconds: float, tz: ZoneInfo) -> datetime:
 def test_daemon_crawls_backs_off_sends_one_digest_and_stops_cleanly(tmp_path, site, smtp_server):
     tz = ZoneInfo("Europe/Kyiv")
     send_at = next_minute_after(20, tz)
-    config = write_config(tmp_path, [
-        {"id": "marlow", "name": "Marlow Bay News", "url": f"{site.base_url}/feed.xml", "interval": "3s"},
-        {"id": "broken", "name": "Gone Gazette", "url": f"{site.base_url}/missing/feed.xml", "interval": "2s"},
-    ], digest={"send_at": send_at.strftime("%H:%M"), "timezone": "Europe/Kyiv", "empty": "send",
-               "recipients": {"*": ["desk@example.org"]},
-               "smtp": {"host": "127.0.0.1", "port": smtp_server.port, "security": "none", "timeout": 5}})
+    config = write_config(
+        tmp_path,
+        [
+            {"id": "marlow", "name": "Marlow Bay News", "url": f"{site.base_url}/feed.xml", "interval": "3s"},
+            {"id": "broken", "name": "Gone Gazette", "url": f"{site.base_url}/missing/feed.xml", "interval": "2s"},
+        ],
+        digest={
+            "send_at": send_at.strftime("%H:%M"),
+            "timezone": "Europe/Kyiv",
+            "empty": "send",
+            "recipients": {"*": ["desk@example.org"]},
+            "smtp": {"host": "127.0.0.1", "port": smtp_server.port, "security": "none", "timeout": 5},
+        },
+    )
     db = tmp_path / "store.db"
     daemon = Daemon(tmp_path, config, "first")
-    daemon.wait_for("two crawl cycles with 3 articles",
-                    lambda: runs(db, "marlow") >= 2 and count(db, "SELECT count(*) FROM articles") == 3)
+    daemon.wait_for(
+        "two crawl cycles with 3 articles",
+        lambda: runs(db, "marlow") >= 2 and count(db, "SELECT count(*) FROM articles") == 3,
+    )
     add_article(site.root, 4)
     cycles_before = runs(db, "marlow")
-    daemon.wait_for("the new article, in a later cycle",
-                    lambda: count(db, "SELECT count(*) FROM articles WHERE url LIKE '%/news/4.html'")
-                    and runs(db, "marlow") > cycles_before)
+    daemon.wait_for(
+        "the new article, in a later cycle",
+        lambda: (
+            count(db, "SELECT count(*) FROM articles WHERE url LIKE '%/news/4.html'")
+            and runs(db, "marlow") > cycles_before
+        ),
+    )
     daemon.wait_for("the digest at " + send_at.strftime("%H:%M"), lambda: smtp_server.messages, limit=120)
     daemon.wait_for("three failed runs of the broken source", lambda: runs(db, "broken", "failed") >= 3)
     assert daemon.terminate() == 0
     log = daemon.log()
-    assert "daemon.stopped reason=\"SIGTERM received\"" in log
+    assert 'daemon.stopped reason="SIGTERM received"' in log
     assert log == (tmp_path / "run.log").read_text(encoding="utf-8")  # scheduler.log_file gets the same lines
 
     # every line: time level source event ...
@@ -184,7 +205,11 @@ def test_daemon_crawls_backs_off_sends_one_digest_and_stops_cleanly(tmp_path, si
         assert next_started >= json.loads(result)["backoff_until"]
     assert runs(db, "marlow") >= 3  # the healthy source kept going meanwhile
 
-    assert count(db, "SELECT count(*) FROM articles") == count(db, "SELECT count(DISTINCT canonical_url) FROM articles") == 4
+    assert (
+        count(db, "SELECT count(*) FROM articles")
+        == count(db, "SELECT count(DISTINCT canonical_url) FROM articles")
+        == 4
+    )
     assert count(db, "SELECT count(*) FROM job_runs WHERE status = 'running'") == 0
     assert len(smtp_server.messages) == 1
 
@@ -195,8 +220,10 @@ def test_daemon_crawls_backs_off_sends_one_digest_and_stops_cleanly(tmp_path, si
     assert daemon.terminate() == 0
     assert len(smtp_server.messages) == 1
     assert count(db, "SELECT count(*) FROM digests WHERE status = 'sent'") == 1
-    assert "job.scheduled job=digest next_run=" + (send_at + timedelta(days=1)).astimezone(
-        ZoneInfo("UTC")).isoformat() in daemon.log()
+    assert (
+        "job.scheduled job=digest next_run=" + (send_at + timedelta(days=1)).astimezone(ZoneInfo("UTC")).isoformat()
+        in daemon.log()
+    )
 
 
 PENDING = "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM extractions e WHERE e.article_id = a.id)"
@@ -215,8 +242,11 @@ def assert_store_is_whole(db: Path, articles: int) -> None:
 def test_kill_9_mid_crawl_then_restart_loses_and_duplicates_nothing(tmp_path, site):
     for n in range(4, 9):
         add_article(site.root, n)
-    config = write_config(tmp_path, [{"id": "marlow", "name": "Marlow Bay News", "url": f"{site.base_url}/feed.xml",
-                                      "interval": "20s"}], crawl={"download_delay": 1.0})
+    config = write_config(
+        tmp_path,
+        [{"id": "marlow", "name": "Marlow Bay News", "url": f"{site.base_url}/feed.xml", "interval": "20s"}],
+        crawl={"download_delay": 1.0},
+    )
     db = tmp_path / "store.db"
     daemon = Daemon(tmp_path, config, "first")
     daemon.wait_for("the first stored article", lambda: count(db, "SELECT count(*) FROM articles") >= 1)
@@ -225,8 +255,10 @@ def test_kill_9_mid_crawl_then_restart_loses_and_duplicates_nothing(tmp_path, si
     assert count(db, "SELECT count(*) FROM job_runs WHERE job_id = 'marlow' AND status = 'running'") == 1
 
     daemon = Daemon(tmp_path, config, "second")
-    daemon.wait_for("the re-run of the interrupted crawl, and extraction of what is stored",
-                    lambda: runs(db, "marlow") >= 1 and count(db, PENDING) == 0)
+    daemon.wait_for(
+        "the re-run of the interrupted crawl, and extraction of what is stored",
+        lambda: runs(db, "marlow") >= 1 and count(db, PENDING) == 0,
+    )
     assert daemon.terminate() == 0
     assert "daemon.recovered interrupted=marlow" in daemon.log()
     assert count(db, "SELECT count(*) FROM job_runs WHERE status = 'interrupted'") == 1
@@ -236,14 +268,22 @@ def test_kill_9_mid_crawl_then_restart_loses_and_duplicates_nothing(tmp_path, si
 def test_kill_9_mid_extraction_then_restart_extracts_everything_once(tmp_path, site):
     for n in range(4, 9):
         add_article(site.root, n)
-    config = write_config(tmp_path, [{"id": "marlow", "name": "Marlow Bay News", "url": f"{site.base_url}/feed.xml",
-                                      "interval": "1m"}])
+    config = write_config(
+        tmp_path, [{"id": "marlow", "name": "Marlow Bay News", "url": f"{site.base_url}/feed.xml", "interval": "1m"}]
+    )
     db = tmp_path / "store.db"
     daemon = Daemon(tmp_path, config, "first")
-    daemon.wait_for("8 articles and the extraction they trigger",
-                    lambda: count(db, "SELECT count(*) FROM articles") == 8
-                    and count(db, "SELECT count(*) FROM job_runs WHERE job_id = 'extract' AND status = 'running' "
-                                  "AND started >= (SELECT max(finished) FROM job_runs WHERE job_id = 'marlow')"))
+    daemon.wait_for(
+        "8 articles and the extraction they trigger",
+        lambda: (
+            count(db, "SELECT count(*) FROM articles") == 8
+            and count(
+                db,
+                "SELECT count(*) FROM job_runs WHERE job_id = 'extract' AND status = 'running' "
+                "AND started >= (SELECT max(finished) FROM job_runs WHERE job_id = 'marlow')",
+            )
+        ),
+    )
     daemon.kill_everything()
     assert count(db, PENDING) > 0, "the extraction finished before the kill; nothing was tested"
 

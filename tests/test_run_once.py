@@ -46,18 +46,44 @@ def test_run_once_crawls_extracts_and_exits(tmp_path):
     root = write_site(tmp_path / "site", [1, 2, 3])
     with DemoServer(root) as server:
         config = tmp_path / "config.yaml"
-        config.write_text(yaml.safe_dump({
-            "crawl": {"download_delay": 0.1, "autothrottle": False},
-            "sources": [{"id": "marlow", "name": "Marlow Bay News", "url": f"{server.base_url}/feed.xml"},
-                        {"id": "gone", "name": "Gone", "url": f"{server.base_url}/gone.xml"}]}))
-        done = subprocess.run([sys.executable, "-m", "onrecord", "run", "--once", "--config", str(config),
-                               "--db", str(tmp_path / "store.db")], cwd=tmp_path, capture_output=True, text=True,
-                              timeout=120, env=dict(os.environ, PYTHONPATH=str(REPO)))
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "crawl": {"download_delay": 0.1, "autothrottle": False},
+                    "sources": [
+                        {"id": "marlow", "name": "Marlow Bay News", "url": f"{server.base_url}/feed.xml"},
+                        {"id": "gone", "name": "Gone", "url": f"{server.base_url}/gone.xml"},
+                    ],
+                }
+            )
+        )
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "onrecord",
+                "run",
+                "--once",
+                "--config",
+                str(config),
+                "--db",
+                str(tmp_path / "store.db"),
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=dict(os.environ, PYTHONPATH=str(REPO)),
+        )
     assert done.returncode == 1, done.stderr  # one source failed
     lines = [line.split(" ", 4) for line in done.stderr.splitlines()]
     events = {(source, event) for _, _, source, event, *_ in lines}
-    assert {("marlow", "crawl.finished"), ("gone", "crawl.failed"), ("-", "extract.finished"),
-            ("-", "once.finished")} <= events
+    assert {
+        ("marlow", "crawl.finished"),
+        ("gone", "crawl.failed"),
+        ("-", "extract.finished"),
+        ("-", "once.finished"),
+    } <= events
     store = open_store(tmp_path / "store.db")
     assert store.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
     assert store.execute("SELECT count(*) FROM extractions").fetchone()[0] == 3

@@ -19,14 +19,17 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 
 
 def make_config(**digest):
-    return config_from_dict({
-        "scheduler": {"jitter": 0.2, "misfire_grace": "6h"},
-        "digest": {"send_at": "07:30", "timezone": "Europe/Kyiv", **digest},
-        "sources": [
-            {"id": "fast", "name": "Fast", "url": "http://127.0.0.1/a.xml", "interval": "10m"},
-            {"id": "slow", "name": "Slow", "url": "http://127.0.0.1/b.xml", "interval": "2h"},
-            {"id": "off", "name": "Off", "url": "http://127.0.0.1/c.xml", "enabled": False},
-        ]})
+    return config_from_dict(
+        {
+            "scheduler": {"jitter": 0.2, "misfire_grace": "6h"},
+            "digest": {"send_at": "07:30", "timezone": "Europe/Kyiv", **digest},
+            "sources": [
+                {"id": "fast", "name": "Fast", "url": "http://127.0.0.1/a.xml", "interval": "10m"},
+                {"id": "slow", "name": "Slow", "url": "http://127.0.0.1/b.xml", "interval": "2h"},
+                {"id": "off", "name": "Off", "url": "http://127.0.0.1/c.xml", "enabled": False},
+            ],
+        }
+    )
 
 
 WITH_DIGEST = {"recipients": {"*": ["desk@example.org"]}, "smtp": {"host": "127.0.0.1", "security": "none"}}
@@ -55,31 +58,39 @@ def test_digest_is_scheduled_only_with_smtp_host_and_recipients():
     assert spec.options["misfire_grace_time"] == 6 * 3600 and spec.options["coalesce"] is True
 
 
-@pytest.mark.parametrize("now, expected_local", [
-    (datetime(2026, 3, 10, 3, 0, tzinfo=timezone.utc), datetime(2026, 3, 10, 7, 30)),   # 05:00 Kyiv: today
-    (datetime(2026, 3, 10, 6, 0, tzinfo=timezone.utc), datetime(2026, 3, 11, 7, 30)),   # 08:00 Kyiv: tomorrow
-    (datetime(2026, 3, 28, 12, 0, tzinfo=timezone.utc), datetime(2026, 3, 29, 7, 30)),  # across the DST change
-])
+@pytest.mark.parametrize(
+    "now, expected_local",
+    [
+        (datetime(2026, 3, 10, 3, 0, tzinfo=timezone.utc), datetime(2026, 3, 10, 7, 30)),  # 05:00 Kyiv: today
+        (datetime(2026, 3, 10, 6, 0, tzinfo=timezone.utc), datetime(2026, 3, 11, 7, 30)),  # 08:00 Kyiv: tomorrow
+        (datetime(2026, 3, 28, 12, 0, tzinfo=timezone.utc), datetime(2026, 3, 29, 7, 30)),  # across the DST change
+    ],
+)
 def test_digest_fires_at_send_at_local_time(now, expected_local):
     fire = digest_trigger("07:30", "Europe/Kyiv").get_next_fire_time(None, now)
     assert fire.astimezone(ZoneInfo("Europe/Kyiv")).replace(tzinfo=None) == expected_local
 
 
-@pytest.mark.parametrize("send_at, tz, problem", [("7h", "Europe/Kyiv", "send_at"), ("25:00", "UTC", "send_at"),
-                                                  ("07:00", "Mars/Olympus", "timezone")])
+@pytest.mark.parametrize(
+    "send_at, tz, problem",
+    [("7h", "Europe/Kyiv", "send_at"), ("25:00", "UTC", "send_at"), ("07:00", "Mars/Olympus", "timezone")],
+)
 def test_bad_digest_settings_name_the_key(send_at, tz, problem):
     with pytest.raises(ConfigError, match=f"digest.{problem}"):
         digest_trigger(send_at, tz)
 
 
-@pytest.mark.parametrize("stored, interrupted, backoff, expected", [
-    (None, False, None, NOW),                                               # never ran: now
-    (NOW + timedelta(minutes=4), False, None, NOW + timedelta(minutes=4)),  # keeps its place
-    (NOW - timedelta(hours=5), False, None, NOW),                           # missed: now (runs once)
-    (NOW + timedelta(hours=3), False, None, NOW + timedelta(minutes=15)),   # interval was shortened: clamp
-    (NOW + timedelta(minutes=4), True, None, NOW),                          # killed mid-run: again now
-    (NOW - timedelta(hours=1), False, NOW + timedelta(hours=1), NOW + timedelta(hours=1)),  # in back-off
-])
+@pytest.mark.parametrize(
+    "stored, interrupted, backoff, expected",
+    [
+        (None, False, None, NOW),  # never ran: now
+        (NOW + timedelta(minutes=4), False, None, NOW + timedelta(minutes=4)),  # keeps its place
+        (NOW - timedelta(hours=5), False, None, NOW),  # missed: now (runs once)
+        (NOW + timedelta(hours=3), False, None, NOW + timedelta(minutes=15)),  # interval was shortened: clamp
+        (NOW + timedelta(minutes=4), True, None, NOW),  # killed mid-run: again now
+        (NOW - timedelta(hours=1), False, NOW + timedelta(hours=1), NOW + timedelta(hours=1)),  # in back-off
+    ],
+)
 def test_crawl_first_run_after_restart(stored, interrupted, backoff, expected):
     spec = specs_by_id(make_config())["fast"]
     assert first_run_time(spec, stored, NOW, interrupted=interrupted, backoff_until=backoff) == expected

@@ -15,9 +15,14 @@ from onrecord.scheduler.state import ScheduleState
 from onrecord.storage.db import open_store
 from onrecord.storage.sources import mark_source_result, set_backoff, source_state, sync_config
 
-CONFIG = config_from_dict({"sources": [
-    {"id": "tass", "name": "TASS", "url": "http://127.0.0.1/tass.xml", "interval": "30m"},
-    {"id": "kyiv", "name": "Kyiv", "url": "http://127.0.0.1/kyiv.xml", "interval": "1h"}]})
+CONFIG = config_from_dict(
+    {
+        "sources": [
+            {"id": "tass", "name": "TASS", "url": "http://127.0.0.1/tass.xml", "interval": "30m"},
+            {"id": "kyiv", "name": "Kyiv", "url": "http://127.0.0.1/kyiv.xml", "interval": "1h"},
+        ]
+    }
+)
 
 
 @pytest.fixture
@@ -46,8 +51,12 @@ def test_failures_are_counted_and_success_clears_backoff(db):
     assert source_state(db, "tass")["backoff_until"] == "2026-01-01T04:00:00+00:00"
     mark_source_result(db, "tass", None)
     assert source_state(db, "tass") | {"last_success": None} == {
-        "failures": 0, "last_success": None, "last_error": "http://127.0.0.1/tass.xml: HTTP 500",
-        "last_error_at": health["last_error_at"], "backoff_until": None}
+        "failures": 0,
+        "last_success": None,
+        "last_error": "http://127.0.0.1/tass.xml: HTTP 500",
+        "last_error_at": health["last_error_at"],
+        "backoff_until": None,
+    }
 
 
 def test_next_run_times_survive_a_reopen(tmp_path, db):
@@ -85,12 +94,18 @@ def test_job_status_lists_every_job_with_next_run_and_last_result(db):
 
 
 def test_log_lines_have_time_level_source_event_then_fields():
-    record = logging.LogRecord("onrecord.scheduler", logging.WARNING, __file__, 1,
-                               'failures=2 error="HTTP 503 from upstream"', None, None)
+    record = logging.LogRecord(
+        "onrecord.scheduler", logging.WARNING, __file__, 1, 'failures=2 error="HTTP 503 from upstream"', None, None
+    )
     record.source, record.event = "tass", "crawl.failed"
     line = LineFormatter().format(record)
     moment, level, source, event, rest = line.split(" ", 4)
     assert datetime.fromisoformat(moment).tzinfo is not None
-    assert (level, source, event, rest) == ("WARNING", "tass", "crawl.failed", 'failures=2 error="HTTP 503 from upstream"')
+    assert (level, source, event, rest) == (
+        "WARNING",
+        "tass",
+        "crawl.failed",
+        'failures=2 error="HTTP 503 from upstream"',
+    )
     other = logging.LogRecord("apscheduler.scheduler", logging.ERROR, __file__, 1, "boom", None, None)
     assert LineFormatter().format(other).split(" ")[1:4] == ["ERROR", "-", "apscheduler.scheduler"]

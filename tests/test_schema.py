@@ -30,14 +30,17 @@ def normal_sql(sql: str | None) -> str | None:
 def schema_of(conn: sqlite3.Connection) -> dict:
     """Everything sqlite_master says (normalised SQL), the order of the tables (what row_counts lists), and what
     SQLite reads from it: every table's columns, foreign keys and indexes, every index's columns."""
-    objects = sorted((kind, name, table, normal_sql(sql)) for kind, name, table, sql in
-                     conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+    objects = sorted(
+        (kind, name, table, normal_sql(sql))
+        for kind, name, table, sql in conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")
+    )
     tables = [name for kind, name, _, _ in objects if kind == "table"]
     indexes = [name for kind, name, _, _ in objects if kind == "index"]
     return {
         "objects": objects,
-        "table_order": [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                                       "ORDER BY rowid")],
+        "table_order": [
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
+        ],
         "columns": {t: conn.execute(f"PRAGMA table_xinfo([{t}])").fetchall() for t in tables},
         "foreign_keys": {t: conn.execute(f"PRAGMA foreign_key_list([{t}])").fetchall() for t in tables},
         "table_indexes": {t: sorted(conn.execute(f"PRAGMA index_list([{t}])").fetchall()) for t in tables},
@@ -77,8 +80,15 @@ def test_a_new_store_is_made_from_schema_sql_in_one_step(tmp_path, fresh_schema)
     assert schema_of(db.conn) == fresh_schema
     assert fresh_schema["version"] == CURRENT == len(upgrades())
     names = {name for _, name, _, _ in fresh_schema["objects"]}
-    assert {"claims", "events", "position_intervals", "claims_fts", "timeline_events", "timeline_claim_insert",
-            "events_state"} <= names
+    assert {
+        "claims",
+        "events",
+        "position_intervals",
+        "claims_fts",
+        "timeline_events",
+        "timeline_claim_insert",
+        "events_state",
+    } <= names
 
 
 @pytest.mark.parametrize("version", OLDER)
@@ -92,8 +102,9 @@ def test_every_older_version_upgrades_to_exactly_the_fresh_schema(tmp_path, fres
 
 
 @pytest.mark.parametrize("version", [1, 5, 7, CURRENT])
-def test_a_store_from_before_schema_sql_keeps_its_version_and_upgrades_to_the_fresh_schema(tmp_path, fresh_schema,
-                                                                                           version):
+def test_a_store_from_before_schema_sql_keeps_its_version_and_upgrades_to_the_fresh_schema(
+    tmp_path, fresh_schema, version
+):
     path = tmp_path / "legacy.db"
     legacy_store_at(path, version).conn.close()
     if version == CURRENT:  # as current as it gets: readable as it is, without an upgrade
@@ -129,9 +140,15 @@ def test_claims_stored_at_an_older_version_give_the_same_timeline_as_in_a_new_st
 
     def everything(db):
         search = "SELECT count(*) FROM {0}_fts WHERE {0}_fts MATCH ?"
-        return (timeline.claims_timeline(db), timeline.events(db), timeline.changes(db), timeline.contradictions(db),
-                timeline.state_as_of(db, "2025-06-30"), db.execute(search.format("claims"), ["Kyiv"]).fetchone(),
-                db.execute(search.format("articles"), ["list"]).fetchone())
+        return (
+            timeline.claims_timeline(db),
+            timeline.events(db),
+            timeline.changes(db),
+            timeline.contradictions(db),
+            timeline.state_as_of(db, "2025-06-30"),
+            db.execute(search.format("claims"), ["Kyiv"]).fetchone(),
+            db.execute(search.format("articles"), ["list"]).fetchone(),
+        )
 
     assert everything(upgraded) == everything(fresh)
     assert timeline.events(upgraded) and everything(upgraded)[-1][0] > 0

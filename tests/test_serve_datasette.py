@@ -28,9 +28,16 @@ from onrecord.storage.sources import sync_config
 from onrecord.storage.timeline import update_events
 
 from conftest import REPO, free_port
+
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SOURCES = [
     SourceConfig(id="test-wire", name="Test Wire", url="http://127.0.0.1/wire.xml"),
     SourceConfig(id="test-kyiv", name="Kyiv Test Daily", url="http://127.0.0.1/kyiv.xml"),
@@ -38,44 +45,137 @@ SOURCES = [
 
 # (source, published, title, text, claims as (topic, holder, speaker, claim_type, negated, target, evidence))
 ARTICLES = [
-    ("test-wire", "2025-05-02", "Moscow says its list of prisoners is with Kyiv",
-     "Moscow, May 2. Kremlin spokesman Dmitry Peskov said on Friday that Russia had handed over its list of "
-     "prisoners to Kyiv. \"We did send our list; now the ball is in their court,\" Peskov told reporters. "
-     "The counter-list from Kyiv has not been received yet, he added.",
-     [("prisoner-exchange", "russia", "Dmitry Peskov", "list_submitted", False, "ukraine",
-       "Kremlin spokesman Dmitry Peskov said on Friday that Russia had handed over its list of prisoners to Kyiv."),
-      ("prisoner-exchange", "russia", "Dmitry Peskov", "list_received", True, "ukraine",
-       "The counter-list from Kyiv has not been received yet, he added.")]),
-    ("test-kyiv", "2025-05-03", "Kremlin repeats that its list is in Kyiv",
-     "Kyiv, May 3. Dmitry Peskov repeated that Russia had handed over its list of prisoners to Kyiv a day earlier. "
-     "Ukrainian officials did not comment on the statement.",
-     [("prisoner-exchange", "russia", "Dmitry Peskov", "list_submitted", False, "ukraine",
-       "Dmitry Peskov repeated that Russia had handed over its list of prisoners to Kyiv a day earlier.")]),
-    ("test-kyiv", "2025-05-04", "Kyiv says no Russian list has arrived",
-     "Kyiv, May 4. Ukraine's human rights commissioner Dmytro Lubinets said that no list from Russia had reached "
-     "the Coordination Headquarters. \"We have received nothing from the Russian side,\" Lubinets wrote. "
-     "He accused Moscow of deliberately delaying the exchange of prisoners.",
-     [("prisoner-exchange", "ukraine", "Dmytro Lubinets", "list_received", True, "russia",
-       "Ukraine's human rights commissioner Dmytro Lubinets said that no list from Russia had reached the "
-       "Coordination Headquarters."),
-      ("prisoner-exchange", "ukraine", "Dmytro Lubinets", "accusation", False, "russia",
-       "He accused Moscow of deliberately delaying the exchange of prisoners.")]),
-    ("test-wire", "2025-05-09", "Ankara offers to host a new round of talks",
-     "Ankara, May 9. Turkey proposed to host another round of direct talks between the delegations in Istanbul, "
-     "the Turkish foreign minister said. Kyiv said it was ready to attend if a ceasefire came first.",
-     [("peace-talks", "turkey", None, "proposal", False, None,
-       "Turkey proposed to host another round of direct talks between the delegations in Istanbul, the Turkish "
-       "foreign minister said."),
-      ("peace-talks", "ukraine", None, "demand", False, "russia",
-       "Kyiv said it was ready to attend if a ceasefire came first.")]),
-    ("test-kyiv", "2025-05-16", "Hundreds of soldiers return home in swap",
-     "Kyiv, May 16. Three hundred and ninety Ukrainians returned home today in the first stage of the exchange, "
-     "President's Office said. Lubinets said the Russian list had finally been received on Thursday.",
-     [("prisoner-exchange", "ukraine", None, "exchange_completed", False, None,
-       "Three hundred and ninety Ukrainians returned home today in the first stage of the exchange, President's "
-       "Office said."),
-      ("prisoner-exchange", "ukraine", "Dmytro Lubinets", "list_received", False, "russia",
-       "Lubinets said the Russian list had finally been received on Thursday.")]),
+    (
+        "test-wire",
+        "2025-05-02",
+        "Moscow says its list of prisoners is with Kyiv",
+        "Moscow, May 2. Kremlin spokesman Dmitry Peskov said on Friday that Russia had handed over its list of "
+        'prisoners to Kyiv. "We did send our list; now the ball is in their court," Peskov told reporters. '
+        "The counter-list from Kyiv has not been received yet, he added.",
+        [
+            (
+                "prisoner-exchange",
+                "russia",
+                "Dmitry Peskov",
+                "list_submitted",
+                False,
+                "ukraine",
+                "Kremlin spokesman Dmitry Peskov said on Friday that Russia had handed over its list of prisoners to Kyiv.",
+            ),
+            (
+                "prisoner-exchange",
+                "russia",
+                "Dmitry Peskov",
+                "list_received",
+                True,
+                "ukraine",
+                "The counter-list from Kyiv has not been received yet, he added.",
+            ),
+        ],
+    ),
+    (
+        "test-kyiv",
+        "2025-05-03",
+        "Kremlin repeats that its list is in Kyiv",
+        "Kyiv, May 3. Dmitry Peskov repeated that Russia had handed over its list of prisoners to Kyiv a day earlier. "
+        "Ukrainian officials did not comment on the statement.",
+        [
+            (
+                "prisoner-exchange",
+                "russia",
+                "Dmitry Peskov",
+                "list_submitted",
+                False,
+                "ukraine",
+                "Dmitry Peskov repeated that Russia had handed over its list of prisoners to Kyiv a day earlier.",
+            )
+        ],
+    ),
+    (
+        "test-kyiv",
+        "2025-05-04",
+        "Kyiv says no Russian list has arrived",
+        "Kyiv, May 4. Ukraine's human rights commissioner Dmytro Lubinets said that no list from Russia had reached "
+        'the Coordination Headquarters. "We have received nothing from the Russian side," Lubinets wrote. '
+        "He accused Moscow of deliberately delaying the exchange of prisoners.",
+        [
+            (
+                "prisoner-exchange",
+                "ukraine",
+                "Dmytro Lubinets",
+                "list_received",
+                True,
+                "russia",
+                "Ukraine's human rights commissioner Dmytro Lubinets said that no list from Russia had reached the "
+                "Coordination Headquarters.",
+            ),
+            (
+                "prisoner-exchange",
+                "ukraine",
+                "Dmytro Lubinets",
+                "accusation",
+                False,
+                "russia",
+                "He accused Moscow of deliberately delaying the exchange of prisoners.",
+            ),
+        ],
+    ),
+    (
+        "test-wire",
+        "2025-05-09",
+        "Ankara offers to host a new round of talks",
+        "Ankara, May 9. Turkey proposed to host another round of direct talks between the delegations in Istanbul, "
+        "the Turkish foreign minister said. Kyiv said it was ready to attend if a ceasefire came first.",
+        [
+            (
+                "peace-talks",
+                "turkey",
+                None,
+                "proposal",
+                False,
+                None,
+                "Turkey proposed to host another round of direct talks between the delegations in Istanbul, the Turkish "
+                "foreign minister said.",
+            ),
+            (
+                "peace-talks",
+                "ukraine",
+                None,
+                "demand",
+                False,
+                "russia",
+                "Kyiv said it was ready to attend if a ceasefire came first.",
+            ),
+        ],
+    ),
+    (
+        "test-kyiv",
+        "2025-05-16",
+        "Hundreds of soldiers return home in swap",
+        "Kyiv, May 16. Three hundred and ninety Ukrainians returned home today in the first stage of the exchange, "
+        "President's Office said. Lubinets said the Russian list had finally been received on Thursday.",
+        [
+            (
+                "prisoner-exchange",
+                "ukraine",
+                None,
+                "exchange_completed",
+                False,
+                None,
+                "Three hundred and ninety Ukrainians returned home today in the first stage of the exchange, President's "
+                "Office said.",
+            ),
+            (
+                "prisoner-exchange",
+                "ukraine",
+                "Dmytro Lubinets",
+                "list_received",
+                False,
+                "russia",
+                "Lubinets said the Russian list had finally been received on Thursday.",
+            ),
+        ],
+    ),
 ]
 
 
@@ -86,16 +186,36 @@ def fill_store(db_path: Path, config) -> dict[str, int]:
     try:
         sync_config(db, config)
         for source, published, title, text, claims in ARTICLES:
-            article = Article.create(url=f"http://127.0.0.1/{source}/{published}.html", source=source,
-                                     title=title, text=text, published=published, language="en")
+            article = Article.create(
+                url=f"http://127.0.0.1/{source}/{published}.html",
+                source=source,
+                title=title,
+                text=text,
+                published=published,
+                language="en",
+            )
             save_article(db, article)
             records = []
             for topic, holder, speaker, claim_type, negated, target, evidence in claims:
                 start = text.index(evidence)
-                records.append(Claim(article_id=article.id, topic=topic, holder=holder, speaker=speaker,
-                                     claim_type=claim_type, negated=negated, target=target, claim_date=published,
-                                     evidence=evidence, start=start, end=start + len(evidence), source=source,
-                                     confidence=0.9, extractor_version="test"))
+                records.append(
+                    Claim(
+                        article_id=article.id,
+                        topic=topic,
+                        holder=holder,
+                        speaker=speaker,
+                        claim_type=claim_type,
+                        negated=negated,
+                        target=target,
+                        claim_date=published,
+                        evidence=evidence,
+                        start=start,
+                        end=start + len(evidence),
+                        source=source,
+                        confidence=0.9,
+                        extractor_version="test",
+                    )
+                )
             save_extraction(db, article.id, records, "test")
         update_events(db, config)
         return {t: db[t].count for t in ("articles", "claims")}
@@ -145,9 +265,24 @@ def served(tmp_path_factory, config):
     db_path = tmp / "onrecord.db"
     fill_store(db_path, config)
     port = free_port()
-    process = start_server([sys.executable, "-m", "onrecord", "serve", "--config", str(REPO / "config.yaml"),
-                            "--db", str(db_path), "--host", "127.0.0.1", "--port", str(port)], port,
-                           tmp / "server.log")
+    process = start_server(
+        [
+            sys.executable,
+            "-m",
+            "onrecord",
+            "serve",
+            "--config",
+            str(REPO / "config.yaml"),
+            "--db",
+            str(db_path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        port,
+        tmp / "server.log",
+    )
     yield f"http://127.0.0.1:{port}", db_path
     stop_server(process)
 
@@ -187,7 +322,8 @@ def rows_in(page) -> list[dict[str, str]]:
     return page.eval_on_selector_all(
         "table.rows-and-columns tbody tr",
         "trs => trs.map(tr => Object.fromEntries([...tr.querySelectorAll('td')].map("
-        "td => [td.className.split(' ').find(c => c.startsWith('col-')).slice(4), td.innerText.trim()])))")
+        "td => [td.className.split(' ').find(c => c.startsWith('col-')).slice(4), td.innerText.trim()])))",
+    )
 
 
 # --- metadata and command, no server --------------------------------------------------------------------------
@@ -212,10 +348,20 @@ def test_every_canned_query_runs_on_a_filled_store(tmp_path, config):
     db_path = tmp_path / "onrecord.db"
     fill_store(db_path, config)
     queries = build_metadata(config, db_path)["databases"]["onrecord"]["queries"]
-    assert set(queries) == {"party_timeline", "state_as_of", "changes_since", "contradictions_by_topic",
-                            "speaker_statements"}
-    params = {"party": "russia", "topic": "prisoner-exchange", "as_of": "2025-05-05", "since": "2025-05-05",
-              "speaker": "Lubinets"}
+    assert set(queries) == {
+        "party_timeline",
+        "state_as_of",
+        "changes_since",
+        "contradictions_by_topic",
+        "speaker_statements",
+    }
+    params = {
+        "party": "russia",
+        "topic": "prisoner-exchange",
+        "as_of": "2025-05-05",
+        "since": "2025-05-05",
+        "speaker": "Lubinets",
+    }
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     results = {name: [dict(r) for r in conn.execute(q["sql"], params)] for name, q in queries.items()}
@@ -234,10 +380,27 @@ def test_print_command_writes_metadata_and_prints_datasette(tmp_path, config):
     db_path = tmp_path / "onrecord.db"
     fill_store(db_path, config)
     metadata_file = tmp_path / "meta.json"
-    out = subprocess.run([sys.executable, "-m", "onrecord", "serve", "--config", str(REPO / "config.yaml"),
-                          "--db", str(db_path), "--port", "8123", "--print-command",
-                          "--metadata-file", str(metadata_file)],
-                         capture_output=True, text=True, cwd=tmp_path, check=True).stdout.strip()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "onrecord",
+            "serve",
+            "--config",
+            str(REPO / "config.yaml"),
+            "--db",
+            str(db_path),
+            "--port",
+            "8123",
+            "--print-command",
+            "--metadata-file",
+            str(metadata_file),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    ).stdout.strip()
     assert out.startswith(f"datasette serve {db_path} --metadata {metadata_file} ")
     assert "--setting sql_time_limit_ms 1000" in out and "--port 8123" in out and " -i" not in out
     assert "claims" in json.loads(metadata_file.read_text())["databases"]["onrecord"]["tables"]
@@ -251,11 +414,20 @@ def test_timeline_layout_fans_out_same_day_marks_and_keeps_them_in_the_plot():
     def event(holder, day, claim_type):
         return {"holder": holder, "date": day, "claim_type": claim_type}
 
-    events = [event("russia", "2025-05-02", "list_submitted"), event("russia", "2025-05-02", "list_received"),
-              event("russia", "2025-05-02", "denial"), event("russia", "2025-05-02", "demand"),
-              event("ukraine", "2025-05-31", "accusation")]
-    model = layout(events, {"russia": "Russia", "ukraine": "Ukraine"}, ["list_submitted", "list_received"],
-                   date(2025, 5, 1), date(2025, 5, 31))
+    events = [
+        event("russia", "2025-05-02", "list_submitted"),
+        event("russia", "2025-05-02", "list_received"),
+        event("russia", "2025-05-02", "denial"),
+        event("russia", "2025-05-02", "demand"),
+        event("ukraine", "2025-05-31", "accusation"),
+    ]
+    model = layout(
+        events,
+        {"russia": "Russia", "ukraine": "Ukraine"},
+        ["list_submitted", "list_received"],
+        date(2025, 5, 1),
+        date(2025, 5, 31),
+    )
     assert [lane.name for lane in model.lanes] == ["Russia", "Ukraine"]  # busiest first
     positions = [(m.x, m.y) for m in model.marks]
     assert len(set(positions)) == len(positions)  # no mark hides another
@@ -264,8 +436,21 @@ def test_timeline_layout_fans_out_same_day_marks_and_keeps_them_in_the_plot():
 
 
 def test_serve_refuses_a_missing_store(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "onrecord", "serve", "--config", str(REPO / "config.yaml"),
-                             "--db", str(tmp_path / "nothing.db")], capture_output=True, text=True, cwd=tmp_path)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "onrecord",
+            "serve",
+            "--config",
+            str(REPO / "config.yaml"),
+            "--db",
+            str(tmp_path / "nothing.db"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
     assert "nothing.db: store not found" in result.stderr
     assert not (tmp_path / "nothing.db").exists()
@@ -300,7 +485,8 @@ def test_claims_table_facet_click_filters_and_links_articles(page, served, artif
     page.wait_for_url("**holder=russia**")
     rows = rows_in(page)
     assert len(rows) == 3 and {r["holder"] for r in rows} == {"Russia\u00a0russia", "Russia russia"} & {
-        r["holder"] for r in rows}
+        r["holder"] for r in rows
+    }
     assert all(r["holder"].startswith("Russia") for r in rows)
     original = page.locator("td.col-article_id a.onrecord-original").first
     assert original.get_attribute("href").startswith("http://127.0.0.1/test-")
@@ -336,13 +522,20 @@ def test_canned_query_with_parameters(page, served, artifacts_dir):
     page.wait_for_url("**party=ukraine**")
     rows = rows_in(page)
     assert [(r["date"], r["claim_type"], r["negated"]) for r in rows] == [
-        ("2025-05-04", "accusation", "0"), ("2025-05-04", "list_received", "1"),
-        ("2025-05-16", "exchange_completed", "0"), ("2025-05-16", "list_received", "0")]
+        ("2025-05-04", "accusation", "0"),
+        ("2025-05-04", "list_received", "1"),
+        ("2025-05-16", "exchange_completed", "0"),
+        ("2025-05-16", "list_received", "0"),
+    ]
     page.screenshot(path=str(artifacts_dir / "datasette-canned-query.png"), full_page=True)
     page.goto(base + "/onrecord/state_as_of?as_of=2025-05-05&topic=prisoner-exchange")
     state = {(r["party"], r["claim_type"]): r["negated"] for r in rows_in(page)}
-    assert state == {("Russia", "list_received"): "1", ("Russia", "list_submitted"): "0",
-                     ("Ukraine", "accusation"): "0", ("Ukraine", "list_received"): "1"}
+    assert state == {
+        ("Russia", "list_received"): "1",
+        ("Russia", "list_submitted"): "0",
+        ("Ukraine", "accusation"): "0",
+        ("Ukraine", "list_received"): "1",
+    }
 
 
 @pytest.mark.slow
@@ -356,8 +549,9 @@ def test_timeline_page_draws_lanes_and_marks_with_evidence(page, served, artifac
     marks = page.locator("svg.timeline circle.mark")
     assert marks.count() == 6
     assert page.locator("svg.timeline circle.mark.negated").count() == 2
-    colours = page.eval_on_selector_all("svg.timeline circle.mark:not(.negated)",
-                                        "cs => cs.map(c => [c.dataset.claimType, getComputedStyle(c).fill])")
+    colours = page.eval_on_selector_all(
+        "svg.timeline circle.mark:not(.negated)", "cs => cs.map(c => [c.dataset.claimType, getComputedStyle(c).fill])"
+    )
     by_type = {}
     for claim_type, colour in colours:
         by_type.setdefault(claim_type, set()).add(colour)
@@ -371,8 +565,9 @@ def test_timeline_page_draws_lanes_and_marks_with_evidence(page, served, artifac
     negated = page.locator("svg.timeline circle.mark[data-party=ukraine][data-claim-type=list_received].negated")
     negated.click()
     assert "not list_received" in detail.inner_text() and "no list from Russia" in detail.inner_text()
-    assert detail.locator("a", has_text="original").get_attribute("href") == \
-        "http://127.0.0.1/test-kyiv/2025-05-04.html"
+    assert (
+        detail.locator("a", has_text="original").get_attribute("href") == "http://127.0.0.1/test-kyiv/2025-05-04.html"
+    )
     page.screenshot(path=str(artifacts_dir / "datasette-timeline.png"), full_page=True)
 
     page.fill("#timeline-from", "2025-05-10")
@@ -406,8 +601,11 @@ def test_write_attempts_are_refused(served):
     sneaky = "with t as (select 1) insert into parties (id, name) select 'mallory', 'Mallory' from t"
     status, body = get(base + "/onrecord.json?" + urllib.parse.urlencode({"sql": sneaky}))
     assert "readonly" in json.loads(body)["error"]
-    status, body = get(base + "/onrecord.json?" + urllib.parse.urlencode(
-        {"sql": "insert into parties (id, name) values ('mallory', 'Mallory')"}))
+    status, body = get(
+        base
+        + "/onrecord.json?"
+        + urllib.parse.urlencode({"sql": "insert into parties (id, name) values ('mallory', 'Mallory')"})
+    )
     assert status == 400 and json.loads(body)["error"] == "Statement must be a SELECT"
     request = urllib.request.Request(base + "/onrecord/party_timeline", data=b"party=russia&topic=", method="POST")
     try:
@@ -429,19 +627,44 @@ def test_serves_while_another_process_writes(tmp_path, config):
     db_path = tmp_path / "onrecord.db"
     fill_store(db_path, config)
     port = free_port()
-    command = subprocess.run([sys.executable, "-m", "onrecord", "serve", "--config", str(REPO / "config.yaml"),
-                              "--db", str(db_path), "--port", str(port), "--print-command",
-                              "--metadata-file", str(tmp_path / "meta.json")],
-                             capture_output=True, text=True, check=True, cwd=tmp_path).stdout.split()
+    command = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "onrecord",
+            "serve",
+            "--config",
+            str(REPO / "config.yaml"),
+            "--db",
+            str(db_path),
+            "--port",
+            str(port),
+            "--print-command",
+            "--metadata-file",
+            str(tmp_path / "meta.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    ).stdout.split()
     command[0] = str(Path(sys.executable).with_name("datasette"))
     process = start_server(command, port, tmp_path / "server.log")
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), "60"], cwd=REPO,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db_path), "60"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         seen, failures = [], []
         while writer.poll() is None or not seen:
-            for path in ("/onrecord.json?sql=select+count(*)+as+n+from+claims&_shape=array",
-                         "/onrecord/claims?_search=writer", "/-/onrecord-timeline?topic=prisoner-exchange"):
+            for path in (
+                "/onrecord.json?sql=select+count(*)+as+n+from+claims&_shape=array",
+                "/onrecord/claims?_search=writer",
+                "/-/onrecord-timeline?topic=prisoner-exchange",
+            ):
                 status, body = get(f"http://127.0.0.1:{port}{path}")
                 if status != 200:
                     failures.append((path, status, body[:300]))

@@ -16,17 +16,33 @@ from onrecord.core.records import Fetch
 
 
 def make_article(n: int = 1, **kw) -> Article:
-    return Article.create(url=f"http://example.test/news/{n}?utm_source=rss", canonical_url=f"http://example.test/news/{n}",
-                          source="demo-interfax", title=f"Story {n}",
-                          text=f"The Kremlin said it had handed over its list, story number {n}.",
-                          published="2025-05-22T10:00:00+00:00", language="en", **kw)
+    return Article.create(
+        url=f"http://example.test/news/{n}?utm_source=rss",
+        canonical_url=f"http://example.test/news/{n}",
+        source="demo-interfax",
+        title=f"Story {n}",
+        text=f"The Kremlin said it had handed over its list, story number {n}.",
+        published="2025-05-22T10:00:00+00:00",
+        language="en",
+        **kw,
+    )
 
 
 def make_claim(article: Article, claim_type: str = "list_submitted", start: int = 0) -> Claim:
     evidence = article.text[start:]
-    return Claim(article_id=article.id, topic="prisoner-exchange", holder="russia", claim_type=claim_type,
-                 negated=False, evidence=evidence, start=start, end=len(article.text), claim_date="2025-05-22",
-                 source=article.source, extractor_version="t1")
+    return Claim(
+        article_id=article.id,
+        topic="prisoner-exchange",
+        holder="russia",
+        claim_type=claim_type,
+        negated=False,
+        evidence=evidence,
+        start=start,
+        end=len(article.text),
+        claim_date="2025-05-22",
+        source=article.source,
+        extractor_version="t1",
+    )
 
 
 def test_store_is_wal_at_the_current_version_and_reopens_without_writing(tmp_path):
@@ -47,8 +63,14 @@ def test_store_is_wal_at_the_current_version_and_reopens_without_writing(tmp_pat
 def test_saving_an_article_twice_keeps_one_row_and_first_fetch_time(store):
     first = make_article()
     assert save_article(store, first) is True
-    again = Article.create(url=first.url, canonical_url=first.canonical_url, source=first.source,
-                           title=first.title, text=first.text, fetched_at="2030-01-01T00:00:00+00:00")
+    again = Article.create(
+        url=first.url,
+        canonical_url=first.canonical_url,
+        source=first.source,
+        title=first.title,
+        text=first.text,
+        fetched_at="2030-01-01T00:00:00+00:00",
+    )
     assert save_article(store, again) is False
     rows = list(store.query("SELECT fetched_at FROM articles"))
     assert len(rows) == 1 and rows[0]["fetched_at"] == first.fetched_at
@@ -89,15 +111,26 @@ def test_claim_ids_are_stable_and_content_derived():
 def test_conditional_get_validators_come_from_last_good_fetch_of_a_completed_pass(store):
     url = "http://example.test/rss.xml"
     store["sources"].insert({"id": "s", "name": "S", "url": url})
-    record_fetch(store, Fetch(url=url, source="s", kind="feed", status=200, etag='"a"', last_modified="Mon",
-                              fetched_at="2025-05-22T10:00:00+00:00"))
+    record_fetch(
+        store,
+        Fetch(
+            url=url,
+            source="s",
+            kind="feed",
+            status=200,
+            etag='"a"',
+            last_modified="Mon",
+            fetched_at="2025-05-22T10:00:00+00:00",
+        ),
+    )
     # the pass that made this fetch has not completed (killed mid-crawl?): no conditional GET yet
     assert last_validators(store, url) == (None, None)
     mark_source_result(store, "s", None)
     record_fetch(store, Fetch(url=url, source="s", kind="feed", status=500, error="HTTP 500"))
     assert last_validators(store, url) == ('"a"', "Mon")
-    record_fetch(store, Fetch(url=url, source="s", kind="feed", status=200, etag='"b"',
-                              fetched_at="2999-01-01T00:00:00+00:00"))  # a newer pass, not completed
+    record_fetch(
+        store, Fetch(url=url, source="s", kind="feed", status=200, etag='"b"', fetched_at="2999-01-01T00:00:00+00:00")
+    )  # a newer pass, not completed
     assert last_validators(store, url) == ('"a"', "Mon")
     assert last_validators(store, "http://other.test/") == (None, None)
 

@@ -38,10 +38,12 @@ def test_default_table_groups_claims_per_party(db_path):
 
 
 def test_json_claims_filtered_by_party_and_dates(db_path):
-    rows = json.loads(run(db_path, "--party", "ukraine", "--since", "2025-05-22", "--until", "2025-05-22",
-                          "--format", "json"))
+    rows = json.loads(
+        run(db_path, "--party", "ukraine", "--since", "2025-05-22", "--until", "2025-05-22", "--format", "json")
+    )
     assert [(r["holder"], r["claim_type"], r["negated"], r["evidence"]) for r in rows] == [
-        ("ukraine", "list_received", True, NOT_RECEIVED)]
+        ("ukraine", "list_received", True, NOT_RECEIVED)
+    ]
 
 
 def test_csv_events_carry_corroboration_and_outlets(db_path):
@@ -87,7 +89,8 @@ def test_plot_writes_a_chart(db_path, tmp_path, suffix, magic):
 def test_bad_date_is_one_clear_error(db_path):
     from onrecord.core.errors import ConfigError
 
-    result = CliRunner().invoke(cli, ["timeline", "--config", str(REPO / "config.yaml"), "--db", db_path,
-                                      "--since", "yesterday"])
+    result = CliRunner().invoke(
+        cli, ["timeline", "--config", str(REPO / "config.yaml"), "--db", db_path, "--since", "yesterday"]
+    )
     assert isinstance(result.exception, ConfigError)
     assert "--since: expected a date such as 2025-05-22" in str(result.exception)

@@ -8,8 +8,17 @@ from datetime import date, timedelta
 import pytest
 
 from onrecord.storage import timeline
-from timeline_fixtures import (COMMITTED, HANDED_OVER, NOT_RECEIVED, RECEIVED, TOPIC, add_article, build_may_2025,
-                               claim, replace_claims)
+from timeline_fixtures import (
+    COMMITTED,
+    HANDED_OVER,
+    NOT_RECEIVED,
+    RECEIVED,
+    TOPIC,
+    add_article,
+    build_may_2025,
+    claim,
+    replace_claims,
+)
 
 
 @pytest.fixture
@@ -20,8 +29,11 @@ def may(store, config):
 
 
 def _event(db, holder, claim_type, day=None):
-    found = [e for e in timeline.events(db, party=holder)
-             if e["claim_type"] == claim_type and (day is None or e["event_date"] == day)]
+    found = [
+        e
+        for e in timeline.events(db, party=holder)
+        if e["claim_type"] == claim_type and (day is None or e["event_date"] == day)
+    ]
     assert len(found) == 1, found
     return found[0]
 
@@ -75,8 +87,10 @@ def test_state_as_of_a_date_is_what_was_on_the_record_then(store, may):
 
 
 def test_changes_new_negation_flip_and_reversal(store, may):
-    moves = [(c["change_date"], c["kind"], c["from_type"], c["from_negated"], c["to_type"], c["to_negated"])
-             for c in timeline.changes(store, party="ukraine")]
+    moves = [
+        (c["change_date"], c["kind"], c["from_type"], c["from_negated"], c["to_type"], c["to_negated"])
+        for c in timeline.changes(store, party="ukraine")
+    ]
     assert moves == [
         ("2025-05-20", "new", None, None, "commitment", False),
         ("2025-05-22", "new", None, None, "list_received", True),
@@ -124,17 +138,37 @@ def test_re_extraction_never_leaves_events_pointing_to_missing_claims(store, con
 
 
 def test_incremental_updates_equal_a_full_rebuild(store, config, may):
-    add_article(store, "late-report", "interfax", "2025-05-21", [
-        claim("ukraine", "list_received", RECEIVED, target="russia"),
-        claim("russia", "list_submitted", HANDED_OVER, target="ukraine", negated=True)])
-    add_article(store, "next-day", "ria", "2025-05-24", [claim("ukraine", "list_received", NOT_RECEIVED,
-                                                                negated=True, target="russia")])
+    add_article(
+        store,
+        "late-report",
+        "interfax",
+        "2025-05-21",
+        [
+            claim("ukraine", "list_received", RECEIVED, target="russia"),
+            claim("russia", "list_submitted", HANDED_OVER, target="ukraine", negated=True),
+        ],
+    )
+    add_article(
+        store,
+        "next-day",
+        "ria",
+        "2025-05-24",
+        [claim("ukraine", "list_received", NOT_RECEIVED, negated=True, target="russia")],
+    )
     assert timeline.update_events(store, config) == 3
-    incremental = (timeline.events(store), timeline.changes(store), timeline.contradictions(store),
-                   timeline.state_as_of(store, "2025-12-31"))
+    incremental = (
+        timeline.events(store),
+        timeline.changes(store),
+        timeline.contradictions(store),
+        timeline.state_as_of(store, "2025-12-31"),
+    )
     timeline.rebuild_events(store, config)
-    full = (timeline.events(store), timeline.changes(store), timeline.contradictions(store),
-            timeline.state_as_of(store, "2025-12-31"))
+    full = (
+        timeline.events(store),
+        timeline.changes(store),
+        timeline.contradictions(store),
+        timeline.state_as_of(store, "2025-12-31"),
+    )
     assert incremental == full
     assert len(full[2]) >= 2  # the new "not received" (24th) contradicts nothing; the 21st pair does
 
@@ -142,9 +176,25 @@ def test_incremental_updates_equal_a_full_rebuild(store, config, may):
 def test_claims_timeline_in_date_order_with_article_fields(store, may):
     rows = timeline.claims_timeline(store, topic=TOPIC, party="ukraine", since="2025-05-21", until="2025-05-23")
     assert [(r["claim_date"], r["claim_type"], r["negated"]) for r in rows] == [
-        ("2025-05-22", "list_received", True), ("2025-05-23", "list_received", False)]
-    assert set(rows[0]) >= {"claim_date", "holder", "claim_type", "negated", "target", "speaker", "evidence",
-                            "source", "url", "title", "article_id", "topic", "via", "id"}
+        ("2025-05-22", "list_received", True),
+        ("2025-05-23", "list_received", False),
+    ]
+    assert set(rows[0]) >= {
+        "claim_date",
+        "holder",
+        "claim_type",
+        "negated",
+        "target",
+        "speaker",
+        "evidence",
+        "source",
+        "url",
+        "title",
+        "article_id",
+        "topic",
+        "via",
+        "id",
+    }
     assert rows[0]["url"].endswith("/ukr-not-received") and rows[0]["title"] == "Report ukr-not-received"
 
 
@@ -160,8 +210,7 @@ def test_merge_window_comes_from_config(store, config, may):
     timeline.rebuild_events(store, narrow)
     days = [e["event_date"] for e in timeline.events(store, party="russia") if e["claim_type"] == "list_submitted"]
     assert days == ["2025-05-22", "2025-06-10"]  # ria's copy is dated the 22nd too: same day still merges
-    add_article(store, "late", "tass", "2025-05-24", [claim("russia", "list_submitted", HANDED_OVER,
-                                                             target="ukraine")])
+    add_article(store, "late", "tass", "2025-05-24", [claim("russia", "list_submitted", HANDED_OVER, target="ukraine")])
     timeline.update_events(store, narrow)
     days = [e["event_date"] for e in timeline.events(store, party="russia") if e["claim_type"] == "list_submitted"]
     assert days == ["2025-05-22", "2025-05-24", "2025-06-10"]
@@ -190,13 +239,19 @@ def test_article_marked_as_copy_later_lowers_corroboration(store, config):
     assert event["corroboration"] == 1 and event["outlets"] == ["ria", "tass"]
 
 
-@pytest.mark.parametrize("sequence, expected", [
-    # (claim_type, negated) in date order -> kinds of change
-    ([("commitment", 0), ("rejection", 0)], ["new", "reversal"]),
-    ([("commitment", 0), ("commitment", 1), ("rejection", 0)], ["new", "negation_flipped", "new"]),
-    ([("rejection", 0), ("agreement", 0), ("agreement", 0), ("rejection", 0)], ["new", "reversal", "reversal"]),
-    ([("concern", 0), ("concern", 0), ("concern", 1), ("concern", 0)], ["new", "negation_flipped", "negation_flipped"]),
-])
+@pytest.mark.parametrize(
+    "sequence, expected",
+    [
+        # (claim_type, negated) in date order -> kinds of change
+        ([("commitment", 0), ("rejection", 0)], ["new", "reversal"]),
+        ([("commitment", 0), ("commitment", 1), ("rejection", 0)], ["new", "negation_flipped", "new"]),
+        ([("rejection", 0), ("agreement", 0), ("agreement", 0), ("rejection", 0)], ["new", "reversal", "reversal"]),
+        (
+            [("concern", 0), ("concern", 0), ("concern", 1), ("concern", 0)],
+            ["new", "negation_flipped", "negation_flipped"],
+        ),
+    ],
+)
 def test_change_rules(config, sequence, expected):
     from onrecord.storage.positions import detect_changes, reversal_pairs
 
@@ -206,10 +261,20 @@ def test_change_rules(config, sequence, expected):
 
 @pytest.mark.parametrize("target, expected", [(None, 0), ("russia", 1)])
 def test_general_claim_types_contradict_only_when_aimed_at_each_other(store, config, target, expected):
-    add_article(store, "agreed", "ukrinform", "2025-05-16", [
-        claim("ukraine", "agreement", "Kyiv said the sides agreed on the swap.", topic="peace-talks", target=target)])
-    add_article(store, "rejected", "tass", "2025-05-17", [
-        claim("russia", "rejection", "Moscow rejected the ceasefire demand.", topic="peace-talks")])
+    add_article(
+        store,
+        "agreed",
+        "ukrinform",
+        "2025-05-16",
+        [claim("ukraine", "agreement", "Kyiv said the sides agreed on the swap.", topic="peace-talks", target=target)],
+    )
+    add_article(
+        store,
+        "rejected",
+        "tass",
+        "2025-05-17",
+        [claim("russia", "rejection", "Moscow rejected the ceasefire demand.", topic="peace-talks")],
+    )
     timeline.update_events(store, config)
     assert len(timeline.contradictions(store, topic="peace-talks")) == expected
 
@@ -220,15 +285,18 @@ def _state_from_events(db, day: str) -> dict:
     for event in db.query("SELECT id, topic, holder, claim_type, negated, evidence, event_date FROM events"):
         event["negated"] = bool(event["negated"])
         key = (event["topic"], event["holder"], event["claim_type"])
-        if event["event_date"] <= day and (key not in latest or (event["event_date"], event["id"]) >
-                                           (latest[key]["event_date"], latest[key]["id"])):
+        if event["event_date"] <= day and (
+            key not in latest or (event["event_date"], event["id"]) > (latest[key]["event_date"], latest[key]["id"])
+        ):
             latest[key] = event
     return {key: (e["id"], e["negated"], e["evidence"]) for key, e in latest.items()}
 
 
 def _state(db, day: str) -> dict:
-    return {(s["topic"], s["holder"], s["claim_type"]): (s["event_id"], s["negated"], s["evidence"])
-            for s in timeline.state_as_of(db, day)}
+    return {
+        (s["topic"], s["holder"], s["claim_type"]): (s["event_id"], s["negated"], s["evidence"])
+        for s in timeline.state_as_of(db, day)
+    }
 
 
 def test_state_as_of_every_day_equals_the_events_through_updates_and_deletions(store, config, may):
@@ -240,7 +308,13 @@ def test_state_as_of_every_day_equals_the_events_through_updates_and_deletions(s
     timeline.update_events(store, config)
     first = date(2023, 1, 1)
     days = sorted({(first + timedelta(days=n)).isoformat() for n in [*range(0, 1900, 13), *range(860, 920)]})
-    days += ["2099-01-01", "2025-05", "2025-02-30", "2025-02-29", "2025-03-01"]  # far future; not an ISO date (compared as a string, as before)
+    days += [
+        "2099-01-01",
+        "2025-05",
+        "2025-02-30",
+        "2025-02-29",
+        "2025-03-01",
+    ]  # far future; not an ISO date (compared as a string, as before)
 
     def check():
         for day in days:
@@ -268,8 +342,10 @@ def store_at(path, version: int):
 
 
 def _intervals(db) -> list[tuple]:
-    return db.execute("SELECT * FROM position_intervals ORDER BY topic, holder, claim_type, valid_from, event_id, "
-                      "level, bucket, valid_to").fetchall()
+    return db.execute(
+        "SELECT * FROM position_intervals ORDER BY topic, holder, claim_type, valid_from, event_id, "
+        "level, bucket, valid_to"
+    ).fetchall()
 
 
 def _intervals_from_scratch(db) -> list[tuple]:
@@ -299,8 +375,10 @@ def test_intervals_of_touched_keys_equal_a_full_derivation_through_updates_and_d
     for batch in range(6):
         for n in range(8):  # same days again and again: ties, merges into earlier events, gaps closed
             key = f"b{batch}-{n}"
-            claims = [claim(rng.choice(holders), rng.choice(types), f"Statement {key} {i}.", negated=rng.random() < 0.3)
-                      for i in range(rng.randrange(1, 4))]
+            claims = [
+                claim(rng.choice(holders), rng.choice(types), f"Statement {key} {i}.", negated=rng.random() < 0.3)
+                for i in range(rng.randrange(1, 4))
+            ]
             articles.append((add_article(store, key, rng.choice(["tass", "ria"]), rng.choice(days), claims), key))
         if batch % 2:  # re-extract a few earlier articles as nothing: their events shrink, move or go
             for article_id, key in rng.sample(articles, 3):
@@ -347,17 +425,34 @@ def test_store_at_version_8_upgrades_and_updates_equal_a_full_rebuild(tmp_path, 
     assert "events_key" not in indexes and "events_state" in indexes
     assert (timeline.events(db), timeline.changes(db), timeline.contradictions(db)) == before
     # Same key but the other polarity or target, on the same and the next days: matched by negation and target.
-    add_article(db, "late", "tass", "2025-05-22", [
-        claim("russia", "list_submitted", HANDED_OVER, target="ukraine", negated=True),
-        claim("russia", "list_submitted", HANDED_OVER, target="usa")])
+    add_article(
+        db,
+        "late",
+        "tass",
+        "2025-05-22",
+        [
+            claim("russia", "list_submitted", HANDED_OVER, target="ukraine", negated=True),
+            claim("russia", "list_submitted", HANDED_OVER, target="usa"),
+        ],
+    )
     add_article(db, "next", "ria", "2025-05-23", [claim("russia", "list_submitted", HANDED_OVER, target="ukraine")])
     replace_claims(db, ids["ukr-received"], "ukrinform", "2025-05-23", [])
     timeline.update_events(db, config)
-    incremental = (timeline.events(db), timeline.changes(db), timeline.contradictions(db),
-                   timeline.state_as_of(db, "2025-12-31"), _intervals(db))
+    incremental = (
+        timeline.events(db),
+        timeline.changes(db),
+        timeline.contradictions(db),
+        timeline.state_as_of(db, "2025-12-31"),
+        _intervals(db),
+    )
     timeline.rebuild_events(db, config)
-    assert incremental == (timeline.events(db), timeline.changes(db), timeline.contradictions(db),
-                           timeline.state_as_of(db, "2025-12-31"), _intervals(db))
+    assert incremental == (
+        timeline.events(db),
+        timeline.changes(db),
+        timeline.contradictions(db),
+        timeline.state_as_of(db, "2025-12-31"),
+        _intervals(db),
+    )
     assert _intervals(db) == _intervals_from_scratch(db)
     db.conn.close()
 
@@ -379,7 +474,9 @@ def test_store_at_version_9_keeps_its_change_and_contradiction_ids_and_detected_
     with caplog.at_level("INFO", logger="onrecord.store"):
         db = open_store(path)
     assert [r.getMessage().split(" applied")[0] for r in caplog.records] == [
-        "store upgraded: step 010_timeline_locality", "store upgraded: step 011_timeline_contradiction_read"]
+        "store upgraded: step 010_timeline_locality",
+        "store upgraded: step 011_timeline_contradiction_read",
+    ]
     indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "position_intervals_key" not in indexes and "position_intervals_event" in indexes
     upgraded = (timeline.changes(db), timeline.contradictions(db))
@@ -394,8 +491,9 @@ def test_store_at_version_9_keeps_its_change_and_contradiction_ids_and_detected_
 
 
 @pytest.mark.parametrize("extra_days", [-1, 0, 1, 30])
-def test_a_later_claim_joins_the_last_event_only_within_the_window_and_updates_equal_a_rebuild(store, config,
-                                                                                              extra_days):
+def test_a_later_claim_joins_the_last_event_only_within_the_window_and_updates_equal_a_rebuild(
+    store, config, extra_days
+):
     window = int(config.timeline.merge_window_days)
     add_article(store, "first", "tass", "2025-06-01", [claim("russia", "commitment", COMMITTED)])
     add_article(store, "second", "ria", "2025-06-02", [claim("russia", "commitment", COMMITTED)])
@@ -403,12 +501,20 @@ def test_a_later_claim_joins_the_last_event_only_within_the_window_and_updates_e
     later = (date(2025, 6, 1) + timedelta(days=window + extra_days)).isoformat()
     add_article(store, "later", "interfax", later, [claim("russia", "commitment", COMMITTED)])
     timeline.update_events(store, config)
-    incremental = (timeline.events(store), timeline.changes(store), timeline.state_as_of(store, "2025-12-31"),
-                   _intervals(store))
+    incremental = (
+        timeline.events(store),
+        timeline.changes(store),
+        timeline.state_as_of(store, "2025-12-31"),
+        _intervals(store),
+    )
     assert [e["claims"] for e in incremental[0]] == ([3] if extra_days <= 0 else [2, 1])
     timeline.rebuild_events(store, config)
-    assert incremental == (timeline.events(store), timeline.changes(store), timeline.state_as_of(store, "2025-12-31"),
-                           _intervals(store))
+    assert incremental == (
+        timeline.events(store),
+        timeline.changes(store),
+        timeline.state_as_of(store, "2025-12-31"),
+        _intervals(store),
+    )
 
 
 def test_reads_pause_the_garbage_collector_and_restore_it(store, may):

@@ -29,8 +29,10 @@ def available() -> list[str]:
 def load_parser(name: str, source_id: str = "") -> Any:
     """The named parser, or a ConfigError naming the source and the parsers there are."""
     if name not in available():
-        raise ConfigError(f"sources: {source_id or '?'}: parser {name!r} not found in crawlers/publishers/ "
-                          f"(available: {', '.join(available()) or 'none'})")
+        raise ConfigError(
+            f"sources: {source_id or '?'}: parser {name!r} not found in crawlers/publishers/ "
+            f"(available: {', '.join(available()) or 'none'})"
+        )
     return importlib.import_module(f"{__name__}.{name}").Parser()
 
 

@@ -8,12 +8,66 @@ from zoneinfo import ZoneInfo
 
 # Month names as they appear in dates (English, Ukrainian and Russian genitive forms), lower case.
 MONTHS = {
-    **{m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
-                                   "september", "october", "november", "december"), 1)},
-    **{m: i for i, m in enumerate(("січня", "лютого", "березня", "квітня", "травня", "червня", "липня",
-                                   "серпня", "вересня", "жовтня", "листопада", "грудня"), 1)},
-    **{m: i for i, m in enumerate(("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
-                                   "сентября", "октября", "ноября", "декабря"), 1)},
+    **{
+        m: i
+        for i, m in enumerate(
+            (
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+            ),
+            1,
+        )
+    },
+    **{
+        m: i
+        for i, m in enumerate(
+            (
+                "січня",
+                "лютого",
+                "березня",
+                "квітня",
+                "травня",
+                "червня",
+                "липня",
+                "серпня",
+                "вересня",
+                "жовтня",
+                "листопада",
+                "грудня",
+            ),
+            1,
+        )
+    },
+    **{
+        m: i
+        for i, m in enumerate(
+            (
+                "января",
+                "февраля",
+                "марта",
+                "апреля",
+                "мая",
+                "июня",
+                "июля",
+                "августа",
+                "сентября",
+                "октября",
+                "ноября",
+                "декабря",
+            ),
+            1,
+        )
+    },
 }
 _WORDY_DATE = re.compile(r"(\d{1,2})\s+([^\W\d_]+)\s+(\d{4})(?:\D{1,12}?(\d{1,2}):(\d{2}))?")
 

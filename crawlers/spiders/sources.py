@@ -35,8 +35,14 @@ ERROR_STATUSES = list(range(400, 600))
 class SourceSpider(scrapy.Spider):
     name = "sources"
 
-    def __init__(self, config: Config, resources: PassResources, force: bool = False,
-                 sources: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        config: Config,
+        resources: PassResources,
+        force: bool = False,
+        sources: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.config = config
         self.resources = resources
@@ -51,8 +57,9 @@ class SourceSpider(scrapy.Spider):
         settings = crawler.settings
         config = Config.model_validate(settings.getdict("ONRECORD_CONFIG"))
         resources = PassResources(config, settings["ONRECORD_DB_PATH"])
-        spider = super().from_crawler(crawler, *args, config=config, resources=resources,
-                                      force=settings.getbool("ONRECORD_FORCE"), **kwargs)
+        spider = super().from_crawler(
+            crawler, *args, config=config, resources=resources, force=settings.getbool("ONRECORD_FORCE"), **kwargs
+        )
         return spider
 
     def my_sources(self) -> list[SourceConfig]:
@@ -67,24 +74,37 @@ class SourceSpider(scrapy.Spider):
                 continue
             etag, modified = last_validators(self.db, source.url)
             headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
-            yield scrapy.Request(source.url, headers=headers, callback=self.parse_source, errback=self.failed,
-                                 dont_filter=True, meta={"source": source.id, "kind": source.kind,
-                                                         "handle_httpstatus_list": [304, *ERROR_STATUSES]})
+            yield scrapy.Request(
+                source.url,
+                headers=headers,
+                callback=self.parse_source,
+                errback=self.failed,
+                dont_filter=True,
+                meta={"source": source.id, "kind": source.kind, "handle_httpstatus_list": [304, *ERROR_STATUSES]},
+            )
 
     def _due(self, source: SourceConfig) -> bool:
         last = last_fetched_at(self.db, source.url, source.id)
         if not last:
             return True
         return datetime.now(timezone.utc) - datetime.fromisoformat(last) >= timedelta(
-            seconds=source.interval_seconds * 0.95)
+            seconds=source.interval_seconds * 0.95
+        )
 
     # -- the source document (feed or listing page) ---------------------------------------------------
 
     def source_fetch(self, response: Response, **fields: Any) -> Fetch:
-        return Fetch(url=response.request.url, source=response.meta["source"], kind=response.meta["kind"],
-                     status=response.status, etag=header(response, "ETag"),
-                     last_modified=header(response, "Last-Modified"), bytes=len(response.body),
-                     final_url=response.url if response.url != response.request.url else None, **fields)
+        return Fetch(
+            url=response.request.url,
+            source=response.meta["source"],
+            kind=response.meta["kind"],
+            status=response.status,
+            etag=header(response, "ETag"),
+            last_modified=header(response, "Last-Modified"),
+            bytes=len(response.body),
+            final_url=response.url if response.url != response.request.url else None,
+            **fields,
+        )
 
     def parse_source(self, response: Response) -> Iterable[Any]:
         source = self.config.source(response.meta["source"])
@@ -115,29 +135,63 @@ class SourceSpider(scrapy.Spider):
                 continue
             queued += 1
             self.requested.add(url)
-            yield scrapy.Request(url, callback=self.parse_page, errback=self.failed, dont_filter=True,
-                                 meta={"source": source.id, "kind": "page", "link": link, "title": title,
-                                       "published": published, "handle_httpstatus_list": ERROR_STATUSES})
+            yield scrapy.Request(
+                url,
+                callback=self.parse_page,
+                errback=self.failed,
+                dont_filter=True,
+                meta={
+                    "source": source.id,
+                    "kind": "page",
+                    "link": link,
+                    "title": title,
+                    "published": published,
+                    "handle_httpstatus_list": ERROR_STATUSES,
+                },
+            )
         log.info("%s: %d links, %d new to fetch, %d already stored", source.id, len(links), queued, known)
 
     def parse_page(self, response: Response) -> Iterable[Any]:
         meta = response.meta
         if response.status >= 400:
-            yield FetchItem(Fetch(url=response.request.url, source=meta["source"], kind="page",
-                                  status=response.status, outcome="error",
-                                  error=describe_status(response.status, meta.get("backoff_note")),
-                                  final_url=response.url if response.url != response.request.url else None))
+            yield FetchItem(
+                Fetch(
+                    url=response.request.url,
+                    source=meta["source"],
+                    kind="page",
+                    status=response.status,
+                    outcome="error",
+                    error=describe_status(response.status, meta.get("backoff_note")),
+                    final_url=response.url if response.url != response.request.url else None,
+                )
+            )
             return
         charset = response.encoding if isinstance(response, TextResponse) else None
         html, _ = decode_body(response.body, charset)
-        yield PageItem(source=meta["source"], link=meta["link"], url=response.request.url, final_url=response.url,
-                       status=response.status, html=html, bytes=len(response.body),
-                       content_type=(header(response, "Content-Type") or "").lower(),
-                       etag=header(response, "ETag"), last_modified=header(response, "Last-Modified"),
-                       feed_title=meta.get("title") or "", feed_published=meta.get("published"))
+        yield PageItem(
+            source=meta["source"],
+            link=meta["link"],
+            url=response.request.url,
+            final_url=response.url,
+            status=response.status,
+            html=html,
+            bytes=len(response.body),
+            content_type=(header(response, "Content-Type") or "").lower(),
+            etag=header(response, "ETag"),
+            last_modified=header(response, "Last-Modified"),
+            feed_title=meta.get("title") or "",
+            feed_published=meta.get("published"),
+        )
 
     def failed(self, failure: Failure) -> Iterable[Any]:
         request = failure.request
         crawl = self.config.crawl
-        yield FetchItem(Fetch(url=request.url, source=request.meta["source"], kind=request.meta["kind"],
-                              outcome="error", error=describe_failure(failure, crawl.max_page_bytes, crawl.timeout)))
+        yield FetchItem(
+            Fetch(
+                url=request.url,
+                source=request.meta["source"],
+                kind=request.meta["kind"],
+                outcome="error",
+                error=describe_failure(failure, crawl.max_page_bytes, crawl.timeout),
+            )
+        )

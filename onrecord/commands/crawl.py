@@ -9,9 +9,16 @@ from onrecord.context import Context, common_options
 
 @click.command("crawl")
 @common_options
-@click.option("--source", "sources", multiple=True, metavar="ID",
-              help="Crawl only this source (repeatable). [default: every enabled source]")
-@click.option("--force", is_flag=True, help="Crawl even sources whose `interval` has not passed since their last fetch.")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="ID",
+    help="Crawl only this source (repeatable). [default: every enabled source]",
+)
+@click.option(
+    "--force", is_flag=True, help="Crawl even sources whose `interval` has not passed since their last fetch."
+)
 def command(ctx: Context, sources: tuple[str, ...], force: bool) -> None:
     """Fetch each source's feed (or listing page) and every new article it links to, into the store.
 
@@ -24,11 +31,14 @@ def command(ctx: Context, sources: tuple[str, ...], force: bool) -> None:
     from onrecord.crawlers.run import crawl
 
     ctx.open_store().conn.close()  # create/migrate the store and mirror the config before the crawl
-    summary = crawl(ctx.config, sources=list(sources) or None, force=force,
-                    progress=lambda line: click.echo(line, err=True))
+    summary = crawl(
+        ctx.config, sources=list(sources) or None, force=force, progress=lambda line: click.echo(line, err=True)
+    )
     for source in ctx.config.sources:
         if source.id in summary.per_source:
             click.echo(summary.line(source.id))
-    click.echo(f"crawl: {summary.new_articles} new articles ({summary.total('duplicate')} of them duplicates), "
-               f"{summary.unchanged} unchanged, {summary.total('not-article')} not articles, "
-               f"{summary.errors} errors")
+    click.echo(
+        f"crawl: {summary.new_articles} new articles ({summary.total('duplicate')} of them duplicates), "
+        f"{summary.unchanged} unchanged, {summary.total('not-article')} not articles, "
+        f"{summary.errors} errors"
+    )

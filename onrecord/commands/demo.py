@@ -10,8 +10,13 @@ DEFAULT_DEMO_DB = "onrecord-demo.db"
 
 
 @click.command("demo")
-@click.option("--port", type=int, default=8765, show_default=True,
-              help="Loopback port of the demo site. Keep it fixed across runs: article ids derive from URLs.")
+@click.option(
+    "--port",
+    type=int,
+    default=8765,
+    show_default=True,
+    help="Loopback port of the demo site. Keep it fixed across runs: article ids derive from URLs.",
+)
 @common_options
 def command(ctx: Context, port: int) -> None:
     """Run crawl -> extract -> timeline on the bundled offline demo and print each party's timeline.
@@ -39,4 +44,5 @@ def command(ctx: Context, port: int) -> None:
         f"Rows: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()) + "\n"
         f"Crawl: " + ", ".join(f"{k} {v}" for k, v in result.crawl.items() if isinstance(v, int)) + "\n"
         f"Browse it:  onrecord serve --db {config.storage.path}   (Datasette on http://127.0.0.1:8001)\n"
-        f"Query it:   onrecord timeline --db {config.storage.path} --events --format markdown")
+        f"Query it:   onrecord timeline --db {config.storage.path} --events --format markdown"
+    )

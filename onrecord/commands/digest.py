@@ -18,13 +18,16 @@ def _moment(value: str, option: str, tz: ZoneInfo) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigError(f"{option}: expected a duration such as 24h or a date such as 2025-06-10 "
-                          f"(or 2025-06-10T07:00), got {value!r}") from None
+        raise ConfigError(
+            f"{option}: expected a duration such as 24h or a date such as 2025-06-10 "
+            f"(or 2025-06-10T07:00), got {value!r}"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
-def resolve_period(config: Config, since: str | None, until: str | None,
-                   now: datetime | None = None) -> tuple[datetime, datetime]:
+def resolve_period(
+    config: Config, since: str | None, until: str | None, now: datetime | None = None
+) -> tuple[datetime, datetime]:
     """--since/--until to [since, until); neither: the daily period that send_daily uses."""
     from onrecord.digest import daily_period
 
@@ -46,19 +49,38 @@ def resolve_period(config: Config, since: str | None, until: str | None,
 
 @click.command("digest")
 @common_options
-@click.option("--since", default=None, metavar="24h|DATE",
-              help="Start of the period: a duration back from --until (24h, 3d) or a date/time. "
-                   "[default: the last daily period, ending at digest.send_at]")
+@click.option(
+    "--since",
+    default=None,
+    metavar="24h|DATE",
+    help="Start of the period: a duration back from --until (24h, 3d) or a date/time. "
+    "[default: the last daily period, ending at digest.send_at]",
+)
 @click.option("--until", default=None, metavar="DATE", help="End of the period (exclusive). [default: now]")
 @click.option("--topic", default=None, help="Only this topic id. [default: every topic]")
-@click.option("--to", "to", multiple=True, metavar="ADDR",
-              help="Send to this address instead of digest.recipients (repeatable).")
-@click.option("--dry-run", "dry_run", type=click.Path(dir_okay=False), default=None, metavar="FILE.eml",
-              help="Write the complete message to FILE.eml instead of printing it.")
+@click.option(
+    "--to", "to", multiple=True, metavar="ADDR", help="Send to this address instead of digest.recipients (repeatable)."
+)
+@click.option(
+    "--dry-run",
+    "dry_run",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="FILE.eml",
+    help="Write the complete message to FILE.eml instead of printing it.",
+)
 @click.option("--send", is_flag=True, help="Send over SMTP (digest.smtp) and record it.")
 @click.option("--force", is_flag=True, help="Send even if this period was already sent.")
-def command(ctx: Context, since: str | None, until: str | None, topic: str | None, to: tuple[str, ...],
-            dry_run: str | None, send: bool, force: bool) -> None:
+def command(
+    ctx: Context,
+    since: str | None,
+    until: str | None,
+    topic: str | None,
+    to: tuple[str, ...],
+    dry_run: str | None,
+    send: bool,
+    force: bool,
+) -> None:
     """Build the digest of a period: per topic, the position changes, new claims by party and
     contradictions, with quotes, outlets and links.
 
@@ -107,8 +129,10 @@ def _result_line(result) -> str:
     who = ", ".join(result.recipients)
     if result.status == "sent":
         extra = f"; refused: {result.error}" if result.error else ""
-        return (f"sent {result.topic} {result.since}..{result.until} to {who} as {result.message_id} "
-                f"({result.attempts} attempt{'s' if result.attempts != 1 else ''}){extra}: {result.summary}")
+        return (
+            f"sent {result.topic} {result.since}..{result.until} to {who} as {result.message_id} "
+            f"({result.attempts} attempt{'s' if result.attempts != 1 else ''}){extra}: {result.summary}"
+        )
     if result.status == "already-sent":
         return f"already sent {result.topic} {result.since}..{result.until} to {who} ({result.message_id}); --force to resend"
     if result.status == "empty":

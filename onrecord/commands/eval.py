@@ -13,38 +13,93 @@ from onrecord.core.errors import OnrecordError
 SPLITS = ("train", "dev", "test")
 LANGUAGES = ("en", "ru", "uk")
 # The former development sets: test sets now (../shared/eval/README.md), reported, never tuned on.
-FORMER_DEV = {"en": ("dev-articles.jsonl", "dev-gold.jsonl"), "ru": ("dev-articles-ru.jsonl", "dev-gold-ru.jsonl"),
-              "uk": ("dev-articles-uk.jsonl", "dev-gold-uk.jsonl")}
+FORMER_DEV = {
+    "en": ("dev-articles.jsonl", "dev-gold.jsonl"),
+    "ru": ("dev-articles-ru.jsonl", "dev-gold-ru.jsonl"),
+    "uk": ("dev-articles-uk.jsonl", "dev-gold-uk.jsonl"),
+}
 
 
 @click.command("eval")
-@click.option("--articles", "articles_path", type=click.Path(dir_okay=False),
-              help="Articles as JSON Lines (file mode, with --gold).")
-@click.option("--gold", "gold_path", type=click.Path(dir_okay=False),
-              help="Gold claims as JSON Lines: {article_id, claims: [{holder, claim_type, negated, target, claim_date}]}.")
+@click.option(
+    "--articles",
+    "articles_path",
+    type=click.Path(dir_okay=False),
+    help="Articles as JSON Lines (file mode, with --gold).",
+)
+@click.option(
+    "--gold",
+    "gold_path",
+    type=click.Path(dir_okay=False),
+    help="Gold claims as JSON Lines: {article_id, claims: [{holder, claim_type, negated, target, claim_date}]}.",
+)
 @click.option("--corpus", is_flag=True, help="Score the claims corpus (nlp/corpus/data) per language and split.")
-@click.option("--split", "splits", multiple=True, type=click.Choice(SPLITS),
-              help="With --corpus: the splits to score (repeatable) [default: train, dev, test].")
-@click.option("--language", "languages", multiple=True, type=click.Choice(LANGUAGES),
-              help="With --corpus: the languages to score (repeatable) [default: en, ru, uk].")
-@click.option("--former-dev", is_flag=True,
-              help="With --corpus: also score the former development sets of ../shared/eval (test sets now).")
-@click.option("--engine", type=click.Choice(["config", "learned", "rules"]), default="config",
-              help="Score this engine for every language instead of the configured ones (compare them).")
-@click.option("--shared", type=click.Path(file_okay=False), default=None,
-              help="The shared folder (corpus/, eval/) [default: ../shared beside the checkout].")
-@click.option("--corpus-dir", type=click.Path(file_okay=False), default=None,
-              help="The corpus files (passages.jsonl, gold.jsonl) [default: the shipped nlp/corpus/data].")
-@click.option("--learning-curve", is_flag=True,
-              help="With --corpus: train the learned reader on 25/50/100%% of the train records and score dev "
-                   "(needs the training extra: pip install -e '.[train]').")
-@click.option("--errors", is_flag=True, help="Also list false positives, misses, wrong targets and dates "
-                                             "(with --corpus, for the dev split only: test sets are never read for errors).")
+@click.option(
+    "--split",
+    "splits",
+    multiple=True,
+    type=click.Choice(SPLITS),
+    help="With --corpus: the splits to score (repeatable) [default: train, dev, test].",
+)
+@click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    type=click.Choice(LANGUAGES),
+    help="With --corpus: the languages to score (repeatable) [default: en, ru, uk].",
+)
+@click.option(
+    "--former-dev",
+    is_flag=True,
+    help="With --corpus: also score the former development sets of ../shared/eval (test sets now).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["config", "learned", "rules"]),
+    default="config",
+    help="Score this engine for every language instead of the configured ones (compare them).",
+)
+@click.option(
+    "--shared",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The shared folder (corpus/, eval/) [default: ../shared beside the checkout].",
+)
+@click.option(
+    "--corpus-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The corpus files (passages.jsonl, gold.jsonl) [default: the shipped nlp/corpus/data].",
+)
+@click.option(
+    "--learning-curve",
+    is_flag=True,
+    help="With --corpus: train the learned reader on 25/50/100%% of the train records and score dev "
+    "(needs the training extra: pip install -e '.[train]').",
+)
+@click.option(
+    "--errors",
+    is_flag=True,
+    help="Also list false positives, misses, wrong targets and dates "
+    "(with --corpus, for the dev split only: test sets are never read for errors).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @common_options
-def command(ctx: Context, articles_path: str | None, gold_path: str | None, corpus: bool, splits: tuple[str, ...],
-            languages: tuple[str, ...], former_dev: bool, engine: str, shared: str | None,
-            corpus_dir: str | None, learning_curve: bool, errors: bool, as_json: bool) -> None:
+def command(
+    ctx: Context,
+    articles_path: str | None,
+    gold_path: str | None,
+    corpus: bool,
+    splits: tuple[str, ...],
+    languages: tuple[str, ...],
+    former_dev: bool,
+    engine: str,
+    shared: str | None,
+    corpus_dir: str | None,
+    learning_curve: bool,
+    errors: bool,
+    as_json: bool,
+) -> None:
     """Score extraction: micro P/R/F1 over (holder, claim_type, negated), target and date accuracy, per type.
 
     Either a file (--articles A.jsonl --gold G.jsonl) or the claims corpus (--corpus), every language and split:
@@ -69,8 +124,9 @@ def command(ctx: Context, articles_path: str | None, gold_path: str | None, corp
         return
     splits = splits or SPLITS
     if errors and set(splits) != {"dev"}:
-        raise OnrecordError("eval: --errors is for the dev split only (--split dev); test sets are never read for "
-                            "errors")
+        raise OnrecordError(
+            "eval: --errors is for the dev split only (--split dev); test sets are never read for errors"
+        )
     shared_dir = Path(shared) if shared else default_shared()
     if learning_curve:
         _learning_curve(config, shared_dir, languages or LANGUAGES, as_json)
@@ -89,12 +145,20 @@ def command(ctx: Context, articles_path: str | None, gold_path: str | None, corp
             report[f"{language}/{split}"] = (len(passages), result)
         if former_dev and language in FORMER_DEV:
             names = FORMER_DEV[language]
-            report[f"{language}/former-dev"] = (None, _score_file(extractor, shared_dir / "eval" / names[0],
-                                                                  shared_dir / "eval" / names[1]))
+            report[f"{language}/former-dev"] = (
+                None,
+                _score_file(extractor, shared_dir / "eval" / names[0], shared_dir / "eval" / names[1]),
+            )
     if as_json:
-        click.echo(json.dumps({"extractor_version": extractor.version,
-                               "results": {k: {"passages": n} | r.to_dict(errors=errors)
-                                           for k, (n, r) in report.items()}}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "extractor_version": extractor.version,
+                    "results": {k: {"passages": n} | r.to_dict(errors=errors) for k, (n, r) in report.items()},
+                },
+                indent=2,
+            )
+        )
         return
     for name, (n, result) in report.items():
         click.echo(f"== {name}" + (f" ({n} passages)" if n is not None else ""))
@@ -119,6 +183,7 @@ def _score_file(extractor, articles_path, gold_path):
 
 def _print(result, errors: bool, as_json: bool, extra: dict) -> None:
     from onrecord.nlp.evaluate import format_report
+
     if as_json:
         click.echo(json.dumps(result.to_dict(errors=errors) | extra, indent=2))
     else:
@@ -129,8 +194,9 @@ def _learning_curve(config, shared: Path, languages, as_json: bool) -> None:
     try:
         from onrecord.nlp.learned.train import learning_curve
     except ImportError as exc:
-        raise OnrecordError(f"eval --learning-curve needs the training extra ({exc.name} missing): "
-                            f"pip install -e '.[train]'") from None
+        raise OnrecordError(
+            f"eval --learning-curve needs the training extra ({exc.name} missing): pip install -e '.[train]'"
+        ) from None
     out = {language: learning_curve(config, language, shared) for language in languages}
     if as_json:
         click.echo(json.dumps(out, indent=2))
@@ -139,5 +205,7 @@ def _learning_curve(config, shared: Path, languages, as_json: bool) -> None:
     for language, points in out.items():
         for p in points:
             d = p["dev"]
-            click.echo(f"{language:<6}{int(p['train_share'] * 100):>11}%{p['train_passages']:>10}"
-                       f"{d['precision']:>8.3f}{d['recall']:>8.3f}{d['f1']:>8.3f}")
+            click.echo(
+                f"{language:<6}{int(p['train_share'] * 100):>11}%{p['train_passages']:>10}"
+                f"{d['precision']:>8.3f}{d['recall']:>8.3f}{d['f1']:>8.3f}"
+            )

@@ -11,11 +11,19 @@ from onrecord.context import Context, common_options
 
 
 @click.command("extract")
-@click.option("--input", "input_path", type=click.Path(dir_okay=False),
-              help="Articles as JSON Lines (id, url, source, published, title, text, language; without a language "
-                   "the text's is detected); no database used.")
-@click.option("--output", "output_path", type=click.Path(dir_okay=False),
-              help="With --input: write claims as JSON Lines here instead of stdout.")
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(dir_okay=False),
+    help="Articles as JSON Lines (id, url, source, published, title, text, language; without a language "
+    "the text's is detected); no database used.",
+)
+@click.option(
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False),
+    help="With --input: write claims as JSON Lines here instead of stdout.",
+)
 @click.option("--limit", type=int, default=None, help="Extract at most this many articles.")
 @common_options
 def command(ctx: Context, input_path: str | None, output_path: str | None, limit: int | None) -> None:
@@ -35,8 +43,9 @@ def command(ctx: Context, input_path: str | None, output_path: str | None, limit
     from onrecord.storage.timeline import update_events
 
     db = ctx.open_store()
-    counts = extract_pending(ctx.config, db, progress=lambda line: click.echo(line, err=True), limit=limit,
-                             extractor=extractor)
+    counts = extract_pending(
+        ctx.config, db, progress=lambda line: click.echo(line, err=True), limit=limit, extractor=extractor
+    )
     click.echo(f"extracted {counts['articles']} articles: {counts['claims']} claims, {counts['errors']} errors")
     click.echo(f"timeline: {update_events(db, ctx.config)} claims folded into events", err=True)
 

@@ -10,12 +10,21 @@ from onrecord.context import Context, common_options
 @click.command("serve")
 @common_options
 @click.option("--host", default=None, help="Interface to listen on. [default: serve.host, 127.0.0.1]")
-@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on. [default: serve.port, 8001]")
-@click.option("--metadata-file", type=click.Path(dir_okay=False), default=None,
-              help="Also keep the generated Datasette metadata in this file (with --print-command: "
-                   "where it is written; default onrecord-datasette.json).")
-@click.option("--print-command", is_flag=True,
-              help="Write the metadata file and print the plain `datasette` command that serves the store, then exit.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on. [default: serve.port, 8001]"
+)
+@click.option(
+    "--metadata-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also keep the generated Datasette metadata in this file (with --print-command: "
+    "where it is written; default onrecord-datasette.json).",
+)
+@click.option(
+    "--print-command",
+    is_flag=True,
+    help="Write the metadata file and print the plain `datasette` command that serves the store, then exit.",
+)
 def command(ctx: Context, host: str | None, port: int | None, metadata_file: str | None, print_command: bool) -> None:
     """Serve the store in Datasette: described tables, facets, full-text search, canned queries and a
     visual timeline at /-/onrecord-timeline.

@@ -28,8 +28,14 @@ def command(ctx: Context, as_json: bool) -> None:
     finally:
         db.conn.close()
     if as_json:
-        click.echo(json.dumps({"sources": [dataclasses.asdict(h) for h in rows], "jobs": jobs},
-                              ensure_ascii=False, indent=2, default=str))
+        click.echo(
+            json.dumps(
+                {"sources": [dataclasses.asdict(h) for h in rows], "jobs": jobs},
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
+        )
         return
     header = f"{'source':<22} {'last success':<26} {'day':>4} {'week':>5}  last error / attention"
     click.echo(header)
@@ -37,20 +43,28 @@ def command(ctx: Context, as_json: bool) -> None:
     for h in rows:
         note = "-- not in this config" if h.problem == NOT_CONFIGURED else (f"!! {h.problem}" if h.problem else "")
         error = f"{h.last_error_at}: {h.last_error}" if h.last_error else ""
-        click.echo(f"{h.source:<22} {h.last_success or 'never':<26} {h.articles_day:>4} {h.articles_week:>5}  "
-                   + "; ".join(filter(None, [note, error])))
+        click.echo(
+            f"{h.source:<22} {h.last_success or 'never':<26} {h.articles_day:>4} {h.articles_week:>5}  "
+            + "; ".join(filter(None, [note, error]))
+        )
     others = [h for h in rows if h.problem == NOT_CONFIGURED]
     attention = [h for h in rows if h.problem and h.problem != NOT_CONFIGURED]
-    click.echo(f"\n{len(rows) - len(others)} sources, {len(attention)} need attention"
-               + (f"; {len(others)} more in the store that this config does not name\n" if others else "\n"))
+    click.echo(
+        f"\n{len(rows) - len(others)} sources, {len(attention)} need attention"
+        + (f"; {len(others)} more in the store that this config does not name\n" if others else "\n")
+    )
     header = f"{'job':<22} {'next run':<26} {'last':<12} last result"
     click.echo(header)
     click.echo("-" * len(header))
     for job in jobs:
         result = job["last_result"]
-        summary = ", ".join(f"{k} {v}" for k, v in result.items() if not isinstance(v, (dict, list))) \
-            if isinstance(result, dict) else (result or "")
+        summary = (
+            ", ".join(f"{k} {v}" for k, v in result.items() if not isinstance(v, (dict, list)))
+            if isinstance(result, dict)
+            else (result or "")
+        )
         if job.get("backoff_until"):
             summary = f"backing off until {job['backoff_until']}; " + summary
-        click.echo(f"{job['job']:<22} {job['next_run'] or 'not scheduled':<26} {job['last_status'] or '-':<12} "
-                   f"{summary}")
+        click.echo(
+            f"{job['job']:<22} {job['next_run'] or 'not scheduled':<26} {job['last_status'] or '-':<12} {summary}"
+        )

@@ -29,14 +29,31 @@ def _day(value: str | None, option: str) -> str | None:
 @click.option("--events", "mode", flag_value="events", help="Merged events with outlets and corroboration.")
 @click.option("--as-of", "as_of", metavar="D", help="Each party's position as it stood on this date.")
 @click.option("--changes", "mode", flag_value="changes", help="Position changes (new, negation flipped, reversal).")
-@click.option("--contradictions", "mode", flag_value="contradictions",
-              help="Pairs of events where two parties contradict each other.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-              help="Output format.")
-@click.option("--plot", "plot_path", metavar="FILE", type=click.Path(dir_okay=False),
-              help="Also draw a swimlane chart of the events (FILE.png or FILE.svg).")
-def command(ctx: Context, topic: str | None, party: str | None, since: str | None, until: str | None,
-            mode: str | None, as_of: str | None, fmt: str, plot_path: str | None) -> None:
+@click.option(
+    "--contradictions",
+    "mode",
+    flag_value="contradictions",
+    help="Pairs of events where two parties contradict each other.",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
+@click.option(
+    "--plot",
+    "plot_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Also draw a swimlane chart of the events (FILE.png or FILE.svg).",
+)
+def command(
+    ctx: Context,
+    topic: str | None,
+    party: str | None,
+    since: str | None,
+    until: str | None,
+    mode: str | None,
+    as_of: str | None,
+    fmt: str,
+    plot_path: str | None,
+) -> None:
     """Print the timeline: by default each party's claims in date order.
 
     --events merges claims that say the same thing (same topic, holder, claim type, negation and target
@@ -58,8 +75,11 @@ def command(ctx: Context, topic: str | None, party: str | None, since: str | Non
     try:
         kind = "state" if as_of else (mode or "claims")
         if (kind != "claims" or plot_path) and timeline.pending(db):
-            click.echo(f"onrecord: note: {ctx.db_path}: claims newer than the events are not in them yet; "
-                       f"`onrecord extract` folds them", err=True)
+            click.echo(
+                f"onrecord: note: {ctx.db_path}: claims newer than the events are not in them yet; "
+                f"`onrecord extract` folds them",
+                err=True,
+            )
         if kind == "claims":
             rows = timeline.claims_timeline(db, topic=topic, party=party, since=since, until=until)
         elif kind == "events":
@@ -85,7 +105,8 @@ def _plot(db, path: str, topic: str | None, party: str | None, since: str | None
 
     events = timeline.events(db, topic=topic, party=party, since=since, until=until)
     changes = timeline.changes(db, since=since, until=until, topic=topic, party=party)
-    title = " · ".join(x for x in (topic or "all topics", party, since and f"from {since}",
-                                   until and f"until {until}") if x)
+    title = " · ".join(
+        x for x in (topic or "all topics", party, since and f"from {since}", until and f"until {until}") if x
+    )
     written = plot_timeline(events, changes, path, title=title)
     click.echo(f"plot: {len(events)} events, {len(changes)} changes -> {written}", err=True)

@@ -30,13 +30,16 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):  # noqa: ANN001 — the importlib protocol
         if not fullname.startswith(self.old + "."):
             return None
-        return importlib.util.spec_from_loader(fullname, _AliasLoader(self.new + fullname[len(self.old):]))
+        return importlib.util.spec_from_loader(fullname, _AliasLoader(self.new + fullname[len(self.old) :]))
 
 
 def alias(old: str, new: str) -> ModuleType:
     """Make the package `old` (and every module under it) a deprecated name of `new`; return `new`."""
-    warnings.warn(f"the top-level package {old!r} is deprecated and goes in the next release; "
-                  f"import {new!r} instead", DeprecationWarning, stacklevel=3)
+    warnings.warn(
+        f"the top-level package {old!r} is deprecated and goes in the next release; import {new!r} instead",
+        DeprecationWarning,
+        stacklevel=3,
+    )
     module = importlib.import_module(new)
     if not any(isinstance(f, _AliasFinder) and f.old == old for f in sys.meta_path):
         sys.meta_path.insert(0, _AliasFinder(old, new))

@@ -69,22 +69,39 @@ class ChildRunner:
         self._running: dict[int, subprocess.Popen] = {}
         self._lock = threading.Lock()
 
-    def run(self, module: str, request: dict[str, Any], *, timeout: float | None = None,
-            on_line: Callable[[str], None] | None = None, name: str | None = None) -> dict[str, Any]:
+    def run(
+        self,
+        module: str,
+        request: dict[str, Any],
+        *,
+        timeout: float | None = None,
+        on_line: Callable[[str], None] | None = None,
+        name: str | None = None,
+    ) -> dict[str, Any]:
         """Run `python -m module` with `request`; return its result, passing each stderr line to `on_line`."""
         name = name or module.rsplit(".", 1)[-1]
         with self._lock:
             if self.stopping:
                 raise ChildStopped(f"{name}: not started, shutting down")
-            proc = subprocess.Popen([sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
-                                    start_new_session=True, preexec_fn=_die_with_parent if _PRCTL else None,
-                                    env=_child_env())
+            proc = subprocess.Popen(
+                [sys.executable, "-m", module],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                start_new_session=True,
+                preexec_fn=_die_with_parent if _PRCTL else None,
+                env=_child_env(),
+            )
             self._running[proc.pid] = proc
         out: list[str] = []
         tail: collections.deque[str] = collections.deque(maxlen=1)
-        readers = [threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True),
-                   threading.Thread(target=_relay, args=(proc.stderr, tail, on_line), daemon=True)]
+        readers = [
+            threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True),
+            threading.Thread(target=_relay, args=(proc.stderr, tail, on_line), daemon=True),
+        ]
         timed_out = False
         try:
             for reader in readers:
@@ -173,8 +190,10 @@ def _reply(name: str, code: int | None, stdout: str, last_err: str, timed_out_af
     if timed_out_after is not None:
         raise ChildFailed(f"{name} timed out after {timed_out_after:g}s", code)
     if code is not None and code < 0:
-        raise ChildFailed(f"{name} was killed by {signal.Signals(-code).name}" +
-                          (f" (last output: {last_err})" if last_err else ""), code)
+        raise ChildFailed(
+            f"{name} was killed by {signal.Signals(-code).name}" + (f" (last output: {last_err})" if last_err else ""),
+            code,
+        )
     lines = [line for line in stdout.splitlines() if line.strip()]
     try:
         reply = json.loads(lines[-1]) if lines else None

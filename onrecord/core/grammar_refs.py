@@ -15,7 +15,7 @@ import yaml
 from onrecord.core.errors import ConfigError
 
 # Grammar keys that list claim-type ids, and keys whose mapping is keyed by topic id.
-CLAIM_TYPE_LISTS = ("behaviour_types", "borrowed_topic_types")
+CLAIM_TYPE_LISTS = ("behaviour_types",)
 TOPIC_MAPPINGS = ("topic_exclusions",)
 
 
@@ -36,8 +36,9 @@ def grammar_references(grammar: dict[str, Any]) -> list[tuple[str, str, str]]:
     return refs
 
 
-def check_grammar_ids(ids: dict[str, set[str]], languages: Iterable[str], origin: str,
-                      folder: Path | None = None) -> None:
+def check_grammar_ids(
+    ids: dict[str, set[str]], languages: Iterable[str], origin: str, folder: Path | None = None
+) -> None:
     """Raise ConfigError (one line: grammar file, key path, unknown id) when the grammar file of a configured
     language names a claim type or topic (`ids`: kind -> configured ids) the config does not define.
 
@@ -58,5 +59,4 @@ def check_grammar_ids(ids: dict[str, set[str]], languages: Iterable[str], origin
         for key, kind, value in grammar_references(grammar):
             if ids.get(kind) and value not in ids[kind]:
                 label = kind.replace("_", " ")
-                raise ConfigError(f"{path}: {key}: unknown {label} {value!r} "
-                                  f"(not among the {kind}s of {origin})")
+                raise ConfigError(f"{path}: {key}: unknown {label} {value!r} (not among the {kind}s of {origin})")

@@ -52,14 +52,22 @@ class Article:
     final_url: str | None = None  # URL after redirects, when it differs
 
     @classmethod
-    def create(cls, *, url: str, canonical_url: str | None = None, source: str, title: str, text: str,
-               **kwargs: Any) -> "Article":
+    def create(
+        cls, *, url: str, canonical_url: str | None = None, source: str, title: str, text: str, **kwargs: Any
+    ) -> "Article":
         """Build an article with its id and content hash derived from its content."""
         canonical = canonical_url or url
         kwargs.setdefault("content_hash", content_hash_for(text))
         kwargs.setdefault("fetched_at", utc_now())
-        return cls(id=article_id_for(canonical), url=url, canonical_url=canonical, source=source,
-                   title=title, text=text, **kwargs)
+        return cls(
+            id=article_id_for(canonical),
+            url=url,
+            canonical_url=canonical,
+            source=source,
+            title=title,
+            text=text,
+            **kwargs,
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Article":
@@ -103,9 +111,13 @@ class Claim:
 
     def __post_init__(self) -> None:
         if not self.id:
-            object.__setattr__(self, "id", short_hash(
-                self.article_id, self.topic, self.holder, self.claim_type, self.negated,
-                self.start, self.end))
+            object.__setattr__(
+                self,
+                "id",
+                short_hash(
+                    self.article_id, self.topic, self.holder, self.claim_type, self.negated, self.start, self.end
+                ),
+            )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Claim":
@@ -119,8 +131,9 @@ class Claim:
 # What came of one fetch, the one list (the `fetches.outcome` column, the crawl's counts): a feed or listing page
 # read whole (ok), read in part (partial) or unchanged (not-modified); an article page stored as new, updated,
 # unchanged or duplicate, or not an article; or an error.
-FetchOutcome = Literal["new", "duplicate", "partial", "updated", "unchanged", "not-modified", "not-article", "error",
-                       "ok"]
+FetchOutcome = Literal[
+    "new", "duplicate", "partial", "updated", "unchanged", "not-modified", "not-article", "error", "ok"
+]
 FETCH_OUTCOMES: tuple[str, ...] = get_args(FetchOutcome)
 
 

@@ -36,8 +36,10 @@ def store_schema(db_path: str | Path) -> dict[str, list[str]]:
     try:
         conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
         try:
-            names = [r[0] for r in conn.execute(
-                "select name from sqlite_master where type in ('table', 'view') order by name")]
+            names = [
+                r[0]
+                for r in conn.execute("select name from sqlite_master where type in ('table', 'view') order by name")
+            ]
             return {name: [r[1] for r in conn.execute(f"pragma table_info([{name}])")] for name in names}
         finally:
             conn.close()
@@ -76,8 +78,10 @@ def build_metadata(config: Config, db_path: str | Path) -> dict[str, Any]:
     name = database_name(db_path)
     description = _load_yaml(METADATA_FILE)["description"]
     title = f"{config.project.name}: on the record"
-    timeline_link = (f'<p><a href="{TIMELINE_PATH}">Open the visual timeline</a>: lanes per party for a topic, '
-                     f'one mark per claim, coloured by claim type.</p>')
+    timeline_link = (
+        f'<p><a href="{TIMELINE_PATH}">Open the visual timeline</a>: lanes per party for a topic, '
+        f"one mark per claim, coloured by claim type.</p>"
+    )
     return {
         "title": title,
         "description_html": f"<p>{description}</p>{timeline_link}",

@@ -20,8 +20,22 @@ RIGHT_MARGIN = 45
 FAN_DY = (0, -15, 15)  # marks of one party on one day: centre, above, below, then the next column
 FAN_DX = 12
 # Colour per claim type, in the order of config.yaml's claim_types (then any other type).
-PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#edc948", "#76b7b2", "#9c755f",
-           "#ff9da7", "#1b9e77", "#7570b3", "#4d4d4d", "#a6761d", "#c51b7d"]
+PALETTE = [
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#59a14f",
+    "#b07aa1",
+    "#edc948",
+    "#76b7b2",
+    "#9c755f",
+    "#ff9da7",
+    "#1b9e77",
+    "#7570b3",
+    "#4d4d4d",
+    "#a6761d",
+    "#c51b7d",
+]
 
 # One mark per event (claims saying the same thing, merged by storage/events.py) when the store has them.
 EVENTS_SQL = """
@@ -136,8 +150,9 @@ def _x(day: date, start: date, end: date) -> float:
     return round(LABEL_WIDTH + 10 + plot * (day - start).days / span, 1)
 
 
-def layout(events: list[dict[str, Any]], parties: dict[str, str], claim_types: list[str],
-           start: date, end: date) -> Layout:
+def layout(
+    events: list[dict[str, Any]], parties: dict[str, str], claim_types: list[str], start: date, end: date
+) -> Layout:
     """Lanes per party (busiest first) and one mark per event; marks on the same day in a lane fan out."""
     result = Layout(start=start, end=end, ticks=_ticks(start, end), colours=colours_for(claim_types, events))
     counts: dict[str, int] = {}
@@ -147,8 +162,9 @@ def layout(events: list[dict[str, Any]], parties: dict[str, str], claim_types: l
     lane_y = {}
     for i, holder in enumerate(order):
         lane_y[holder] = AXIS_HEIGHT + i * LANE_HEIGHT + LANE_HEIGHT / 2
-        result.lanes.append(Lane(party=holder, name=parties.get(holder, holder), y=lane_y[holder],
-                                 count=counts[holder]))
+        result.lanes.append(
+            Lane(party=holder, name=parties.get(holder, holder), y=lane_y[holder], count=counts[holder])
+        )
     same_day: dict[tuple[str, str], int] = {}
     for index, event in enumerate(events):
         day = parse_day(event["date"])
@@ -157,15 +173,22 @@ def layout(events: list[dict[str, Any]], parties: dict[str, str], claim_types: l
         key = (event["holder"], day.isoformat())
         slot = same_day.get(key, 0)
         same_day[key] = slot + 1
-        result.marks.append(Mark(event=event, x=_x(day, start, end) + FAN_DX * (slot // len(FAN_DY)),
-                                 y=lane_y[event["holder"]] + FAN_DY[slot % len(FAN_DY)],
-                                 colour=result.colours[event["claim_type"]], index=index))
+        result.marks.append(
+            Mark(
+                event=event,
+                x=_x(day, start, end) + FAN_DX * (slot // len(FAN_DY)),
+                y=lane_y[event["holder"]] + FAN_DY[slot % len(FAN_DY)],
+                colour=result.colours[event["claim_type"]],
+                index=index,
+            )
+        )
     result.height = AXIS_HEIGHT + max(len(order), 1) * LANE_HEIGHT + 10
     return result
 
 
-def date_range(requested_from: str | None, requested_to: str | None,
-               data_min: str | None, data_max: str | None) -> tuple[date, date]:
+def date_range(
+    requested_from: str | None, requested_to: str | None, data_min: str | None, data_max: str | None
+) -> tuple[date, date]:
     """The shown range: what the reader asked for, else the topic's first to last claim, padded by a day."""
     today = date.today()
     low = parse_day(data_min) or today - timedelta(days=30)

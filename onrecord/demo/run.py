@@ -25,8 +25,7 @@ def demo_sources(base_url: str, sources_file: Path = SOURCES_FILE) -> list[Sourc
 
 def demo_config(config: Config, base_url: str) -> Config:
     """The user's config with the demo's sources and loopback-friendly crawl settings (no delays)."""
-    crawl = config.crawl.model_copy(update={"download_delay": 0.0, "autothrottle": False,
-                                            "concurrent_per_domain": 8})
+    crawl = config.crawl.model_copy(update={"download_delay": 0.0, "autothrottle": False, "concurrent_per_domain": 8})
     return config.with_sources(demo_sources(base_url)).model_copy(update={"crawl": crawl})
 
 
@@ -42,8 +41,9 @@ class DemoResult:
 DEFAULT_PORT = 8765  # fixed, so that article URLs (and so their ids) are the same on every run
 
 
-def run_demo(config: Config, progress: Callable[[str], None] = print, site_dir: Path = SITE_DIR,
-             port: int = DEFAULT_PORT) -> DemoResult:
+def run_demo(
+    config: Config, progress: Callable[[str], None] = print, site_dir: Path = SITE_DIR, port: int = DEFAULT_PORT
+) -> DemoResult:
     """Crawl the demo site from loopback into config.storage.path, extract claims, and update the timeline."""
     from onrecord.crawlers.run import crawl
     from onrecord.nlp.run import extract_pending
@@ -52,8 +52,9 @@ def run_demo(config: Config, progress: Callable[[str], None] = print, site_dir: 
     try:
         server = DemoServer(site_dir, port=port)
     except OSError as exc:
-        raise OnrecordError(f"demo server: cannot listen on 127.0.0.1:{port} ({exc.strerror}); "
-                            f"pass --port with a free port") from None
+        raise OnrecordError(
+            f"demo server: cannot listen on 127.0.0.1:{port} ({exc.strerror}); pass --port with a free port"
+        ) from None
     with server:
         progress(f"demo site serving at {server.base_url}")
         cfg = demo_config(config, server.base_url)
@@ -65,5 +66,6 @@ def run_demo(config: Config, progress: Callable[[str], None] = print, site_dir: 
     extracted = extract_pending(cfg, db, progress=progress)
     progress("building the timeline ...")
     events = update_events(db, cfg)
-    return DemoResult(base_url=server.base_url, crawl=summary.to_dict(), extract=extracted, events=events,
-                      counts=row_counts(db))
+    return DemoResult(
+        base_url=server.base_url, crawl=summary.to_dict(), extract=extracted, events=events, counts=row_counts(db)
+    )

@@ -17,8 +17,13 @@ from urllib.parse import unquote, urlsplit
 
 SITE_DIR = Path(__file__).resolve().parent / "site"
 PLACEHOLDER = b"{{BASE}}"
-TEXT_TYPES = {".xml": "application/xml", ".rss": "application/rss+xml", ".html": "text/html",
-              ".txt": "text/plain", ".json": "application/json"}
+TEXT_TYPES = {
+    ".xml": "application/xml",
+    ".rss": "application/rss+xml",
+    ".html": "text/html",
+    ".txt": "text/plain",
+    ".json": "application/json",
+}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -43,7 +48,8 @@ class _Handler(BaseHTTPRequestHandler):
         etag = '"' + hashlib.sha1(data).hexdigest()[:20] + '"'
         modified = email.utils.formatdate(int(path.stat().st_mtime), usegmt=True)
         if self.headers.get("If-None-Match") == etag or (
-                not self.headers.get("If-None-Match") and self.headers.get("If-Modified-Since") == modified):
+            not self.headers.get("If-None-Match") and self.headers.get("If-Modified-Since") == modified
+        ):
             self._send(304, b"", None, body=False, extra={"ETag": etag, "Last-Modified": modified})
             return
         ctype = TEXT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"

@@ -5,5 +5,15 @@ from onrecord.digest.daily import DigestResult, daily_period, send_daily, send_d
 from onrecord.digest.model import Digest
 from onrecord.digest.render import compose, render_html, render_text
 
-__all__ = ["Digest", "DigestResult", "assemble", "build_digest", "compose", "daily_period", "render_html",
-           "render_text", "send_daily", "send_digest"]
+__all__ = [
+    "Digest",
+    "DigestResult",
+    "assemble",
+    "build_digest",
+    "compose",
+    "daily_period",
+    "render_html",
+    "render_text",
+    "send_daily",
+    "send_digest",
+]

@@ -27,8 +27,9 @@ from onrecord.digest.phrases import describe
 KIND_RANK = {"reversal": 0, "negation_flipped": 1, "new": 2}
 
 
-def build_digest(config: Config, db: sqlite_utils.Database, since: datetime, until: datetime,
-                 topic: str | None = None) -> Digest:
+def build_digest(
+    config: Config, db: sqlite_utils.Database, since: datetime, until: datetime, topic: str | None = None
+) -> Digest:
     """The digest of [since, until) for one topic (or all), read from the timeline in the store."""
     from onrecord.storage import timeline
 
@@ -41,8 +42,15 @@ def build_digest(config: Config, db: sqlite_utils.Database, since: datetime, unt
     return assemble(config, since, until, topic, changes, events, contradictions)
 
 
-def assemble(config: Config, since: datetime, until: datetime, topic: str | None,
-             changes: Iterable[dict], events: Iterable[dict], contradictions: Iterable[dict]) -> Digest:
+def assemble(
+    config: Config,
+    since: datetime,
+    until: datetime,
+    topic: str | None,
+    changes: Iterable[dict],
+    events: Iterable[dict],
+    contradictions: Iterable[dict],
+) -> Digest:
     """A Digest from timeline records (plain dicts, see storage.timeline); pure, so tests can feed it."""
     window = _Window(since, until, ZoneInfo(config.digest.timezone))
     names = _Names(config)
@@ -50,22 +58,35 @@ def assemble(config: Config, since: datetime, until: datetime, topic: str | None
     events = list(events)
     targets = {e.get("id"): e.get("target") for e in events}
     # Date order; within a day the turnarounds first (reversal, flipped negation), then first positions.
-    changes = sorted((c for c in changes if window.contains(c.get("change_date"), c.get("detected_at"))),
-                     key=lambda c: (str(c.get("change_date") or ""), KIND_RANK.get(c.get("kind"), 9),
-                                    c.get("holder") or "", str(c.get("event_id")), str(c.get("id"))))
+    changes = sorted(
+        (c for c in changes if window.contains(c.get("change_date"), c.get("detected_at"))),
+        key=lambda c: (
+            str(c.get("change_date") or ""),
+            KIND_RANK.get(c.get("kind"), 9),
+            c.get("holder") or "",
+            str(c.get("event_id")),
+            str(c.get("id")),
+        ),
+    )
     events = [e for e in events if window.contains(e.get("event_date"), e.get("first_seen"))]
-    contradictions = sorted((c for c in contradictions if window.contains(c.get("date"), c.get("detected_at"))),
-                            key=lambda c: (str(c.get("date") or ""), str(c.get("id"))))
+    contradictions = sorted(
+        (c for c in contradictions if window.contains(c.get("date"), c.get("detected_at"))),
+        key=lambda c: (str(c.get("date") or ""), str(c.get("id"))),
+    )
     sections = []
     for topic_id in topic_ids:
         topic_changes = [c for c in changes if c.get("topic") == topic_id]
         shown = {c.get("event_id") for c in topic_changes}
         topic_events = [e for e in events if e.get("topic") == topic_id and e.get("id") not in shown]
-        sections.append(TopicDigest(
-            topic=topic_id, description=names.topic(topic_id),
-            changes=tuple(_change(c, names, targets.get(c.get("event_id"))) for c in topic_changes),
-            parties=_party_groups(topic_events, names, config.digest.max_claims_per_party),
-            contradictions=tuple(_contradiction(c, names) for c in contradictions if c.get("topic") == topic_id)))
+        sections.append(
+            TopicDigest(
+                topic=topic_id,
+                description=names.topic(topic_id),
+                changes=tuple(_change(c, names, targets.get(c.get("event_id"))) for c in topic_changes),
+                parties=_party_groups(topic_events, names, config.digest.max_claims_per_party),
+                contradictions=tuple(_contradiction(c, names) for c in contradictions if c.get("topic") == topic_id),
+            )
+        )
     return Digest(project=config.project.name, since=since, until=until, topic=topic, topics=tuple(sections))
 
 
@@ -125,8 +146,9 @@ class _Names:
         return self.topics.get(topic_id, "")
 
     def phrase(self, claim_type: str | None, negated: Any, target: str | None = None) -> str:
-        return describe(claim_type, bool(negated), self.party(target) if target else None,
-                        self.types.get(claim_type or ""))
+        return describe(
+            claim_type, bool(negated), self.party(target) if target else None, self.types.get(claim_type or "")
+        )
 
     def link(self, table: str, row_id: Any) -> str | None:
         if not self.base or row_id is None:
@@ -161,20 +183,35 @@ def _change(row: dict, names: _Names, target: str | None) -> Change:
     if row.get("kind") != "new" and row.get("from_type"):
         before = names.phrase(row.get("from_type"), row.get("from_negated"), target)
     return Change(
-        topic=row.get("topic") or "", holder=row.get("holder") or "", holder_name=names.party(row.get("holder")),
-        date=clean(row.get("change_date")), kind=row.get("kind") or "new", before=before,
+        topic=row.get("topic") or "",
+        holder=row.get("holder") or "",
+        holder_name=names.party(row.get("holder")),
+        date=clean(row.get("change_date")),
+        kind=row.get("kind") or "new",
+        before=before,
         after=names.phrase(row.get("to_type"), row.get("to_negated"), target),
-        evidence=clean(row.get("evidence")), speaker=clean(row.get("speaker")) or None,
-        url=safe_url(row.get("url")), title=clean(row.get("title")), outlets=_outlets(row.get("outlets"), names),
-        corroboration=int(row.get("corroboration") or 0), link=names.link("events", row.get("event_id")))
+        evidence=clean(row.get("evidence")),
+        speaker=clean(row.get("speaker")) or None,
+        url=safe_url(row.get("url")),
+        title=clean(row.get("title")),
+        outlets=_outlets(row.get("outlets"), names),
+        corroboration=int(row.get("corroboration") or 0),
+        link=names.link("events", row.get("event_id")),
+    )
 
 
 def _statement(row: dict, names: _Names) -> Statement:
     return Statement(
-        date=clean(row.get("event_date")), text=names.phrase(row.get("claim_type"), row.get("negated"), row.get("target")),
-        evidence=clean(row.get("evidence")), speaker=clean(row.get("speaker")) or None, url=safe_url(row.get("url")),
-        title=clean(row.get("title")), outlets=_outlets(row.get("outlets"), names),
-        corroboration=int(row.get("corroboration") or 0), link=names.link("events", row.get("id")))
+        date=clean(row.get("event_date")),
+        text=names.phrase(row.get("claim_type"), row.get("negated"), row.get("target")),
+        evidence=clean(row.get("evidence")),
+        speaker=clean(row.get("speaker")) or None,
+        url=safe_url(row.get("url")),
+        title=clean(row.get("title")),
+        outlets=_outlets(row.get("outlets"), names),
+        corroboration=int(row.get("corroboration") or 0),
+        link=names.link("events", row.get("id")),
+    )
 
 
 def _party_groups(events: list[dict], names: _Names, limit: int) -> tuple[PartyClaims, ...]:
@@ -185,9 +222,14 @@ def _party_groups(events: list[dict], names: _Names, limit: int) -> tuple[PartyC
     groups = []
     for holder, rows in sorted(by_party.items(), key=lambda kv: (-len(kv[1]), names.party(kv[0]))):
         rows.sort(key=lambda e: (-int(e.get("corroboration") or 0), str(e.get("event_date") or ""), str(e.get("id"))))
-        groups.append(PartyClaims(holder=holder, name=names.party(holder),
-                                  statements=tuple(_statement(e, names) for e in rows[:limit]),
-                                  more=max(0, len(rows) - limit)))
+        groups.append(
+            PartyClaims(
+                holder=holder,
+                name=names.party(holder),
+                statements=tuple(_statement(e, names) for e in rows[:limit]),
+                more=max(0, len(rows) - limit),
+            )
+        )
     return tuple(groups)
 
 
@@ -196,7 +238,10 @@ def _contradiction(row: dict, names: _Names) -> Contradiction:
         date=clean(row.get("date")),
         name_a=names.party(row.get("holder_a")),
         text_a=names.phrase(row.get("claim_type_a"), row.get("negated_a"), row.get("holder_b")),
-        evidence_a=clean(row.get("evidence_a")), url_a=safe_url(row.get("url_a")),
+        evidence_a=clean(row.get("evidence_a")),
+        url_a=safe_url(row.get("url_a")),
         name_b=names.party(row.get("holder_b")),
         text_b=names.phrase(row.get("claim_type_b"), row.get("negated_b"), row.get("holder_a")),
-        evidence_b=clean(row.get("evidence_b")), url_b=safe_url(row.get("url_b")))
+        evidence_b=clean(row.get("evidence_b")),
+        url_b=safe_url(row.get("url_b")),
+    )

@@ -72,15 +72,27 @@ def recipient_groups(config: Config, topic: str | None = None) -> list[tuple[str
     return groups
 
 
-def send_digest(config: Config, db: sqlite_utils.Database, digest: Digest, recipients: list[str],
-                force: bool = False, environ: Mapping[str, str] | None = None) -> DigestResult:
+def send_digest(
+    config: Config,
+    db: sqlite_utils.Database,
+    digest: Digest,
+    recipients: list[str],
+    force: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> DigestResult:
     """Send one built digest unless this period went out already (or is empty and digest.empty is skip)."""
     since, until, topic = digest.since.isoformat(), digest.until.isoformat(), topic_key(digest)
     base = dict(topic=topic, recipients=tuple(recipients), since=since, until=until, summary=digest.summary)
     done = None if force else find_done(db, since, until, topic, recipients)
     if done:
-        log.info("digest: %s %s..%s already %s (message %s); pass --force to send again",
-                 topic, since, until, done["status"], done["message_id"])
+        log.info(
+            "digest: %s %s..%s already %s (message %s); pass --force to send again",
+            topic,
+            since,
+            until,
+            done["status"],
+            done["message_id"],
+        )
         return DigestResult(status="already-sent", message_id=done["message_id"], **base)
     if digest.is_empty and config.digest.empty == "skip":
         log.info("digest: %s %s..%s: nothing new, not sent (digest.empty: skip)", topic, since, until)
@@ -89,26 +101,40 @@ def send_digest(config: Config, db: sqlite_utils.Database, digest: Digest, recip
     require_host(config.digest.smtp)
     password = smtp_password(config.digest.smtp, os.environ if environ is None else environ)
     message = compose(digest, config, recipients)
-    record = dict(since=since, until=until, topic=topic, recipients=recipients,
-                  message_id=message["Message-ID"], subject=message["Subject"])
+    record = dict(
+        since=since,
+        until=until,
+        topic=topic,
+        recipients=recipients,
+        message_id=message["Message-ID"],
+        subject=message["Subject"],
+    )
     try:
-        delivery = deliver(message, recipients, config.digest.smtp, password,
-                           config.digest.retries, config.digest.retry_backoff)
+        delivery = deliver(
+            message, recipients, config.digest.smtp, password, config.digest.retries, config.digest.retry_backoff
+        )
     except DeliveryError as exc:
         log.error("%s", exc)
         record_digest(db, status="failed", attempts=exc.attempts, error=str(exc), **record)
-        return DigestResult(status="failed", message_id=record["message_id"], attempts=exc.attempts,
-                            error=str(exc), **base)
+        return DigestResult(
+            status="failed", message_id=record["message_id"], attempts=exc.attempts, error=str(exc), **base
+        )
     error = "; ".join(f"{a}: {why}" for a, why in delivery.refused.items()) or None
     record_digest(db, status="sent", attempts=delivery.attempts, error=error, **record)
-    log.info("digest: %s %s..%s sent to %d recipient(s) as %s", topic, since, until,
-             len(recipients) - len(delivery.refused), record["message_id"])
-    return DigestResult(status="sent", message_id=record["message_id"], attempts=delivery.attempts,
-                        error=error, **base)
+    log.info(
+        "digest: %s %s..%s sent to %d recipient(s) as %s",
+        topic,
+        since,
+        until,
+        len(recipients) - len(delivery.refused),
+        record["message_id"],
+    )
+    return DigestResult(status="sent", message_id=record["message_id"], attempts=delivery.attempts, error=error, **base)
 
 
-def send_daily(config: Config, db: sqlite_utils.Database, now: datetime | None = None,
-               force: bool = False) -> list[DigestResult]:
+def send_daily(
+    config: Config, db: sqlite_utils.Database, now: datetime | None = None, force: bool = False
+) -> list[DigestResult]:
     """The scheduler's digest job: build and send the last day's digest to every recipient group."""
     groups = recipient_groups(config)
     if not groups:

@@ -11,8 +11,9 @@ from onrecord.core.config import ClaimTypeConfig
 DEFAULT_TARGET = "the other side"
 
 
-def describe(claim_type: str | None, negated: bool | int | None, target: str | None = None,
-             spec: ClaimTypeConfig | None = None) -> str:
+def describe(
+    claim_type: str | None, negated: bool | int | None, target: str | None = None, spec: ClaimTypeConfig | None = None
+) -> str:
     """The verb phrase of a claim: 'received Ukraine's list', 'has not handed over its list'.
 
     `spec` is the claim type's config entry (None for a type the config no longer has)."""

@@ -25,14 +25,21 @@ KIND_COLORS = {"new": "#1f5fa3", "negation_flipped": "#a3361f", "reversal": "#a3
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
-                      autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals.update(kind_label=lambda kind: KIND_LABELS.get(kind, kind),
-                       kind_color=lambda kind: KIND_COLORS.get(kind, "#6b6858"),
-                       sources_line=sources_line, quoted=quoted)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(
+        kind_label=lambda kind: KIND_LABELS.get(kind, kind),
+        kind_color=lambda kind: KIND_COLORS.get(kind, "#6b6858"),
+        sources_line=sources_line,
+        quoted=quoted,
+    )
     return env
-
 
 
 def quoted(text: str) -> str:
@@ -64,7 +71,7 @@ def subject(digest: Digest, config: Config) -> str:
     scope = f" {digest.topic}" if digest.topic else ""
     text = f"[{digest.project}{scope}] {day}: {digest.summary}"
     text = " ".join(text.split())
-    return text if len(text) <= SUBJECT_MAX else text[:SUBJECT_MAX - 1].rstrip() + "…"
+    return text if len(text) <= SUBJECT_MAX else text[: SUBJECT_MAX - 1].rstrip() + "…"
 
 
 def render_text(digest: Digest, config: Config) -> str:
@@ -72,8 +79,9 @@ def render_text(digest: Digest, config: Config) -> str:
 
 
 def render_html(digest: Digest, config: Config) -> str:
-    return _ENV.get_template("digest.html").render(digest=digest, subject=subject(digest, config),
-                                                   period=period_text(digest, config.digest.timezone))
+    return _ENV.get_template("digest.html").render(
+        digest=digest, subject=subject(digest, config), period=period_text(digest, config.digest.timezone)
+    )
 
 
 def topic_key(digest: Digest) -> str:
@@ -83,8 +91,14 @@ def topic_key(digest: Digest) -> str:
 
 def message_id(digest: Digest, config: Config, recipients: list[str]) -> str:
     """Same period, topic and recipients -> same Message-ID, so a resend is recognisable as the same mail."""
-    key = short_hash(config.project.name, topic_key(digest), digest.since.isoformat(), digest.until.isoformat(),
-                     ",".join(sorted(r.lower() for r in recipients)), length=24)
+    key = short_hash(
+        config.project.name,
+        topic_key(digest),
+        digest.since.isoformat(),
+        digest.until.isoformat(),
+        ",".join(sorted(r.lower() for r in recipients)),
+        length=24,
+    )
     domain = parseaddr(config.digest.smtp.sender)[1].rpartition("@")[2] or "onrecord.local"
     return f"<digest.{digest.until.strftime('%Y%m%dT%H%M')}.{key}@{domain}>"
 

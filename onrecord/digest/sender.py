@@ -34,8 +34,10 @@ class Delivery:
 
 def require_host(smtp: SmtpConfig) -> str:
     if not smtp.host:
-        raise ConfigError("digest.smtp.host is not set: set it in config.yaml to send digests "
-                          "(or write the message to a file with --dry-run FILE.eml)")
+        raise ConfigError(
+            "digest.smtp.host is not set: set it in config.yaml to send digests "
+            "(or write the message to a file with --dry-run FILE.eml)"
+        )
     return smtp.host
 
 
@@ -45,13 +47,22 @@ def smtp_password(smtp: SmtpConfig, environ: Mapping[str, str]) -> str | None:
         return None
     password = environ.get(smtp.password_env)
     if not password:
-        raise ConfigError(f"digest.smtp.user is set but environment variable {smtp.password_env} "
-                          "(digest.smtp.password_env) is empty: export the SMTP password there")
+        raise ConfigError(
+            f"digest.smtp.user is set but environment variable {smtp.password_env} "
+            "(digest.smtp.password_env) is empty: export the SMTP password there"
+        )
     return password
 
 
-def deliver(message: EmailMessage, recipients: list[str], smtp: SmtpConfig, password: str | None,
-            retries: int, backoff: float, sleep: Callable[[float], None] = time.sleep) -> Delivery:
+def deliver(
+    message: EmailMessage,
+    recipients: list[str],
+    smtp: SmtpConfig,
+    password: str | None,
+    retries: int,
+    backoff: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Delivery:
     """Send `message` to `recipients`; retry every failure up to `retries` times, waiting backoff, 2x, 4x…"""
     host = require_host(smtp)
     total = retries + 1
@@ -69,12 +80,13 @@ def deliver(message: EmailMessage, recipients: list[str], smtp: SmtpConfig, pass
         for addr, why in refused_text.items():
             log.warning("digest: %s:%d: recipient %s refused: %s", host, smtp.port, addr, why)
         return Delivery(attempts=attempt, refused=refused_text)
-    raise DeliveryError(f"digest: {host}:{smtp.port}: not delivered after {total} attempt"
-                        f"{'s' if total > 1 else ''}: {reason}", attempts=total)
+    raise DeliveryError(
+        f"digest: {host}:{smtp.port}: not delivered after {total} attempt{'s' if total > 1 else ''}: {reason}",
+        attempts=total,
+    )
 
 
-def _send_once(message: EmailMessage, recipients: list[str], smtp: SmtpConfig, host: str,
-               password: str | None) -> dict:
+def _send_once(message: EmailMessage, recipients: list[str], smtp: SmtpConfig, host: str, password: str | None) -> dict:
     context = ssl.create_default_context(cafile=smtp.ca_file)
     if smtp.security == "tls":
         client: smtplib.SMTP = smtplib.SMTP_SSL(host, smtp.port, timeout=smtp.timeout, context=context)

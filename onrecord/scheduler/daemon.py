@@ -16,8 +16,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from apscheduler.events import (EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, EVENT_JOB_MODIFIED, EVENT_JOB_SUBMITTED,
-                                JobEvent)
+from apscheduler.events import (
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    EVENT_JOB_MODIFIED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+)
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers import SchedulerNotRunningError
@@ -60,7 +65,8 @@ class Daemon:
         self.state = ScheduleState(self.db)
         self.scheduler = BackgroundScheduler(
             executors={"crawl": ThreadPoolExecutor(config.scheduler.max_parallel), "default": ThreadPoolExecutor(2)},
-            timezone=timezone.utc)
+            timezone=timezone.utc,
+        )
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -72,25 +78,40 @@ class Daemon:
         now = datetime.now(timezone.utc)
         for spec in self.specs.values():
             backoff = health.backoff_end(self.db, spec.id) if spec.kind == "crawl" else None
-            when = first_run_time(spec, stored.get(spec.id), now, interrupted=spec.id in interrupted,
-                                  backoff_until=backoff)
-            self.scheduler.add_job(self._job_function(spec), spec.trigger, id=spec.id, name=spec.id,
-                                   next_run_time=when, **spec.options)
+            when = first_run_time(
+                spec, stored.get(spec.id), now, interrupted=spec.id in interrupted, backoff_until=backoff
+            )
+            self.scheduler.add_job(
+                self._job_function(spec), spec.trigger, id=spec.id, name=spec.id, next_run_time=when, **spec.options
+            )
         if interrupted:
             log_event(logging.WARNING, None, "daemon.recovered", interrupted=",".join(sorted(interrupted)))
         why_no_digest = digest_missing_settings(self.config)
         if why_no_digest:
             log_event(logging.INFO, None, "digest.unscheduled", reason=why_no_digest)
-        self.scheduler.add_listener(self._on_job_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MAX_INSTANCES |
-                                    EVENT_JOB_MISSED | EVENT_JOB_MODIFIED)
+        self.scheduler.add_listener(
+            self._on_job_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED | EVENT_JOB_MODIFIED
+        )
         self.scheduler.start()
         self._save_next_run_times()
         crawls = sum(1 for s in self.specs.values() if s.kind == "crawl")
-        log_event(logging.INFO, None, "daemon.started", pid=os.getpid(), store=self.db_path, crawl_jobs=crawls,
-                  jobs=len(self.specs))
+        log_event(
+            logging.INFO,
+            None,
+            "daemon.started",
+            pid=os.getpid(),
+            store=self.db_path,
+            crawl_jobs=crawls,
+            jobs=len(self.specs),
+        )
         for job in sorted(self.scheduler.get_jobs(), key=lambda j: j.next_run_time):
-            log_event(logging.INFO, job.id if self.specs[job.id].kind == "crawl" else None, "job.scheduled",
-                      job=job.id, next_run=format_time(job.next_run_time))
+            log_event(
+                logging.INFO,
+                job.id if self.specs[job.id].kind == "crawl" else None,
+                "job.scheduled",
+                job=job.id,
+                next_run=format_time(job.next_run_time),
+            )
 
     def stop(self, reason: str) -> None:
         """Stop taking work, end the children (SIGTERM, then SIGKILL), wait for job threads, save the schedule."""
@@ -105,8 +126,14 @@ class Daemon:
         with self._inflight_done:
             self._inflight_done.wait_for(lambda: self._inflight == 0, timeout=self.children.stop_timeout + 5)
             unfinished = self._inflight
-        log_event(logging.INFO, None, "daemon.stopped", reason=reason, children_ended=ended,
-                  unfinished_jobs=unfinished or None)
+        log_event(
+            logging.INFO,
+            None,
+            "daemon.stopped",
+            reason=reason,
+            children_ended=ended,
+            unfinished_jobs=unfinished or None,
+        )
         self._lock.release()
 
     def run_forever(self) -> int:
@@ -135,6 +162,7 @@ class Daemon:
 
         The digest is left to the daemon (or `onrecord digest`): it belongs to a time of day, not to a pass.
         """
+
         def on_signal(signum: int, frame: object) -> None:
             log_event(logging.INFO, None, "daemon.stopping", reason=f"{signal.Signals(signum).name} received")
             self.stopping.set()
@@ -152,8 +180,13 @@ class Daemon:
             self._lock.release()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        log_event(logging.INFO, None, "daemon.stopped" if self.stopping.is_set() else "once.finished",
-                  crawls=len(statuses), failed=statuses.count("failed"))
+        log_event(
+            logging.INFO,
+            None,
+            "daemon.stopped" if self.stopping.is_set() else "once.finished",
+            crawls=len(statuses),
+            failed=statuses.count("failed"),
+        )
         return 1 if "failed" in statuses else 0
 
     # -- jobs ------------------------------------------------------------------------------------------
@@ -185,8 +218,9 @@ class Daemon:
             try:
                 status, result = work(spec)
             except Exception as exc:  # keep the daemon alive; the traceback goes to the log
-                logging.getLogger("onrecord.scheduler").exception("job %s crashed", spec.id,
-                                                                  extra={"source": None, "event": "job.crashed"})
+                logging.getLogger("onrecord.scheduler").exception(
+                    "job %s crashed", spec.id, extra={"source": None, "event": "job.crashed"}
+                )
                 status, result = "failed", {"error": f"{type(exc).__name__}: {exc}"}
             self.state.end_run(run_id, status, result)
         return status
@@ -201,10 +235,14 @@ class Daemon:
             log_event(logging.INFO, source, "crawl.started")
             counts, returncode = {}, 0
             try:
-                summary = crawl_pass(self.config, sources=[source], force=True, runner=self.children,
-                                     timeout=self.crawl_timeout,
-                                     progress=lambda line: log_event(logging.INFO, source, "crawl.progress",
-                                                                     line=line.strip()))
+                summary = crawl_pass(
+                    self.config,
+                    sources=[source],
+                    force=True,
+                    runner=self.children,
+                    timeout=self.crawl_timeout,
+                    progress=lambda line: log_event(logging.INFO, source, "crawl.progress", line=line.strip()),
+                )
                 counts = summary.per_source.get(source, {})
             except ChildStopped:
                 log_event(logging.INFO, source, "crawl.stopped", note="ended by daemon stop; resumes next start")
@@ -225,8 +263,13 @@ class Daemon:
             self.request_extraction()
         if failed:
             return "failed", result
-        log_event(logging.INFO, source, "crawl.finished", new=new,
-                  **{k.replace("-", "_"): v for k, v in counts.items() if k != "new"})
+        log_event(
+            logging.INFO,
+            source,
+            "crawl.finished",
+            new=new,
+            **{k.replace("-", "_"): v for k, v in counts.items() if k != "new"},
+        )
         return "ok", result
 
     def _back_off(self, db, spec: JobSpec) -> dict:
@@ -236,10 +279,15 @@ class Daemon:
                 self.scheduler.modify_job(spec.id, next_run_time=until)
             except (JobLookupError, SchedulerNotRunningError):
                 pass
-        log_event(logging.WARNING, spec.id, "crawl.failed", failures=state["failures"],
-                  backoff_until=format_time(until), error=state["last_error"])
-        return {"error": state["last_error"], "failures": state["failures"],
-                "backoff_until": format_time(until)}
+        log_event(
+            logging.WARNING,
+            spec.id,
+            "crawl.failed",
+            failures=state["failures"],
+            backoff_until=format_time(until),
+            error=state["last_error"],
+        )
+        return {"error": state["last_error"], "failures": state["failures"], "backoff_until": format_time(until)}
 
     def request_extraction(self) -> None:
         """Ask for an extraction run soon; requests made while one runs are merged into one more run."""
@@ -273,16 +321,21 @@ class Daemon:
     def _task(self, spec: JobSpec, task: str) -> Outcome:
         log_event(logging.INFO, None, f"{task}.started")
         try:
-            result = self.children.run(TASKS_MODULE, task_request(task, self.config, self.db_path),
-                                       timeout=self.crawl_timeout, name=task)
+            result = self.children.run(
+                TASKS_MODULE, task_request(task, self.config, self.db_path), timeout=self.crawl_timeout, name=task
+            )
         except ChildStopped:
             log_event(logging.INFO, None, f"{task}.stopped", note="ended by daemon stop; pending work resumes next run")
             return "stopped", {"error": "stopped by daemon shutdown"}
         except ChildFailed as exc:
             log_event(logging.ERROR, None, f"{task}.failed", error=str(exc))
             return "failed", {"error": str(exc), "returncode": exc.returncode}
-        log_event(logging.INFO, None, f"{task}.finished",
-                  **{k: v for k, v in result.items() if isinstance(v, (int, float, str))})
+        log_event(
+            logging.INFO,
+            None,
+            f"{task}.finished",
+            **{k: v for k, v in result.items() if isinstance(v, (int, float, str))},
+        )
         return "ok", result
 
     # -- schedule state ----------------------------------------------------------------------------------
@@ -293,8 +346,14 @@ class Daemon:
         if event.code == EVENT_JOB_MAX_INSTANCES and event.job_id != EXTRACT_JOB:
             log_event(logging.WARNING, source, "job.skipped", job=event.job_id, reason="previous run still going")
         elif event.code == EVENT_JOB_MISSED:
-            log_event(logging.WARNING, source, "job.missed", job=event.job_id,
-                      scheduled=format_time(event.scheduled_run_time), reason="later than misfire_grace")
+            log_event(
+                logging.WARNING,
+                source,
+                "job.missed",
+                job=event.job_id,
+                scheduled=format_time(event.scheduled_run_time),
+                reason="later than misfire_grace",
+            )
         self._save_next_run_times()
 
     def _save_next_run_times(self) -> None:
@@ -302,6 +361,10 @@ class Daemon:
             jobs = self.scheduler.get_jobs()
         except SchedulerNotRunningError:
             return
-        self.state.save_next_run_times({job.id: (self.specs[job.id].kind, getattr(job, "next_run_time", None))
-                                        for job in jobs if job.id in self.specs})
-
+        self.state.save_next_run_times(
+            {
+                job.id: (self.specs[job.id].kind, getattr(job, "next_run_time", None))
+                for job in jobs
+                if job.id in self.specs
+            }
+        )

@@ -36,15 +36,25 @@ class JobSpec:
 def crawl_spec(source_id: str, interval: float, jitter: float) -> JobSpec:
     # No misfire grace: a late crawl still runs, and coalescing folds any number of missed runs into one.
     trigger = IntervalTrigger(seconds=interval, jitter=jitter * interval or None)
-    return JobSpec(source_id, "crawl", trigger, interval,
-                   {"coalesce": True, "max_instances": 1, "misfire_grace_time": None, "executor": "crawl"})
+    return JobSpec(
+        source_id,
+        "crawl",
+        trigger,
+        interval,
+        {"coalesce": True, "max_instances": 1, "misfire_grace_time": None, "executor": "crawl"},
+    )
 
 
 def extract_spec(every: float) -> JobSpec:
     # Several instances may be submitted (each crawl with new articles asks for one); the job itself
     # runs them one after another and merges requests that arrive while it runs.
-    return JobSpec(EXTRACT_JOB, "extract", IntervalTrigger(seconds=every), every,
-                   {"coalesce": True, "max_instances": 3, "misfire_grace_time": None, "executor": "default"})
+    return JobSpec(
+        EXTRACT_JOB,
+        "extract",
+        IntervalTrigger(seconds=every),
+        every,
+        {"coalesce": True, "max_instances": 3, "misfire_grace_time": None, "executor": "default"},
+    )
 
 
 def digest_trigger(send_at: str, tz_name: str) -> CronTrigger:
@@ -62,8 +72,13 @@ def digest_trigger(send_at: str, tz_name: str) -> CronTrigger:
 
 def digest_spec(config: Config) -> JobSpec:
     grace = parse_duration(config.scheduler.misfire_grace)
-    return JobSpec(DIGEST_JOB, "digest", digest_trigger(config.digest.send_at, config.digest.timezone), None,
-                   {"coalesce": True, "max_instances": 1, "misfire_grace_time": int(grace), "executor": "default"})
+    return JobSpec(
+        DIGEST_JOB,
+        "digest",
+        digest_trigger(config.digest.send_at, config.digest.timezone),
+        None,
+        {"coalesce": True, "max_instances": 1, "misfire_grace_time": int(grace), "executor": "default"},
+    )
 
 
 def digest_missing_settings(config: Config) -> str | None:
@@ -85,8 +100,14 @@ def build_job_specs(config: Config) -> list[JobSpec]:
     return specs
 
 
-def first_run_time(spec: JobSpec, stored: datetime | None, now: datetime, *, interrupted: bool = False,
-                   backoff_until: datetime | None = None) -> datetime | None:
+def first_run_time(
+    spec: JobSpec,
+    stored: datetime | None,
+    now: datetime,
+    *,
+    interrupted: bool = False,
+    backoff_until: datetime | None = None,
+) -> datetime | None:
     """When a job should first run after a (re)start, given its stored next run time.
 
     - crawl / extract: the stored time, but no later than one interval (plus jitter) from now, so a

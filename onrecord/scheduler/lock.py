@@ -28,8 +28,9 @@ class StoreLock:
             handle.seek(0)
             holder = handle.read().strip() or "?"
             handle.close()
-            raise OnrecordError(f"{self.db_path}: another `onrecord run` (pid {holder}) is using this store; "
-                                "stop it first") from None
+            raise OnrecordError(
+                f"{self.db_path}: another `onrecord run` (pid {holder}) is using this store; stop it first"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))

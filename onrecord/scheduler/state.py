@@ -39,8 +39,9 @@ class ScheduleState:
     def save_next_run_times(self, runs: dict[str, tuple[str, datetime | None]]) -> None:
         """Store {job_id: (kind, next_run_time)}; jobs not named keep their rows (status still shows them)."""
         with self._lock:
-            jobs.save_next_run_times(self.db, {job_id: (kind, format_time(when))
-                                               for job_id, (kind, when) in runs.items()})
+            jobs.save_next_run_times(
+                self.db, {job_id: (kind, format_time(when)) for job_id, (kind, when) in runs.items()}
+            )
 
     def begin_run(self, job_id: str, kind: str) -> int:
         with self._lock:

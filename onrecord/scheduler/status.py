@@ -27,9 +27,15 @@ def job_status(config: Config, db: sqlite_utils.Database) -> list[dict]:
             result = json.loads(result) if result else None
         except ValueError:
             pass
-        row = {"job": spec.id, "kind": spec.kind, "next_run": state.get(spec.id),
-               "last_status": run.get("status"), "last_started": run.get("started"),
-               "last_finished": run.get("finished"), "last_result": result}
+        row = {
+            "job": spec.id,
+            "kind": spec.kind,
+            "next_run": state.get(spec.id),
+            "last_status": run.get("status"),
+            "last_started": run.get("started"),
+            "last_finished": run.get("finished"),
+            "last_result": result,
+        }
         if spec.kind == "crawl":
             row["backoff_until"] = backoff.get(spec.id)
         rows.append(row)

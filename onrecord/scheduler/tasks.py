@@ -42,8 +42,11 @@ def digest(config: Config, db: sqlite_utils.Database) -> dict:
     from onrecord.digest import send_daily
 
     results = [dataclasses.asdict(r) for r in send_daily(config, db)]
-    return {"sent": sum(r["status"] == "sent" for r in results),
-            "statuses": ",".join(r["status"] for r in results), "digests": results}
+    return {
+        "sent": sum(r["status"] == "sent" for r in results),
+        "statuses": ",".join(r["status"] for r in results),
+        "digests": results,
+    }
 
 
 TASKS = {"extract": extract, "digest": digest}

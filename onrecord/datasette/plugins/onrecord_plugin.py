@@ -39,8 +39,13 @@ def asgi_wrapper(datasette):
         async def read_only_app(scope, receive, send):
             if scope["type"] == "http" and scope["method"] not in READ_METHODS:
                 body = b"405 Method Not Allowed: this onrecord Datasette is read-only\n"
-                await send({"type": "http.response.start", "status": 405,
-                            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"allow", b"GET, HEAD")]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 405,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"allow", b"GET, HEAD")],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
             await app(scope, receive, send)
@@ -71,8 +76,10 @@ def render_cell(row, value, column, table, database, datasette):
         href = datasette.urls.row(database, "articles", tilde_encode(str(article_id)))
         html = f'<a href="{markupsafe.escape(href)}">{markupsafe.escape(title or article_id)}</a>'
         if url:
-            html += (f' <a class="onrecord-original" href="{markupsafe.escape(url)}" rel="noopener noreferrer">'
-                     f'original&nbsp;↗</a>')
+            html += (
+                f' <a class="onrecord-original" href="{markupsafe.escape(url)}" rel="noopener noreferrer">'
+                f"original&nbsp;↗</a>"
+            )
         return markupsafe.Markup(html)
 
     return cell
@@ -102,9 +109,16 @@ async def timeline_page(datasette, request):
     parties = {r["id"]: r["name"] for r in await _rows(db, "select id, name from parties")}
     claim_types = [r["id"] for r in await _rows(db, "select id from claim_types order by rowid")]
     model = layout(events, parties, claim_types, start, end)
-    context = {"database": name, "topic": topic, "topics": topics, "model": model, "events": events,
-               "parties": parties, "assets": datasette.urls.path(ASSETS),
-               "database_url": datasette.urls.database(name)}
+    context = {
+        "database": name,
+        "topic": topic,
+        "topics": topics,
+        "model": model,
+        "events": events,
+        "parties": parties,
+        "assets": datasette.urls.path(ASSETS),
+        "database_url": datasette.urls.database(name),
+    }
     return Response.html(await datasette.render_template("onrecord_timeline.html", context, request=request))
 
 
