@@ -12,7 +12,6 @@ name when several annotators marked it). Figures only; nothing asserted.
 from __future__ import annotations
 
 import argparse
-import re
 import resource
 import sys
 import time
@@ -36,7 +35,7 @@ def read_ann(path: Path) -> list[dict[str, list[tuple[int, int]]]]:
     for line in path.read_text(encoding="utf-8").splitlines():
         parts = line.split("\t")
         if line.startswith("T") and len(parts) >= 2:
-            label, _, offsets = parts[1].partition(" ")
+            _, _, offsets = parts[1].partition(" ")
             spans[parts[0]] = [tuple(map(int, piece.split())) for piece in offsets.split(";")]
         elif line.startswith("E") and len(parts) >= 2:
             events.append(dict(arg.split(":", 1) for arg in parts[1].split()))
@@ -82,7 +81,7 @@ def main() -> None:
             continue
         text = text_path.read_text(encoding="utf-8")
         doc = nlp(text)
-        gold = [g for g in read_ann(anns[0])]
+        gold = read_ann(anns[0])
         predicted = [a for sentence in doc.sents for a in find_attributions(sentence, grammar)]
         gold_named = [g for g in gold if g.get("Source")]
         pred_named = [a for a in predicted if a.source]

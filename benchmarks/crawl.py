@@ -25,9 +25,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from onrecord.crawlers.run import crawl  # noqa: E402
 from loopback_site import Site  # noqa: E402
 from onrecord.core.config import SourceConfig, load_config  # noqa: E402
+from onrecord.crawlers.run import crawl  # noqa: E402
 
 VOCABULARY = (
     "prisoner exchange list delegation ministry statement talks ceasefire officials families border "

@@ -16,7 +16,7 @@ import socket
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,8 +25,8 @@ sys.path.insert(0, str(REPO))
 from aiosmtpd.controller import Controller  # noqa: E402
 
 from onrecord.core.config import load_config  # noqa: E402
-from onrecord.digest import build_digest, compose, daily_period, send_digest  # noqa: E402
 from onrecord.core.records import Article, Claim  # noqa: E402
+from onrecord.digest import build_digest, compose, daily_period, send_digest  # noqa: E402
 from onrecord.storage.articles import save_article  # noqa: E402
 from onrecord.storage.claims import save_extraction  # noqa: E402
 from onrecord.storage.db import open_store  # noqa: E402
@@ -104,7 +104,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(7)
     config = load_config(REPO / "config.yaml")
-    start = datetime(2025, 5, 1, tzinfo=timezone.utc)
+    start = datetime(2025, 5, 1, tzinfo=UTC)
     with tempfile.TemporaryDirectory() as tmp, socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

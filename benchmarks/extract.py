@@ -17,10 +17,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from onrecord.core.config import load_config  # noqa: E402
 from onrecord.nlp.extractor import Extractor  # noqa: E402
 from onrecord.nlp.jsonl import read_articles  # noqa: E402
 from onrecord.nlp.pipeline import MODEL_PACKAGES  # noqa: E402
-from onrecord.core.config import load_config  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "ua-ru-press-releases" / "press_releases.jsonl"
 RU_CORPUS = REPO.parent / "shared" / "corpus" / "telegram-news-ru" / "telegram_news_ru.jsonl"
@@ -84,8 +84,8 @@ def main() -> None:
     ours, ours_cpu = time.perf_counter() - started, time.process_time() - started_cpu
     rss_ours = peak_rss_mb()
     print(
-        f"onrecord extract: {len(articles) / ours:8.1f} articles/s  ({ours:.1f} s, CPU {ours_cpu:.1f} s, {claims} claims, "
-        f"peak RSS {rss_ours:.0f} MB)"
+        f"onrecord extract: {len(articles) / ours:8.1f} articles/s  ({ours:.1f} s, CPU {ours_cpu:.1f} s, "
+        f"{claims} claims, peak RSS {rss_ours:.0f} MB)"
     )
     kwords = word_count(articles) / 1000
     russian_run(extractor, args.ru_corpus, en_seconds_per_kword=ours / kwords, en_cpu_per_kword=ours_cpu / kwords)

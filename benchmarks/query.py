@@ -35,10 +35,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from onrecord.core.config import Config  # noqa: E402
-from onrecord.core.records import short_hash  # noqa: E402
-from onrecord.storage import timeline  # noqa: E402
-from onrecord.storage.db import gc_paused, open_store  # noqa: E402
+from onrecord.core.config import Config
+from onrecord.core.records import short_hash
+from onrecord.storage import timeline
+from onrecord.storage.db import gc_paused, open_store
 
 TOPICS = [f"topic-{i:02d}" for i in range(20)]
 PARTIES = [f"party-{i:02d}" for i in range(30)]
@@ -190,16 +190,25 @@ def _rows_from_memory(rows: list[dict]):
                 "speaker": speaker,
                 "url": url,
             }
-            for topic, holder, claim_type, negated, target, event_id, event_date, evidence, speaker, url in conn.execute(
-                sql
-            )
+            for (
+                topic,
+                holder,
+                claim_type,
+                negated,
+                target,
+                event_id,
+                event_date,
+                evidence,
+                speaker,
+                url,
+            ) in conn.execute(sql)
         ]
     )
 
 
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def timed(label: str, func) -> object:

@@ -62,7 +62,7 @@ class NearDuplicateIndex:
         self._original: dict[str, str] = {}  # article id -> the id it duplicates (itself if original)
 
     @classmethod
-    def load(cls, db: sqlite_utils.Database, threshold: float) -> "NearDuplicateIndex":
+    def load(cls, db: sqlite_utils.Database, threshold: float) -> NearDuplicateIndex:
         index = cls(threshold)
         for article_id, blob, dup_of in signatures(db):
             index._add(article_id, from_bytes(blob), dup_of or article_id)

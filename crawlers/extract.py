@@ -13,8 +13,8 @@ import trafilatura
 from lxml import etree
 
 from onrecord.crawlers.agencies import cited_agency
-from onrecord.nlp.language import detect_language
 from onrecord.crawlers.publishers import parse_fields
+from onrecord.nlp.language import detect_language
 
 # Phrases of paywall and subscription stubs, lower case (en, ru, uk).
 PAYWALL_MARKERS = (

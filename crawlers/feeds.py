@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import feedparser
@@ -33,7 +33,7 @@ def _iso(struct) -> str | None:
     if not struct:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(struct), tz=timezone.utc).isoformat()
+        return datetime.fromtimestamp(calendar.timegm(struct), tz=UTC).isoformat()
     except (OverflowError, ValueError, TypeError):
         return None
 

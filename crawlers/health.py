@@ -8,9 +8,9 @@ are written through onrecord.storage.sources.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Iterable
+from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
@@ -71,8 +71,8 @@ def back_off(
     """Hold a failing source back for its back-off (from its failure count); return until when, and the
     source's health columns (failures, last_error ...)."""
     state = source_state(db, source_id)
-    until = backoff_until(now or datetime.now(timezone.utc), state["failures"], interval, cap)
-    set_backoff(db, source_id, until.astimezone(timezone.utc).isoformat(timespec="seconds"))
+    until = backoff_until(now or datetime.now(UTC), state["failures"], interval, cap)
+    set_backoff(db, source_id, until.astimezone(UTC).isoformat(timespec="seconds"))
     return until, state
 
 
@@ -101,13 +101,13 @@ def _parse(value: str | None) -> datetime | None:
     if not value:
         return None
     when = datetime.fromisoformat(value)
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def source_health(db: sqlite_utils.Database, config: Config, now: datetime | None = None) -> list[SourceHealth]:
     """Health of every configured source, then of the sources the store holds that this config does not name
     (a store filled under another config, such as the demo's): those are listed, not judged late."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     out = [_health(db, source.id, now, source.interval_seconds, source.enabled) for source in config.sources]
     others = stored_source_ids(db, [source.id for source in config.sources])
     out += [_health(db, source_id, now, None, True) for source_id in others]

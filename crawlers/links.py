@@ -7,15 +7,15 @@ function here and one entry in LINK_EXTRACTORS (and the kind's name in the confi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import urljoin
 
 from scrapy.http import Response, TextResponse
 
-from onrecord.crawlers.feeds import parse_feed
 from onrecord.core.config import SourceConfig
 from onrecord.core.records import FetchOutcome
+from onrecord.crawlers.feeds import parse_feed
 
 DEFAULT_LINK_SELECTOR = "article a, h2 a, h3 a"
 

@@ -13,6 +13,8 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from twisted.internet.task import LoopingCall
 
+from onrecord.core.config import Config
+from onrecord.core.records import Article, Fetch
 from onrecord.crawlers.dedup import from_bytes
 from onrecord.crawlers.extract import Extraction, NotArticle
 from onrecord.crawlers.items import FetchItem, PageItem
@@ -20,8 +22,6 @@ from onrecord.crawlers.urls import canonical_url
 from onrecord.crawlers.work import extract_page
 from onrecord.crawlers.worker_pool import WorkerDied, WorkerPool
 from onrecord.crawlers.writer import BATCH_SECONDS, StoreWriter
-from onrecord.core.config import Config
-from onrecord.core.records import Article, Fetch
 
 log = logging.getLogger("onrecord.crawl")
 
@@ -58,7 +58,7 @@ class StorePipeline:
         self._flusher = LoopingCall(self.writer.flush_if_stale)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "StorePipeline":
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         spider = crawler.spider  # created before the pipelines: it built the pass's config and resources
         return cls(spider.config, spider.resources, crawler.stats)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from onrecord.core.child import ChildFailed, ChildRunner, ChildStopped, serve
 from onrecord.core.config import Config

@@ -13,9 +13,9 @@ from dataclasses import replace
 import sqlite_utils
 from datasketch import MinHash
 
-from onrecord.crawlers.dedup import NearDuplicateIndex
 from onrecord.core.config import Config
 from onrecord.core.records import Article, Fetch
+from onrecord.crawlers.dedup import NearDuplicateIndex
 from onrecord.storage.articles import article_by_hash, save_article, stored_version
 from onrecord.storage.batches import Batch
 from onrecord.storage.db import open_store
@@ -33,7 +33,7 @@ class StoreWriter:
         self.batch = Batch(db, BATCH_ITEMS, BATCH_SECONDS)
 
     @classmethod
-    def open(cls, config: Config, db_path: str) -> "StoreWriter":
+    def open(cls, config: Config, db_path: str) -> StoreWriter:
         db = open_store(db_path)
         sync_config(db, config)
         return cls(db, config.crawl.near_duplicate_threshold)

@@ -48,7 +48,7 @@ def plot_timeline(events: list[dict], changes: list[dict], path: str | Path, tit
     changed = {c["event_id"] for c in changes}
     fig = Figure(figsize=(11, 1.2 + 0.7 * max(len(parties), 1)), layout="constrained")
     ax = fig.add_subplot()
-    for event, offset in zip(events, _offsets(events)):
+    for event, offset in zip(events, _offsets(events), strict=True):
         x, y = date.fromisoformat(event["event_date"]), lane[event["holder"]] + offset
         size = 40 + 25 * min(event.get("corroboration") or 1, 8)
         colour = colours[event["claim_type"]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import sqlite_utils
 
 from onrecord.core.records import Article

@@ -7,8 +7,8 @@ item stays atomic on its own (a savepoint). A process killed mid-batch loses at 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import sqlite_utils
 

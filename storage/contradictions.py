@@ -1,11 +1,12 @@
 """Contradictions: pairs of events where two parties state incompatible things about the same fact.
 
-The rules are config data (each claim type's `contradicts`, read by `contradiction_rules`): side A's
-(claim_type, negated) against side B's, both on the same topic, held by different parties, no more than
-`timeline.contradiction_window_days` apart, and about each other where a target is given (A's target, if
-any, is B; B's target, if any, is A; targeted rules need one). Example: Russia `list_submitted` ("we
-handed over our list") against Ukraine `list_received` negated ("no list has been received"). Pairs are re-derived for the events an update touched; a pair's id is its date and a hash
-of the two events' content ('2025-05-22:9f3c...'), so re-deriving keeps its first `detected_at`.
+The rules are config data (each claim type's `contradicts`, read by `contradiction_rules`): side A's (claim_type,
+negated) against side B's, both on the same topic, held by different parties, no more than
+`timeline.contradiction_window_days` apart, and about each other where a target is given (A's target, if any, is B;
+B's target, if any, is A; targeted rules need one). Example: Russia `list_submitted` ("we handed over our list")
+against Ukraine `list_received` negated ("no list has been received"). Pairs are re-derived for the events an update
+touched; a pair's id is its date and a hash of the two events' content ('2025-05-22:9f3c...'), so re-deriving keeps
+its first `detected_at`.
 """
 
 from __future__ import annotations

@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 import gc
 import sqlite3
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 import sqlite_utils
 

@@ -12,17 +12,17 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterator
 
 import sqlite_utils
 
 from onrecord.core.config import Config
 from onrecord.core.records import utc_now
-from onrecord.storage.db import gc_paused, write_transaction
 from onrecord.storage.contradictions import refresh_contradictions
+from onrecord.storage.db import gc_paused, write_transaction
 from onrecord.storage.positions import refresh_changes, refresh_intervals, refresh_positions
 
 CHUNK_KEYS = 20_000  # keys re-clustered per round trip: bounds memory on a full rebuild

@@ -7,7 +7,6 @@ import sqlite_utils
 from onrecord.core.records import Fetch
 from onrecord.storage.db import write_transaction
 
-
 _FETCH_COLUMNS = tuple(Fetch.__dataclass_fields__)
 _INSERT_FETCH = f"INSERT INTO fetches ({', '.join(_FETCH_COLUMNS)}) VALUES ({', '.join('?' * len(_FETCH_COLUMNS))})"
 

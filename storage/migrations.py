@@ -179,7 +179,7 @@ def upgrade(conn: sqlite3.Connection, to: int | None = None) -> list[str]:
     applied = []
     for step in upgrades()[version or 0 : target]:  # none at all (no write lock taken) for a current store
         started = time.perf_counter()
-        if _step(conn, step.version - 1, step.version, lambda c: _run(c, step.sql)):
+        if _step(conn, step.version - 1, step.version, lambda c, sql=step.sql: _run(c, sql)):
             applied.append(f"{step.version:03d}_{step.name}")
             if version:  # an existing store upgraded (not worth a line per step while building one for a test)
                 log.info(

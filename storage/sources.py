@@ -52,7 +52,7 @@ HEALTH_COLUMNS = ("failures", "last_success", "last_error", "last_error_at", "ba
 def source_state(db: sqlite_utils.Database, source_id: str) -> dict:
     """The source's health columns (failures, last_success, last_error, last_error_at, backoff_until)."""
     row = db.execute(f"SELECT {', '.join(HEALTH_COLUMNS)} FROM sources WHERE id = ?", [source_id]).fetchone()
-    return dict(zip(HEALTH_COLUMNS, row)) if row else dict.fromkeys(HEALTH_COLUMNS) | {"failures": 0}
+    return dict(zip(HEALTH_COLUMNS, row, strict=True)) if row else dict.fromkeys(HEALTH_COLUMNS) | {"failures": 0}
 
 
 def set_backoff(db: sqlite_utils.Database, source_id: str, until: str | None) -> None:

@@ -60,15 +60,15 @@ from onrecord.storage.events import pending, rebuild_events, update_events
 from onrecord.storage.timeline_schema import INTERVAL_LEVELS
 
 __all__ = [
-    "update_events",
-    "rebuild_events",
-    "pending",
-    "claims_timeline",
-    "events",
-    "state_as_of",
     "changes",
+    "claims_timeline",
     "contradictions",
+    "events",
     "iso_day",
+    "pending",
+    "rebuild_events",
+    "state_as_of",
+    "update_events",
 ]
 
 DateLike = str | date | datetime | None
@@ -154,7 +154,22 @@ def claims_timeline(
             "title": title,
             "article_id": article_id,
         }
-        for id_, day, topic_, holder, claim_type, negated, target, speaker, evidence, source, via, url, title, article_id in rows
+        for (
+            id_,
+            day,
+            topic_,
+            holder,
+            claim_type,
+            negated,
+            target,
+            speaker,
+            evidence,
+            source,
+            via,
+            url,
+            title,
+            article_id,
+        ) in rows
     ]
 
 
@@ -204,9 +219,29 @@ def events(
             "title": title,
             "best_claim_id": best_claim_id,
         }
-        for id_, topic_, holder, claim_type, negated, target, event_date, last_date, first_seen, last_seen, corroboration, claims, articles, outlets, article_ids, claim_ids, evidence, speaker, url, title, best_claim_id in db.conn.execute(
-            sql, params
-        )
+        for (
+            id_,
+            topic_,
+            holder,
+            claim_type,
+            negated,
+            target,
+            event_date,
+            last_date,
+            first_seen,
+            last_seen,
+            corroboration,
+            claims,
+            articles,
+            outlets,
+            article_ids,
+            claim_ids,
+            evidence,
+            speaker,
+            url,
+            title,
+            best_claim_id,
+        ) in db.conn.execute(sql, params)
         if claim_ids not in (None, "", "[]")
     ]
 

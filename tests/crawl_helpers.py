@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from html import escape
 
 from onrecord.core.config import Config, SourceConfig
@@ -44,7 +44,7 @@ def article_html(title: str, seed: int, paragraphs: int = 6, lang: str = "en", e
 
 
 def rss(entries: list[tuple[str, str]], title: str = "Test feed") -> bytes:
-    when = format_datetime(datetime(2025, 5, 23, 9, 0, tzinfo=timezone.utc))
+    when = format_datetime(datetime(2025, 5, 23, 9, 0, tzinfo=UTC))
     items = "".join(
         f"<item><title>{escape(t)}</title><link>{escape(link)}</link><pubDate>{when}</pubDate></item>"
         for link, t in entries
@@ -52,7 +52,7 @@ def rss(entries: list[tuple[str, str]], title: str = "Test feed") -> bytes:
     return (
         f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{escape(title)}</title>"
         f"<link>http://example.org/</link>{items}</channel></rss>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def atom(entries: list[tuple[str, str]], title: str = "Test feed") -> bytes:
@@ -64,7 +64,7 @@ def atom(entries: list[tuple[str, str]], title: str = "Test feed") -> bytes:
     return (
         f"<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'><title>{escape(title)}"
         f"</title><id>urn:test</id><updated>2025-05-23T09:00:00Z</updated>{items}</feed>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def loopback_config(config: Config, db_path: str, sources: list[SourceConfig], **crawl: object) -> Config:

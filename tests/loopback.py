@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 
 @dataclass
@@ -16,12 +16,12 @@ class Route:
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
     delay: float = 0.0  # seconds before answering (timeouts)
     etag: str | None = None  # answer 304 to a matching If-None-Match
-    handler: Callable[["Handler"], None] | None = None  # full control (flaky, stateful)
+    handler: Callable[[Handler], None] | None = None  # full control (flaky, stateful)
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "LoopbackServer"
+    server: LoopbackServer
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -71,7 +71,7 @@ class LoopbackServer(ThreadingHTTPServer):
     def count(self, path: str) -> int:
         return sum(1 for p, _ in self.hits if p == path)
 
-    def __enter__(self) -> "LoopbackServer":
+    def __enter__(self) -> LoopbackServer:
         self._thread.start()
         return self
 

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -103,7 +103,7 @@ def article_html(n: int) -> str:
 
 
 def feed_xml(numbers: list[int]) -> str:
-    start = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
     items = "".join(
         f"<item><title>Report {n}</title><link>{{{{BASE}}}}/news/{n}.html</link>"
         f"<guid>{{{{BASE}}}}/news/{n}.html</guid><pubDate>{format_datetime(start + timedelta(hours=n))}</pubDate>"

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from onrecord.storage.db import open_store
-
 from conftest import REPO
+from onrecord.storage.db import open_store
 
 PACKAGED = REPO / "onrecord" / "default-config.yaml"
 

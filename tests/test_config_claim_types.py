@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import yaml
 
+from conftest import REPO
 from onrecord.core.config import config_from_dict, load_config
 from onrecord.core.errors import ConfigError
 from onrecord.core.grammar_refs import check_grammar_ids
@@ -15,8 +16,6 @@ from onrecord.digest.builder import build_digest
 from onrecord.storage import timeline
 from onrecord.storage.db import open_store
 from onrecord.storage.sources import sync_config
-
-from conftest import REPO
 from timeline_fixtures import add_article, claim
 
 TYPES = "claim_types:\n  - {id: a, reverses: [b]}\n  - {id: b}\n"

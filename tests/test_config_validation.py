@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from conftest import REPO
 from onrecord.core.config import load_config, parse_duration
 from onrecord.core.errors import ConfigError
-
-from conftest import REPO
 
 
 def write(tmp_path, text: str):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from crawl_helpers import article_html, atom, loopback_config, rss
-from onrecord.crawlers.run import crawl
 from loopback import LoopbackServer, Route
 from onrecord.core.config import SourceConfig
+from onrecord.crawlers.run import crawl
 from onrecord.storage.db import open_store, row_counts
 
 pytestmark = pytest.mark.slow

@@ -10,11 +10,11 @@ import pytest
 
 from conftest import SHARED
 from crawl_helpers import loopback_config
-from onrecord.crawlers.feeds import parse_feed
-from onrecord.crawlers.run import crawl
 from loopback import LoopbackServer, Route
 from onrecord.core.config import SourceConfig
 from onrecord.core.records import Article
+from onrecord.crawlers.feeds import parse_feed
+from onrecord.crawlers.run import crawl
 from onrecord.storage.articles import save_article
 from onrecord.storage.db import open_store
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from crawl_helpers import article_html
+from onrecord.core.config import SourceConfig
+from onrecord.core.errors import ConfigError
 from onrecord.crawlers.extract import extract_article
 from onrecord.crawlers.publishers import available, load_parser
 from onrecord.crawlers.publishers.helpers import wordy_date
 from onrecord.crawlers.run import crawl
-from onrecord.core.config import SourceConfig
-from onrecord.core.errors import ConfigError
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from crawl_helpers import loopback_config
-from onrecord.crawlers.run import crawl
 from loopback import LoopbackServer, Route
 from onrecord.core.config import load_config
+from onrecord.crawlers.run import crawl
 from onrecord.storage.db import open_store
 
 pytestmark = pytest.mark.slow

@@ -13,9 +13,9 @@ from onrecord.crawlers.dedup import NearDuplicateIndex, signature
 from onrecord.crawlers.extract import Extraction, NotArticle, extract_article
 from onrecord.crawlers.feeds import parse_feed
 from onrecord.crawlers.fetch_errors import describe_failure
-from onrecord.nlp.language import detect_language
 from onrecord.crawlers.middlewares import retry_after_seconds
 from onrecord.crawlers.urls import canonical_url
+from onrecord.nlp.language import detect_language
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ import sqlite3
 import pytest
 
 from crawl_helpers import article_text
+from onrecord.core.records import Article, Fetch
 from onrecord.crawlers.dedup import signature
 from onrecord.crawlers.writer import StoreWriter
-from onrecord.core.records import Article, Fetch
 
 
 def _article(url: str, seed: int, source: str = "interfax-en") -> Article:

@@ -57,7 +57,7 @@ def test_demo_prints_a_timeline_of_several_parties(demo_runs):
     with sqlite3.connect(db) as conn:
         holders = {h for (h,) in conn.execute("SELECT DISTINCT holder FROM claims")}
         n_claims = conn.execute("SELECT count(*) FROM claims").fetchone()[0]
-        languages = {l for (l,) in conn.execute("SELECT DISTINCT language FROM articles")}
+        languages = {lang for (lang,) in conn.execute("SELECT DISTINCT language FROM articles")}
     assert {"russia", "ukraine"} <= holders
     assert n_claims >= 8
     assert {"en", "ru", "uk"} <= languages
@@ -78,8 +78,8 @@ def test_demo_reads_the_key_statements_of_the_sequence(demo_runs):
 def test_bad_inputs_are_one_line_errors_and_do_not_stop_the_run(demo_runs):
     _, first, after_first, _, _ = demo_runs
     lines = first.stderr.splitlines()
-    assert any("demo-broken:" in l and "malformed feed" in l for l in lines), first.stderr[-3000:]
-    assert any("demo-interfax:" in l and "removed-story.html" in l and "404" in l for l in lines)
+    assert any("demo-broken:" in line and "malformed feed" in line for line in lines), first.stderr[-3000:]
+    assert any("demo-interfax:" in line and "removed-story.html" in line and "404" in line for line in lines)
     assert after_first["articles"] >= 40  # every other outlet's articles were stored
 
 

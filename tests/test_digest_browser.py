@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -42,9 +42,7 @@ def browser():
 def test_html_digest_renders_at_phone_width_without_running_anything(store, config, browser, artifacts_dir):
     seed_store(store, config)
     cfg = digest_config(config, 25)
-    digest = build_digest(
-        cfg, store, datetime(2025, 6, 11, 7, tzinfo=timezone.utc), datetime(2025, 6, 12, 7, tzinfo=timezone.utc), TOPIC
-    )
+    digest = build_digest(cfg, store, datetime(2025, 6, 11, 7, tzinfo=UTC), datetime(2025, 6, 12, 7, tzinfo=UTC), TOPIC)
     html = render_html(digest, cfg)
 
     page = browser.new_page(viewport={"width": PHONE_WIDTH, "height": 800}, java_script_enabled=True)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from onrecord.commands.digest import resolve_period
-from onrecord.digest import assemble, compose, daily_period, render_html, render_text
 from onrecord.core.errors import ConfigError
+from onrecord.digest import assemble, compose, daily_period, render_html, render_text
 
-UTC = timezone.utc
+UTC = UTC
 SINCE, UNTIL = datetime(2025, 6, 11, 7, tzinfo=UTC), datetime(2025, 6, 12, 7, tzinfo=UTC)
 TOPIC = "prisoner-exchange"
 

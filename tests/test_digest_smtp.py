@@ -4,25 +4,24 @@ from __future__ import annotations
 
 import email
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
 
 import pytest
 import yaml
 
+from conftest import free_port
 from onrecord.cli import main
+from onrecord.core.records import Article, Claim
 from onrecord.digest import build_digest, send_daily
 from onrecord.digest.record import history
-from onrecord.core.records import Article, Claim
 from onrecord.storage.articles import save_article
 from onrecord.storage.claims import save_extraction
 from onrecord.storage.timeline import update_events
 
-from conftest import free_port
-
 REPO = Path(__file__).resolve().parent.parent
-UTC = timezone.utc
+UTC = UTC
 TOPIC = "prisoner-exchange"
 NOW = datetime(2025, 6, 12, 7, 5, tzinfo=UTC)  # daily period [2025-06-11 07:00, 2025-06-12 07:00) UTC
 HOSTILE_TITLE = "Kremlin: list <script>alert('pwned')</script> received </td></tr></table><b>bold"

@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from onrecord.digest import send_daily
-from onrecord.core.errors import ConfigError
 from conftest import Mailbox, free_port
+from onrecord.core.errors import ConfigError
+from onrecord.digest import send_daily
 from test_digest_smtp import NOW, digest_config, parts
 
 PASSWORD = "correct horse battery staple"
@@ -28,7 +28,7 @@ def certificate(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1: (cert file, key file)."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "onrecord test relay")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)

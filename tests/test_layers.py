@@ -85,7 +85,7 @@ def test_a_forbidden_import_is_caught(tmp_path):
     """The check itself can fail: a storage module importing the app is reported."""
     bad = tmp_path / "bad.py"
     bad.write_text("def f():\n    from onrecord.cli import main\n")
-    ((line, imported),) = imports(bad)
+    ((_, imported),) = imports(bad)
     assert layer_of(imported) > layer_of("onrecord.storage.bad")
 
 

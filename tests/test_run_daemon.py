@@ -16,7 +16,9 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,7 +26,6 @@ import yaml
 
 from onrecord.demo.server import DemoServer
 from scheduler_site import add_article, write_site
-
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
@@ -53,7 +54,7 @@ def write_config(tmp_path: Path, sources: list[dict], crawl: dict | None = None,
 class Daemon:
     """`python -m onrecord run` in the background, its stderr in a file."""
 
-    started: list["Daemon"] = []
+    started: ClassVar[list[Daemon]] = []
 
     def __init__(self, tmp_path: Path, config: Path, name: str) -> None:
         Daemon.started.append(self)
@@ -192,7 +193,7 @@ def test_daemon_crawls_backs_off_sends_one_digest_and_stops_cleanly(tmp_path, si
 
     # every line: time level source event ...
     for line in log.splitlines():
-        moment, level, source, event = line.split(" ")[:4]
+        moment, level, _source, _event = line.split(" ")[:4]
         assert datetime.fromisoformat(moment) and level in ("INFO", "WARNING", "ERROR"), line
     assert any(line.split(" ")[2:4] == ["broken", "crawl.failed"] for line in log.splitlines())
 
@@ -201,7 +202,7 @@ def test_daemon_crawls_backs_off_sends_one_digest_and_stops_cleanly(tmp_path, si
     assert len(failed) >= 3
     results = [json.loads(result) for _, result in failed]
     assert [r["failures"] for r in results[:3]] == [1, 2, 3]
-    for (_, result), (next_started, _) in zip(failed, failed[1:]):
+    for (_, result), (next_started, _) in pairwise(failed):
         assert next_started >= json.loads(result)["backoff_until"]
     assert runs(db, "marlow") >= 3  # the healthy source kept going meanwhile
 

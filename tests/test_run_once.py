@@ -12,12 +12,12 @@ import pytest
 import yaml
 
 from onrecord.core.config import Config
-from onrecord.demo.server import DemoServer
 from onrecord.core.errors import OnrecordError
+from onrecord.demo.server import DemoServer
 from onrecord.scheduler.lock import StoreLock
 from onrecord.scheduler.tasks import task_request
-from scheduler_site import write_site
 from onrecord.storage.db import open_store
+from scheduler_site import write_site
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +15,7 @@ from onrecord.core.config import config_from_dict
 from onrecord.core.errors import ConfigError
 from onrecord.scheduler.jobs import build_job_specs, digest_trigger, first_run_time
 
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 def make_config(**digest):
@@ -61,9 +61,9 @@ def test_digest_is_scheduled_only_with_smtp_host_and_recipients():
 @pytest.mark.parametrize(
     "now, expected_local",
     [
-        (datetime(2026, 3, 10, 3, 0, tzinfo=timezone.utc), datetime(2026, 3, 10, 7, 30)),  # 05:00 Kyiv: today
-        (datetime(2026, 3, 10, 6, 0, tzinfo=timezone.utc), datetime(2026, 3, 11, 7, 30)),  # 08:00 Kyiv: tomorrow
-        (datetime(2026, 3, 28, 12, 0, tzinfo=timezone.utc), datetime(2026, 3, 29, 7, 30)),  # across the DST change
+        (datetime(2026, 3, 10, 3, 0, tzinfo=UTC), datetime(2026, 3, 10, 7, 30)),  # 05:00 Kyiv: today
+        (datetime(2026, 3, 10, 6, 0, tzinfo=UTC), datetime(2026, 3, 11, 7, 30)),  # 08:00 Kyiv: tomorrow
+        (datetime(2026, 3, 28, 12, 0, tzinfo=UTC), datetime(2026, 3, 29, 7, 30)),  # across the DST change
     ],
 )
 def test_digest_fires_at_send_at_local_time(now, expected_local):
@@ -103,18 +103,18 @@ def test_extraction_runs_at_every_start_to_finish_what_was_left():
 
 def test_digest_first_run_after_restart():
     spec = specs_by_id(make_config(**WITH_DIGEST))["digest"]
-    missed = datetime(2026, 3, 10, 5, 30, tzinfo=timezone.utc)  # 07:30 Kyiv today, 6.5 hours ago
+    missed = datetime(2026, 3, 10, 5, 30, tzinfo=UTC)  # 07:30 Kyiv today, 6.5 hours ago
     assert first_run_time(spec, missed, NOW) == missed  # APScheduler decides with misfire_grace
-    stale = datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc)  # send_at was changed since: not a fire time
-    assert first_run_time(spec, stale, NOW) == datetime(2026, 3, 11, 5, 30, tzinfo=timezone.utc)
-    assert first_run_time(spec, None, NOW) == datetime(2026, 3, 11, 5, 30, tzinfo=timezone.utc)
+    stale = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)  # send_at was changed since: not a fire time
+    assert first_run_time(spec, stale, NOW) == datetime(2026, 3, 11, 5, 30, tzinfo=UTC)
+    assert first_run_time(spec, None, NOW) == datetime(2026, 3, 11, 5, 30, tzinfo=UTC)
 
 
 def run_restored(spec, stored: datetime) -> int:
     """Start a real scheduler with the job at its restored next run time; count runs until it settles."""
     runs = []
     done = threading.Event()
-    scheduler = BackgroundScheduler(timezone=timezone.utc)
+    scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_listener(lambda event: done.set(), EVENT_JOB_EXECUTED | EVENT_JOB_MISSED | EVENT_JOB_ERROR)
     options = dict(spec.options, executor="default")
     scheduler.add_job(lambda: runs.append(1), spec.trigger, id=spec.id, next_run_time=stored, **options)
@@ -129,13 +129,13 @@ def run_restored(spec, stored: datetime) -> int:
 
 def test_a_stop_of_hours_runs_a_missed_crawl_once_not_a_burst():
     spec = specs_by_id(make_config())["fast"]  # every 10 minutes (+ up to 2 of jitter): 30 runs missed in 5 hours
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert run_restored(spec, first_run_time(spec, now - timedelta(hours=5), now)) == 1
 
 
 @pytest.mark.parametrize("late, runs", [(timedelta(hours=2), 1), (timedelta(hours=7), 0)])
 def test_missed_digest_runs_once_within_grace_and_not_after(late, runs):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     when = (now - late).astimezone(ZoneInfo("Europe/Kyiv"))
     digest = dict(WITH_DIGEST, send_at=when.strftime("%H:%M"))
     spec = specs_by_id(make_config(**digest))["digest"]

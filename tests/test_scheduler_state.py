@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from onrecord.core.config import config_from_dict
-from onrecord.scheduler import job_status
 from onrecord.crawlers.health import back_off, backoff_seconds
+from onrecord.scheduler import job_status
 from onrecord.scheduler.logs import LineFormatter
 from onrecord.scheduler.state import ScheduleState
 from onrecord.storage.db import open_store
@@ -45,9 +45,9 @@ def test_backoff_is_never_shorter_than_the_interval():
 def test_failures_are_counted_and_success_clears_backoff(db):
     for _ in range(3):
         mark_source_result(db, "tass", "http://127.0.0.1/tass.xml: HTTP 500")
-    until, health = back_off(db, "tass", 1800, 6 * 3600, now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    until, health = back_off(db, "tass", 1800, 6 * 3600, now=datetime(2026, 1, 1, tzinfo=UTC))
     assert health["failures"] == 3 and "HTTP 500" in health["last_error"]
-    assert until == datetime(2026, 1, 1, 4, tzinfo=timezone.utc)
+    assert until == datetime(2026, 1, 1, 4, tzinfo=UTC)
     assert source_state(db, "tass")["backoff_until"] == "2026-01-01T04:00:00+00:00"
     mark_source_result(db, "tass", None)
     assert source_state(db, "tass") | {"last_success": None} == {
@@ -60,7 +60,7 @@ def test_failures_are_counted_and_success_clears_backoff(db):
 
 
 def test_next_run_times_survive_a_reopen(tmp_path, db):
-    when = datetime(2026, 5, 1, 7, 0, tzinfo=timezone.utc)
+    when = datetime(2026, 5, 1, 7, 0, tzinfo=UTC)
     ScheduleState(db).save_next_run_times({"tass": ("crawl", when), "kyiv": ("crawl", None)})
     ScheduleState(db).save_next_run_times({"tass": ("crawl", when + timedelta(minutes=30))})
     reopened = open_store(tmp_path / "store.db")
@@ -80,7 +80,7 @@ def test_runs_left_running_by_a_killed_daemon_become_interrupted(db):
 
 def test_job_status_lists_every_job_with_next_run_and_last_result(db):
     state = ScheduleState(db)
-    state.save_next_run_times({"tass": ("crawl", datetime(2026, 5, 1, 7, 0, tzinfo=timezone.utc))})
+    state.save_next_run_times({"tass": ("crawl", datetime(2026, 5, 1, 7, 0, tzinfo=UTC))})
     run = state.begin_run("tass", "crawl")
     state.end_run(run, "failed", {"error": "HTTP 503", "failures": 2})
     set_backoff(db, "tass", "2026-05-01T08:00:00+00:00")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import REPO, free_port
 from onrecord.core.config import SourceConfig
 from onrecord.core.records import Article, Claim
 from onrecord.storage.articles import save_article
@@ -26,8 +27,6 @@ from onrecord.storage.claims import save_extraction
 from onrecord.storage.db import open_store
 from onrecord.storage.sources import sync_config
 from onrecord.storage.timeline import update_events
-
-from conftest import REPO, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -60,7 +59,8 @@ ARTICLES = [
                 "list_submitted",
                 False,
                 "ukraine",
-                "Kremlin spokesman Dmitry Peskov said on Friday that Russia had handed over its list of prisoners to Kyiv.",
+                "Kremlin spokesman Dmitry Peskov said on Friday that Russia had handed over its list of prisoners "
+                "to Kyiv.",
             ),
             (
                 "prisoner-exchange",
@@ -134,8 +134,8 @@ ARTICLES = [
                 "proposal",
                 False,
                 None,
-                "Turkey proposed to host another round of direct talks between the delegations in Istanbul, the Turkish "
-                "foreign minister said.",
+                "Turkey proposed to host another round of direct talks between the delegations in Istanbul, "
+                "the Turkish foreign minister said.",
             ),
             (
                 "peace-talks",
@@ -162,8 +162,8 @@ ARTICLES = [
                 "exchange_completed",
                 False,
                 None,
-                "Three hundred and ninety Ukrainians returned home today in the first stage of the exchange, President's "
-                "Office said.",
+                "Three hundred and ninety Ukrainians returned home today in the first stage of the exchange, "
+                "President's Office said.",
             ),
             (
                 "prisoner-exchange",
@@ -670,7 +670,7 @@ def test_serves_while_another_process_writes(tmp_path, config):
                     failures.append((path, status, body[:300]))
                 elif path.startswith("/onrecord.json"):
                     seen.append(json.loads(body)[0]["n"])
-        out, err = writer.communicate(timeout=60)
+        _, err = writer.communicate(timeout=60)
         assert writer.returncode == 0, err
         assert not failures, failures
         assert seen == sorted(seen) and len(set(seen)) > 2  # reads saw the writes land, in order

@@ -6,10 +6,9 @@ import json
 
 from click.testing import CliRunner
 
+from conftest import REPO
 from onrecord.cli import cli
 from onrecord.storage.sources import mark_source_result
-
-from conftest import REPO
 
 
 def test_status_json_names_failing_sources_and_lists_jobs(tmp_path, config, store):

@@ -6,13 +6,12 @@ import sqlite3
 
 import pytest
 
-from onrecord.core.records import Article, Claim
+from onrecord.core.records import Article, Claim, Fetch
 from onrecord.storage.articles import article_id_for_url, pending_articles, save_article
 from onrecord.storage.claims import save_extraction
 from onrecord.storage.db import open_store, row_counts, write_transaction
 from onrecord.storage.fetches import last_validators, record_fetch
 from onrecord.storage.sources import mark_source_result
-from onrecord.core.records import Fetch
 
 
 def make_article(n: int = 1, **kw) -> Article:
@@ -136,8 +135,7 @@ def test_conditional_get_validators_come_from_last_good_fetch_of_a_completed_pas
 
 
 def test_write_transaction_rolls_back_on_error(store):
-    with pytest.raises(RuntimeError):
-        with write_transaction(store):
-            save_article(store, make_article(7))
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), write_transaction(store):
+        save_article(store, make_article(7))
+        raise RuntimeError("boom")
     assert row_counts(store)["articles"] == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date, timedelta
 
 import pytest
@@ -381,7 +382,7 @@ def test_intervals_of_touched_keys_equal_a_full_derivation_through_updates_and_d
             ]
             articles.append((add_article(store, key, rng.choice(["tass", "ria"]), rng.choice(days), claims), key))
         if batch % 2:  # re-extract a few earlier articles as nothing: their events shrink, move or go
-            for article_id, key in rng.sample(articles, 3):
+            for article_id, _ in rng.sample(articles, 3):
                 replace_claims(store, article_id, "tass", "2025-01-01", [])
         timeline.update_events(store, config)
         assert _intervals(store) == _intervals_from_scratch(store), batch
@@ -538,7 +539,7 @@ def test_reads_pause_the_garbage_collector_and_restore_it(store, may):
     finally:
         gc.enable()
         timeline.json_list = original
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.Error):
         timeline.state_as_of(store, "2025-05-20", topic=object())  # an unbindable parameter: sqlite3 raises
     assert gc.isenabled()
 

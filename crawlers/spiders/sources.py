@@ -9,22 +9,23 @@ from the plain settings, inside the crawler process.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
-from typing import Any, AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from onrecord.core.config import Config, SourceConfig
+from onrecord.core.records import Fetch
 from onrecord.crawlers.decode import decode_body
 from onrecord.crawlers.fetch_errors import describe_failure, describe_status
 from onrecord.crawlers.items import FetchItem, PageItem
 from onrecord.crawlers.links import LINK_EXTRACTORS, header
 from onrecord.crawlers.pipelines import PassResources
 from onrecord.crawlers.urls import canonical_url
-from onrecord.core.config import Config, SourceConfig
-from onrecord.core.records import Fetch
 from onrecord.storage.articles import any_url_known
 from onrecord.storage.fetches import last_fetched_at, last_validators
 
@@ -53,7 +54,7 @@ class SourceSpider(scrapy.Spider):
         # so that a redirect loop ends in an error we record instead of a silently dropped request)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "SourceSpider":
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
         settings = crawler.settings
         config = Config.model_validate(settings.getdict("ONRECORD_CONFIG"))
         resources = PassResources(config, settings["ONRECORD_DB_PATH"])
@@ -87,9 +88,7 @@ class SourceSpider(scrapy.Spider):
         last = last_fetched_at(self.db, source.url, source.id)
         if not last:
             return True
-        return datetime.now(timezone.utc) - datetime.fromisoformat(last) >= timedelta(
-            seconds=source.interval_seconds * 0.95
-        )
+        return datetime.now(UTC) - datetime.fromisoformat(last) >= timedelta(seconds=source.interval_seconds * 0.95)
 
     # -- the source document (feed or listing page) ---------------------------------------------------
 

@@ -63,7 +63,6 @@ def stats(as_json: bool, corpus_dir: str | None) -> None:
     """Passages, gold claims (per type), doubly annotated passages and their agreement F1, per language and
     split."""
     from onrecord.nlp.corpus.stats import corpus_stats, format_stats
-
     from onrecord.nlp.corpus.store import DATA_DIR
 
     figures = corpus_stats(Path(corpus_dir) if corpus_dir else DATA_DIR)

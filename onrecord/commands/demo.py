@@ -27,9 +27,9 @@ def command(ctx: Context, port: int) -> None:
     over the same store adds no content rows; the fetch log records the feeds' 304 answers.
     """
     from onrecord.demo.run import run_demo
-    from onrecord.timeline_view import print_claims_timeline
     from onrecord.storage.db import open_store
     from onrecord.storage.timeline import claims_timeline
+    from onrecord.timeline_view import print_claims_timeline
 
     config = ctx.config
     if not ctx.db_given:
@@ -42,7 +42,7 @@ def command(ctx: Context, port: int) -> None:
         f"\n{len(rows)} claims from {result.extract.get('articles', 0)} articles extracted; "
         f"{len({r['holder'] for r in rows})} parties; {result.events} claims folded into events.\n"
         f"Rows: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()) + "\n"
-        f"Crawl: " + ", ".join(f"{k} {v}" for k, v in result.crawl.items() if isinstance(v, int)) + "\n"
+        "Crawl: " + ", ".join(f"{k} {v}" for k, v in result.crawl.items() if isinstance(v, int)) + "\n"
         f"Browse it:  onrecord serve --db {config.storage.path}   (Datasette on http://127.0.0.1:8001)\n"
         f"Query it:   onrecord timeline --db {config.storage.path} --events --format markdown"
     )

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from onrecord.core.config import Config, parse_duration
 from onrecord.context import Context, common_options
+from onrecord.core.config import Config, parse_duration
 from onrecord.core.errors import ConfigError, OnrecordError
 
 
@@ -134,7 +134,10 @@ def _result_line(result) -> str:
             f"({result.attempts} attempt{'s' if result.attempts != 1 else ''}){extra}: {result.summary}"
         )
     if result.status == "already-sent":
-        return f"already sent {result.topic} {result.since}..{result.until} to {who} ({result.message_id}); --force to resend"
+        return (
+            f"already sent {result.topic} {result.since}..{result.until} to {who} ({result.message_id}); "
+            "--force to resend"
+        )
     if result.status == "empty":
         return f"nothing new for {result.topic} {result.since}..{result.until}: not sent (digest.empty: skip)"
     return f"FAILED {result.topic} {result.since}..{result.until} to {who}: {result.error}"

@@ -51,16 +51,13 @@ def command(ctx: Context, input_path: str | None, output_path: str | None, limit
 
 
 def _file_mode(extractor, input_path: str, output_path: str | None, limit: int | None) -> None:
+    from contextlib import nullcontext
     from itertools import islice
 
     from onrecord.nlp.jsonl import read_articles
 
     articles = read_articles(input_path, on_error=lambda line: click.echo(f"onrecord: error: {line}", err=True))
-    out = open(output_path, "w", encoding="utf-8") if output_path else sys.stdout
-    try:
+    with open(output_path, "w", encoding="utf-8") if output_path else nullcontext(sys.stdout) as out:
         for _, claims in extractor.extract(islice(articles, limit)):
             for claim in claims:
                 out.write(json.dumps(claim.to_dict(), ensure_ascii=False) + "\n")
-    finally:
-        if output_path:
-            out.close()

@@ -16,7 +16,7 @@ class _AliasLoader(importlib.abc.Loader):
     def __init__(self, target: str) -> None:
         self.target = target
 
-    def create_module(self, spec):  # noqa: ANN001 — the importlib protocol
+    def create_module(self, spec):
         return importlib.import_module(self.target)
 
     def exec_module(self, module: ModuleType) -> None:
@@ -27,7 +27,7 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
     def __init__(self, old: str, new: str) -> None:
         self.old, self.new = old, new
 
-    def find_spec(self, fullname, path=None, target=None):  # noqa: ANN001 — the importlib protocol
+    def find_spec(self, fullname, path=None, target=None):
         if not fullname.startswith(self.old + "."):
             return None
         return importlib.util.spec_from_loader(fullname, _AliasLoader(self.new + fullname[len(self.old) :]))

@@ -7,8 +7,9 @@ they steer would silently never fire. Read here as plain YAML (core imports noth
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
 
@@ -29,7 +29,7 @@ def content_hash_for(text: str) -> str:
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class Article:
     @classmethod
     def create(
         cls, *, url: str, canonical_url: str | None = None, source: str, title: str, text: str, **kwargs: Any
-    ) -> "Article":
+    ) -> Article:
         """Build an article with its id and content hash derived from its content."""
         canonical = canonical_url or url
         kwargs.setdefault("content_hash", content_hash_for(text))
@@ -70,7 +70,7 @@ class Article:
         )
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Article":
+    def from_dict(cls, data: dict[str, Any]) -> Article:
         """Read an article from a JSON Lines record (`id, url, source, published, title, text, language`)."""
         names = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in names}
@@ -120,7 +120,7 @@ class Claim:
             )
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Claim":
+    def from_dict(cls, data: dict[str, Any]) -> Claim:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 

@@ -38,20 +38,20 @@ PALETTE = [
 ]
 
 # One mark per event (claims saying the same thing, merged by storage/events.py) when the store has them.
-EVENTS_SQL = """
+EVENTS_SQL = f"""
 select e.id, e.event_date as date, e.holder, e.claim_type, e.negated, e.target, e.speaker, e.evidence,
   c.article_id, e.title, e.url, e.outlets, e.corroboration
 from timeline_events e
   left join claims c on c.id = e.best_claim_id
 where e.topic = :topic and e.event_date between :start and :end
 order by e.event_date, e.holder, e.id
-limit {limit}
-""".format(limit=MAX_MARKS)
+limit {MAX_MARKS}
+"""
 
 EVENTS_RANGE_SQL = "select min(event_date), max(event_date) from timeline_events where topic = :topic"
 
 # One mark per claim, for a store whose events have not been derived (no timeline_events view).
-CLAIMS_SQL = """
+CLAIMS_SQL = f"""
 select c.id, substr(c.claim_date, 1, 10) as date, c.holder, c.claim_type, c.negated, c.target, c.speaker,
   c.evidence, c.article_id, a.title, a.url, json_array(c.source) as outlets, 1 as corroboration
 from claims c
@@ -59,8 +59,8 @@ from claims c
 where c.topic = :topic and c.claim_date is not null
   and substr(c.claim_date, 1, 10) between :start and :end
 order by date, c.holder, c.id
-limit {limit}
-""".format(limit=MAX_MARKS)
+limit {MAX_MARKS}
+"""
 
 CLAIMS_RANGE_SQL = """
 select min(substr(claim_date, 1, 10)), max(substr(claim_date, 1, 10)) from claims

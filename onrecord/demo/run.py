@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import yaml
 
 from onrecord.core.config import Config, SourceConfig
-from onrecord.demo.server import SITE_DIR, DemoServer
 from onrecord.core.errors import OnrecordError
+from onrecord.demo.server import SITE_DIR, DemoServer
 from onrecord.storage.db import open_store, row_counts
 from onrecord.storage.sources import sync_config
 

@@ -27,7 +27,7 @@ TEXT_TYPES = {
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: object) -> None:  # quiet: the crawler logs what matters
@@ -97,7 +97,7 @@ class DemoServer:
     def base_url(self) -> str:
         return self._httpd.base_url
 
-    def start(self) -> "DemoServer":
+    def start(self) -> DemoServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-server", daemon=True)
         self._thread.start()
         return self
@@ -106,7 +106,7 @@ class DemoServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def __enter__(self) -> "DemoServer":
+    def __enter__(self) -> DemoServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

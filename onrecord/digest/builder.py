@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,6 @@ import sqlite_utils
 from onrecord.core.config import Config
 from onrecord.digest.model import Change, Contradiction, Digest, PartyClaims, Statement, TopicDigest
 from onrecord.digest.phrases import describe
-
 
 KIND_RANK = {"reversal": 0, "negation_flipped": 1, "new": 2}
 
@@ -105,7 +105,7 @@ class _Window:
 
 def _aware(value: datetime) -> datetime:
     """Naive times (SQLite's datetime('now')) are UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _instant(value: Any, tz: ZoneInfo, end_of_day: bool = False) -> datetime | None:

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
-from typing import Mapping
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
 from onrecord.core.config import Config
+from onrecord.core.errors import ConfigError
 from onrecord.digest.builder import build_digest
 from onrecord.digest.model import Digest
 from onrecord.digest.record import find_done, record_digest
 from onrecord.digest.render import addresses, compose, topic_key
 from onrecord.digest.sender import DeliveryError, deliver, require_host, smtp_password
-from onrecord.core.errors import ConfigError
 
 log = logging.getLogger("onrecord.digest")
 
@@ -82,7 +82,7 @@ def send_digest(
 ) -> DigestResult:
     """Send one built digest unless this period went out already (or is empty and digest.empty is skip)."""
     since, until, topic = digest.since.isoformat(), digest.until.isoformat(), topic_key(digest)
-    base = dict(topic=topic, recipients=tuple(recipients), since=since, until=until, summary=digest.summary)
+    base = {"topic": topic, "recipients": tuple(recipients), "since": since, "until": until, "summary": digest.summary}
     done = None if force else find_done(db, since, until, topic, recipients)
     if done:
         log.info(
@@ -101,14 +101,14 @@ def send_digest(
     require_host(config.digest.smtp)
     password = smtp_password(config.digest.smtp, os.environ if environ is None else environ)
     message = compose(digest, config, recipients)
-    record = dict(
-        since=since,
-        until=until,
-        topic=topic,
-        recipients=recipients,
-        message_id=message["Message-ID"],
-        subject=message["Subject"],
-    )
+    record = {
+        "since": since,
+        "until": until,
+        "topic": topic,
+        "recipients": recipients,
+        "message_id": message["Message-ID"],
+        "subject": message["Subject"],
+    }
     try:
         delivery = deliver(
             message, recipients, config.digest.smtp, password, config.digest.retries, config.digest.retry_backoff

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from onrecord.core.config import Config
-from onrecord.digest.model import Digest
 from onrecord.core.records import short_hash
+from onrecord.digest.model import Digest
 
 TEMPLATES = Path(__file__).parent / "templates"
 SUBJECT_MAX = 140

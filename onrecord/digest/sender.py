@@ -7,10 +7,10 @@ import smtplib
 import socket
 import ssl
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Callable, Mapping
 
 from onrecord.core.config import SmtpConfig
 from onrecord.core.errors import ConfigError, OnrecordError

@@ -10,11 +10,11 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor as Pool
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 from apscheduler.events import (
     EVENT_JOB_MAX_INSTANCES,
@@ -28,17 +28,18 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from onrecord.core.child import ChildFailed, ChildRunner, ChildStopped
 from onrecord.core.config import Config, parse_duration
 from onrecord.core.errors import OnrecordError
 from onrecord.core.records import utc_now
-from onrecord.core.child import ChildFailed, ChildRunner, ChildStopped
 from onrecord.crawlers import health
 from onrecord.crawlers.run import crawl as crawl_pass
 from onrecord.scheduler.jobs import EXTRACT_JOB, JobSpec, build_job_specs, digest_missing_settings, first_run_time
 from onrecord.scheduler.lock import StoreLock
 from onrecord.scheduler.logs import log_event
 from onrecord.scheduler.state import ScheduleState, format_time
-from onrecord.scheduler.tasks import CHILD_MODULE as TASKS_MODULE, task_request
+from onrecord.scheduler.tasks import CHILD_MODULE as TASKS_MODULE
+from onrecord.scheduler.tasks import task_request
 from onrecord.storage.articles import count_articles
 from onrecord.storage.db import open_store
 from onrecord.storage.sources import sync_config
@@ -65,7 +66,7 @@ class Daemon:
         self.state = ScheduleState(self.db)
         self.scheduler = BackgroundScheduler(
             executors={"crawl": ThreadPoolExecutor(config.scheduler.max_parallel), "default": ThreadPoolExecutor(2)},
-            timezone=timezone.utc,
+            timezone=UTC,
         )
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -75,7 +76,7 @@ class Daemon:
         interrupted = set(self.state.close_interrupted())
         self.state.prune(self.config.scheduler.history_days)
         stored = self.state.next_run_times()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for spec in self.specs.values():
             backoff = health.backoff_end(self.db, spec.id) if spec.kind == "crawl" else None
             when = first_run_time(
@@ -294,7 +295,7 @@ class Daemon:
         self._extract_again.set()
         if not self.stopping.is_set() and self.scheduler.running:
             try:
-                self.scheduler.modify_job(EXTRACT_JOB, next_run_time=datetime.now(timezone.utc))
+                self.scheduler.modify_job(EXTRACT_JOB, next_run_time=datetime.now(UTC))
             except (JobLookupError, SchedulerNotRunningError):
                 pass
 

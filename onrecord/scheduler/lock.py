@@ -21,7 +21,7 @@ class StoreLock:
 
     def acquire(self) -> None:
         """Take the lock or raise naming the pid of the daemon that holds it."""
-        handle = open(self.path, "a+")
+        handle = open(self.path, "a+")  # noqa: SIM115 — held open for as long as the lock is
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

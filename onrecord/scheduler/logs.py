@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ class LineFormatter(logging.Formatter):
     """time level source event message; records from other loggers get their logger name as event."""
 
     def format(self, record: logging.LogRecord) -> str:
-        moment = datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
+        moment = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
         source = getattr(record, "source", None) or "-"
         event = getattr(record, "event", None) or record.name
         line = f"{moment} {record.levelname} {source} {event} {record.getMessage()}".rstrip()

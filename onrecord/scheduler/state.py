@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -21,7 +21,7 @@ def parse_time(value: str | None) -> datetime | None:
 
 
 def format_time(value: datetime | None) -> str | None:
-    return value.astimezone(timezone.utc).isoformat(timespec="seconds") if value else None
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
 
 
 class ScheduleState:
@@ -59,4 +59,4 @@ class ScheduleState:
 
     def prune(self, days: int) -> None:
         with self._lock:
-            jobs.prune_runs(self.db, format_time(datetime.now(timezone.utc) - timedelta(days=days)))
+            jobs.prune_runs(self.db, format_time(datetime.now(UTC) - timedelta(days=days)))
