@@ -41,9 +41,9 @@ def signature(text: str) -> MinHash | None:
     return minhash
 
 
-def to_bytes(minhash: MinHash | None) -> bytes | None:
+def to_bytes(minhash: MinHash) -> bytes:
     """The signature as stored (and as sent back from an extraction worker)."""
-    return None if minhash is None else minhash.hashvalues.astype(np.uint64).tobytes()
+    return minhash.hashvalues.astype(np.uint64).tobytes()
 
 
 def from_bytes(blob: bytes | None) -> MinHash | None:

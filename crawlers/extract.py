@@ -107,6 +107,7 @@ def extract_article(
         with_metadata=need_metadata,
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
+    assert not isinstance(doc, dict)  # a Document or None unless as_dict=True
     fields = _publisher_fields(parser, html, url)
     text = fields.get("text") or (doc.text if doc is not None else "") or ""
     reason = _not_article(html, text, getattr(doc, "pagetype", None), min_words)
@@ -114,8 +115,8 @@ def extract_article(
         return NotArticle(reason)
     lang_match = _HTML_LANG.search(html[:3000])
     language = detect_language(text, declared=lang_match.group(1) if lang_match else None, default=default_language)
-    title = fields.get("title") or doc.title or ""
-    published = fields.get("published") or ((doc.date or None) if need_metadata else None)
+    title = fields.get("title") or (doc.title if doc is not None else None) or ""
+    published = fields.get("published") or ((doc.date or None) if doc is not None and need_metadata else None)
     return Extraction(
         title=" ".join(title.split()),
         text=text,

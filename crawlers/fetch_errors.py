@@ -44,7 +44,7 @@ def describe_status(status: int, note: str | None = None) -> str:
 
 def describe_failure(failure: Failure, max_bytes: int, timeout: float) -> str:
     exc = failure.value
-    if failure.check(HttpError):
+    if isinstance(exc, HttpError):
         return describe_status(exc.response.status)
     if failure.check(*_scrapy("CannotResolveHostError"), DNSLookupError):
         return "DNS lookup failed (no such host)"

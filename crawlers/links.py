@@ -48,7 +48,8 @@ def listing_links(response: Response, source: SourceConfig) -> Links:
     if not isinstance(response, TextResponse):
         return Links("error", "listing page is not HTML")
     selector = source.link_selector or DEFAULT_LINK_SELECTOR
-    links, seen = [], set()
+    links: list[tuple[str, str, str | None]] = []
+    seen: set[str] = set()
     for anchor in response.css(selector):
         href = anchor.attrib.get("href") or anchor.css("a::attr(href)").get()
         if not href:

@@ -59,7 +59,11 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        from onrecord.crawlers.spiders.sources import SourceSpider  # the spider module imports this one
+
         spider = crawler.spider  # created before the pipelines: it built the pass's config and resources
+        if not isinstance(spider, SourceSpider):
+            raise TypeError(f"StorePipeline runs with a SourceSpider, not {type(spider).__name__}")
         return cls(spider.config, spider.resources, crawler.stats)
 
     def open_spider(self, spider=None) -> None:

@@ -142,7 +142,8 @@ def crawl_in_this_process(
     finally:
         spider = getattr(crawler, "spider", None)
         resources = getattr(spider, "resources", None)
-        if resources is not None and not failures and crawler.stats.get_value("finish_reason") == "finished":
+        finished = crawler.stats.get_value("finish_reason") == "finished"
+        if spider is not None and resources is not None and not failures and finished:
             _record_health(resources.writer, config, spider.my_sources(), crawler.stats.get_stats())
         if resources is not None:
             resources.close()

@@ -14,4 +14,5 @@ def extract_page(html: str, url: str, options: dict[str, Any]) -> tuple[Extracti
     result = extract_article(html, url, **options)
     if isinstance(result, NotArticle):
         return result, None
-    return result, to_bytes(signature(result.text))
+    minhash = signature(result.text)
+    return result, to_bytes(minhash) if minhash is not None else None

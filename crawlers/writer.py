@@ -14,7 +14,7 @@ import sqlite_utils
 from datasketch import MinHash
 
 from onrecord.core.config import Config
-from onrecord.core.records import Article, Fetch
+from onrecord.core.records import Article, Fetch, FetchOutcome
 from onrecord.crawlers.dedup import NearDuplicateIndex
 from onrecord.storage.articles import article_by_hash, save_article, stored_version
 from onrecord.storage.batches import Batch
@@ -42,11 +42,12 @@ class StoreWriter:
         with self.batch.item():
             record_fetch(self.db, fetch)
 
-    def save(self, article: Article, fetch: Fetch, minhash: MinHash | None) -> str:
+    def save(self, article: Article, fetch: Fetch, minhash: MinHash | None) -> FetchOutcome:
         """Store the article (linked to the original it duplicates, if any) and its fetch; return the outcome:
         new, updated, unchanged or duplicate."""
         with self.batch.item():
             previous = stored_version(self.db, article.id)
+            outcome: FetchOutcome
             if previous and previous[0] == article.content_hash:
                 outcome, dup_of = "unchanged", previous[1]
             else:
@@ -60,7 +61,7 @@ class StoreWriter:
 
     def _original_of(self, article: Article, minhash: MinHash | None) -> str | None:
         """The stored article this one copies: same text exactly, else nearly the same (MinHash)."""
-        same = article_by_hash(self.db, article.content_hash)
+        same = article_by_hash(self.db, article.content_hash) if article.content_hash else None
         if same and same != article.id:
             stored = stored_version(self.db, same)
             return stored[1] if stored and stored[1] else same

@@ -60,7 +60,7 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, config_path: str | None, db_path: str | None, **kwargs: Any) -> Any:
         ctx = load_context(config_path, db_path)
-        if not click.get_current_context().find_root().params.get("quiet"):
+        if ctx.config_source and not click.get_current_context().find_root().params.get("quiet"):
             click.echo(ctx.config_source.describe(), err=True)  # stderr: stdout may be JSON or CSV
         return func(*args, ctx=ctx, **kwargs)
 

@@ -53,7 +53,7 @@ def plot_timeline(events: list[dict], changes: list[dict], path: str | Path, tit
         size = 40 + 25 * min(event.get("corroboration") or 1, 8)
         colour = colours[event["claim_type"]]
         ax.scatter(
-            [x],
+            [x],  # type: ignore[arg-type]  # dates go through matplotlib's unit converters; its stubs list numbers
             [y],
             s=size,
             marker="o",
@@ -64,7 +64,14 @@ def plot_timeline(events: list[dict], changes: list[dict], path: str | Path, tit
         )
         if event["id"] in changed:
             ax.scatter(
-                [x], [y], s=size * 2.6, marker="o", facecolors="none", edgecolors="#d62728", linewidths=1.4, zorder=2
+                [x],  # type: ignore[arg-type]  # as above
+                [y],
+                s=size * 2.6,
+                marker="o",
+                facecolors="none",
+                edgecolors="#d62728",
+                linewidths=1.4,
+                zorder=2,
             )
     ax.set_yticks(range(len(parties)), parties)
     ax.set_ylim(-0.7, len(parties) - 0.3)

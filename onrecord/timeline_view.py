@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 FORMATS = ("table", "json", "csv", "markdown")
 
@@ -150,12 +151,13 @@ def _markdown(rows: list[dict], view: View) -> str:
 
 
 def _table(rows: list[dict], view: View) -> str:
-    console = Console(file=io.StringIO(), width=180, force_terminal=sys.stdout.isatty())
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=180, force_terminal=sys.stdout.isatty())
     if not rows:
-        console.print(f"{view.title}: none")
+        console.print(Text(f"{view.title}: none"))
     for group, members in _groups(rows, view):
         table = Table(
-            title=f"{view.title}: {group}" if group else view.title,
+            title=Text(f"{view.title}: {group}" if group else view.title),
             title_justify="left",
             show_lines=False,
             expand=False,
@@ -163,9 +165,10 @@ def _table(rows: list[dict], view: View) -> str:
         for column in view.columns:
             table.add_column(column, overflow="fold", max_width=60 if column.startswith("evidence") else None)
         for row in members:
-            table.add_row(*(cell(row.get(c)) for c in view.columns))
+            # Text, not str: stored evidence is shown as stored, never read as Rich markup or :emoji: codes
+            table.add_row(*(Text(cell(row.get(c))) for c in view.columns))
         console.print(table)
-    return console.file.getvalue().rstrip("\n")
+    return buffer.getvalue().rstrip("\n")
 
 
 def print_claims_timeline(rows: list[dict]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlite_utils
 
 from onrecord.core.records import Article
@@ -32,7 +34,8 @@ _UPSERT_ARTICLE = (
 
 
 def _row_to_article(row: dict) -> Article:
-    return Article(**{k: row.get(k) for k in ARTICLE_COLUMNS})
+    values: dict[str, Any] = {k: row.get(k) for k in ARTICLE_COLUMNS}
+    return Article(**values)
 
 
 def save_article(db: sqlite_utils.Database, article: Article) -> bool:

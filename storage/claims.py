@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import sqlite_utils
 
@@ -38,8 +39,8 @@ def save_extraction(db: sqlite_utils.Database, article_id: str, claims: Iterable
     with write_transaction(db):
         db.execute("DELETE FROM claims WHERE article_id = ?", [article_id])
         if rows:
-            db["claims"].upsert_all(rows, pk="id")
-        db["extractions"].upsert(
+            db.table("claims").upsert_all(rows, pk="id")
+        db.table("extractions").upsert(
             {
                 "article_id": article_id,
                 "extractor_version": extractor_version,
@@ -52,7 +53,7 @@ def save_extraction(db: sqlite_utils.Database, article_id: str, claims: Iterable
 
 
 def _row_to_claim(row: dict) -> Claim:
-    values = {k: row.get(k) for k in CLAIM_COLUMNS}
+    values: dict[str, Any] = {k: row.get(k) for k in CLAIM_COLUMNS}
     values["negated"] = bool(values["negated"])
     return Claim(**values)
 

@@ -48,23 +48,27 @@ def record_digest(
     """Append one row; `sent_at` is set only when the message was delivered."""
     now = utc_now()
     with write_transaction(db):
-        table = db["digests"]
-        table.insert(
-            {
-                "period_start": since,
-                "period_end": until,
-                "topic": topic,
-                "recipients": recipients_key(recipients),
-                "message_id": message_id,
-                "subject": subject,
-                "sent_at": now if status == "sent" else None,
-                "status": status,
-                "attempts": attempts,
-                "error": error,
-                "created_at": now,
-            }
+        pk = (
+            db.table("digests")
+            .insert(
+                {
+                    "period_start": since,
+                    "period_end": until,
+                    "topic": topic,
+                    "recipients": recipients_key(recipients),
+                    "message_id": message_id,
+                    "subject": subject,
+                    "sent_at": now if status == "sent" else None,
+                    "status": status,
+                    "attempts": attempts,
+                    "error": error,
+                    "created_at": now,
+                }
+            )
+            .last_pk
         )
-        return table.last_pk
+    assert pk is not None  # an insert sets it
+    return pk
 
 
 def history(db: sqlite_utils.Database, limit: int = 20) -> list[dict]:

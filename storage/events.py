@@ -203,7 +203,10 @@ def _collect_keys(db: sqlite_utils.Database, window: float) -> None:
 
 def _fold_chunk(db, low: int, high: int, window: float, next_id: int, moves: _Moves, now: str, touched: set) -> int:
     """Re-cluster the claims of keys low..high, replace their events; return the next free event id."""
-    old_dates, old_claims, old_values, owner = {}, {}, {}, {}
+    old_dates: dict[int, tuple] = {}
+    old_claims: dict[int, set[str]] = {}
+    old_values: dict[int, tuple] = {}
+    owner: dict[str, int] = {}
     for event_id, topic, holder, claim_type, day, claim_id, *values in db.execute(_EVENTS_OF_KEYS, [low, high]):
         old_dates[event_id] = (topic, holder, claim_type, day)
         old_values[event_id] = tuple(values)
@@ -217,7 +220,10 @@ def _fold_chunk(db, low: int, high: int, window: float, next_id: int, moves: _Mo
         if claim.day < row[-1]:  # undated claim_date: its article's date is before the re-clustered span
             continue
         by_key.setdefault(claim.key, []).append(claim)
-    event_rows, link_rows, used, rewrite = [], [], set(), []
+    event_rows: list[tuple] = []
+    link_rows: list[tuple[str, int]] = []
+    used: set[int] = set()
+    rewrite: list[int] = []
     for key, claims in by_key.items():
         for cluster in _clusters(claims, window):
             ids = sorted({owner[c.id] for c in cluster if c.id in owner} - used)
@@ -235,7 +241,7 @@ def _fold_chunk(db, low: int, high: int, window: float, next_id: int, moves: _Mo
             rewrite.append(event_id)
             event_rows.append(row)
             link_rows.extend((c.id, event_id) for c in cluster)
-            if not same_claims or before[3] != row[_EVENT_DATE]:
+            if before is None or not same_claims or before[3] != row[_EVENT_DATE]:
                 moves.changed.add(event_id)
                 moves.touch(key[0], key[1], key[2], row[_EVENT_DATE])
                 if before:
@@ -331,7 +337,7 @@ def _json(values: list[str]) -> str:
     return json.dumps(values, separators=(",", ":"), ensure_ascii=False)
 
 
-_EVENT_COLUMNS = (
+_EVENT_COLUMNS: tuple[str, ...] = (
     "id",
     "topic",
     "holder",

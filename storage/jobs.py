@@ -35,10 +35,12 @@ def save_next_run_times(db: sqlite_utils.Database, jobs: dict[str, tuple[str, st
 
 def begin_run(db: sqlite_utils.Database, job_id: str, kind: str) -> int:
     with write_transaction(db):
-        return db.execute(
+        run_id = db.execute(
             "INSERT INTO job_runs (job_id, kind, started, status) VALUES (?, ?, ?, 'running')",
             [job_id, kind, utc_now()],
         ).lastrowid
+    assert run_id is not None  # an INSERT sets it
+    return run_id
 
 
 def end_run(db: sqlite_utils.Database, run_id: int, status: str, result: str | None) -> None:

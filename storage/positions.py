@@ -167,7 +167,7 @@ def refresh_changes(
     events: dict[tuple[str, str], list[tuple]] = {pair: [] for pair in pair_since}
     for topic, holder, *event in db.execute(_EVENTS_SINCE):
         events[topic, holder].append(tuple(event))
-    rows = []
+    rows: list[tuple] = []
     for (topic, holder), pair_events in events.items():
         pair_events.sort(key=lambda e: (e[3], e[0]))  # event_date, id
         rows.extend(
@@ -186,7 +186,7 @@ def detect_changes(
     `reversals`: (from_type, to_type) pairs (see reversal_pairs); the types in them are stances. Returns
     (event, (kind, from_type, from_negated)) for each event that moved the position; updates state.
     """
-    out = []
+    out: list[tuple[tuple, tuple]] = []
     stance_types = {t for pair in reversals for t in pair}
     latest = max((state[t] for t in stance_types if t in state), key=lambda e: (e[3], e[0]), default=None)
     stance = latest[1] if latest and not latest[2] else None  # standing stance: latest stance-type event, if affirmed

@@ -13,7 +13,7 @@ def sync_config(db: sqlite_utils.Database, config: Config) -> None:
     """Mirror config's sources, parties, topics and claim types into the store (for joins and Datasette labels)."""
     with write_transaction(db):
         for s in config.sources:
-            db["sources"].upsert(
+            db.table("sources").upsert(
                 {
                     "id": s.id,
                     "name": s.name,
@@ -26,9 +26,11 @@ def sync_config(db: sqlite_utils.Database, config: Config) -> None:
                 },
                 pk="id",
             )
-        db["parties"].upsert_all([{"id": p.id, "name": p.name} for p in config.parties], pk="id")
-        db["topics"].upsert_all([{"id": t.id, "description": t.description} for t in config.topics], pk="id")
-        db["claim_types"].upsert_all([{"id": c.id, "description": c.description} for c in config.claim_types], pk="id")
+        db.table("parties").upsert_all([{"id": p.id, "name": p.name} for p in config.parties], pk="id")
+        db.table("topics").upsert_all([{"id": t.id, "description": t.description} for t in config.topics], pk="id")
+        db.table("claim_types").upsert_all(
+            [{"id": c.id, "description": c.description} for c in config.claim_types], pk="id"
+        )
 
 
 def mark_source_result(db: sqlite_utils.Database, source_id: str, error: str | None) -> None:

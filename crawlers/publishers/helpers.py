@@ -84,7 +84,7 @@ def wordy_date(text: str | None, timezone: str) -> str | None:
     a date without a time -> 'YYYY-MM-DD'; None when there is no such date."""
     match = _WORDY_DATE.search(text or "")
     month = MONTHS.get(match.group(2).lower()) if match else None
-    if not month:
+    if not match or not month:
         return None
     day, year = int(match.group(1)), int(match.group(3))
     try:

@@ -15,7 +15,7 @@ from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.http import Response, TextResponse
+from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from onrecord.core.config import Config, SourceConfig
@@ -31,6 +31,12 @@ from onrecord.storage.fetches import last_fetched_at, last_validators
 
 log = logging.getLogger("onrecord.crawl")
 ERROR_STATUSES = list(range(400, 600))
+
+
+def requested_url(response: Response) -> str:
+    """The URL the spider asked for (`response.url` is where redirects ended)."""
+    assert response.request is not None  # Scrapy sets it on every response it hands a callback
+    return response.request.url
 
 
 class SourceSpider(scrapy.Spider):
@@ -94,19 +100,20 @@ class SourceSpider(scrapy.Spider):
 
     def source_fetch(self, response: Response, **fields: Any) -> Fetch:
         return Fetch(
-            url=response.request.url,
+            url=requested_url(response),
             source=response.meta["source"],
             kind=response.meta["kind"],
             status=response.status,
             etag=header(response, "ETag"),
             last_modified=header(response, "Last-Modified"),
             bytes=len(response.body),
-            final_url=response.url if response.url != response.request.url else None,
+            final_url=response.url if response.url != requested_url(response) else None,
             **fields,
         )
 
     def parse_source(self, response: Response) -> Iterable[Any]:
         source = self.config.source(response.meta["source"])
+        assert source is not None  # the request was made for one of this pass's sources
         if response.status == 304:
             yield FetchItem(self.source_fetch(response, outcome="not-modified"))
             log.info("%s: %s not modified since the last crawl", source.id, source.kind)
@@ -155,13 +162,13 @@ class SourceSpider(scrapy.Spider):
         if response.status >= 400:
             yield FetchItem(
                 Fetch(
-                    url=response.request.url,
+                    url=requested_url(response),
                     source=meta["source"],
                     kind="page",
                     status=response.status,
                     outcome="error",
                     error=describe_status(response.status, meta.get("backoff_note")),
-                    final_url=response.url if response.url != response.request.url else None,
+                    final_url=response.url if response.url != requested_url(response) else None,
                 )
             )
             return
@@ -170,7 +177,7 @@ class SourceSpider(scrapy.Spider):
         yield PageItem(
             source=meta["source"],
             link=meta["link"],
-            url=response.request.url,
+            url=requested_url(response),
             final_url=response.url,
             status=response.status,
             html=html,
@@ -183,7 +190,7 @@ class SourceSpider(scrapy.Spider):
         )
 
     def failed(self, failure: Failure) -> Iterable[Any]:
-        request = failure.request
+        request: Request = failure.request  # type: ignore[attr-defined]  # Scrapy attaches it to the failure
         crawl = self.config.crawl
         yield FetchItem(
             Fetch(

@@ -132,11 +132,11 @@ def command(
         _learning_curve(config, shared_dir, languages or LANGUAGES, as_json)
         return
     from onrecord.nlp.corpus.store import DATA_DIR, gold_records, materialise
-    from onrecord.nlp.evaluate import evaluate, format_report
+    from onrecord.nlp.evaluate import Evaluation, evaluate, format_report
 
     data_dir = Path(corpus_dir) if corpus_dir else DATA_DIR
     extractor = Extractor(config)
-    report = {}
+    report: dict[str, tuple[int | None, Evaluation]] = {}
     for language in languages or LANGUAGES:
         groups = [(split, materialise(shared_dir, data_dir, languages=[language], splits=[split])) for split in splits]
         for split, passages in groups:

@@ -99,8 +99,10 @@ class ChildRunner:
             self._running[proc.pid] = proc
         out: list[str] = []
         tail: collections.deque[str] = collections.deque(maxlen=1)
+        stdout = proc.stdout
+        assert stdout is not None  # piped above
         readers = [
-            threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True),
+            threading.Thread(target=lambda: out.append(stdout.read()), daemon=True),
             threading.Thread(target=_relay, args=(proc.stderr, tail, on_line), daemon=True),
         ]
         timed_out = False
@@ -170,6 +172,7 @@ def run_child(module: str, request: dict[str, Any], **options: Any) -> dict[str,
 
 
 def _send(proc: subprocess.Popen, request: dict[str, Any]) -> None:
+    assert proc.stdin is not None  # piped by the runner
     try:
         proc.stdin.write(json.dumps(request))
         proc.stdin.close()
@@ -239,6 +242,7 @@ def serve(handler: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
     _pass_sigterm_to_group()
     request = json.loads(sys.stdin.read() or "{}")
     channel, sys.stdout = sys.stdout, sys.stderr
+    reply: dict[str, Any]
     try:
         reply, code = {"result": handler(request)}, 0
     except OnrecordError as exc:

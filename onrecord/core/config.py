@@ -13,6 +13,7 @@ from typing import Any, Literal, Mapping
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from onrecord.core.errors import ConfigError
 from onrecord.core.grammar_refs import check_grammar_ids
@@ -296,6 +297,7 @@ class Config(Model):
 
     def references(self) -> list[tuple[str, str, str]]:
         """(key path, kind, id) of every id one part of the config names of another; kind: party, topic, claim_type."""
+        refs: list[tuple[str, str, str | None]]
         refs = [(f"sources[{i}].speaks_for", "party", s.speaks_for) for i, s in enumerate(self.sources)]
         refs += [(f"parties[{i}].counterpart", "party", p.counterpart) for i, p in enumerate(self.parties)]
         refs += [(f"digest.recipients.{topic}", "topic", topic) for topic in self.digest.recipients if topic != "*"]
@@ -306,11 +308,13 @@ class Config(Model):
             refs += [(f"{key}.reverses[{j}]", "claim_type", other) for j, other in enumerate(claim_type.reverses)]
             refs += [(f"{key}.contradicts[{j}].other", "claim_type", rule.other)
                      for j, rule in enumerate(claim_type.contradicts)]
-        return [ref for ref in refs if ref[2] is not None]
+        return [(key, kind, ref) for key, kind, ref in refs if ref is not None]
 
     def ids(self, kind: str) -> set[str]:
         """The configured ids of one kind: party, topic or claim_type."""
-        items = {"party": self.parties, "topic": self.topics, "claim_type": self.claim_types}[kind]
+        by_kind: dict[str, list[PartyConfig] | list[TopicConfig] | list[ClaimTypeConfig]]
+        by_kind = {"party": self.parties, "topic": self.topics, "claim_type": self.claim_types}
+        items = by_kind[kind]
         return {item.id for item in items}
 
     def party(self, party_id: str) -> PartyConfig | None:
@@ -339,7 +343,7 @@ def _location(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     kind = error.get("type", "")
     if kind == "extra_forbidden":
         return "unknown key"

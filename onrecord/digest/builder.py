@@ -62,7 +62,7 @@ def assemble(
         (c for c in changes if window.contains(c.get("change_date"), c.get("detected_at"))),
         key=lambda c: (
             str(c.get("change_date") or ""),
-            KIND_RANK.get(c.get("kind"), 9),
+            KIND_RANK.get(c.get("kind") or "", 9),
             c.get("holder") or "",
             str(c.get("event_id")),
             str(c.get("id")),

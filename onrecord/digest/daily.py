@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
@@ -82,7 +83,13 @@ def send_digest(
 ) -> DigestResult:
     """Send one built digest unless this period went out already (or is empty and digest.empty is skip)."""
     since, until, topic = digest.since.isoformat(), digest.until.isoformat(), topic_key(digest)
-    base = {"topic": topic, "recipients": tuple(recipients), "since": since, "until": until, "summary": digest.summary}
+    base: dict[str, Any] = {
+        "topic": topic,
+        "recipients": tuple(recipients),
+        "since": since,
+        "until": until,
+        "summary": digest.summary,
+    }
     done = None if force else find_done(db, since, until, topic, recipients)
     if done:
         log.info(
@@ -101,7 +108,7 @@ def send_digest(
     require_host(config.digest.smtp)
     password = smtp_password(config.digest.smtp, os.environ if environ is None else environ)
     message = compose(digest, config, recipients)
-    record = {
+    record: dict[str, Any] = {
         "since": since,
         "until": until,
         "topic": topic,

@@ -192,7 +192,7 @@ class Daemon:
 
     # -- jobs ------------------------------------------------------------------------------------------
 
-    def _job_function(self, spec: JobSpec) -> Callable[[], None]:
+    def _job_function(self, spec: JobSpec) -> Callable[[], object]:
         if spec.kind == "crawl":
             return lambda: self._record(spec, self._crawl)
         if spec.kind == "extract":
@@ -234,7 +234,8 @@ class Daemon:
             before = count_articles(db, source)
             started = utc_now()
             log_event(logging.INFO, source, "crawl.started")
-            counts, returncode = {}, 0
+            counts: dict[str, int] = {}
+            returncode: int | None = 0
             try:
                 summary = crawl_pass(
                     self.config,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import os
 from pathlib import Path
+from typing import TextIO
 
 from onrecord.core.errors import OnrecordError
 
@@ -17,7 +18,7 @@ class StoreLock:
     def __init__(self, db_path: str) -> None:
         self.db_path = db_path
         self.path = Path(db_path + ".run.lock")
-        self._handle = None
+        self._handle: TextIO | None = None
 
     def acquire(self) -> None:
         """Take the lock or raise naming the pid of the daemon that holds it."""
