@@ -75,22 +75,23 @@ def subject_of(verb: Token, relative_pronouns: Iterable[str] = ()) -> Token | No
     return None
 
 
-def _source_tokens(head: Token) -> list[Token]:
+def _source_tokens(head: Token, members: Iterable[str] = ()) -> list[Token]:
     """The tokens of a source phrase: the head with its modifiers, conjuncts and appositions, without
-    prepositional phrases other than "of" ("the head of the Russian delegation")."""
+    prepositional phrases other than "of" ("the head of the Russian delegation") and those that name the members
+    of a group (grammar `member_prepositions`: "Western nations, including the United States and the EU")."""
     keep = [head]
     for child in head.children:
-        if child.dep_ in ("prep",) and child.lower_ != "of":
+        if child.dep_ in ("prep",) and child.lower_ != "of" and child.lower_ not in members:
             continue
         if child.dep_ in ("relcl", "acl", "punct", "cc", "advmod", "ccomp"):
             continue
-        keep.extend(_source_tokens(child))
+        keep.extend(_source_tokens(child, members))
     return keep
 
 
 def resolve_source(head: Token, names: NameMatcher, grammar: dict[str, Any], by_speech: bool) -> Source:
     """Read a source phrase headed by `head` into parties and a canonical speaker."""
-    tokens = sorted(_source_tokens(head), key=lambda t: t.i)
+    tokens = sorted(_source_tokens(head, grammar.get("member_prepositions", ())), key=lambda t: t.i)
     span = (tokens[0].i, tokens[-1].i + 1)
     doc = head.doc
     text = doc.text
@@ -201,6 +202,7 @@ class Attribution:
 ATTRIBUTION_WORDS_PATH = Path(__file__).with_name("patterns") / "en_attribution.yaml"
 QUOTE_MARKS = ("\"", "“", "”", "``", "''", "«", "»")
 OPENING_QUOTES = ("“", "``", "«")
+SINGLE_QUOTES = ("‘", "’")  # curly single quotes; a bare ’ token closes only an open ‘
 MAX_QUOTE_TOKENS = 200  # a quote mark left open longer than this is taken as unpaired
 PARENTHETICAL_DEPS = ("parataxis",)
 # Links through which a verb without a subject of its own takes that of the verb it hangs from: "…, saying
@@ -373,19 +375,28 @@ def _quote_spans(doc) -> list[tuple[int, int]]:
         return cached
     spans: list[tuple[int, int]] = []
     open_at: int | None = None
+    single = False  # the open quote is ‘…’, which only ’ closes (a ’ elsewhere is an apostrophe)
     for token in doc:
         text = token.text
-        if text not in QUOTE_MARKS:
+        if text not in QUOTE_MARKS and text not in SINGLE_QUOTES:
             if open_at is not None and token.i - open_at > MAX_QUOTE_TOKENS:
                 open_at = None
             continue
         straight = text in ("\"", "''")
+        if text in SINGLE_QUOTES:
+            if open_at is None and text == "‘":
+                open_at, single = token.i + 1, True
+            elif open_at is not None and single and text == "’":
+                if token.i > open_at:
+                    spans.append((open_at, token.i))
+                open_at, single = None, False
+            continue
         if open_at is None:
             if text in OPENING_QUOTES or straight:
-                open_at = token.i + 1
+                open_at, single = token.i + 1, False
         elif text in OPENING_QUOTES and not straight:
-            open_at = token.i + 1  # a new opening mark: the previous quote was never closed
-        else:
+            open_at, single = token.i + 1, False  # a new opening mark: the previous quote was never closed
+        elif not single:
             if token.i > open_at:
                 spans.append((open_at, token.i))
             open_at = None

@@ -21,6 +21,7 @@ from onrecord.nlp.language import detect_language
 from onrecord.nlp.lexicon import Mention, NameMatcher, build_lexicon
 from onrecord.nlp.lemma_match import lemma_helpers
 from onrecord.nlp.pipeline import build_pipeline
+from onrecord.nlp.quotes import QuoteIndex
 from onrecord.nlp.prefilter import Prefilter, split_sentences
 
 CHUNK_ARTICLES = 128
@@ -157,6 +158,7 @@ class Extractor:
         prefilter = lang.prefilter
         filtering = self.config.nlp.prefilter
         people: dict[int, list[Mention]] = {}
+        quotes = QuoteIndex(text)
         for index, (start, end) in enumerate(spans):
             sentence = text[start:end]
             if filtering and not prefilter.has_cue(sentence):
@@ -164,9 +166,11 @@ class Extractor:
             before = text[spans[index - 1][0]:spans[index - 1][1]] if index else ""
             topical = prefilter.has_topic(sentence)
             continues = getattr(prefilter, "continues_passage", None)  # English: only quotes and "they/he ..."
-            in_quote = _inside_quote(text, start)
+            in_quote = quotes.around(start) is not None
             continuing = continues is None or continues(sentence, in_quote)
             window = "" if topical or not continuing else self._topic_window(text, spans, index, prefilter)
+            if not (topical or window) and continuing:
+                window = self._quote_passage(text, spans, index, quotes, prefilter)
             loose = 0
             if not (topical or window) and continuing and continues is not None and index < TITLE_REACH \
                     and article.title and prefilter.has_topic(article.title):
@@ -260,6 +264,23 @@ class Extractor:
         return passage if prefilter.has_topic(passage) else ""
 
     @staticmethod
+    def _quote_passage(text: str, spans: list[tuple[int, int]], index: int, quotes: QuoteIndex,
+                       prefilter: Prefilter) -> str:
+        """A quotation that runs over several sentences is one passage, however its paragraphs are broken: the
+        sentence that leads into it and the whole quote, when they are on a topic ("…the '1000 for 1000' swap.
+        Peskov said: ‘We sent our list. ¶ We are waiting.’")."""
+        start, end = spans[index]
+        found = quotes.overlapping(start, end)
+        if not found:
+            return ""
+        first = next(k for k, (s0, e0) in enumerate(spans) if e0 > found[0].start - 1)
+        last = max(k for k, (s0, e0) in enumerate(spans) if s0 <= found[-1].end)
+        if last == first:
+            return ""
+        passage = text[spans[max(0, first - 1)][0]:spans[last][1]]
+        return passage if prefilter.has_topic(passage) else ""
+
+    @staticmethod
     def _last_speaker(text: str, spans: list[tuple[int, int]], index: int, names: NameMatcher,
                       cache: dict[int, list[Mention]]) -> tuple[str, str] | None:
         """(party, speaker) of the last person or role named in the few sentences before sentence `index`
@@ -316,11 +337,6 @@ _BOTH_SIDES = re.compile(r"\b(?:parties|sides|leaders)\b", re.IGNORECASE)  # en.
 _OFFICE_OF = re.compile(r"\b(?:President|Prime Minister|Chancellor|Foreign Minister|Minister|Secretary|King|Emir|"
                         r"Crown Prince|Pope|leader|head)\s+of\s+(?:the\s+)?$")
 _SPEAKER_LABEL = re.compile(r"^[ \t]*([A-Z][\w.'’ -]{2,60}?):[ \t]", re.MULTILINE)
-
-
-def _inside_quote(text: str, position: int) -> bool:
-    before = text[max(0, position - 2000):position]
-    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
 
 
 def _inflections(nlp: Language) -> dict[str, list[str]]:

@@ -48,7 +48,9 @@ def build_lexicon(config: Config, language: str) -> dict[str, Any]:
                          "reported_of_other": c.reported_of_other, "default_target": c.default_target,
                          "factual": c.factual}
                         for c in config.claim_types],
-        "grammar": grammar_for(language),
+        # which types may borrow their passage's topic is the claim type's own (config), read where the grammar is
+        "grammar": grammar_for(language) | {"borrowed_topic_types": [c.id for c in config.claim_types
+                                                                     if c.borrows_topic]},
     }
 
 

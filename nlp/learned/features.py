@@ -11,6 +11,7 @@ relation of the party to the sentence and the topic words around it.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -19,10 +20,11 @@ from onrecord.core.config import Config
 from onrecord.core.records import Article, Claim
 from onrecord.nlp.lexicon import Mention, NameMatcher, build_lexicon
 from onrecord.nlp.prefilter import Prefilter, split_sentences
+from onrecord.nlp.quotes import QuoteIndex
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*|[«»“”\"'‘’:?!;]")
 _DIGITS = re.compile(r"\d")
-QUOTES = "\"“”«»„"
+QUOTES = "\"“”«»„‘"
 LOOK_BACK = 3  # sentences a running quote or a pronoun may look back for its speaker
 MAX_TOKENS = 80
 TITLE_REACH = 6  # sentences from the start that a topic word of the title makes worth asking about  # words of a sentence that make features (the rest adds little and costs time)
@@ -77,7 +79,8 @@ class Featurizer:
                 self._cues.append((claim_type["id"], LemmaPrefilter(only, self.topics.morph)))
         # Grammar words whose presence matters for stance: negators, conditionals, modals.
         self._marks = {key: {_word(w) for w in grammar.get(key, [])}
-                       for key in ("negators", "conditional_markers", "deontic_modals", "prediction_modals")}
+                       for key in ("negators", "conditional_markers", "deontic_modals", "prediction_modals",
+                                   "prospective_markers")}
 
     # -- text ---------------------------------------------------------------------------------------------------
     def _tokens(self, text: str, start: int, end: int, mentions: list[Mention], holder: str | None,
@@ -128,6 +131,21 @@ class Featurizer:
         title_topic = bool(title) and self.topics.has_topic(title)
         asked = [not only_topical or (title_topic and i < TITLE_REACH) or any(topical[max(0, i - 1):i + 2])
                  for i in range(len(spans))]
+        # A quotation over several sentences is one statement: all its sentences are asked about if one is, and
+        # each may belong to the speaker named before the quote opens or after it closes.
+        quotes = QuoteIndex(text)
+        starts = [s for s, _ in spans]
+        quoted: dict[int, tuple[int, int, Any]] = {}  # sentence -> (opening sentence, closing sentence, quote)
+        for quote in quotes.quotes:
+            first = max(0, bisect.bisect_right(starts, quote.start - 1) - 1)
+            last = max(0, bisect.bisect_right(starts, quote.end) - 1)
+            if last > first:
+                for k in range(first, last + 1):
+                    quoted[k] = (first, last, quote)
+                if any(asked[first:last + 1]):
+                    for k in range(first, last + 1):
+                        asked[k] = True
+        quote_people: dict[tuple[int, int], list[tuple[str, Mention]]] = {}
         # names are looked for only where a candidate sentence, its look-back or its next sentence needs them
         needed = [any(asked[max(0, i - 1):i + LOOK_BACK + 1]) for i in range(len(spans))]
         per_sentence: list[list[Mention]] = [[] for _ in spans]
@@ -158,8 +176,8 @@ class Featurizer:
         out: list[Candidate] = []
         for i, (start, end) in enumerate(spans):
             near_topic = any(topical[max(0, i - 1):i + 2])
-            if not asked[i]:
-                continue
+            if not asked[i] or is_question(text[start:end]):
+                continue  # a question states no position (an interviewer's least of all)
             sources: dict[str, set[str]] = {}
             speakers: dict[str, str] = {}
             for m in per_sentence[i]:
@@ -178,6 +196,19 @@ class Featurizer:
             if i + 1 < len(spans):
                 for m in per_sentence[i + 1]:
                     sources.setdefault(m.party, set()).add("next:" + m.kind)
+            if i in quoted:
+                first, last, quote = quoted[i]
+                key = (quote.start, quote.end)
+                if key not in quote_people:
+                    before = [("qopen", m) for m in self.names.find(text, spans[first][0], quote.start - 1) if m.party]
+                    after = [("qclose", m) for m in self.names.find(text, quote.end + 1, spans[last][1]) if m.party]
+                    quote_people[key] = before + after
+                for how, m in quote_people[key]:
+                    if (how == "qopen" and first == i) or (how == "qclose" and last == i):
+                        continue  # named in this very sentence: already a candidate by "in:"
+                    sources.setdefault(m.party, set()).add(f"{how}:{m.kind}")
+                    if m.speaker:
+                        speakers.setdefault(m.party, m.speaker)
             for m in title_mentions:
                 sources.setdefault(m.party, set()).add("title:" + m.kind)
                 if m.speaker:
@@ -195,14 +226,14 @@ class Featurizer:
                       f"r:topic_title={title_topic}", f"r:nparties={min(3, len({m.party for m in per_sentence[i]}))}"]
             if any(q in sentence for q in QUOTES):
                 shared.append("r:quote")
-            if _inside_quote(text, start):
+            if quotes.around(start) is not None:
                 shared.append("r:in_quote")
+            if i in quoted:
+                shared.append("r:quote_runs")
             if self.first_person.intersection(lowered):
                 shared.append("r:first_person")
             if agency_in[i]:
                 shared.append("r:agency")
-            if sentence.rstrip().endswith("?"):
-                shared.append("r:question")
             if i == 0:
                 shared.append("r:first_sentence")
             shared += [f"cue:{type_id}" for type_id, tester in self._cues if tester.has_cue(sentence)]
@@ -257,7 +288,9 @@ def _word(value: Any) -> str:
     return str(value).lower()
 
 
-def _inside_quote(text: str, position: int) -> bool:
-    before = text[max(0, position - 1500):position]
-    return before.count("“") > before.count("”") or before.count("«") > before.count("»") \
-        or before.count('"') % 2 == 1
+def is_question(sentence: str) -> bool:
+    """A sentence that asks ("Is Moscow ready to swap all for all?"), its closing quote mark aside."""
+    return sentence.rstrip().rstrip(QUOTES + "’").endswith(("?", "?»", "?”"))
+
+
+LOOKS_AHEAD = "m:prospective_markers"  # the sentence feature of a sentence that looks ahead

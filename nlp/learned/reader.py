@@ -18,7 +18,7 @@ from typing import Iterable
 from onrecord.core.config import Config
 from onrecord.core.records import Article, Claim
 from onrecord.nlp.dates import resolve_date
-from onrecord.nlp.learned.features import Candidate, Featurizer
+from onrecord.nlp.learned.features import LOOKS_AHEAD, Candidate, Featurizer
 from onrecord.nlp.learned.model import ReaderModel
 from onrecord.nlp.lexicon import build_lexicon
 from onrecord.nlp.prefilter import Prefilter
@@ -48,6 +48,7 @@ class LearnedReader:
         self.model = model or ReaderModel.load(self.folder)
         self.featurizer = Featurizer(config, language)
         self.default_target = {c.id: c.default_target for c in config.claim_types}  # also: the types configured
+        self.events = {c.id for c in config.claim_types if c.event}  # not stated by a sentence that looks ahead
         lexicon = build_lexicon(config, language)
         self._topics = []
         for topic in config.topics:
@@ -72,7 +73,7 @@ class LearnedReader:
         card = self.model.card
         reading = {"labels": {name: part.labels for name, part in self.model.parts.items()},
                    "thresholds": self.model.thresholds, "rule_features": card.get("rule_features"),
-                   "rule_types": card.get("rule_types")}
+                   "rule_types": card.get("rule_types"), "rules_only_types": card.get("rules_only_types", [])}
         digest.update(json.dumps(reading, sort_keys=True).encode())
         return digest.hexdigest()[:16]
 
@@ -85,6 +86,11 @@ class LearnedReader:
     @property
     def rule_types(self) -> set[str]:
         return set(self.model.card.get("rule_types", []))
+
+    @property
+    def rules_only_types(self) -> set[str]:
+        """Learned types read only from the rule engine's claims that the model backs (chosen at training)."""
+        return set(self.model.card.get("rules_only_types", []))
 
     def claims(self, article: Article, rule_claims: Iterable[Claim] = (), version: str = "") -> list[Claim]:
         """The claims of one article; `rule_claims` are the rule engine's, for a model that uses them."""
@@ -105,9 +111,19 @@ class LearnedReader:
         second = thresholds.get("second_holder", 1.1)
         out: dict[tuple, Claim] = {}
         text = article.text
+        backed = thresholds.get("rule_backed", 1.1)
+        learned_rules = [c for c in rule_claims if c.claim_type not in self.rule_types and c.claim_type in labels]
         for group, score in zip(groups, scores):
+            start, end = group[0].start, group[0].end
+            ahead = LOOKS_AHEAD in group[0].sentence_features
+            for claim in learned_rules:  # a rule claim in this sentence that the model does not rule out
+                bar = thresholds.get(f"rule_backed:{claim.claim_type}", backed)
+                if claim.start < end and start < claim.end and score[labels.index(claim.claim_type)] >= bar \
+                        and not (ahead and claim.claim_type in self.events):
+                    out.setdefault((claim.holder, claim.claim_type, claim.negated, claim.start), claim)
             stated = [(j, float(score[j])) for j, label in enumerate(labels)
-                      if label in self.default_target and label not in self.rule_types
+                      if label in self.default_target and label not in self.rule_types | self.rules_only_types
+                      and not (ahead and label in self.events)
                       and score[j] >= thresholds.get(label, thresholds.get("*", 0.5))]
             if not stated:
                 continue
@@ -133,7 +149,9 @@ class LearnedReader:
                                   target=target if target != candidate.holder else None, source=article.source,
                                   via=via, confidence=round(p, 4), extractor_version=version)
                     out.setdefault((claim.holder, claim.claim_type, claim.negated, claim.start), claim)
-        return list(out.values()) + kept
+        for claim in kept:
+            out.setdefault((claim.holder, claim.claim_type, claim.negated, claim.start), claim)
+        return list(out.values())
 
     def _topic(self, article: Article, candidate: Candidate) -> str | None:
         text = article.text

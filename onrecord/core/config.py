@@ -224,6 +224,12 @@ class ClaimTypeConfig(Model):
                                                              "-> accusation); null: not a claim of the reporter.")
     factual: bool = Field(False, description="Only asserted facts count: a cue in an infinitive, under a modal "
                                              "('must release') or as a noun ('the release of') is not this type.")
+    borrows_topic: bool = Field(False, description="A short stance of this type that names its holder may take the "
+                                                   "topic of the passage around it when its own sentence has no topic "
+                                                   "word ('Kyiv rejected that.' after a paragraph on the swap).")
+    event: bool = Field(False, description="Reports something done (an exchange, a list handed over): a sentence that "
+                                           "looks ahead (the grammar's prospective_markers: 'expected', 'will', "
+                                           "'being prepared') does not state it.")
     default_target: Literal["none", "counterpart"] = Field(
         "none", description="Target when the sentence names no other party: none, or the holder's counterpart.")
     reverses: list[str] = Field(default_factory=list, description="Claim types this one reverses: an affirmed event of "
