@@ -1,12 +1,14 @@
 """The `onrecord` command line: one thin command per job; the work lives in the stage modules.
 
-Only this entry point turns OnrecordError into a one-line message and exit code 2.
+Only this entry point turns OnrecordError into a one-line message and exit code 2, and a store or file that
+cannot be written or read (sqlite3 errors, OSError: a full disk) into one line and exit code 1.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import sqlite3
 import sys
 
 import click
@@ -82,6 +84,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except BrokenPipeError:  # `onrecord timeline | head`: the reader left; nothing to say
+        sys.stderr.close()
+        sys.exit(1)
+    except (sqlite3.Error, OSError) as exc:
+        # A store or file that cannot be written (a full disk, a read-only folder) ends in one line, not a traceback
+        text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        where = f"{exc.filename}: " if isinstance(exc, OSError) and exc.filename else ""
+        click.echo(f"onrecord: error: {where}{' '.join(text.split())[:300]}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

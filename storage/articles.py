@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import sqlite_utils
@@ -94,12 +95,45 @@ def articles_fetched_since(db: sqlite_utils.Database, source: str, *since: str) 
     return [n or 0 for n in row[:-1]], row[-1]
 
 
+_PENDING = (
+    "FROM articles a LEFT JOIN extractions e ON e.article_id = a.id AND e.extractor_version = ? "
+    "WHERE e.article_id IS NULL"
+)
+
+
+def count_pending(db: sqlite_utils.Database, extractor_version: str) -> int:
+    """How many articles this extractor version has not read yet."""
+    return db.execute(f"SELECT count(*) {_PENDING}", [extractor_version]).fetchone()[0]
+
+
+def pending_batches(
+    db: sqlite_utils.Database, extractor_version: str, batch_size: int = 64, limit: int | None = None
+) -> Iterator[list[Article]]:
+    """Articles not yet extracted by this extractor version, oldest first, `batch_size` at a time.
+
+    Only one batch of texts is in memory at once; each batch is read after the previous one was handled
+    (keyset paging on published, id), so articles that stay pending (a failed extraction) are not read twice.
+    """
+    after: tuple[str, str] | None = None
+    left = limit if limit is not None else -1
+    while left != 0:
+        size = batch_size if left < 0 else min(batch_size, left)
+        where = " AND (coalesce(a.published, ''), a.id) > (?, ?)" if after else ""
+        params = [extractor_version, *(after or ())]
+        rows = db.execute(
+            f"SELECT {', '.join('a.' + c for c in ARTICLE_COLUMNS)} {_PENDING}{where} "
+            f"ORDER BY coalesce(a.published, ''), a.id LIMIT {int(size)}",
+            params,
+        ).fetchall()
+        if not rows:
+            return
+        batch = [_row_to_article(dict(zip(ARTICLE_COLUMNS, row, strict=True))) for row in rows]
+        after = (batch[-1].published or "", batch[-1].id)
+        if left > 0:
+            left -= len(batch)
+        yield batch
+
+
 def pending_articles(db: sqlite_utils.Database, extractor_version: str, limit: int | None = None) -> list[Article]:
-    """Articles not yet extracted by this extractor version, oldest first."""
-    sql = (
-        "SELECT a.* FROM articles a LEFT JOIN extractions e ON e.article_id = a.id AND e.extractor_version = ? "
-        "WHERE e.article_id IS NULL ORDER BY a.published, a.id"
-    )
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return [_row_to_article(row) for row in db.query(sql, [extractor_version])]
+    """Articles not yet extracted by this extractor version, oldest first (all in one list: for small stores)."""
+    return [a for batch in pending_batches(db, extractor_version, limit=limit or None) for a in batch]

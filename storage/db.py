@@ -56,17 +56,20 @@ def _open_read_only(path: Path) -> sqlite_utils.Database:
             f"{path}: store not found; run a writing command (onrecord crawl, extract or demo) to "
             f"create it, or pass --db"
         )
-    conn = sqlite3.connect(
-        f"{path.resolve().as_uri()}?mode=ro",
-        uri=True,
-        timeout=BUSY_TIMEOUT_MS / 1000,
-        isolation_level=None,
-        check_same_thread=False,
-    )
+    conn = _connect_read_only(path, immutable=False)
     try:
-        conn.execute("PRAGMA query_only = 1")
-        _tune(conn)
-        version, current = store_version(conn), schema_version()
+        try:
+            version = store_version(conn)
+        except sqlite3.OperationalError:
+            # A WAL store's reader needs the shared-memory file (-shm); on a full disk it cannot be made. With no
+            # WAL content nobody is writing (a writer has both files), so the file alone is the whole store.
+            wal = Path(f"{path}-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise
+            conn.close()
+            conn = _connect_read_only(path, immutable=True)
+            version = store_version(conn)
+        current = schema_version()
         if version is None:
             raise StoreError(
                 f"{path}: empty, not a store yet; run a writing command (onrecord crawl or extract) to create it"
@@ -84,6 +87,19 @@ def _open_read_only(path: Path) -> sqlite_utils.Database:
         conn.close()
         raise
     return sqlite_utils.Database(conn)
+
+
+def _connect_read_only(path: Path, immutable: bool) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode=ro{'&immutable=1' if immutable else ''}",
+        uri=True,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+    )
+    conn.execute("PRAGMA query_only = 1")
+    _tune(conn)
+    return conn
 
 
 def _tune(conn: sqlite3.Connection) -> None:

@@ -24,7 +24,7 @@ from onrecord.context import Context, common_options
     type=click.Path(dir_okay=False),
     help="With --input: write claims as JSON Lines here instead of stdout.",
 )
-@click.option("--limit", type=int, default=None, help="Extract at most this many articles.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Extract at most this many articles.")
 @common_options
 def command(ctx: Context, input_path: str | None, output_path: str | None, limit: int | None) -> None:
     """Extract claims (who said what position, when) from articles.
@@ -51,13 +51,34 @@ def command(ctx: Context, input_path: str | None, output_path: str | None, limit
 
 
 def _file_mode(extractor, input_path: str, output_path: str | None, limit: int | None) -> None:
-    from contextlib import nullcontext
+    """Claims of a JSON Lines file: a bad record or an article whose extraction fails costs that article only
+    (one line on stderr), the others are read; an output that cannot be written ends the command in one line."""
     from itertools import islice
 
+    from onrecord.core.errors import OnrecordError
     from onrecord.nlp.jsonl import read_articles
+    from onrecord.nlp.run import extract_each, guard_size
 
-    articles = read_articles(input_path, on_error=lambda line: click.echo(f"onrecord: error: {line}", err=True))
-    with open(output_path, "w", encoding="utf-8") if output_path else nullcontext(sys.stdout) as out:
-        for _, claims in extractor.extract(islice(articles, limit)):
+    def report(line: str) -> None:
+        click.echo(f"onrecord: error: {line}", err=True)
+
+    def failed(article, exc: BaseException) -> None:
+        report(f"{input_path}: article {article.id!r}: extraction failed: {type(exc).__name__}: {str(exc)[:200]}")
+
+    max_chars = extractor.config.nlp.max_article_chars
+    articles = read_articles(input_path, on_error=report)
+    guarded = (guard_size(a, max_chars, lambda line: click.echo(f"onrecord: warning: {line}", err=True))
+               for a in islice(articles, limit))
+    try:
+        out = open(output_path, "w", encoding="utf-8") if output_path else sys.stdout  # noqa: SIM115
+    except OSError as exc:
+        raise OnrecordError(f"{output_path}: cannot write: {exc.strerror}") from None
+    try:
+        for _, claims in extract_each(extractor, guarded, failed):
             for claim in claims:
                 out.write(json.dumps(claim.to_dict(), ensure_ascii=False) + "\n")
+        out.flush()
+        if out is not sys.stdout:
+            out.close()
+    except OSError as exc:
+        raise OnrecordError(f"{output_path or 'stdout'}: cannot write: {exc.strerror}") from None

@@ -86,6 +86,9 @@ class NlpConfig(Model):
     default_language: str = Field("en", description="Language used when detection is not sure.")
     prefilter: bool = Field(True, description="Parse only sentences with a topic keyword and a cue (much faster).")
     min_confidence: float = Field(0.0, ge=0, le=1, description="Claims below this confidence are dropped.")
+    max_article_chars: int = Field(200_000, ge=1000, description="Longer article texts are cut to this many "
+                                   "characters (at a word boundary) before extraction, with a warning; claims "
+                                   "come from the first part. Bounds the time one article can take.")
 
 
 class TimelineConfig(Model):
