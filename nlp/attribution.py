@@ -7,16 +7,17 @@ Pronouns and first-person subjects are left for the extractor to resolve from th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 from spacy.tokens import Token
 
-from onrecord.nlp.lexicon import Mention, NameMatcher
 from onrecord.core.errors import ConfigError
+from onrecord.nlp.lexicon import Mention, NameMatcher
 
 SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj")
 INHERIT_SUBJECT_DEPS = ("conj", "xcomp", "acomp")
@@ -106,7 +107,7 @@ def resolve_source(head: Token, names: NameMatcher, grammar: dict[str, Any], by_
         if person:
             speaker = person.speaker
         elif body:
-            speaker = re.sub(r"^(?i:the)\s+|(?:'s|’s)$", "", text[body.start:body.end])
+            speaker = re.sub(r"^(?i:the)\s+|(?:'s|’s)$", "", text[body.start : body.end])
         else:
             speaker = None
         return Source("named", parties, speaker, by_speech, span, tuple(mentions))
@@ -183,11 +184,13 @@ def agency_via(sentence: str, grammar: dict[str, Any]) -> str | None:
     if not agencies:
         return None
     names = "|".join(re.escape(a) for a in sorted(agencies, key=len, reverse=True))
-    match = re.search(r"\b(?:told|tells|telling|to|with|citing|cited by|according to|quoted by)\s+(?:the\s+)?(" + names
-                      + r")(?![\w-])", sentence)
+    match = re.search(
+        r"\b(?:told|tells|telling|to|with|citing|cited by|according to|quoted by)\s+(?:the\s+)?("
+        + names
+        + r")(?![\w-])",
+        sentence,
+    )
     return match.group(1) if match else None
-
-
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,7 @@ class Attribution:
 
 
 ATTRIBUTION_WORDS_PATH = Path(__file__).with_name("patterns") / "en_attribution.yaml"
-QUOTE_MARKS = ("\"", "“", "”", "``", "''", "«", "»")
+QUOTE_MARKS = ('"', "“", "”", "``", "''", "«", "»")
 OPENING_QUOTES = ("“", "``", "«")
 SINGLE_QUOTES = ("‘", "’")  # curly single quotes; a bare ’ token closes only an open ‘
 MAX_QUOTE_TOKENS = 200  # a quote mark left open longer than this is taken as unpaired
@@ -253,14 +256,19 @@ def find_attributions(sentence, grammar: dict[str, Any], words: dict[str, Any] |
         if agent is not None:  # "was first reported by the Post": the agent holds, the passive subject is held
             subject = agent
         source = _source_indices(subject) if subject is not None else ()
-        cue = [token.i] + [c.i for c in token.children if c.dep_ in ("prt", "neg") or
-                           (c.dep_ == "aux" and c.tag_ != "MD") or c.dep_ == "auxpass"]
+        cue = [token.i] + [
+            c.i
+            for c in token.children
+            if c.dep_ in ("prt", "neg") or (c.dep_ == "aux" and c.tag_ != "MD") or c.dep_ == "auxpass"
+        ]
         content: set[int] = set()
         lemma = token.lemma_.lower()
         for child in token.children:
-            if child.dep_ in ("ccomp", "xcomp") or (child.dep_ in ("dobj", "oprd") and lemma in object_verbs):
-                content.update(t.i for t in child.subtree)
-            elif agent is not None and child.dep_ in ("nsubjpass", "csubjpass"):
+            if (
+                child.dep_ in ("ccomp", "xcomp")
+                or (child.dep_ in ("dobj", "oprd") and lemma in object_verbs)
+                or (agent is not None and child.dep_ in ("nsubjpass", "csubjpass"))
+            ):
                 content.update(t.i for t in child.subtree)
             elif child.dep_ == "prep" and child.lower_ in prepositional.get(lemma, []):
                 objects = [t for t in child.children if t.dep_ in ("pobj", "pcomp")]
@@ -355,8 +363,11 @@ def _nominal_attributions(sentence, words: dict[str, Any], quotes: list[tuple[in
             continue
         content: set[int] = set()
         for child in token.children:
-            if child.dep_ in ("acl", "ccomp", "appos") and child.i > token.i and \
-                    (child.dep_ == "appos" or any(m.dep_ == "mark" or m.tag_ == "TO" for m in child.children)):
+            if (
+                child.dep_ in ("acl", "ccomp", "appos")
+                and child.i > token.i
+                and (child.dep_ == "appos" or any(m.dep_ == "mark" or m.tag_ == "TO" for m in child.children))
+            ):
                 content.update(t.i for t in child.subtree)
         if not content:
             continue
@@ -382,7 +393,7 @@ def _quote_spans(doc) -> list[tuple[int, int]]:
             if open_at is not None and token.i - open_at > MAX_QUOTE_TOKENS:
                 open_at = None
             continue
-        straight = text in ("\"", "''")
+        straight = text in ('"', "''")
         if text in SINGLE_QUOTES:
             if open_at is None and text == "‘":
                 open_at, single = token.i + 1, True

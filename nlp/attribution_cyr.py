@@ -9,16 +9,18 @@ party name of a clause that can be a nominative and does not follow a prepositio
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from spacy.tokens import Doc
 
 from onrecord.nlp.attribution import NO_SOURCE, Source
 from onrecord.nlp.lemma_match import LemmaNameMatcher, WordList
 from onrecord.nlp.lexicon import Mention
-from onrecord.nlp.morph import Morph, WordInfo, normalise
+from onrecord.nlp.morph import Morph, normalise
 
 CLAUSE_PUNCT = {",", ";", ":", "—", "–", "(", ")", "-"}
 END_PUNCT = {".", "!", "?", "…"}
@@ -37,7 +39,7 @@ class PerToken:
     """Per-token values computed on first use: most words of a sentence are never asked about, and analysing a
     word form pymorphy3 has not seen yet is the costliest step of reading Russian or Ukrainian."""
 
-    __slots__ = ("_values", "_make")
+    __slots__ = ("_make", "_values")
 
     def __init__(self, count: int, make: Callable[[int], Any]):
         self._values: list[Any] = [None] * count
@@ -57,9 +59,21 @@ class PerToken:
 
 
 # Grammar word lists the attribution rules look for (the claim reader adds its own).
-SENTENCE_WORDS = ("speech_verbs", "prepositions", "subordinators", "first_person", "third_person", "source_nouns",
-                  "source_prepositions", "conjunctions", "official_nouns", "former_markers", "date_words",
-                  "demonstratives", "indefinite_subjects")
+SENTENCE_WORDS = (
+    "speech_verbs",
+    "prepositions",
+    "subordinators",
+    "first_person",
+    "third_person",
+    "source_nouns",
+    "source_prepositions",
+    "conjunctions",
+    "official_nouns",
+    "former_markers",
+    "date_words",
+    "demonstratives",
+    "indefinite_subjects",
+)
 
 
 class Sentence:
@@ -67,15 +81,22 @@ class Sentence:
 
     `word_lists` holds the grammar's word lists by key (see nlp.lemma_match.WordList), SENTENCE_WORDS at least."""
 
-    def __init__(self, doc: Doc, morph: Morph, names: LemmaNameMatcher, agencies: LemmaNameMatcher,
-                 word_lists: dict[str, WordList]):
+    def __init__(
+        self,
+        doc: Doc,
+        morph: Morph,
+        names: LemmaNameMatcher,
+        agencies: LemmaNameMatcher,
+        word_lists: dict[str, WordList],
+    ):
         self.doc = doc
         self.text = doc.text  # spaCy joins its tokens again on every doc.text
         self.texts = [t.text for t in doc]
         self.infos: PerToken = PerToken(len(self.texts), lambda i: morph.info(self.texts[i]))
         # the spaCy lemma as well ("ё" kept), as when a lemmatizer component gave one
-        self.lemmas: PerToken = PerToken(len(self.texts),
-                                         lambda i: self.infos[i].lemmas | {morph.lookup_lemma(self.texts[i])})
+        self.lemmas: PerToken = PerToken(
+            len(self.texts), lambda i: self.infos[i].lemmas | {morph.lookup_lemma(self.texts[i])}
+        )
         self._names = names
         self._agencies = agencies
         self.surfaces = names.surfaces
@@ -135,7 +156,7 @@ class Sentence:
 
     def nominative(self, name: NameSpan) -> bool:
         """A configured name as written is a nominative; an inflected one is when some analysis says so."""
-        text = normalise(self.text[name.mention.start:name.mention.end])
+        text = normalise(self.text[name.mention.start : name.mention.end])
         return text in self.surfaces or self.infos[name.start].nominative
 
     def genitive_attribute(self, name: NameSpan) -> bool:
@@ -149,7 +170,7 @@ class Sentence:
         if j >= 0 and self.has(j, "conjunctions"):  # "органы России и США": both are attributes
             before = [n for n in self.names if n.end == j]
             return bool(before) and self.genitive_attribute(before[0])
-        if j < 0 or not self.infos[j].noun or self.texts[j][:1].isupper() and j > 0:
+        if j < 0 or not self.infos[j].noun or (self.texts[j][:1].isupper() and j > 0):
             return False
         return not self.has(j, "official_nouns")
 
@@ -176,8 +197,10 @@ def _source(sentence: Sentence, first: NameSpan, by_speech: bool) -> Source:
         if name.start <= group[-1].start:
             continue
         gap = range(group[-1].end, name.start)
-        if len(gap) > 4 or any(sentence.texts[i] in END_PUNCT or sentence.texts[i] in (",", ";", ":", "—")
-                               or sentence.infos[i].verb for i in gap):
+        if len(gap) > 4 or any(
+            sentence.texts[i] in END_PUNCT or sentence.texts[i] in (",", ";", ":", "—") or sentence.infos[i].verb
+            for i in gap
+        ):
             break
         if any(sentence.has(i, "prepositions") for i in gap):
             # "уполномоченная по правам человека в России Татьяна Москалькова": skip the place, keep the person
@@ -194,11 +217,14 @@ def _source(sentence: Sentence, first: NameSpan, by_speech: bool) -> Source:
         parties: tuple[str, ...] = (person.party,)
         speaker = person.speaker
     else:
-        conjoined = [first] + [n for prev, n in zip(group, group[1:])
-                               if n.start - prev.end == 1 and sentence.has(prev.end, "conjunctions")]
+        conjoined = [first] + [
+            n
+            for prev, n in itertools.pairwise(group)
+            if n.start - prev.end == 1 and sentence.has(prev.end, "conjunctions")
+        ]
         parties = tuple(dict.fromkeys(n.mention.party for n in conjoined))
         body = next((n.mention for n in group if n.mention.kind in ("roles", "institutions")), None)
-        speaker = (getattr(body, "phrase", "") or sentence.text[body.start:body.end]) if body else None
+        speaker = (getattr(body, "phrase", "") or sentence.text[body.start : body.end]) if body else None
     return Source("named", parties, speaker, by_speech, (first.start, group[-1].end), tuple(n.mention for n in group))
 
 
@@ -263,7 +289,8 @@ def _according_to(sentence: Sentence) -> Source:
     """ "по словам Пескова", "по данным Минобороны", "за словами Лубінця", "согласно МИД"."""
     for i in range(len(sentence.texts)):
         starts = sentence.has(i, "source_prepositions") and any(
-            sentence.has(j, "source_nouns") for j in range(i + 1, min(len(sentence.texts), i + 3)))
+            sentence.has(j, "source_nouns") for j in range(i + 1, min(len(sentence.texts), i + 3))
+        )
         if not starts:
             continue
         for name in sentence.names:
@@ -286,7 +313,7 @@ def _headline(sentence: Sentence, anchor: int) -> Source:
     dashes = [i for i, t in enumerate(texts) if t in ("—", "–") and i > anchor]
     if dashes:
         tail = dashes[-1]
-        rest = [i for i in range(tail + 1, len(texts)) if texts[i] not in END_PUNCT and texts[i].strip("*«»\"“”")]
+        rest = [i for i in range(tail + 1, len(texts)) if texts[i] not in END_PUNCT and texts[i].strip('*«»"“”')]
         names = [n for n in sentence.names if n.start > tail]
         covered = {i for n in names + [a for a in sentence.agencies if a.start > tail] for i in range(n.start, n.end)}
         if names and len([i for i in rest if i not in covered]) <= 6 and not any(sentence.infos[i].verb for i in rest):

@@ -17,8 +17,15 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from onrecord.nlp.attribution import (NO_SOURCE, Source, agency_via, clause_root, clause_source, speech_source,
-                              subject_of)
+from onrecord.nlp.attribution import (
+    NO_SOURCE,
+    Source,
+    agency_via,
+    clause_root,
+    clause_source,
+    speech_source,
+    subject_of,
+)
 from onrecord.nlp.cues import CueMatch, CueMatcher
 from onrecord.nlp.dates import date_phrase
 from onrecord.nlp.lexicon import NameMatcher
@@ -29,11 +36,11 @@ for _name in ("onrecord_claims", "onrecord_context"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
-QUOTE_OPEN = "\"“«‘"
+QUOTE_OPEN = '"“«‘'
 
 
 @Language.factory("onrecord_claims", default_config={"lexicon": {}})
-def make_claim_reader(nlp: Language, name: str, lexicon: dict[str, Any]) -> "ClaimReader":
+def make_claim_reader(nlp: Language, name: str, lexicon: dict[str, Any]) -> ClaimReader:
     return ClaimReader(lexicon)
 
 
@@ -87,8 +94,9 @@ class ClaimReader:
         of the cue ("the Kiev regime did not want to ...")."""
         grammar = self.grammar
         if context["topic_loose"] <= grammar.get("borrowed_topic_max_words", 12):
-            return match.claim_type["id"] in grammar.get("borrowed_topic_types", []) \
-                and self._holder_named(match.anchor)
+            return match.claim_type["id"] in grammar.get("borrowed_topic_types", []) and self._holder_named(
+                match.anchor
+            )
         if match.claim_type["id"] not in grammar.get("behaviour_types", []):
             return False
         subject = subject_of(clause_root(match.anchor), grammar.get("relative_pronouns", ()))
@@ -109,7 +117,7 @@ class ClaimReader:
         """Drop a cue whose words are all part of a longer cue of another type ("impossible without" is a
         demand, not also the concern "impossible")."""
         sets = [frozenset(t.i for t in m.tokens) for m in matches]
-        return [m for m, own in zip(matches, sets) if not any(own < other for other in sets)]
+        return [m for m, own in zip(matches, sets, strict=False) if not any(own < other for other in sets)]
 
     def _people_of_a_side(self, doc: Doc, anchor: Token) -> bool:
         """An exchange or release names whose people come home: a party, "our", or prisoners, captives..."""
@@ -129,19 +137,27 @@ class ClaimReader:
         type_id = match.claim_type["id"]
         # a behaviour cue ("delay", "block") describes what its subject does; in the passive the subject is what
         # was done to ("the process was blocked"), and the doer is left to the context
-        behaviour = type_id in grammar.get("behaviour_types", []) \
-            and anchor.lemma_.lower() not in grammar.get("accusing_verbs", [])
+        behaviour = type_id in grammar.get("behaviour_types", []) and anchor.lemma_.lower() not in grammar.get(
+            "accusing_verbs", []
+        )
         passive = subject is not None and subject.dep_ == "nsubjpass"
         accusing, first = set(grammar.get("accusing_verbs", [])), set(grammar.get("first_person", []))
-        if any(t.lemma_.lower() in accusing and any(c.dep_ == "nsubjpass" and c.lower_ in first for c in t.children)
-               for t in (anchor, *list(anchor.ancestors)[:3])):
+        if any(
+            t.lemma_.lower() in accusing and any(c.dep_ == "nsubjpass" and c.lower_ in first for c in t.children)
+            for t in (anchor, *list(anchor.ancestors)[:3])
+        ):
             return []  # "so that we are not accused of delaying": the holder's side is the one accused, not accusing
-        if subject is not None and not match.claim_type.get("factual") and not (behaviour and passive) \
-                and subject.lemma_.lower() in grammar.get("non_party_subjects", []):
+        if (
+            subject is not None
+            and not match.claim_type.get("factual")
+            and not (behaviour and passive)
+            and subject.lemma_.lower() in grammar.get("non_party_subjects", [])
+        ):
             return []  # "families who are waiting...": the position of people who are not a party
         spoken, speech_verb = speech_source(anchor, self.names, grammar)
-        owner = self.modality.possessor(anchor) if anchor.lemma_.lower() in grammar.get("possessed_noun_cues", []) \
-            else None
+        owner = (
+            self.modality.possessor(anchor) if anchor.lemma_.lower() in grammar.get("possessed_noun_cues", []) else None
+        )
         if owner is not None:  # "X expressed support for the initiatives of Ukraine": Ukraine's proposal
             spoken, speech_verb = NO_SOURCE, None
         if speech_verb is not None:
@@ -177,27 +193,46 @@ class ClaimReader:
                 return []
         elif base is spoken and spoken.kind != "none" and own.kind == "named":
             other = next((p for p in own.parties if p not in {h for h, _ in holders}), None)
-        elif behaviour and not passive and base is own and own.kind == "named" and speech_verb is not None \
-                and _last_speaker(context) and _last_speaker(context)[0] not in own.parties:
+        elif (
+            behaviour
+            and not passive
+            and base is own
+            and own.kind == "named"
+            and speech_verb is not None
+            and _last_speaker(context)
+            and _last_speaker(context)[0] not in own.parties
+        ):
             # "'The Russian side is dragging out the process,' the headquarters said": an unnamed speaker who
             # accuses a named side stands for the speaker named before
             other = own.parties[0]
             holders, confidence = [tuple(_last_speaker(context))], 0.6
-        elif base is own and own.kind == "named" \
-                and (behaviour or not any(m.kind == "speaker" for m in own.mentions)) \
-                and context.get("speaks_for") \
-                and context["speaks_for"] not in own.parties:
+        elif (
+            base is own
+            and own.kind == "named"
+            and (behaviour or not any(m.kind == "speaker" for m in own.mentions))
+            and context.get("speaks_for")
+            and context["speaks_for"] not in own.parties
+        ):
             other = own.parties[0]
             holders, confidence = [(context["speaks_for"], context.get("speaker"))], 0.6
-        if behaviour and not passive and other is None and anchor.dep_ != "aux":
-            # a behaviour cue ("delay", "not allow") describes what its subject does: done by the holder's own
-            # side ("we will not allow...", "we do not want this") it accuses nobody
-            if own.kind == "first_person" or (own.kind == "named" and any(h in own.parties for h, _ in holders)):
-                return []
-        side = spoken.parties if spoken.kind == "named" else \
-            ((context["speaks_for"],) if context.get("speaks_for") else ())
-        if anchor.dep_ != "aux" and self.modality.modal(anchor) and (own.kind in ("other_side", "third_person") or (
-                own.kind == "named" and side and not set(own.parties) & set(side))):
+        # a behaviour cue ("delay", "not allow") describes what its subject does: done by the holder's own side
+        # ("we will not allow...", "we do not want this") it accuses nobody
+        own_side = own.kind == "first_person" or (own.kind == "named" and any(h in own.parties for h, _ in holders))
+        if behaviour and not passive and other is None and anchor.dep_ != "aux" and own_side:
+            return []
+        side = (
+            spoken.parties
+            if spoken.kind == "named"
+            else ((context["speaks_for"],) if context.get("speaks_for") else ())
+        )
+        if (
+            anchor.dep_ != "aux"
+            and self.modality.modal(anchor)
+            and (
+                own.kind in ("other_side", "third_person")
+                or (own.kind == "named" and side and not set(own.parties) & set(side))
+            )
+        ):
             return []  # "Putin will not be able to ignore it": a prediction about the other side, not a position
         if other is not None:
             claim_type = match.claim_type.get("reported_of_other")
@@ -209,12 +244,31 @@ class ClaimReader:
         when = date_phrase(speech_verb, anchor, self.grammar)
         out = []
         for holder, speaker in holders:
-            target = other or addressee or (
-                self._target(doc, anchor, holder, base, claim_type) if owner is None  # not the one who backs it
-                else self.counterparts.get(holder) if self.types.get(claim_type, {}).get("default_target") else None)
-            out.append({"holder": holder, "speaker": speaker, "claim_type": claim_type, "negated": negated,
-                        "target": target, "topic": topic, "via": via, "date_phrase": when,
-                        "confidence": confidence, "cue": " ".join(t.text for t in match.tokens)})
+            target = (
+                other
+                or addressee
+                or (
+                    self._target(doc, anchor, holder, base, claim_type)
+                    if owner is None  # not the one who backs it
+                    else self.counterparts.get(holder)
+                    if self.types.get(claim_type, {}).get("default_target")
+                    else None
+                )
+            )
+            out.append(
+                {
+                    "holder": holder,
+                    "speaker": speaker,
+                    "claim_type": claim_type,
+                    "negated": negated,
+                    "target": target,
+                    "topic": topic,
+                    "via": via,
+                    "date_phrase": when,
+                    "confidence": confidence,
+                    "cue": " ".join(t.text for t in match.tokens),
+                }
+            )
         return out
 
     def _holders(self, doc: Doc, source: Source, context: dict[str, Any]) -> tuple[list[tuple[str, str | None]], float]:

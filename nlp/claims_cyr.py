@@ -20,8 +20,15 @@ from spacy.tokens import Doc
 
 import onrecord.nlp.claims  # noqa: F401  (registers the doc extensions)
 from onrecord.nlp.attribution import NO_SOURCE, Source
-from onrecord.nlp.attribution_cyr import (CLAUSE_PUNCT, END_PUNCT, SENTENCE_WORDS, Sentence, agency_via, clause_source,
-                                 speech_source)
+from onrecord.nlp.attribution_cyr import (
+    CLAUSE_PUNCT,
+    END_PUNCT,
+    SENTENCE_WORDS,
+    Sentence,
+    agency_via,
+    clause_source,
+    speech_source,
+)
 from onrecord.nlp.claims import ClaimReader, _dedupe
 from onrecord.nlp.lemma_match import FormGate, LemmaNameMatcher, LemmaPhrases, WordList
 from onrecord.nlp.morph import WORD, morph_for, normalise, phrase_lemmas, words
@@ -29,12 +36,12 @@ from onrecord.nlp.morph import WORD, morph_for, normalise, phrase_lemmas, words
 CUE_WINDOW = 10
 # A sentence of at most this many words without a topic word of its own continues its passage's topic.
 ELLIPTIC_WORDS = 5
-QUOTE_OPEN = "\"“«‘„"
+QUOTE_OPEN = '"“«‘„'
 VERB_POS = {"VERB", "INFN", "PRTS", "PRTF", "GRND"}
 
 
 @Language.factory("onrecord_claims_cyr", default_config={"lexicon": {}})
-def make_cyrillic_reader(nlp: Language, name: str, lexicon: dict[str, Any]) -> "CyrillicClaimReader":
+def make_cyrillic_reader(nlp: Language, name: str, lexicon: dict[str, Any]) -> CyrillicClaimReader:
     return CyrillicClaimReader(lexicon, nlp.lang)
 
 
@@ -62,14 +69,21 @@ class CyrillicClaimReader(ClaimReader):
         self.morph = morph_for(language)
         self.names = LemmaNameMatcher(lexicon.get("names", []), self.morph)
         agencies = self.grammar.get("agencies", {}) or {}
-        self.agencies = LemmaNameMatcher([{"phrase": phrase, "party": "", "speaker": canonical, "kind": "agency"}
-                                          for phrase, canonical in agencies.items()], self.morph)
+        self.agencies = LemmaNameMatcher(
+            [
+                {"phrase": phrase, "party": "", "speaker": canonical, "kind": "agency"}
+                for phrase, canonical in agencies.items()
+            ],
+            self.morph,
+        )
         self.counterparts = lexicon.get("counterparts", {})
         self.types = {c["id"]: c for c in lexicon.get("claim_types", [])}
-        self.topic_phrases = [(topic, LemmaPhrases(words, self.morph))
-                              for topic, words in lexicon.get("topics", {}).items() if words]
-        self._topic_gate = FormGate([w for phrases in lexicon.get("topics", {}).values() for t in phrases
-                                     for _, _, w in words(t)], self.morph)
+        self.topic_phrases = [
+            (topic, LemmaPhrases(words, self.morph)) for topic, words in lexicon.get("topics", {}).items() if words
+        ]
+        self._topic_gate = FormGate(
+            [w for phrases in lexicon.get("topics", {}).values() for t in phrases for _, _, w in words(t)], self.morph
+        )
         self._cues: dict[str, list[Cue]] = {}
         anchor_words: list[str] = []  # the anchor word of each cue, and the words of all cues, for gates
         cue_words: list[str] = []
@@ -89,12 +103,24 @@ class CyrillicClaimReader(ClaimReader):
                     self._cues.setdefault(lemma, []).append(cue)
         self._anchor_gate = FormGate(anchor_words, self.morph)
         self._cue_word_gate = FormGate(cue_words, self.morph)
-        self._set = {key: set(self.grammar.get(key, [])) for key in
-                     ("demonstrative_exceptions", "subject_pronouns", "indefinite_subjects")}
+        self._set = {
+            key: set(self.grammar.get(key, []))
+            for key in ("demonstrative_exceptions", "subject_pronouns", "indefinite_subjects")
+        }
         # word lists compared as lemmas, each with a gate so that words which cannot be in it are not analysed
-        self.word_lists = {key: WordList(self.grammar.get(key, []), self.morph) for key in
-                           (*SENTENCE_WORDS, "negators", "conditional_markers", "clause_question_markers",
-                            "achievement_verbs", "addressee_modals", "future_auxiliaries", "non_claim_clauses")}
+        self.word_lists = {
+            key: WordList(self.grammar.get(key, []), self.morph)
+            for key in (
+                *SENTENCE_WORDS,
+                "negators",
+                "conditional_markers",
+                "clause_question_markers",
+                "achievement_verbs",
+                "addressee_modals",
+                "future_auxiliaries",
+                "non_claim_clauses",
+            )
+        }
         for topic, rule in (self.grammar.get("topic_exclusions") or {}).items():
             self.word_lists[f"excluded:{topic}"] = WordList(rule.get("words", []), self.morph)
             self.word_lists[f"unless:{topic}"] = WordList(rule.get("unless", []), self.morph)
@@ -112,8 +138,10 @@ class CyrillicClaimReader(ClaimReader):
         """The topic of a passage; words that cannot be a form of a topic word are not analysed."""
         empty: frozenset[str] = frozenset()
         tokens = WORD.findall(text)
-        return self.topic_of_lemmas([self.morph.lemmas(w) if ok else empty
-                                     for ok, w in zip(self._topic_gate.mask(tokens), tokens)])
+        mask = self._topic_gate.mask(tokens)
+        return self.topic_of_lemmas(
+            [self.morph.lemmas(w) if ok else empty for ok, w in zip(mask, tokens, strict=False)]
+        )
 
     def read(self, doc: Doc, context: dict[str, Any]) -> list[dict[str, Any]]:
         text = doc.text
@@ -121,8 +149,9 @@ class CyrillicClaimReader(ClaimReader):
             return []
         sentence = Sentence(doc, self.morph, self.names, self.agencies, self.word_lists)
         empty: frozenset[str] = frozenset()
-        topic = self.topic_of_lemmas([sentence.lemmas[i] if ok else empty
-                                      for i, ok in enumerate(self._topic_gate.mask(sentence.texts))])
+        topic = self.topic_of_lemmas(
+            [sentence.lemmas[i] if ok else empty for i, ok in enumerate(self._topic_gate.mask(sentence.texts))]
+        )
         if topic is None and (text.lstrip("*-–— ")[:1] in QUOTE_OPEN or context.get("in_quote")):
             topic = self.topic_of(context.get("previous_sentence") or "")
         borrowed = topic is None
@@ -159,8 +188,12 @@ class CyrillicClaimReader(ClaimReader):
             return True
         cue_clauses = range(sentence.clause_start(min(hit.tokens)), sentence.clause_end(max(hit.tokens)))
         for i in cue_clauses:
-            if sentence.has(i, "demonstratives") and i + 1 < len(texts) and any(c.isalpha() for c in texts[i + 1]) \
-                    and normalise(texts[i]) not in self._set["demonstrative_exceptions"]:
+            if (
+                sentence.has(i, "demonstratives")
+                and i + 1 < len(texts)
+                and any(c.isalpha() for c in texts[i + 1])
+                and normalise(texts[i]) not in self._set["demonstrative_exceptions"]
+            ):
                 return True
             if normalise(texts[i]) in self._set["subject_pronouns"]:
                 return True
@@ -182,8 +215,9 @@ class CyrillicClaimReader(ClaimReader):
         if f"excluded:{topic}" not in self.word_lists:
             return False
         tokens = range(len(sentence.texts))
-        return any(sentence.has(i, f"excluded:{topic}") for i in tokens) \
-            and not any(sentence.has(i, f"unless:{topic}") for i in tokens)
+        return any(sentence.has(i, f"excluded:{topic}") for i in tokens) and not any(
+            sentence.has(i, f"unless:{topic}") for i in tokens
+        )
 
     def _cue_hits(self, sentence: Sentence) -> list[CueHit]:
         found: dict[tuple[str, int], CueHit] = {}
@@ -214,10 +248,17 @@ class CyrillicClaimReader(ClaimReader):
             # words of the cue written before the anchor are looked for before it first
             order = range(i - 1, lo - 1, -1) if index < cue.anchor else range(i + 1, hi)
             rest = range(i + 1, hi) if index < cue.anchor else range(i - 1, lo - 1, -1)
-            hit = next((j for j in [*order, *rest] if j not in matched and self._cue_word_gate(sentence.texts[j])
-                        and sentence.lemmas[j] & word
-                        and (abs(i - j) <= 2 or not _crosses(sentence, i, j) or _opens_clause(sentence, i, j))),
-                       None)
+            hit = next(
+                (
+                    j
+                    for j in [*order, *rest]
+                    if j not in matched
+                    and self._cue_word_gate(sentence.texts[j])
+                    and sentence.lemmas[j] & word
+                    and (abs(i - j) <= 2 or not _crosses(sentence, i, j) or _opens_clause(sentence, i, j))
+                ),
+                None,
+            )
             if hit is None:
                 return None
             matched.append(hit)
@@ -225,7 +266,7 @@ class CyrillicClaimReader(ClaimReader):
 
     def _hypothetical(self, sentence: Sentence, hit: CueHit) -> bool:
         start = sentence.clause_start(hit.anchor)
-        if any(sentence.has(j, "conditional_markers") for j in range(0, hit.anchor)):
+        if any(sentence.has(j, "conditional_markers") for j in range(hit.anchor)):
             return True
         if start > 0 and sentence.has(start - 1, "non_claim_clauses"):
             return True  # "…, щоб звільнили", "які повинні були", "коли нам вдавалося…"
@@ -262,8 +303,9 @@ class CyrillicClaimReader(ClaimReader):
             return "commitment"
         return claim_type
 
-    def _claims_for(self, sentence: Sentence, hit: CueHit, topic: str, context: dict[str, Any],
-                    borrowed: bool = False) -> list[dict[str, Any]]:
+    def _claims_for(
+        self, sentence: Sentence, hit: CueHit, topic: str, context: dict[str, Any], borrowed: bool = False
+    ) -> list[dict[str, Any]]:
         claim_type = hit.cue.claim_type["id"]
         if hit.cue.claim_type.get("factual"):
             claim_type = self._factual_type(sentence, hit, claim_type)
@@ -289,12 +331,20 @@ class CyrillicClaimReader(ClaimReader):
         held = {h for h, _ in holders}
         if base is spoken and spoken.kind != "none" and own.kind == "named" and not held & set(own.parties):
             other = next((p for p in own.parties if p not in held), None)
-        elif base is own and own.kind == "named" and not own.speaker and context.get("speaks_for") \
-                and context["speaks_for"] not in own.parties:
+        elif (
+            base is own
+            and own.kind == "named"
+            and not own.speaker
+            and context.get("speaks_for")
+            and context["speaks_for"] not in own.parties
+        ):
             other = own.parties[0]
             holders, confidence = [(context["speaks_for"], context.get("speaker"))], 0.6
-        if claim_type != "commitment" and not self.types.get(claim_type, {}).get("factual") \
-                and self._future(sentence, hit.anchor):
+        if (
+            claim_type != "commitment"
+            and not self.types.get(claim_type, {}).get("factual")
+            and self._future(sentence, hit.anchor)
+        ):
             return []  # a plan ("будемо наполягати") is not a position unless it is a commitment
         if other is not None:
             claim_type = self.types.get(claim_type, {}).get("reported_of_other")
@@ -307,19 +357,33 @@ class CyrillicClaimReader(ClaimReader):
         out = []
         for holder, speaker in holders:
             target = other or addressee or self._target_of(sentence, holder, base, claim_type, hit.anchor)
-            out.append({"holder": holder, "speaker": speaker, "claim_type": claim_type, "negated": negated,
-                        "target": target, "topic": topic, "via": via, "date_phrase": when,
-                        "confidence": confidence, "cue": " ".join(sentence.texts[j] for j in hit.tokens)})
+            out.append(
+                {
+                    "holder": holder,
+                    "speaker": speaker,
+                    "claim_type": claim_type,
+                    "negated": negated,
+                    "target": target,
+                    "topic": topic,
+                    "via": via,
+                    "date_phrase": when,
+                    "confidence": confidence,
+                    "cue": " ".join(sentence.texts[j] for j in hit.tokens),
+                }
+            )
         return out
 
     def _future(self, sentence: Sentence, anchor: int) -> bool:
         info = sentence.infos[anchor]
-        return info.future or (info.infinitive and any(
-            sentence.has(j, "future_auxiliaries") and sentence.infos[j].future
-            for j in range(max(0, anchor - 2), anchor)))
+        return info.future or (
+            info.infinitive
+            and any(
+                sentence.has(j, "future_auxiliaries") and sentence.infos[j].future
+                for j in range(max(0, anchor - 2), anchor)
+            )
+        )
 
-    def _target_of(self, sentence: Sentence, holder: str, source: Source, claim_type: str,
-                   anchor: int) -> str | None:
+    def _target_of(self, sentence: Sentence, holder: str, source: Source, claim_type: str, anchor: int) -> str | None:
         skip = range(*source.span) if source.span and source.kind == "named" else range(0)
         others = [n for n in sentence.names if n.mention.party != holder and n.start not in skip]
         after = [n for n in others if n.start > anchor]  # the object of the cue comes after it, mostly
@@ -359,12 +423,14 @@ def _window(sentence: Sentence, i: int) -> tuple[int, int]:
 def _crosses(sentence: Sentence, i: int, j: int) -> bool:
     """Whether a clause boundary (";", a dash, a sentence end) lies between tokens i and j."""
     lo, hi = min(i, j), max(i, j)
-    return any(sentence.texts[k] in (",", ":", ";", "—", "–") or sentence.texts[k] in END_PUNCT
-               for k in range(lo + 1, hi))
+    return any(
+        sentence.texts[k] in (",", ":", ";", "—", "–") or sentence.texts[k] in END_PUNCT for k in range(lo + 1, hi)
+    )
 
 
 def _opens_clause(sentence: Sentence, i: int, j: int) -> bool:
     """Whether token j is a subordinator opening the clause right after token i's clause ("звернувся до мене,
     щоб…"): a cue may end in the conjunction of its complement clause."""
-    return j > i and sentence.texts[j - 1] == "," and sentence.has(j, "subordinators") \
-        and not _crosses(sentence, i, j - 1)
+    return (
+        j > i and sentence.texts[j - 1] == "," and sentence.has(j, "subordinators") and not _crosses(sentence, i, j - 1)
+    )

@@ -15,8 +15,28 @@ from spacy.tokens import Doc, Token
 from onrecord.nlp.attribution import clause_root
 
 MAX_CUE_SPREAD = 7
-FUNCTION_WORDS = {"be", "to", "the", "a", "of", "not", "yet", "still", "with", "for", "on", "up", "out", "take", "do",
-                  "have", "get", "place", "will", "no"}
+FUNCTION_WORDS = {
+    "be",
+    "to",
+    "the",
+    "a",
+    "of",
+    "not",
+    "yet",
+    "still",
+    "with",
+    "for",
+    "on",
+    "up",
+    "out",
+    "take",
+    "do",
+    "have",
+    "get",
+    "place",
+    "will",
+    "no",
+}
 
 # A negator in a cue ("not want", "no answer") must belong to the cue word or its clause, not to a clause under it
 # ("Russia showed that it was not ..." is no "not show").

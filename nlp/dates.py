@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -70,8 +69,11 @@ def resolve_date(phrase: str | None, published: str | None, language: str) -> st
         quick = _common_phrase(phrase, base)
         if quick is not None:
             return quick.isoformat()
-        settings = {"RELATIVE_BASE": datetime(base.year, base.month, base.day, 12), "PREFER_DATES_FROM": "past",
-                    "RETURN_AS_TIMEZONE_AWARE": False}
+        settings = {
+            "RELATIVE_BASE": datetime(base.year, base.month, base.day, 12),
+            "PREFER_DATES_FROM": "past",
+            "RETURN_AS_TIMEZONE_AWARE": False,
+        }
         parsed = dateparser.parse(phrase, languages=[language], settings=settings)
         if parsed and _same_weekday_a_week_back(phrase, parsed.date(), base):
             return base.isoformat()  # "on Tuesday" in Tuesday's wire copy is that day, not a week before
@@ -91,12 +93,25 @@ def _same_weekday_a_week_back(phrase: str, parsed: date, base: date) -> bool:
 
 # The phrases wire copy uses most, resolved without dateparser (which takes ~10 ms a call): day words, and
 # weekday names (stems cover the case forms of Russian and Ukrainian: "в четверг", "у четвер", "в пятницу").
-_DAY_OFFSETS = {"today": 0, "yesterday": 1, "сегодня": 0, "вчера": 1, "позавчера": 2, "сьогодні": 0, "вчора": 1,
-                "позавчора": 2}
-_WEEKDAY_STEMS = (("monday", "понедельник", "понеділ"), ("tuesday", "вторник", "вівтор"),
-                  ("wednesday", "сред", "серед"), ("thursday", "четверг", "четвер"),
-                  ("friday", "пятниц", "п'ятниц", "пʼятниц", "п’ятниц"), ("saturday", "суббот", "субот"),
-                  ("sunday", "воскресень", "неділ"))
+_DAY_OFFSETS = {
+    "today": 0,
+    "yesterday": 1,
+    "сегодня": 0,
+    "вчера": 1,
+    "позавчера": 2,
+    "сьогодні": 0,
+    "вчора": 1,
+    "позавчора": 2,
+}
+_WEEKDAY_STEMS = (
+    ("monday", "понедельник", "понеділ"),
+    ("tuesday", "вторник", "вівтор"),
+    ("wednesday", "сред", "серед"),
+    ("thursday", "четверг", "четвер"),
+    ("friday", "пятниц", "п'ятниц", "пʼятниц", "п’ятниц"),
+    ("saturday", "суббот", "субот"),
+    ("sunday", "воскресень", "неділ"),
+)
 _FILLER = {"on", "в", "во", "у", "last", "this"}
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from onrecord.core.records import Claim
 
@@ -31,8 +32,14 @@ class Score:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
-                "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
 
 
 @dataclass
@@ -56,12 +63,20 @@ class Evaluation:
         return self.date_right / self.matched if self.matched else 0.0
 
     def to_dict(self, errors: bool = False) -> dict[str, Any]:
-        out = {"micro": self.micro.to_dict(), "target_accuracy": round(self.target_accuracy, 4),
-               "date_accuracy": round(self.date_accuracy, 4), "matched": self.matched,
-               "per_type": {k: v.to_dict() for k, v in sorted(self.per_type.items())}}
+        out = {
+            "micro": self.micro.to_dict(),
+            "target_accuracy": round(self.target_accuracy, 4),
+            "date_accuracy": round(self.date_accuracy, 4),
+            "matched": self.matched,
+            "per_type": {k: v.to_dict() for k, v in sorted(self.per_type.items())},
+        }
         if errors:
-            out |= {"false_positives": self.false_positives, "misses": self.misses,
-                    "wrong_target": self.wrong_target, "wrong_date": self.wrong_date}
+            out |= {
+                "false_positives": self.false_positives,
+                "misses": self.misses,
+                "wrong_target": self.wrong_target,
+                "wrong_date": self.wrong_date,
+            }
         return out
 
 
@@ -86,13 +101,20 @@ def evaluate(predicted: dict[str, list[Claim]], gold: Iterable[dict[str, Any]]) 
                 _compare(result, article_id, key, claim, gold_by_key[key])
             else:
                 _count(result, key, "fp")
-                result.false_positives.append({"article_id": article_id, "key": list(key),
-                                               "evidence": claim.evidence, "speaker": claim.speaker})
+                result.false_positives.append(
+                    {"article_id": article_id, "key": list(key), "evidence": claim.evidence, "speaker": claim.speaker}
+                )
         for key, claim in gold_by_key.items():
             if key not in pred_by_key:
                 _count(result, key, "fn")
-                result.misses.append({"article_id": article_id, "key": list(key), "evidence": claim.get("evidence"),
-                                      "speaker": claim.get("speaker")})
+                result.misses.append(
+                    {
+                        "article_id": article_id,
+                        "key": list(key),
+                        "evidence": claim.get("evidence"),
+                        "speaker": claim.get("speaker"),
+                    }
+                )
     return result
 
 
@@ -116,17 +138,26 @@ def _compare(result: Evaluation, article_id: str, key: Key, claim: Claim, gold: 
 
 def format_report(result: Evaluation, errors: bool = False) -> str:
     m = result.micro
-    lines = [f"claims (holder, claim_type, negated): precision {m.precision:.3f}  recall {m.recall:.3f}  "
-             f"F1 {m.f1:.3f}  (tp {m.tp}, fp {m.fp}, fn {m.fn})",
-             f"target accuracy {result.target_accuracy:.3f}  claim_date accuracy {result.date_accuracy:.3f}  "
-             f"over {result.matched} matched claims", "",
-             f"{'claim_type':<22}{'tp':>5}{'fp':>5}{'fn':>5}{'P':>8}{'R':>8}{'F1':>8}"]
+    lines = [
+        f"claims (holder, claim_type, negated): precision {m.precision:.3f}  recall {m.recall:.3f}  "
+        f"F1 {m.f1:.3f}  (tp {m.tp}, fp {m.fp}, fn {m.fn})",
+        f"target accuracy {result.target_accuracy:.3f}  claim_date accuracy {result.date_accuracy:.3f}  "
+        f"over {result.matched} matched claims",
+        "",
+        f"{'claim_type':<22}{'tp':>5}{'fp':>5}{'fn':>5}{'P':>8}{'R':>8}{'F1':>8}",
+    ]
     for name, score in sorted(result.per_type.items()):
-        lines.append(f"{name:<22}{score.tp:>5}{score.fp:>5}{score.fn:>5}{score.precision:>8.3f}"
-                     f"{score.recall:>8.3f}{score.f1:>8.3f}")
+        lines.append(
+            f"{name:<22}{score.tp:>5}{score.fp:>5}{score.fn:>5}{score.precision:>8.3f}"
+            f"{score.recall:>8.3f}{score.f1:>8.3f}"
+        )
     if errors:
-        for title, rows in (("FALSE POSITIVES", result.false_positives), ("MISSES", result.misses),
-                            ("WRONG TARGET", result.wrong_target), ("WRONG DATE", result.wrong_date)):
+        for title, rows in (
+            ("FALSE POSITIVES", result.false_positives),
+            ("MISSES", result.misses),
+            ("WRONG TARGET", result.wrong_target),
+            ("WRONG DATE", result.wrong_date),
+        ):
             lines += ["", f"{title} ({len(rows)})"]
             for row in rows:
                 extra = f" predicted={row['predicted']} gold={row['gold']}" if "predicted" in row else ""

@@ -13,8 +13,17 @@ from functools import lru_cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
-CANDIDATES = (Language.ENGLISH, Language.RUSSIAN, Language.UKRAINIAN, Language.BELARUSIAN, Language.BULGARIAN,
-              Language.POLISH, Language.GERMAN, Language.FRENCH, Language.SPANISH)
+CANDIDATES = (
+    Language.ENGLISH,
+    Language.RUSSIAN,
+    Language.UKRAINIAN,
+    Language.BELARUSIAN,
+    Language.BULGARIAN,
+    Language.POLISH,
+    Language.GERMAN,
+    Language.FRENCH,
+    Language.SPANISH,
+)
 SAMPLE_CHARS = 800  # detection reads this much of the text, links and markup removed (1,500 decided the same)
 LONG_SAMPLE = 120  # from this length lingua's low-accuracy mode is as good as its full models, and 3x faster
 MIN_LETTERS = 12  # below this, the declared (page or source) language stands

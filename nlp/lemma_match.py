@@ -8,11 +8,13 @@ either: "Пескова", "Кремля", "Києва", "Лубінця" match t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from onrecord.nlp.lexicon import Mention
 from onrecord.nlp.morph import WORD, Morph, normalise, phrase_lemmas, stem_key, words
+
 
 @dataclass(frozen=True)
 class PhraseMention(Mention):
@@ -105,7 +107,7 @@ class PhraseGate:
         present = frozenset().union(*found)
         if not present or not any(phrase <= present for first in present for phrase in self._by_first.get(first, ())):
             return []
-        return [word for word, ids in zip(words, found) if ids]
+        return [word for word, ids in zip(words, found, strict=False) if ids]
 
 
 class WordList:
@@ -176,14 +178,23 @@ class LemmaNameMatcher:
                 n = len(sets)
                 if i + n > len(spans):
                     continue
-                if all(lemmas_at(i + k) & sets[k] and (not capital[k] or spans[i + k][2][:1].isupper())
-                       for k in range(n)):
+                if all(
+                    lemmas_at(i + k) & sets[k] and (not capital[k] or spans[i + k][2][:1].isupper()) for k in range(n)
+                ):
                     best = (n, entry)
                     break
             if best:
                 n, entry = best
-                out.append(PhraseMention(spans[i][0], spans[i + n - 1][1], entry["party"], entry["speaker"],
-                                         entry["kind"], entry["phrase"]))
+                out.append(
+                    PhraseMention(
+                        spans[i][0],
+                        spans[i + n - 1][1],
+                        entry["party"],
+                        entry["speaker"],
+                        entry["kind"],
+                        entry["phrase"],
+                    )
+                )
                 i += n
             else:
                 i += 1
@@ -240,7 +251,7 @@ class LemmaPrefilter:
         The claim reader decides whether the sentence really continues that passage."""
         lo, hi = max(0, index - self.window), min(len(spans), index + self.window + 1)
         on_topic = any(self.has_topic(text[start:end]) for start, end in spans[lo:hi])
-        return text[spans[lo][0]:spans[hi - 1][1]] if on_topic else ""
+        return text[spans[lo][0] : spans[hi - 1][1]] if on_topic else ""
 
     def _lemmas(self, sentence: str) -> list[frozenset[str]]:
         return [self.morph.lemmas(w) for _, _, w in words(sentence)]
@@ -252,8 +263,8 @@ class LemmaPrefilter:
             tokens = WORD.findall(sentence)
             gated = self._topic_gate.mask(tokens)
             empty: frozenset[str] = frozenset()
-            answer = any(gated) and self._topics.count(
-                [self.morph.lemmas(w) if ok else empty for ok, w in zip(gated, tokens)]) > 0
+            lemmas = [self.morph.lemmas(w) if ok else empty for ok, w in zip(gated, tokens, strict=False)]
+            answer = any(gated) and self._topics.count(lemmas) > 0
             if len(self._topic_seen) > 50_000:
                 self._topic_seen.clear()
             self._topic_seen[sentence] = answer
@@ -266,8 +277,12 @@ class LemmaPrefilter:
         if not passing:
             return False
         present = frozenset().union(*(self.morph.lemmas(w) for w in passing))
-        return any(all(not present.isdisjoint(s) for s in sets)
-                   for lemma in present if lemma in self._cues for sets in self._cues[lemma])
+        return any(
+            all(not present.isdisjoint(s) for s in sets)
+            for lemma in present
+            if lemma in self._cues
+            for sets in self._cues[lemma]
+        )
 
     def is_candidate(self, sentence: str, follows_topic: bool = False) -> bool:
         return self.has_cue(sentence) and (follows_topic or self.has_topic(sentence))
@@ -276,5 +291,6 @@ class LemmaPrefilter:
 def lemma_helpers(lexicon: dict[str, Any], language: str) -> tuple[LemmaPrefilter, LemmaNameMatcher]:
     """The prefilter and name matcher the extractor uses for a language read by lemmas."""
     from onrecord.nlp.morph import morph_for
+
     morph = morph_for(language)
     return LemmaPrefilter(lexicon, morph), LemmaNameMatcher(lexicon["names"], morph)

@@ -44,13 +44,20 @@ def build_lexicon(config: Config, language: str) -> dict[str, Any]:
         "names": names,
         "counterparts": {p.id: p.counterpart for p in config.parties if p.counterpart},
         "topics": {t.id: t.keywords.get(language, []) for t in config.topics},
-        "claim_types": [{"id": c.id, "cues": c.cues.get(language, []), "when_negated": c.when_negated,
-                         "reported_of_other": c.reported_of_other, "default_target": c.default_target,
-                         "factual": c.factual}
-                        for c in config.claim_types],
+        "claim_types": [
+            {
+                "id": c.id,
+                "cues": c.cues.get(language, []),
+                "when_negated": c.when_negated,
+                "reported_of_other": c.reported_of_other,
+                "default_target": c.default_target,
+                "factual": c.factual,
+            }
+            for c in config.claim_types
+        ],
         # which types may borrow their passage's topic is the claim type's own (config), read where the grammar is
-        "grammar": grammar_for(language) | {"borrowed_topic_types": [c.id for c in config.claim_types
-                                                                     if c.borrows_topic]},
+        "grammar": grammar_for(language)
+        | {"borrowed_topic_types": [c.id for c in config.claim_types if c.borrows_topic]},
     }
 
 
@@ -95,8 +102,11 @@ class NameMatcher:
             phrase = " ".join(re.sub(r"^(?i:the)\s+", "", entry["phrase"].strip()).split())
             if not phrase:
                 continue
-            table, key = (self._exact, phrase) if phrase[:1].isupper() or not phrase[:1].isalpha() \
+            table, key = (
+                (self._exact, phrase)
+                if phrase[:1].isupper() or not phrase[:1].isalpha()
                 else (self._folded, phrase.lower())
+            )
             if key not in table or rank[entry["kind"]] < rank[table[key]["kind"]]:
                 table[key] = entry
             self._first.add(key.split()[0])
@@ -112,7 +122,9 @@ class NameMatcher:
         return None
 
     def find(self, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
-        spans = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, start, len(text) if end is None else end)]
+        spans = [
+            (m.start(), m.end(), m.group()) for m in _WORD.finditer(text, start, len(text) if end is None else end)
+        ]
         out = []
         i = 0
         first = self._first
@@ -122,7 +134,7 @@ class NameMatcher:
                 i += 1
                 continue
             for n in range(min(self._longest, len(spans) - i), 0, -1):
-                entry = self._lookup([w for _, _, w in spans[i:i + n]])
+                entry = self._lookup([w for _, _, w in spans[i : i + n]])
                 if entry:
                     last_end = spans[i + n - 1][1]
                     if text[last_end - 1] == "." and not entry["phrase"].endswith("."):

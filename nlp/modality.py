@@ -34,8 +34,9 @@ class Modality:
         for _ in range(8):
             if any(c.dep_ == "mark" and c.lower_ in markers for c in current.children):
                 return True
-            if current.dep_ == "advcl" and any(c.dep_ in ("mark", "advmod") and c.lower_ in background
-                                               for c in current.children):
+            if current.dep_ == "advcl" and any(
+                c.dep_ in ("mark", "advmod") and c.lower_ in background for c in current.children
+            ):
                 return True
             if current.dep_ == "pcomp" and current.head.lower_ in negating:
                 return True
@@ -69,8 +70,12 @@ class Modality:
             if clause.dep_ != "conj" or clause.head.i == clause.i:
                 break
             clause = clause.head
-        if clause.dep_ in ("relcl", "acl") and len(match.words) < 3 and not any(c.dep_ == "agent" for c in anchor.children) \
-                and any(c.dep_ == "auxpass" for c in (*anchor.children, *clause.children)):
+        if (
+            clause.dep_ in ("relcl", "acl")
+            and len(match.words) < 3
+            and not any(c.dep_ == "agent" for c in anchor.children)
+            and any(c.dep_ == "auxpass" for c in (*anchor.children, *clause.children))
+        ):
             return False  # "settlements that are blocked": a description, nobody is said to block (a cue of three
             # or more words is specific enough to be the point: "issues that can be resolved only at the table")
         if anchor.pos_ in ("NOUN", "PROPN") and not self._noun_asserted(match):
@@ -87,17 +92,19 @@ class Modality:
             if any(a.lemma_.lower() in non_factive for a in list(verb.ancestors)[:4]):
                 return False  # "proposed that the sides exchange all prisoners": wanted, not done
             deontic = set(grammar.get("deontic_modals", []))
-            if any(c.dep_ == "aux" and c.lemma_.lower() in deontic for a in list(verb.ancestors)[:4] for c in a.children):
+            if any(
+                c.dep_ == "aux" and c.lemma_.lower() in deontic for a in list(verb.ancestors)[:4] for c in a.children
+            ):
                 return False  # "Russia must show that it is serious and accept a ceasefire": required, not done
             current = verb
             for _ in range(4):
                 root = clause_root(current)
-                if root.tag_ == "VBG" and root.dep_ not in ("ROOT", "ccomp", "conj") \
-                        and not self._presupposed(root):
+                if root.tag_ == "VBG" and root.dep_ not in ("ROOT", "ccomp", "conj") and not self._presupposed(root):
                     return False
-                if any(c.dep_ == "aux" and c.tag_ in ("TO", "MD") for c in root.children):
-                    if not (root.dep_ == "xcomp" and root.head.lemma_.lower() in implicative):
-                        return False
+                if any(c.dep_ == "aux" and c.tag_ in ("TO", "MD") for c in root.children) and not (
+                    root.dep_ == "xcomp" and root.head.lemma_.lower() in implicative
+                ):
+                    return False
                 if root.dep_ == "xcomp" and root.head.lemma_.lower() in implicative:
                     current = root.head
                     continue
@@ -119,8 +126,9 @@ class Modality:
         if anchor.pos_ != "VERB" or anchor.tag_ not in ("VBN", "VBD"):
             return False
         markers = set(self.grammar.get("reference_markers", []))
-        if any(c.dep_ == "mark" and c.lower_ in markers for c in anchor.children) \
-                and not any(c.dep_ in ("nsubj", "nsubjpass") for c in anchor.children):
+        if any(c.dep_ == "mark" and c.lower_ in markers for c in anchor.children) and not any(
+            c.dep_ in ("nsubj", "nsubjpass") for c in anchor.children
+        ):
             return True
         if anchor.i == 0:
             return False
@@ -134,8 +142,9 @@ class Modality:
         current = anchor
         for _ in range(4):
             if current.dep_ in ("ccomp", "csubj", "pcomp") and any(
-                    c.tag_ in ("WP", "WRB") and c.dep_ in ("nsubj", "nsubjpass", "dobj", "advmod", "attr")
-                    for c in current.children):
+                c.tag_ in ("WP", "WRB") and c.dep_ in ("nsubj", "nsubjpass", "dobj", "advmod", "attr")
+                for c in current.children
+            ):
                 return True
             if current.dep_ not in ("xcomp", "conj", "acomp", "ccomp") or current.head.i == current.i:
                 return False
@@ -157,7 +166,9 @@ class Modality:
     def possessor(self, anchor: Token) -> Source | None:
         """The side a possessed noun cue belongs to: "the initiatives of Ukraine", "our proposal", "Kyiv's
         initiative" (not "at the initiative of", which names who called a meeting)."""
-        if anchor.pos_ not in ("NOUN", "PROPN") or (anchor.dep_ == "pobj" and anchor.head.lower_ in ("at", "on", "upon")):
+        if anchor.pos_ not in ("NOUN", "PROPN") or (
+            anchor.dep_ == "pobj" and anchor.head.lower_ in ("at", "on", "upon")
+        ):
             return None
         for child in anchor.children:
             owner = None
@@ -178,7 +189,15 @@ class Modality:
         if anchor.dep_ == "ROOT":
             return True
         if anchor.head.lemma_.lower() in self.grammar.get("noun_cue_verbs", []) and anchor.dep_ in (
-                "dobj", "attr", "nsubj", "nsubjpass", "acomp", "oprd", "conj", "appos"):
+            "dobj",
+            "attr",
+            "nsubj",
+            "nsubjpass",
+            "acomp",
+            "oprd",
+            "conj",
+            "appos",
+        ):
             return True
         ancestors = {t.i for t in anchor.ancestors}
         if any(t.pos_ in ("VERB", "AUX") and t.i in ancestors for t in match.tokens):
@@ -198,8 +217,11 @@ class Modality:
         heads = {anchor, clause_root(anchor)}
         if anchor.dep_ in ("xcomp", "dobj", "pobj", "attr", "acomp") or anchor.pos_ in ("NOUN", "ADJ"):
             heads.add(anchor.head)
-        if not any(c.dep_ in ("neg", "det", "advmod", "preconj") and c.lower_ in negators
-                   for head in heads for c in head.children):
+        if not any(
+            c.dep_ in ("neg", "det", "advmod", "preconj") and c.lower_ in negators
+            for head in heads
+            for c in head.children
+        ):
             return False
         return not self._double_negation(clause_root(anchor), negators)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import spacy
 from spacy.language import Language
@@ -54,13 +54,17 @@ class Morph:
         try:
             from pymorphy3 import MorphAnalyzer
         except ImportError:  # pragma: no cover - pymorphy3 is a dependency
-            raise ConfigError("nlp.languages: Russian/Ukrainian need pymorphy3; install it with "
-                              "`pip install pymorphy3 pymorphy3-dicts-ru pymorphy3-dicts-uk`") from None
+            raise ConfigError(
+                "nlp.languages: Russian/Ukrainian need pymorphy3; install it with "
+                "`pip install pymorphy3 pymorphy3-dicts-ru pymorphy3-dicts-uk`"
+            ) from None
         try:
             self._analyzer = MorphAnalyzer(lang=language)
         except (ValueError, OSError) as exc:
-            raise ConfigError(f"nlp.languages.{language}: no pymorphy3 dictionary for {language!r} ({exc}); "
-                              f"install pymorphy3-dicts-{language}") from None
+            raise ConfigError(
+                f"nlp.languages.{language}: no pymorphy3 dictionary for {language!r} ({exc}); "
+                f"install pymorphy3-dicts-{language}"
+            ) from None
         self._cache: dict[str, WordInfo] = {}
         self._parses: dict[str, list] = {}
         self._lookup: dict[str, str] = {}
@@ -129,16 +133,22 @@ class Morph:
         nominative = any("nomn" in p.tag.grammemes or "Fixd" in p.tag.grammemes for p in known) or not known
         best = parses[0].tag.grammemes if parses else frozenset()
         # the Ukrainian dictionary leaves some infinitives bare ("звільнити": VERB,perf)
-        infinitive = "INFN" in best or "infn" in best or (
-            "VERB" in best and not best & {"past", "pres", "futr", "impr", "sing", "plur", "Impe"}
-            and word.endswith(("ти", "тися", "тись", "ть", "чи")))
+        infinitive = (
+            "INFN" in best
+            or "infn" in best
+            or (
+                "VERB" in best
+                and not best & {"past", "pres", "futr", "impr", "sing", "plur", "Impe"}
+                and word.endswith(("ти", "тися", "тись", "ть", "чи"))
+            )
+        )
         future = "VERB" in best and "futr" in best
         verb = bool(best & {"VERB", "PRTS", "PRED", "GRND"}) and not infinitive
         person = next((p for p in ("1per", "2per", "3per") if p in best), "") if "VERB" in best else ""
         return WordInfo(frozenset(lemmas), pos, nominative, infinitive, future, verb, "NOUN" in best, person)
 
 
-@lru_cache(maxsize=None)
+@cache
 def morph_for(language: str) -> Morph:
     """One analyser per language per process (loading the dictionaries takes a moment)."""
     return Morph(language)
@@ -179,8 +189,10 @@ def blank_pipeline(language: str) -> Language:
     """spaCy's blank pipeline for the language: a tokenizer only (no tagger or parser exists). Lemmas come from
     `morph_for(language)`, per word a rule asks about: a lemmatizer component would analyse every token."""
     if language not in RULE_LANGUAGES:
-        raise ConfigError(f"nlp.languages.{language}: no rule-based reader for {language!r}; "
-                          f"use one of {sorted(RULE_LANGUAGES)} or a trained spaCy model")
+        raise ConfigError(
+            f"nlp.languages.{language}: no rule-based reader for {language!r}; "
+            f"use one of {sorted(RULE_LANGUAGES)} or a trained spaCy model"
+        )
     nlp = spacy.blank(language)
     nlp.initialize()
     morph_for(language)  # load the dictionaries now, not on the first sentence

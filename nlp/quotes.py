@@ -32,7 +32,7 @@ def quote_spans(text: str, max_chars: int = MAX_QUOTE_CHARS) -> list[Quote]:
     out: list[Quote] = []
     opened: tuple[str, int] | None = None  # (opening mark, where its text starts)
     for i, mark in enumerate(text):
-        if mark not in "“”„«»\"‘’":
+        if mark not in '“”„«»"‘’':
             continue
         if opened is not None and i - opened[1] > max_chars:
             opened = None  # an unpaired mark long ago: forget it
@@ -84,5 +84,9 @@ class QuoteIndex:
 
 def inside_quote(text: str, position: int) -> bool:
     """Whether `position` of `text` lies inside a quotation that opened before it."""
-    return QuoteIndex(text[max(0, position - MAX_QUOTE_CHARS):position + MAX_QUOTE_CHARS]).around(
-        min(position, MAX_QUOTE_CHARS)) is not None
+    return (
+        QuoteIndex(text[max(0, position - MAX_QUOTE_CHARS) : position + MAX_QUOTE_CHARS]).around(
+            min(position, MAX_QUOTE_CHARS)
+        )
+        is not None
+    )

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import copy as copy_module
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from spacy.attrs import DEP, IS_SPACE, LEMMA, LOWER, MORPH, ORTH, POS, TAG
 from spacy.language import Language
@@ -47,7 +48,7 @@ def _predicate(spec: dict[str, Any]) -> Predicate | None:
         if isinstance(wanted, (str, bool)):
             tests.append(lambda key, at=at, wanted=wanted: key[at] == wanted)
         elif isinstance(wanted, dict) and len(wanted) == 1:
-            (op, value), = wanted.items()
+            ((op, value),) = wanted.items()
             if op == "IN":
                 tests.append(lambda key, at=at, values=frozenset(value): key[at] in values)
             elif op == "NOT_IN":
@@ -105,8 +106,7 @@ class _SpecIndex:
         free = self._free_memo.get(free_key)
         if free is None:
             free = self._free_memo[free_key] = [(order, payload) for order, test, payload in self._free if test(key)]
-        found = [(order, payload) for order, test, payload in self._by_lower.get(key[1], []) + self._other
-                 if test(key)]
+        found = [(order, payload) for order, test, payload in self._by_lower.get(key[1], []) + self._other if test(key)]
         return sorted(free + found, key=lambda match: match[0]) if found else free
 
 
@@ -175,7 +175,8 @@ class RuleCache:
             for n in self._starts[raw]:
                 order, tests, index, attrs = self.multi[n]
                 if start + len(tests) <= len(rows) and all(
-                        test(self._strings(rows[start + offset])) for offset, test in enumerate(tests[1:], 1)):
+                    test(self._strings(rows[start + offset])) for offset, test in enumerate(tests[1:], 1)
+                ):
                     out.setdefault(start + index, []).append((order, attrs))
         return out
 
@@ -200,9 +201,13 @@ def make_rule_cache(nlp: Language, name: str) -> RuleCache:
 def use_rule_cache(nlp: Language) -> bool:
     """Replace the model's attribute_ruler + rule lemmatizer by `onrecord_rules` where it is exact. True if done."""
     names = nlp.pipe_names
-    if set_token_attrs is None or RULER not in names or LEMMATIZER not in names \
-            or names.index(LEMMATIZER) != names.index(RULER) + 1 \
-            or getattr(nlp.get_pipe(LEMMATIZER), "mode", None) != "rule":
+    if (
+        set_token_attrs is None
+        or RULER not in names
+        or LEMMATIZER not in names
+        or names.index(LEMMATIZER) != names.index(RULER) + 1
+        or getattr(nlp.get_pipe(LEMMATIZER), "mode", None) != "rule"
+    ):
         return False
     try:
         nlp.add_pipe("onrecord_rules", after=LEMMATIZER)

@@ -30,19 +30,30 @@ class TopicReader:
     """The topic of a text from config keywords (nlp.lexicon.keywords_regex), grammar exclusions (en.yaml
     other_sense_neighbours, topic_idioms) and the sides of the conflict (`counterparts`)."""
 
-    def __init__(self, topics: dict[str, list[str]], grammar: dict[str, Any], names: NameMatcher,
-                 counterparts: dict[str, str]):
+    def __init__(
+        self, topics: dict[str, list[str]], grammar: dict[str, Any], names: NameMatcher, counterparts: dict[str, str]
+    ):
         self.names = names
         self.counterparts = counterparts
         self.topics = [(topic, keywords_regex(words)) for topic, words in topics.items() if words]
         self._other_senses = {_singular(w.lower()) for w in grammar.get("other_sense_neighbours", [])}
-        self._idioms = [re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, i.split())) + r"(?!\w)", re.IGNORECASE)
-                        for i in grammar.get("topic_idioms", [])]
+        self._idioms = [
+            re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, i.split())) + r"(?!\w)", re.IGNORECASE)
+            for i in grammar.get("topic_idioms", [])
+        ]
 
     def topic_of(self, text: str) -> str | None:
-        counts = [(sum(1 for m in regex.finditer(text)
-                       if not self._with_outsider(text, m.end()) and not self._other_sense(text, m)), topic)
-                  for topic, regex in self.topics]
+        counts = [
+            (
+                sum(
+                    1
+                    for m in regex.finditer(text)
+                    if not self._with_outsider(text, m.end()) and not self._other_sense(text, m)
+                ),
+                topic,
+            )
+            for topic, regex in self.topics
+        ]
         best = max(counts, default=(0, None))
         return best[1] if best[0] else None
 

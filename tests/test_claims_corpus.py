@@ -14,20 +14,33 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from onrecord.cli import cli
+from onrecord.core.records import Claim
 from onrecord.nlp.corpus import store
 from onrecord.nlp.corpus.build import evidence_span
 from onrecord.nlp.corpus.sources import default_shared
 from onrecord.nlp.corpus.stats import agreement, corpus_stats
 from onrecord.nlp.evaluate import evaluate
-from onrecord.cli import cli
-from onrecord.core.records import Claim
 
 RECORDS = [
-    {"id": "n1", "url": "https://news.example/1", "source": "news.example", "published": "2025-05-20T09:00:00Z",
-     "title": "Swap talks", "lang": "en",
-     "text": "Kremlin spokesman Dmitry Peskov said Russia had handed over its list. The weather was warm."},
-    {"id": "n2", "url": "https://news.example/2", "source": "news.example", "published": "2025-05-21",
-     "title": "Markets", "lang": "en", "text": "Grain prices rose on Tuesday. Traders were calm."},
+    {
+        "id": "n1",
+        "url": "https://news.example/1",
+        "source": "news.example",
+        "published": "2025-05-20T09:00:00Z",
+        "title": "Swap talks",
+        "lang": "en",
+        "text": "Kremlin spokesman Dmitry Peskov said Russia had handed over its list. The weather was warm.",
+    },
+    {
+        "id": "n2",
+        "url": "https://news.example/2",
+        "source": "news.example",
+        "published": "2025-05-21",
+        "title": "Markets",
+        "lang": "en",
+        "text": "Grain prices rose on Tuesday. Traders were calm.",
+    },
 ]
 
 
@@ -38,9 +51,18 @@ def write_jsonl(path: Path, rows) -> None:
 
 def ref(record: dict, start: int, end: int, split: str, pid: str) -> dict:
     text = record["text"][start:end]
-    return {"pid": pid, "lang": "en", "corpus": "gdelt-en-war-2022-2024", "record": record["id"], "start": start,
-            "end": end, "sha256": hashlib.sha256(text.encode()).hexdigest(), "kind": "topic", "speaks_for": None,
-            "split": split}
+    return {
+        "pid": pid,
+        "lang": "en",
+        "corpus": "gdelt-en-war-2022-2024",
+        "record": record["id"],
+        "start": start,
+        "end": end,
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "kind": "topic",
+        "speaks_for": None,
+        "split": split,
+    }
 
 
 @pytest.fixture
@@ -50,20 +72,50 @@ def tiny(tmp_path):
     write_jsonl(shared / "corpus" / "gdelt-en-war-2022-2024" / "gdelt_en_war_2022_2024.jsonl", RECORDS)
     data = tmp_path / "data"
     first = RECORDS[0]["text"].index(" The weather")
-    write_jsonl(data / "passages.jsonl", [ref(RECORDS[0], 0, first, "dev", "p-1"),
-                                          ref(RECORDS[1], 0, len(RECORDS[1]["text"]), "dev", "p-2")])
-    write_jsonl(data / "gold.jsonl", [
-        {"pid": "p-1", "claims": [{"holder": "russia", "claim_type": "list_submitted", "negated": False,
-                                   "target": None, "speaker": "Dmitry Peskov", "via": None, "claim_date": None,
-                                   "evidence_start": 0, "evidence_end": first}]},
-        {"pid": "p-2", "claims": []}])
-    write_jsonl(data / "annotations.jsonl", [
-        {"pid": "p-1", "annotator": "x", "claims": [{"holder": "russia", "claim_type": "list_submitted",
-                                                     "negated": False}]},
-        {"pid": "p-1", "annotator": "y", "claims": [{"holder": "russia", "claim_type": "list_submitted",
-                                                     "negated": False},
-                                                    {"holder": "russia", "claim_type": "commitment",
-                                                     "negated": False}]}])
+    write_jsonl(
+        data / "passages.jsonl",
+        [ref(RECORDS[0], 0, first, "dev", "p-1"), ref(RECORDS[1], 0, len(RECORDS[1]["text"]), "dev", "p-2")],
+    )
+    write_jsonl(
+        data / "gold.jsonl",
+        [
+            {
+                "pid": "p-1",
+                "claims": [
+                    {
+                        "holder": "russia",
+                        "claim_type": "list_submitted",
+                        "negated": False,
+                        "target": None,
+                        "speaker": "Dmitry Peskov",
+                        "via": None,
+                        "claim_date": None,
+                        "evidence_start": 0,
+                        "evidence_end": first,
+                    }
+                ],
+            },
+            {"pid": "p-2", "claims": []},
+        ],
+    )
+    write_jsonl(
+        data / "annotations.jsonl",
+        [
+            {
+                "pid": "p-1",
+                "annotator": "x",
+                "claims": [{"holder": "russia", "claim_type": "list_submitted", "negated": False}],
+            },
+            {
+                "pid": "p-1",
+                "annotator": "y",
+                "claims": [
+                    {"holder": "russia", "claim_type": "list_submitted", "negated": False},
+                    {"holder": "russia", "claim_type": "commitment", "negated": False},
+                ],
+            },
+        ],
+    )
     return shared, data
 
 
@@ -71,7 +123,7 @@ def test_materialise_gives_the_referenced_text_and_gold(tiny):
     shared, data = tiny
     passages = {p.pid: p for p in store.materialise(shared, data)}
     first = passages["p-1"]
-    assert first.article.text == RECORDS[0]["text"][:first.ref["end"]]
+    assert first.article.text == RECORDS[0]["text"][: first.ref["end"]]
     assert first.article.text.endswith("handed over its list.")
     assert first.article.title == "Swap talks" and first.article.language == "en"
     assert first.gold[0]["evidence"] == first.article.text
@@ -112,12 +164,14 @@ def test_split_is_a_function_of_the_record():
 
 
 def test_agreement_is_f1_of_the_two_annotations():
-    rows = [{"pid": "a", "annotator": "x", "claims": [{"holder": "russia", "claim_type": "demand", "negated": False}]},
-            {"pid": "a", "annotator": "y", "claims": [{"holder": "russia", "claim_type": "demand", "negated": True}]},
-            {"pid": "b", "annotator": "x", "claims": []},
-            {"pid": "b", "annotator": "y", "claims": []},
-            {"pid": "c", "annotator": "x", "claims": [{"holder": "usa", "claim_type": "demand", "negated": False}]},
-            {"pid": "c", "annotator": "y", "claims": [{"holder": "usa", "claim_type": "demand", "negated": False}]}]
+    rows = [
+        {"pid": "a", "annotator": "x", "claims": [{"holder": "russia", "claim_type": "demand", "negated": False}]},
+        {"pid": "a", "annotator": "y", "claims": [{"holder": "russia", "claim_type": "demand", "negated": True}]},
+        {"pid": "b", "annotator": "x", "claims": []},
+        {"pid": "b", "annotator": "y", "claims": []},
+        {"pid": "c", "annotator": "x", "claims": [{"holder": "usa", "claim_type": "demand", "negated": False}]},
+        {"pid": "c", "annotator": "y", "claims": [{"holder": "usa", "claim_type": "demand", "negated": False}]},
+    ]
     result = agreement(rows)
     assert (result["passages"], result["tp"], result["fp"], result["fn"]) == (3, 1, 1, 1)
     assert result["f1"] == 0.5
@@ -135,22 +189,60 @@ def test_stats_count_passages_claims_and_agreement(tiny):
 
 def test_evaluate_figures_on_hand_made_gold():
     def claim(article, holder, claim_type, negated=False, target=None, date="2025-05-20", confidence=0.9):
-        return Claim(article_id=article, topic="prisoner-exchange", holder=holder, claim_type=claim_type,
-                     negated=negated, evidence="x", start=0, end=1, claim_date=date, speaker=None, target=target,
-                     source="s", via=None, confidence=confidence, extractor_version="t")
+        return Claim(
+            article_id=article,
+            topic="prisoner-exchange",
+            holder=holder,
+            claim_type=claim_type,
+            negated=negated,
+            evidence="x",
+            start=0,
+            end=1,
+            claim_date=date,
+            speaker=None,
+            target=target,
+            source="s",
+            via=None,
+            confidence=confidence,
+            extractor_version="t",
+        )
 
-    gold = [{"article_id": "a", "claims": [
-                {"holder": "russia", "claim_type": "list_submitted", "negated": False, "target": "ukraine",
-                 "claim_date": "2025-05-20"},
-                {"holder": "russia", "claim_type": "awaiting_counterpart", "negated": False, "target": "ukraine",
-                 "claim_date": "2025-05-20"}]},
-            {"article_id": "b", "claims": []},
-            {"article_id": "c", "claims": [{"holder": "usa", "claim_type": "demand", "negated": False,
-                                            "target": None, "claim_date": "2025-05-19"}]}]
-    predicted = {"a": [claim("a", "russia", "list_submitted", target="ukraine"),
-                       claim("a", "russia", "list_submitted", target=None, confidence=0.1)],  # a duplicate key
-                 "b": [claim("b", "ukraine", "concern")],
-                 "c": [claim("c", "usa", "demand"), claim("c", "eu", "demand", negated=True)]}
+    gold = [
+        {
+            "article_id": "a",
+            "claims": [
+                {
+                    "holder": "russia",
+                    "claim_type": "list_submitted",
+                    "negated": False,
+                    "target": "ukraine",
+                    "claim_date": "2025-05-20",
+                },
+                {
+                    "holder": "russia",
+                    "claim_type": "awaiting_counterpart",
+                    "negated": False,
+                    "target": "ukraine",
+                    "claim_date": "2025-05-20",
+                },
+            ],
+        },
+        {"article_id": "b", "claims": []},
+        {
+            "article_id": "c",
+            "claims": [
+                {"holder": "usa", "claim_type": "demand", "negated": False, "target": None, "claim_date": "2025-05-19"}
+            ],
+        },
+    ]
+    predicted = {
+        "a": [
+            claim("a", "russia", "list_submitted", target="ukraine"),
+            claim("a", "russia", "list_submitted", target=None, confidence=0.1),
+        ],  # a duplicate key
+        "b": [claim("b", "ukraine", "concern")],
+        "c": [claim("c", "usa", "demand"), claim("c", "eu", "demand", negated=True)],
+    }
     result = evaluate(predicted, gold)
     assert (result.micro.tp, result.micro.fp, result.micro.fn) == (2, 2, 1)
     assert result.micro.precision == 0.5 and result.micro.recall == pytest.approx(2 / 3)
@@ -162,8 +254,24 @@ def test_evaluate_figures_on_hand_made_gold():
 
 def test_eval_corpus_command_scores_each_language_and_split(tiny):
     shared, data = tiny
-    result = CliRunner().invoke(cli, ["eval", "--corpus", "--shared", str(shared), "--corpus-dir", str(data),
-                                      "--language", "en", "--split", "dev", "--engine", "rules", "--json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "eval",
+            "--corpus",
+            "--shared",
+            str(shared),
+            "--corpus-dir",
+            str(data),
+            "--language",
+            "en",
+            "--split",
+            "dev",
+            "--engine",
+            "rules",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)["results"]
     assert list(figures) == ["en/dev"]
@@ -174,8 +282,9 @@ def test_eval_corpus_command_scores_each_language_and_split(tiny):
 
 def test_eval_refuses_errors_outside_dev(tiny):
     shared, data = tiny
-    result = CliRunner().invoke(cli, ["eval", "--corpus", "--shared", str(shared), "--corpus-dir", str(data),
-                                      "--split", "test", "--errors"])
+    result = CliRunner().invoke(
+        cli, ["eval", "--corpus", "--shared", str(shared), "--corpus-dir", str(data), "--split", "test", "--errors"]
+    )
     assert result.exit_code != 0
     assert "dev split only" in str(result.exception) + result.output
 
@@ -232,8 +341,9 @@ def test_corpus_stats_command_prints_the_figures_as_json(tiny):
 def test_corpus_materialise_command_writes_articles_and_gold(tiny, tmp_path):
     shared, data = tiny
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["corpus", "materialise", "--out", str(out), "--shared", str(shared),
-                                      "--corpus-dir", str(data)])
+    result = CliRunner().invoke(
+        cli, ["corpus", "materialise", "--out", str(out), "--shared", str(shared), "--corpus-dir", str(data)]
+    )
     assert result.exit_code == 0, result.output
     articles = [json.loads(line) for line in (out / "articles-en-dev.jsonl").read_text().splitlines()]
     gold = [json.loads(line) for line in (out / "gold-en-dev.jsonl").read_text().splitlines()]

@@ -8,30 +8,36 @@ import sys
 
 import pytest
 
+from conftest import REPO
+from onrecord.core.records import Article
 from onrecord.nlp.extractor import Extractor
 from onrecord.nlp.run import extract_pending
-from onrecord.core.records import Article
 from onrecord.storage.articles import save_article
 from onrecord.storage.claims import iter_claims
-
-from conftest import REPO
 
 pytestmark = pytest.mark.slow
 
 PUBLISHED = "2025-05-24T10:00:00Z"  # a Saturday
 
 ARTICLES = {
-    "wire": ("Kremlin spokesman Dmitry Peskov told Interfax on Thursday that Moscow had handed over its list "
-             "of prisoners to Kyiv. \"We are still waiting for the Ukrainian list,\" he said. The weather in "
-             "Moscow was warm."),
+    "wire": (
+        "Kremlin spokesman Dmitry Peskov told Interfax on Thursday that Moscow had handed over its list "
+        'of prisoners to Kyiv. "We are still waiting for the Ukrainian list," he said. The weather in '
+        "Moscow was warm."
+    ),
     "joint": "The United States and the European Union called for the release of all prisoners of war.",
-    "negated": ("Ukrainian President Volodymyr Zelensky said Ukraine has not agreed to the ceasefire proposal. "
-                "The Kremlin denied that the talks in Istanbul had stalled."),
-    "hypothetical": ("Will Russia hand over its list of prisoners? If Kyiv sends its list of prisoners, Moscow "
-                     "will respond, Peskov said."),
+    "negated": (
+        "Ukrainian President Volodymyr Zelensky said Ukraine has not agreed to the ceasefire proposal. "
+        "The Kremlin denied that the talks in Istanbul had stalled."
+    ),
+    "hypothetical": (
+        "Will Russia hand over its list of prisoners? If Kyiv sends its list of prisoners, Moscow "
+        "will respond, Peskov said."
+    ),
     "narration": "The prisoner exchange was agreed last month after long talks.",
-    "according": ("According to the Coordination Headquarters, 84 Ukrainian soldiers returned home from captivity "
-                  "on Sunday."),
+    "according": (
+        "According to the Coordination Headquarters, 84 Ukrainian soldiers returned home from captivity on Sunday."
+    ),
 }
 OFFICIAL = {
     "kremlin": ("russia", "We have handed over our list of prisoners to the Ukrainian side. The weather is fine."),
@@ -40,8 +46,15 @@ OFFICIAL = {
 
 
 def _article(key: str, text: str, speaks_for: str | None = None) -> Article:
-    return Article.create(url=f"https://example.org/{key}", source="test-wire", title=key, text=text,
-                          published=PUBLISHED, language="en", speaks_for=speaks_for)
+    return Article.create(
+        url=f"https://example.org/{key}",
+        source="test-wire",
+        title=key,
+        text=text,
+        published=PUBLISHED,
+        language="en",
+        speaks_for=speaks_for,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -102,7 +115,7 @@ def test_evidence_offsets_match_the_text(extracted):
     for article, claims in extracted.values():
         for claim in claims:
             total += 1
-            assert article.text[claim.start:claim.end] == claim.evidence
+            assert article.text[claim.start : claim.end] == claim.evidence
             assert claim.topic in ("prisoner-exchange", "peace-talks") and claim.source == "test-wire"
     assert total >= 9
 
@@ -126,14 +139,29 @@ def rules_config(tmp_path_factory):
 
 
 def _run(config_path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "onrecord", *args, "--config", str(config_path)],
-                          capture_output=True, text=True, cwd=REPO, timeout=240)
+    return subprocess.run(
+        [sys.executable, "-m", "onrecord", *args, "--config", str(config_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=240,
+    )
 
 
 def test_cli_file_mode_and_eval(tmp_path, rules_config):
     articles = tmp_path / "articles.jsonl"
-    rows = [{"id": k, "url": f"https://example.org/{k}", "source": "test-wire", "published": PUBLISHED,
-             "title": k, "text": ARTICLES[k], "language": "en"} for k in ("wire", "joint", "narration")]
+    rows = [
+        {
+            "id": k,
+            "url": f"https://example.org/{k}",
+            "source": "test-wire",
+            "published": PUBLISHED,
+            "title": k,
+            "text": ARTICLES[k],
+            "language": "en",
+        }
+        for k in ("wire", "joint", "narration")
+    ]
     lines = [json.dumps(r) for r in rows]
     articles.write_text("\n".join(lines[:1] + ["{not json"] + lines[1:]) + "\n", encoding="utf-8")
     out = tmp_path / "claims.jsonl"
@@ -142,18 +170,35 @@ def test_cli_file_mode_and_eval(tmp_path, rules_config):
     assert f"{articles}:2: invalid JSON" in result.stderr
     claims = [json.loads(line) for line in out.read_text().splitlines()]
     assert {(c["article_id"], c["holder"], c["claim_type"]) for c in claims} == {
-        ("wire", "russia", "list_submitted"), ("wire", "russia", "awaiting_counterpart"),
-        ("joint", "usa", "demand"), ("joint", "eu", "demand")}
+        ("wire", "russia", "list_submitted"),
+        ("wire", "russia", "awaiting_counterpart"),
+        ("joint", "usa", "demand"),
+        ("joint", "eu", "demand"),
+    }
 
     gold = tmp_path / "gold.jsonl"
     gold_rows = [
-        {"article_id": "wire", "claims": [
-            {"holder": "russia", "claim_type": "list_submitted", "negated": False, "target": "ukraine",
-             "claim_date": "2025-05-22"}]},
-        {"article_id": "joint", "claims": [
-            {"holder": "usa", "claim_type": "demand", "negated": False, "target": None, "claim_date": "2025-05-24"},
-            {"holder": "uk", "claim_type": "demand", "negated": False, "target": None, "claim_date": "2025-05-24"}]},
-        {"article_id": "narration", "claims": []}]
+        {
+            "article_id": "wire",
+            "claims": [
+                {
+                    "holder": "russia",
+                    "claim_type": "list_submitted",
+                    "negated": False,
+                    "target": "ukraine",
+                    "claim_date": "2025-05-22",
+                }
+            ],
+        },
+        {
+            "article_id": "joint",
+            "claims": [
+                {"holder": "usa", "claim_type": "demand", "negated": False, "target": None, "claim_date": "2025-05-24"},
+                {"holder": "uk", "claim_type": "demand", "negated": False, "target": None, "claim_date": "2025-05-24"},
+            ],
+        },
+        {"article_id": "narration", "claims": []},
+    ]
     gold.write_text("\n".join(json.dumps(r) for r in gold_rows) + "\n", encoding="utf-8")
     result = _run(rules_config, "eval", "--articles", str(articles), "--gold", str(gold), "--json", "--errors")
     assert result.returncode == 0, result.stderr
@@ -169,20 +214,32 @@ RULES = {
     # obstruction of access is an accusation of the other side; the ICRC is where, not whom
     "obstruct": ("ukraine", "Russia does not allow the Red Cross to visit our prisoners of war."),
     # a wish to get people back is a demand, in a quote continuing a topic sentence
-    "want_back": ("ukraine", "The talks on the exchange of prisoners went on all night. \"We want all our people back.\""),
+    "want_back": (
+        "ukraine",
+        'The talks on the exchange of prisoners went on all night. "We want all our people back."',
+    ),
     # an exchange that is proposed has not happened
     "proposed_swap": (None, "Zelensky proposed that Ukraine and Russia exchange all the prisoners of war they hold."),
     # a statement without a topic word continues the topic of the sentence before it
     "window": ("ukraine", "Moscow keeps delaying the prisoner exchange. They refuse to give any date."),
     # what the holder's own side does is no accusation; a forecast about the other side is no position
-    "own_side": ("ukraine", "\"We will not allow any delay of the prisoner exchange,\" the minister said. "
-                            "I am sure the Kremlin will not be able to ignore the fate of the prisoners of war."),
+    "own_side": (
+        "ukraine",
+        '"We will not allow any delay of the prisoner exchange," the minister said. '
+        "I am sure the Kremlin will not be able to ignore the fate of the prisoners of war.",
+    ),
     # a reference to an agreement is not one; a deal in talks with an outsider is off the topic
-    "as_agreed": ("russia", "The second stage of the prisoner exchange took place today, as agreed in Istanbul. "
-                            "A trade deal was agreed in negotiations with Prime Minister Jonas Berg."),
+    "as_agreed": (
+        "russia",
+        "The second stage of the prisoner exchange took place today, as agreed in Istanbul. "
+        "A trade deal was agreed in negotiations with Prime Minister Jonas Berg.",
+    ),
     # an unnamed speaker accusing a named side stands for the speaker named just before
-    "unnamed": (None, "Petro Yatsenko of the Coordination Headquarters briefed reporters on Monday. "
-                      "\"The Russian side keeps delaying the exchange of prisoners,\" the headquarters said."),
+    "unnamed": (
+        None,
+        "Petro Yatsenko of the Coordination Headquarters briefed reporters on Monday. "
+        '"The Russian side keeps delaying the exchange of prisoners," the headquarters said.',
+    ),
 }
 
 
@@ -209,57 +266,97 @@ def test_rule_classes_on_written_sentences(ruled):
 
 
 def _titled(key: str, title: str, text: str, speaks_for: str) -> Article:
-    return Article.create(url=f"https://example.org/titled/{key}", source="test-wire", title=title, text=text,
-                          published=PUBLISHED, language="en", speaks_for=speaks_for)
+    return Article.create(
+        url=f"https://example.org/titled/{key}",
+        source="test-wire",
+        title=title,
+        text=text,
+        published=PUBLISHED,
+        language="en",
+        speaks_for=speaks_for,
+    )
 
 
 # key: (title, speaks_for, text); titles matter here, so they are real headlines of the kind an office writes
 TITLED = {
     # a short stance of a named side takes the topic of the sentences around it (across a paragraph break)
-    "loose": ("Statement of the Ministry", "ukraine",
-              "The delegations met in Istanbul to discuss the prisoner exchange. The meeting lasted four hours."
-              "\n\nRussia does not want to return anyone."),
+    "loose": (
+        "Statement of the Ministry",
+        "ukraine",
+        "The delegations met in Istanbul to discuss the prisoner exchange. The meeting lasted four hours."
+        "\n\nRussia does not want to return anyone.",
+    ),
     # ...but a long one, or one without a named holder, names what it is about and does not borrow the topic
-    "loose_long": ("Statement of the Ministry", "ukraine",
-                   "The delegations met in Istanbul to discuss the prisoner exchange. Ukraine is ready to provide "
-                   "full support to the investigation of crimes in the occupied regions of the country. It must end."),
+    "loose_long": (
+        "Statement of the Ministry",
+        "ukraine",
+        "The delegations met in Istanbul to discuss the prisoner exchange. Ukraine is ready to provide "
+        "full support to the investigation of crimes in the occupied regions of the country. It must end.",
+    ),
     # a quote takes the topic of the title it stands under; "so that we are not accused" accuses nobody
-    "title": ("Kyiv proposes a new format for peace talks", "ukraine",
-              "\"We keep preparing new documents and initiating new steps, so that we are not accused of delaying "
-              "anything,\" the minister said."),
+    "title": (
+        "Kyiv proposes a new format for peace talks",
+        "ukraine",
+        '"We keep preparing new documents and initiating new steps, so that we are not accused of delaying '
+        'anything," the minister said.',
+    ),
     # one is thanked for what was done: the exchange happened
-    "thanks": ("Phone call", "ukraine",
-               "The minister thanked Qatar for its help in exchanging two Ukrainian sailors for Russian detainees."),
+    "thanks": (
+        "Phone call",
+        "ukraine",
+        "The minister thanked Qatar for its help in exchanging two Ukrainian sailors for Russian detainees.",
+    ),
     # "the parties" of a call: the article's side and the other participant named in the title
-    "parties": ("Telephone conversation with the President of Turkey", "ukraine",
-                "The parties called for a full ceasefire."),
+    "parties": (
+        "Telephone conversation with the President of Turkey",
+        "ukraine",
+        "The parties called for a full ceasefire.",
+    ),
     # an initiative counts with the side it belongs to, not when vague or when it names who called
-    "initiative": ("Phone call", "ukraine",
-                   "The Turkish President welcomed the initiatives of Ukraine to return all prisoners of war home. "
-                   "Initiatives on prisoners of war were noted. The conversation about prisoners of war was held at "
-                   "the initiative of the Ukrainian side."),
+    "initiative": (
+        "Phone call",
+        "ukraine",
+        "The Turkish President welcomed the initiatives of Ukraine to return all prisoners of war home. "
+        "Initiatives on prisoners of war were noted. The conversation about prisoners of war was held at "
+        "the initiative of the Ukrainian side.",
+    ),
     # a three-word cue in a relative clause is the point of the sentence
-    "table": ("Press conference", "ukraine",
-              "The President stressed that there are issues that can be resolved only at the negotiating table."),
+    "table": (
+        "Press conference",
+        "ukraine",
+        "The President stressed that there are issues that can be resolved only at the negotiating table.",
+    ),
     # delegations talking to each other stand by the talks
     "talking": ("Briefing", "ukraine", "Our delegation talks with the Russian delegation every day."),
     # a demand is said of anything: it does not borrow its passage's topic
-    "urge": ("Statement", "ukraine", "The delegations met in Istanbul to discuss the prisoner exchange.\n\n"
-                                     "I urge you to continue."),
+    "urge": (
+        "Statement",
+        "ukraine",
+        "The delegations met in Istanbul to discuss the prisoner exchange.\n\nI urge you to continue.",
+    ),
     # the "not" of a cue belongs to its clause, not to a clause under it
     "showed": ("Statement", "ukraine", "Russia showed that the prisoner exchange was not a priority for it."),
     # ...so "not ready" is a cue of its own: the other side not ready is accused; our side not ready accuses
     # nobody (it is a negated commitment)
-    "not_ready": ("Statement", "ukraine", "Our envoy said the talks had shown that Moscow was not ready for a truce. "
-                                          "We are not ready to give up our land for a truce."),
+    "not_ready": (
+        "Statement",
+        "ukraine",
+        "Our envoy said the talks had shown that Moscow was not ready for a truce. "
+        "We are not ready to give up our land for a truce.",
+    ),
     # a negated clause describing a negated noun states the positive
-    "double": ("Statement", "ukraine",
-               "There was not a single day when we did not seek a solution for our prisoners of war."),
+    "double": (
+        "Statement",
+        "ukraine",
+        "There was not a single day when we did not seek a solution for our prisoners of war.",
+    ),
     "single": ("Statement", "ukraine", "We have not sought any solution for the prisoners of war."),
     # showing a lack of something is an accusation of the side that shows it
-    "lack": ("Briefing", "russia",
-             "The Kiev authorities have still not taken up the offer of talks, thereby showing their lack of "
-             "seriousness."),
+    "lack": (
+        "Briefing",
+        "russia",
+        "The Kiev authorities have still not taken up the offer of talks, thereby showing their lack of seriousness.",
+    ),
 }
 
 
@@ -281,7 +378,8 @@ def test_context_topic_holders_and_new_cues(titled):
     assert got("parties") == {("ukraine", "demand", False), ("turkey", "demand", False)}
     assert got("initiative") == {("ukraine", "proposal", False)}
     assert {c.evidence for c in titled["initiative"]} == {
-        "The Turkish President welcomed the initiatives of Ukraine to return all prisoners of war home."}
+        "The Turkish President welcomed the initiatives of Ukraine to return all prisoners of war home."
+    }
     assert got("table") == {("ukraine", "commitment", False)}
     assert [c.target for c in titled["initiative"]] == ["russia"]  # not Turkey, who welcomed it
     assert got("talking") == {("ukraine", "commitment", False)}
@@ -301,20 +399,28 @@ def test_articles_without_a_language_are_read_in_the_detected_one(extractor):
         "uk": "«Ми вже передали свій список для обміну полоненими російській стороні», — заявив Лубінець у четвер.",
         "de": "Der Kreml teilte mit, Moskau habe seine Liste für den Gefangenenaustausch an Kiew übergeben.",
     }
-    articles = [Article.create(url=f"https://example.org/lang-{k}", source="test-wire", title=k, text=t,
-                               published=PUBLISHED, language=None) for k, t in texts.items()]
+    articles = [
+        Article.create(
+            url=f"https://example.org/lang-{k}", source="test-wire", title=k, text=t, published=PUBLISHED, language=None
+        )
+        for k, t in texts.items()
+    ]
     found = {article.title: claims for article, claims in extractor.extract(articles)}
     assert ("russia", "list_submitted", False) in {(c.holder, c.claim_type, c.negated) for c in found["en"]}
-    assert [(c.holder, c.claim_type, c.speaker) for c in found["uk"]] == [("ukraine", "list_submitted", "Dmytro Lubinets")]
+    assert [(c.holder, c.claim_type, c.speaker) for c in found["uk"]] == [
+        ("ukraine", "list_submitted", "Dmytro Lubinets")
+    ]
     assert found["de"] == []  # no German pipeline configured: stored, not read with the English one
 
 
 def test_sentences_the_reader_would_reject_are_not_parsed(extractor):
     """The prefilter's candidates go through the reader's own text-only topic test before the parse: a topic
     word used in another sense, or a question, costs no parse (and changes no claim)."""
-    text = ("Peskov said the sides held an exchange of views on the Black Sea. "
-            "Will Moscow hand over its list of prisoners before the exchange? "
-            "Peskov said Moscow had handed over its list of prisoners for the exchange.")
+    text = (
+        "Peskov said the sides held an exchange of views on the Black Sea. "
+        "Will Moscow hand over its list of prisoners before the exchange? "
+        "Peskov said Moscow had handed over its list of prisoners for the exchange."
+    )
     article = _article("parse-budget", text)
     parsed = [doc.text for _, doc in extractor._sentence_docs(article, extractor.language("en"))]
     assert parsed == ["Peskov said Moscow had handed over its list of prisoners for the exchange."]

@@ -9,36 +9,50 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from onrecord.core.errors import ConfigError
+from onrecord.core.records import Article
 from onrecord.nlp.corpus.store import Passage
 from onrecord.nlp.extractor import Extractor
 from onrecord.nlp.learned import train
 from onrecord.nlp.learned.features import Featurizer
 from onrecord.nlp.learned.model import ReaderModel
 from onrecord.nlp.learned.reader import LearnedReader
-from onrecord.core.errors import ConfigError
-from onrecord.core.records import Article
 
 TEMPLATES = [  # (text, gold claims as (holder, type, negated) of the whole text)
-    ("Kremlin spokesman Dmitry Peskov said Russia had handed over its list of prisoners to Kyiv.",
-     [("russia", "list_submitted", False)]),
-    ("Russia has handed over its list of prisoners for the exchange, Dmitry Peskov said.",
-     [("russia", "list_submitted", False)]),
-    ("Volodymyr Zelensky said Ukraine had handed over its list of prisoners.",
-     [("ukraine", "list_submitted", False)]),
-    ("Ukraine handed over its list of prisoners on Monday, Volodymyr Zelensky said.",
-     [("ukraine", "list_submitted", False)]),
-    ("Dmitry Peskov said Russia was still waiting for the Ukrainian list of prisoners.",
-     [("russia", "awaiting_counterpart", False)]),
-    ("Russia is waiting for Kyiv's list of prisoners, Dmitry Peskov said.",
-     [("russia", "awaiting_counterpart", False)]),
-    ("Volodymyr Zelensky said Ukraine was waiting for the Russian list of prisoners.",
-     [("ukraine", "awaiting_counterpart", False)]),
-    ("Ukraine is still waiting for Moscow's list of prisoners, Volodymyr Zelensky said.",
-     [("ukraine", "awaiting_counterpart", False)]),
-    ("Dmitry Peskov said Russia had not handed over any list of prisoners.",
-     [("russia", "list_submitted", True)]),
-    ("Volodymyr Zelensky said Ukraine had not handed over any list of prisoners yet.",
-     [("ukraine", "list_submitted", True)]),
+    (
+        "Kremlin spokesman Dmitry Peskov said Russia had handed over its list of prisoners to Kyiv.",
+        [("russia", "list_submitted", False)],
+    ),
+    (
+        "Russia has handed over its list of prisoners for the exchange, Dmitry Peskov said.",
+        [("russia", "list_submitted", False)],
+    ),
+    ("Volodymyr Zelensky said Ukraine had handed over its list of prisoners.", [("ukraine", "list_submitted", False)]),
+    (
+        "Ukraine handed over its list of prisoners on Monday, Volodymyr Zelensky said.",
+        [("ukraine", "list_submitted", False)],
+    ),
+    (
+        "Dmitry Peskov said Russia was still waiting for the Ukrainian list of prisoners.",
+        [("russia", "awaiting_counterpart", False)],
+    ),
+    (
+        "Russia is waiting for Kyiv's list of prisoners, Dmitry Peskov said.",
+        [("russia", "awaiting_counterpart", False)],
+    ),
+    (
+        "Volodymyr Zelensky said Ukraine was waiting for the Russian list of prisoners.",
+        [("ukraine", "awaiting_counterpart", False)],
+    ),
+    (
+        "Ukraine is still waiting for Moscow's list of prisoners, Volodymyr Zelensky said.",
+        [("ukraine", "awaiting_counterpart", False)],
+    ),
+    ("Dmitry Peskov said Russia had not handed over any list of prisoners.", [("russia", "list_submitted", True)]),
+    (
+        "Volodymyr Zelensky said Ukraine had not handed over any list of prisoners yet.",
+        [("ukraine", "list_submitted", True)],
+    ),
     ("The prisoner exchange was discussed at length by the Russian and Ukrainian media.", []),
     ("Prisoners of war were shown on Russian television, Dmitry Peskov said nothing about it.", []),
     ("The weather in Kyiv was warm when the prisoners' families gathered.", []),
@@ -47,10 +61,20 @@ TEMPLATES = [  # (text, gold claims as (holder, type, negated) of the whole text
 
 
 def passage(index: int, text: str, claims: list[tuple[str, str, bool]]) -> Passage:
-    article = Article(id=f"t{index}", url=f"https://test.example/{index}", canonical_url=f"https://test.example/{index}",
-                      source="test.example", title="", text=text, published="2025-05-20", language="en")
-    gold = [{"holder": h, "claim_type": t, "negated": n, "evidence_start": 0, "evidence_end": len(text)}
-            for h, t, n in claims]
+    article = Article(
+        id=f"t{index}",
+        url=f"https://test.example/{index}",
+        canonical_url=f"https://test.example/{index}",
+        source="test.example",
+        title="",
+        text=text,
+        published="2025-05-20",
+        language="en",
+    )
+    gold = [
+        {"holder": h, "claim_type": t, "negated": n, "evidence_start": 0, "evidence_end": len(text)}
+        for h, t, n in claims
+    ]
     return Passage({"pid": article.id, "corpus": "test", "record": article.id}, article, gold)
 
 
@@ -79,9 +103,11 @@ def keys(claims):
 
 def test_candidates_come_from_names_speakers_around_and_never_an_agency(config):
     featurizer = Featurizer(config, "en")
-    text = ("Kremlin spokesman Dmitry Peskov told Interfax that the list of prisoners had been sent. "
-            "\"We are waiting for the counterpart list,\" he added. "
-            "Another 84 prisoners of war are home. The Coordination Headquarters announced this.")
+    text = (
+        "Kremlin spokesman Dmitry Peskov told Interfax that the list of prisoners had been sent. "
+        '"We are waiting for the counterpart list," he added. '
+        "Another 84 prisoners of war are home. The Coordination Headquarters announced this."
+    )
     article = Article(id="a", url="u", canonical_url="u", source="s", title="", text=text, language="en")
     candidates = featurizer.candidates(article)
     holders = {(c.sentence, c.holder) for c in candidates}
@@ -95,17 +121,31 @@ def test_candidates_come_from_names_speakers_around_and_never_an_agency(config):
 
 def test_a_trained_model_reads_new_sentences_of_the_forms_it_learned(config, trained):
     reader = LearnedReader(config, "en", folder=trained)
-    article = Article(id="n", url="u", canonical_url="u", source="s", title="", language="en",
-                      published="2025-05-21T08:00:00Z",
-                      text="Dmitry Peskov said Russia had handed over its new list of prisoners to the Ukrainian side.")
+    article = Article(
+        id="n",
+        url="u",
+        canonical_url="u",
+        source="s",
+        title="",
+        language="en",
+        published="2025-05-21T08:00:00Z",
+        text="Dmitry Peskov said Russia had handed over its new list of prisoners to the Ukrainian side.",
+    )
     claims = reader.claims(article, version="test")
     assert keys(claims) == {("russia", "list_submitted", False)}
     claim = claims[0]
     assert claim.speaker == "Dmitry Peskov" and claim.topic == "prisoner-exchange"
     assert claim.evidence == article.text and (claim.start, claim.end) == (0, len(article.text))
     assert claim.claim_date == "2025-05-21" and 0.5 <= claim.confidence <= 1
-    off = Article(id="o", url="u", canonical_url="u", source="s", title="", language="en",
-                  text="The weather in Moscow was warm as prisoners' families gathered.")
+    off = Article(
+        id="o",
+        url="u",
+        canonical_url="u",
+        source="s",
+        title="",
+        language="en",
+        text="The weather in Moscow was warm as prisoners' families gathered.",
+    )
     assert reader.claims(off) == []
 
 
@@ -130,15 +170,23 @@ def test_a_missing_model_is_a_config_error_that_says_what_to_do(config, tmp_path
 
 
 def test_the_extractor_uses_the_configured_engine_per_language(config, trained):
-    languages = {code: s.model_copy(update={"engine": "learned", "reader": str(trained)} if code == "en" else
-                                    {"engine": "rules"})
-                 for code, s in config.nlp.languages.items()}
+    languages = {
+        code: s.model_copy(
+            update={"engine": "learned", "reader": str(trained)} if code == "en" else {"engine": "rules"}
+        )
+        for code, s in config.nlp.languages.items()
+    }
     learned = config.model_copy(update={"nlp": config.nlp.model_copy(update={"languages": languages})})
     extractor = Extractor(learned)
     assert extractor.reader("en") is not None and extractor.reader("ru") is None
-    article = Article.create(url="https://test.example/x", source="test.example", title="", language="en",
-                             text="Volodymyr Zelensky said Ukraine was still waiting for the Russian list of prisoners.")
-    (_, claims), = list(extractor.extract([article]))
+    article = Article.create(
+        url="https://test.example/x",
+        source="test.example",
+        title="",
+        language="en",
+        text="Volodymyr Zelensky said Ukraine was still waiting for the Russian list of prisoners.",
+    )
+    ((_, claims),) = list(extractor.extract([article]))
     assert keys(claims) == {("ukraine", "awaiting_counterpart", False)}
     assert Extractor(config.with_engine("rules")).reader("en") is None
     assert Extractor(learned).version != Extractor(config.with_engine("rules")).version
@@ -173,11 +221,17 @@ def test_retraining_to_the_same_weights_keeps_the_reader_fingerprint(config, tra
 
 def test_russian_candidates_for_a_headline_a_following_attribution_and_a_quote_block(config):
     featurizer = Featurizer(config, "ru")
-    article = Article(id="r", url="u", canonical_url="u", source="s", language="ru",
-                      title="Песков: Москва передала свой список для обмена пленными",
-                      text="Россия передала Киеву список военнопленных для обмена. Ответа пока нет. Об этом сообщил "
-                           "пресс-секретарь президента Дмитрий Песков.\n\nЦитата: «Мы ждем списка от украинской "
-                           "стороны».")
+    article = Article(
+        id="r",
+        url="u",
+        canonical_url="u",
+        source="s",
+        language="ru",
+        title="Песков: Москва передала свой список для обмена пленными",
+        text="Россия передала Киеву список военнопленных для обмена. Ответа пока нет. Об этом сообщил "
+        "пресс-секретарь президента Дмитрий Песков.\n\nЦитата: «Мы ждем списка от украинской "
+        "стороны».",
+    )
     by = {(c.sentence, c.holder): c for c in featurizer.candidates(article)}
     assert "r:title:speaker" in by[(0, "russia")].features and by[(0, "russia")].speaker == "Dmitry Peskov"
     assert "r:next:speaker" in by[(1, "russia")].features  # "Ответа пока нет." attributed by the next sentence

@@ -35,8 +35,16 @@ def rules(config):
 
 
 def article(text: str, title: str = "Prisoner exchange talks", source: str = "wire") -> Article:
-    return Article(id=1, url="https://example.org/a", canonical_url="https://example.org/a", source=source,
-                   published="2025-05-27", title=title, text=text, language="en")
+    return Article(
+        id=1,
+        url="https://example.org/a",
+        canonical_url="https://example.org/a",
+        source=source,
+        published="2025-05-27",
+        title=title,
+        text=text,
+        language="en",
+    )
 
 
 def read(extractor: Extractor, text: str, **kw) -> list:
@@ -49,8 +57,9 @@ def keys(claims) -> set[tuple[str, str, bool]]:
 
 # -- quotations --------------------------------------------------------------------------------------------------
 
+
 def quoted(text: str) -> list[str]:
-    return [text[q.start:q.end] for q in quote_spans(text)]
+    return [text[q.start : q.end] for q in quote_spans(text)]
 
 
 def test_curly_double_quote_runs_over_sentences_and_paragraphs():
@@ -59,8 +68,10 @@ def test_curly_double_quote_runs_over_sentences_and_paragraphs():
 
 
 def test_single_curly_quotes_are_told_from_apostrophes():
-    text = ("The minister’s aide was curt, saying, ‘We handed over our list.\n\nKyiv’s has not come yet,’ "
-            "according to the ministry’s spokesman, who called it the ‘90s all over again.")
+    text = (
+        "The minister’s aide was curt, saying, ‘We handed over our list.\n\nKyiv’s has not come yet,’ "
+        "according to the ministry’s spokesman, who called it the ‘90s all over again."
+    )
     assert quoted(text) == ["We handed over our list.\n\nKyiv’s has not come yet,"]
     assert quoted("Russia’s and Ukraine’s lists, the negotiators’ notes.") == []
 
@@ -82,16 +93,19 @@ def test_inside_quote_and_the_index_agree():
     two = text.index("Two")
     assert inside_quote(text, two) and index.around(two) is not None
     assert not inside_quote(text, text.index("Four")) and index.around(text.index("Four")) is None
-    assert [text[q.start:q.end] for q in index.overlapping(0, text.index("Two"))] == ["One. Two. Three."]
+    assert [text[q.start : q.end] for q in index.overlapping(0, text.index("Two"))] == ["One. Two. Three."]
 
 
 # -- candidates of the learned reader: who may hold a sentence of a running quote ------------------------------
 
+
 def test_a_running_quote_offers_the_speaker_named_after_it(config):
-    text = ("The prisoner exchange stalled again this week.\n\n"
-            "‘Our names went to the mediators on Monday.\n\n"
-            "Nothing has come back.\n\n"
-            "We keep waiting,’ the Ukrainian ombudsman Dmytro Lubinets told reporters.")
+    text = (
+        "The prisoner exchange stalled again this week.\n\n"
+        "‘Our names went to the mediators on Monday.\n\n"
+        "Nothing has come back.\n\n"
+        "We keep waiting,’ the Ukrainian ombudsman Dmytro Lubinets told reporters."
+    )
     featurizer = Featurizer(config, "en")
     spans = [(c.sentence, c.holder, c.features) for c in featurizer.candidates(article(text))]
     middle = [(holder, feats) for sentence, holder, feats in spans if sentence == 2]  # "Nothing has come back."
@@ -103,10 +117,12 @@ def test_a_running_quote_offers_the_speaker_named_after_it(config):
 
 
 def test_a_running_quote_offers_the_speaker_named_before_it(config):
-    text = ("Talks on the prisoner exchange resumed.\n\n"
-            "Dmitry Peskov was brief: “We handed our list to Ankara.\n\n"
-            "The reply is still awaited.\n\n"
-            "That is all for now.”")
+    text = (
+        "Talks on the prisoner exchange resumed.\n\n"
+        "Dmitry Peskov was brief: “We handed our list to Ankara.\n\n"
+        "The reply is still awaited.\n\n"
+        "That is all for now.”"
+    )
     featurizer = Featurizer(config, "en")
     third = [c for c in featurizer.candidates(article(text)) if c.sentence == 3]
     russia = [c for c in third if c.holder == "russia"]
@@ -123,18 +139,23 @@ def test_questions_are_not_asked_about(config):
 
 # -- the rule engine: exact forms --------------------------------------------------------------------------------
 
+
 def test_members_of_a_group_source_each_hold_the_claim(rules):
-    text = ("Several governments, including the United States and the European Union, called on Moscow to "
-            "complete the prisoner exchange without delay.")
+    text = (
+        "Several governments, including the United States and the European Union, called on Moscow to "
+        "complete the prisoner exchange without delay."
+    )
     found = keys(read(rules, text))
     assert ("usa", "demand", False) in found and ("eu", "demand", False) in found
 
 
 def test_a_single_quoted_statement_over_paragraphs_is_read_for_its_speaker(rules):
-    text = ("The prisoner exchange is stuck over the lists.\n\n"
-            "Dmitry Peskov’s answer was short, stating, ‘We handed over our list.\n\n"
-            "The list from Kyiv has not been received yet.\n\n"
-            "We are waiting for it,’ the Kremlin spokesman told Interfax.")
+    text = (
+        "The prisoner exchange is stuck over the lists.\n\n"
+        "Dmitry Peskov’s answer was short, stating, ‘We handed over our list.\n\n"
+        "The list from Kyiv has not been received yet.\n\n"
+        "We are waiting for it,’ the Kremlin spokesman told Interfax."
+    )
     claims = read(rules, text)
     awaiting = [c for c in claims if c.claim_type == "awaiting_counterpart"]
     assert awaiting and all(c.holder == "russia" and c.target == "ukraine" for c in awaiting)
@@ -143,30 +164,40 @@ def test_a_single_quoted_statement_over_paragraphs_is_read_for_its_speaker(rules
 
 # -- precision traps, through the configured reader --------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "The next prisoner exchange is expected later this week, the Coordination Headquarters said.",
-    "A new prisoner exchange is being prepared, Ukraine's ombudsman said on Friday.",
-    "Russia and Ukraine will exchange 300 prisoners of war next week, the Kremlin said.",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The next prisoner exchange is expected later this week, the Coordination Headquarters said.",
+        "A new prisoner exchange is being prepared, Ukraine's ombudsman said on Friday.",
+        "Russia and Ukraine will exchange 300 prisoners of war next week, the Kremlin said.",
+    ],
+)
 def test_an_exchange_that_lies_ahead_is_not_completed(extractor, text):
     assert "exchange_completed" not in {c.claim_type for c in read(extractor, text)}
 
 
 def test_troops_freeing_trapped_civilians_is_not_an_exchange(extractor):
-    text = ("Ukrainian troops freed 40 civilians trapped in a basement in the village, the General Staff said, "
-            "while talks on a prisoner exchange went on.")
+    text = (
+        "Ukrainian troops freed 40 civilians trapped in a basement in the village, the General Staff said, "
+        "while talks on a prisoner exchange went on."
+    )
     assert "exchange_completed" not in {c.claim_type for c in read(extractor, text)}
 
 
 def test_an_interviewers_question_is_nobodys_position(extractor):
-    text = ("Journalist: Is Ukraine ready to release all Russian prisoners of war in an all-for-all exchange?\n\n"
-            "Interviewer: And will the Kremlin hand over its list of prisoners first?")
+    text = (
+        "Journalist: Is Ukraine ready to release all Russian prisoners of war in an all-for-all exchange?\n\n"
+        "Interviewer: And will the Kremlin hand over its list of prisoners first?"
+    )
     assert read(extractor, text) == []
 
 
 def test_concern_about_another_subject_is_not_on_topic(extractor):
-    text = ("At the meeting, which also touched on the prisoner exchange, the Russian and Ukrainian ministers were "
-            "concerned about grain prices and fertiliser exports.")
+    text = (
+        "At the meeting, which also touched on the prisoner exchange, the Russian and Ukrainian ministers were "
+        "concerned about grain prices and fertiliser exports."
+    )
     assert not [c for c in read(extractor, text) if c.claim_type == "concern"]
 
 
@@ -184,11 +215,20 @@ def test_a_proposal_turned_down_is_not_an_accusation(extractor):
 
 # -- the user's example ------------------------------------------------------------------------------------------
 
+
 def seed_article() -> Article:
     body = SEED.read_text(encoding="utf-8").split("## Text", 1)[1].split("\n", 1)[1].strip()
     title, text = body.split("\n", 1)
-    return Article(id=1, url="https://example.org/seed", canonical_url="https://example.org/seed",
-                   source="interfax", published="2025-05-27", title=title.strip(), text=text.strip(), language="en")
+    return Article(
+        id=1,
+        url="https://example.org/seed",
+        canonical_url="https://example.org/seed",
+        source="interfax",
+        published="2025-05-27",
+        title=title.strip(),
+        text=text.strip(),
+        language="en",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -210,13 +250,21 @@ def test_the_seed_article_gives_the_list_and_the_wait_to_russia_and_no_agency_ho
     assert all(not re.search(r"\banalysts?\b", c.evidence) for c in seed_claims), "analysts are not holders"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15, open: the learned English model scores the seed's concern and the "
-                                       "US/EU call below its thresholds; the rule engine reads all six (see "
-                                       "test_the_rule_engine_reads_all_of_the_seed_article)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15, open: the learned English model scores the seed's concern and the "
+    "US/EU call below its thresholds; the rule engine reads all six (see "
+    "test_the_rule_engine_reads_all_of_the_seed_article)",
+)
 def test_the_seed_article_is_read_whole_as_the_user_reads_it(seed_claims):
-    wanted = {("russia", "list_submitted", False), ("russia", "awaiting_counterpart", False),
-              ("russia", "commitment", False), ("ukraine", "concern", False), ("usa", "demand", False),
-              ("eu", "demand", False)}
+    wanted = {
+        ("russia", "list_submitted", False),
+        ("russia", "awaiting_counterpart", False),
+        ("russia", "commitment", False),
+        ("ukraine", "concern", False),
+        ("usa", "demand", False),
+        ("eu", "demand", False),
+    }
     assert wanted <= keys(seed_claims)
 
 
@@ -224,6 +272,11 @@ def test_the_rule_engine_reads_all_of_the_seed_article(rules):
     if not SEED.exists():
         pytest.skip("../shared/spec is not beside the checkout")
     found = keys([c for _, cs in rules.extract([seed_article()]) for c in cs])
-    assert {("russia", "list_submitted", False), ("russia", "awaiting_counterpart", False),
-            ("russia", "commitment", False), ("ukraine", "concern", False), ("usa", "demand", False),
-            ("eu", "demand", False)} <= found
+    assert {
+        ("russia", "list_submitted", False),
+        ("russia", "awaiting_counterpart", False),
+        ("russia", "commitment", False),
+        ("ukraine", "concern", False),
+        ("usa", "demand", False),
+        ("eu", "demand", False),
+    } <= found

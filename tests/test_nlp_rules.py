@@ -7,14 +7,14 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
+from onrecord.core.errors import ConfigError
+from onrecord.core.records import Claim
 from onrecord.nlp.claims import ClaimReader
 from onrecord.nlp.evaluate import evaluate
 from onrecord.nlp.jsonl import read_articles
 from onrecord.nlp.lexicon import NameMatcher, build_lexicon
 from onrecord.nlp.pipeline import load_model
 from onrecord.nlp.prefilter import Prefilter, split_sentences
-from onrecord.core.errors import ConfigError
-from onrecord.core.records import Claim
 
 
 @pytest.fixture(scope="module")
@@ -23,11 +23,16 @@ def lexicon(config):
 
 
 def test_split_sentences_keeps_abbreviations_and_offsets():
-    text = "Mr. Smith met U.S. envoys on Monday. They talked.\n\n\"Fine,\" he said! - Was it? Yes."
+    text = 'Mr. Smith met U.S. envoys on Monday. They talked.\n\n"Fine," he said! - Was it? Yes.'
     spans = split_sentences(text)
     sentences = [text[s:e] for s, e in spans]
-    assert sentences == ["Mr. Smith met U.S. envoys on Monday.", "They talked.", "\"Fine,\" he said!",
-                         "- Was it?", "Yes."]
+    assert sentences == [
+        "Mr. Smith met U.S. envoys on Monday.",
+        "They talked.",
+        '"Fine," he said!',
+        "- Was it?",
+        "Yes.",
+    ]
 
 
 def test_prefilter_needs_topic_and_cue(lexicon):
@@ -40,7 +45,7 @@ def test_prefilter_needs_topic_and_cue(lexicon):
 def test_name_matcher_longest_match_and_case(lexicon):
     names = NameMatcher(lexicon["names"])
     text = "The Kremlin spokesman and US envoys told us that Ukraine's human rights commissioner agreed."
-    found = [(text[m.start:m.end], m.party, m.kind) for m in names.find(text)]
+    found = [(text[m.start : m.end], m.party, m.kind) for m in names.find(text)]
     assert ("Kremlin spokesman", "russia", "roles") in found
     assert ("US", "usa", "aliases") in found
     assert ("Ukraine's human rights commissioner", "ukraine", "roles") in found
@@ -76,23 +81,57 @@ def test_conditional_is_not_a_claim(lexicon):
 
 
 def _claim(article, holder, claim_type, negated=False, target=None, date="2025-05-20"):
-    return Claim(article_id=article, topic="prisoner-exchange", holder=holder, claim_type=claim_type,
-                 negated=negated, evidence="x", start=0, end=1, target=target, claim_date=date)
+    return Claim(
+        article_id=article,
+        topic="prisoner-exchange",
+        holder=holder,
+        claim_type=claim_type,
+        negated=negated,
+        evidence="x",
+        start=0,
+        end=1,
+        target=target,
+        claim_date=date,
+    )
 
 
 def test_evaluate_micro_scores_targets_and_dates():
-    predicted = {"a": [_claim("a", "russia", "list_submitted", target="ukraine"),
-                       _claim("a", "russia", "list_submitted", target="ukraine"),  # duplicate key counts once
-                       _claim("a", "ukraine", "demand")],
-                 "b": [_claim("b", "usa", "demand", date="2025-05-19")]}
-    gold = [{"article_id": "a", "claims": [
-                {"holder": "russia", "claim_type": "list_submitted", "negated": False, "target": "ukraine",
-                 "claim_date": "2025-05-20"},
-                {"holder": "russia", "claim_type": "awaiting_counterpart", "negated": False, "target": "ukraine",
-                 "claim_date": "2025-05-20"}]},
-            {"article_id": "b", "claims": [{"holder": "usa", "claim_type": "demand", "negated": False,
-                                            "target": None, "claim_date": "2025-05-20"}]},
-            {"article_id": "c", "claims": []}]
+    predicted = {
+        "a": [
+            _claim("a", "russia", "list_submitted", target="ukraine"),
+            _claim("a", "russia", "list_submitted", target="ukraine"),  # duplicate key counts once
+            _claim("a", "ukraine", "demand"),
+        ],
+        "b": [_claim("b", "usa", "demand", date="2025-05-19")],
+    }
+    gold = [
+        {
+            "article_id": "a",
+            "claims": [
+                {
+                    "holder": "russia",
+                    "claim_type": "list_submitted",
+                    "negated": False,
+                    "target": "ukraine",
+                    "claim_date": "2025-05-20",
+                },
+                {
+                    "holder": "russia",
+                    "claim_type": "awaiting_counterpart",
+                    "negated": False,
+                    "target": "ukraine",
+                    "claim_date": "2025-05-20",
+                },
+            ],
+        },
+        {
+            "article_id": "b",
+            "claims": [
+                {"holder": "usa", "claim_type": "demand", "negated": False, "target": None, "claim_date": "2025-05-20"}
+            ],
+        },
+        {"article_id": "c", "claims": []},
+    ]
     result = evaluate(predicted, gold)
     assert (result.micro.tp, result.micro.fp, result.micro.fn) == (2, 1, 1)
     assert result.micro.precision == pytest.approx(2 / 3)
@@ -102,8 +141,11 @@ def test_evaluate_micro_scores_targets_and_dates():
 
 def test_read_articles_reports_bad_line_and_goes_on(tmp_path):
     path = tmp_path / "articles.jsonl"
-    path.write_text('{"id": "a1", "url": "http://x/1", "text": "One."}\n{oops\n[1]\n'
-                    '{"id": "a2", "url": "http://x/2", "text": "Two.", "lang": "en"}\n', encoding="utf-8")
+    path.write_text(
+        '{"id": "a1", "url": "http://x/1", "text": "One."}\n{oops\n[1]\n'
+        '{"id": "a2", "url": "http://x/2", "text": "Two.", "lang": "en"}\n',
+        encoding="utf-8",
+    )
     errors: list[str] = []
     articles = list(read_articles(path, errors.append))
     assert [a.id for a in articles] == ["a1", "a2"] and articles[1].language == "en"
@@ -117,8 +159,10 @@ def test_missing_model_is_a_config_error_naming_the_package():
 
 def test_trie_prefilter_matches_inflections_and_word_starts():
     from onrecord.nlp.prefilter import trie_regex
-    regex = trie_regex([("hand", r"(?:s|es|ed|d|ing)?(?!\w)"), ("negotia", ""), ("sent", r"(?!\w)"),
-                        ("prisoner of war", "")])
+
+    regex = trie_regex(
+        [("hand", r"(?:s|es|ed|d|ing)?(?!\w)"), ("negotia", ""), ("sent", r"(?!\w)"), ("prisoner of war", "")]
+    )
     assert regex.search("Kyiv handed it over") and regex.search("NEGOTIATIONS resumed")
     assert regex.search("the list was sent.") and regex.search("a prisoner of  war")
     assert not regex.search("a handsome offer") and not regex.search("a sentence") and not regex.search("rehand")
@@ -127,15 +171,25 @@ def test_trie_prefilter_matches_inflections_and_word_starts():
 def test_modal_demand_needs_an_addressee(lexicon):
     # "Talks must be held ." -- nobody named is told to act: not a demand
     words = ["Talks", "must", "be", "held", "."]
-    doc = _doc(words, [3, 3, 3, 3, 3], ["nsubjpass", "aux", "auxpass", "ROOT", "punct"],
-               ["NOUN", "AUX", "AUX", "VERB", "PUNCT"], ["talk", "must", "be", "hold", "."],
-               ["NNS", "MD", "VB", "VBN", "."])
+    doc = _doc(
+        words,
+        [3, 3, 3, 3, 3],
+        ["nsubjpass", "aux", "auxpass", "ROOT", "punct"],
+        ["NOUN", "AUX", "AUX", "VERB", "PUNCT"],
+        ["talk", "must", "be", "hold", "."],
+        ["NNS", "MD", "VB", "VBN", "."],
+    )
     assert ClaimReader(lexicon).read(doc, {"speaks_for": "russia"}) == []
     # "Moscow must stop the talks delay ." -> a demand addressed to Russia, held by the source's side
     words = ["Moscow", "must", "return", "all", "prisoners", "."]
-    doc = _doc(words, [2, 2, 2, 4, 2, 2], ["nsubj", "aux", "ROOT", "det", "dobj", "punct"],
-               ["PROPN", "AUX", "VERB", "DET", "NOUN", "PUNCT"], ["Moscow", "must", "return", "all", "prisoner", "."],
-               ["NNP", "MD", "VB", "DT", "NNS", "."])
+    doc = _doc(
+        words,
+        [2, 2, 2, 4, 2, 2],
+        ["nsubj", "aux", "ROOT", "det", "dobj", "punct"],
+        ["PROPN", "AUX", "VERB", "DET", "NOUN", "PUNCT"],
+        ["Moscow", "must", "return", "all", "prisoner", "."],
+        ["NNP", "MD", "VB", "DT", "NNS", "."],
+    )
     claims = ClaimReader(lexicon).read(doc, {"speaks_for": "ukraine"})
     assert [(c["holder"], c["claim_type"], c["target"]) for c in claims] == [("ukraine", "demand", "russia")]
 
@@ -155,9 +209,14 @@ def test_participle_describing_a_noun_is_not_an_agreement(lexicon):
 def test_families_waiting_are_not_a_party(lexicon):
     # "Families are waiting for the prisoners ." -- in an official source, still nobody's position
     words = ["Families", "are", "waiting", "for", "the", "prisoners", "."]
-    doc = _doc(words, [2, 2, 2, 2, 5, 3, 2], ["nsubj", "aux", "ROOT", "prep", "det", "pobj", "punct"],
-               ["NOUN", "AUX", "VERB", "ADP", "DET", "NOUN", "PUNCT"],
-               ["family", "be", "wait", "for", "the", "prisoner", "."], ["NNS", "VBP", "VBG", "IN", "DT", "NNS", "."])
+    doc = _doc(
+        words,
+        [2, 2, 2, 2, 5, 3, 2],
+        ["nsubj", "aux", "ROOT", "prep", "det", "pobj", "punct"],
+        ["NOUN", "AUX", "VERB", "ADP", "DET", "NOUN", "PUNCT"],
+        ["family", "be", "wait", "for", "the", "prisoner", "."],
+        ["NNS", "VBP", "VBG", "IN", "DT", "NNS", "."],
+    )
     assert ClaimReader(lexicon).read(doc, {"speaks_for": "ukraine"}) == []
 
 
@@ -175,6 +234,7 @@ def test_they_claimed_is_reported_of_the_other_side(lexicon):
 
 def test_date_phrase_walk_is_bounded_and_blocked_by_clauses(lexicon):
     from onrecord.nlp.dates import date_phrase
+
     # "Peskov said on Monday that Kyiv sent the list on Friday ."
     words = ["Peskov", "said", "on", "Monday", "that", "Kyiv", "sent", "the", "list", "on", "Friday", "."]
     heads = [1, 1, 1, 2, 6, 6, 1, 8, 6, 6, 9, 1]
@@ -187,6 +247,7 @@ def test_date_phrase_walk_is_bounded_and_blocked_by_clauses(lexicon):
 
 def test_find_attributions_source_cue_content(lexicon):
     from onrecord.nlp.attribution import find_attributions
+
     # "The minister said that talks would resume ."
     words = ["The", "minister", "said", "that", "talks", "would", "resume", "."]
     heads = [1, 2, 2, 6, 6, 6, 2, 2]
@@ -220,9 +281,14 @@ def test_behaviour_cue_of_own_side_accuses_nobody(lexicon):
 def test_prediction_about_the_other_side_is_not_a_claim(lexicon):
     # "Putin will ignore the prisoners ." in a Ukrainian release: a forecast, not Russia's position
     words = ["Putin", "will", "ignore", "the", "prisoners", "."]
-    doc = _doc(words, [2, 2, 2, 4, 2, 2], ["nsubj", "aux", "ROOT", "det", "dobj", "punct"],
-               ["PROPN", "AUX", "VERB", "DET", "NOUN", "PUNCT"], ["Putin", "will", "ignore", "the", "prisoner", "."],
-               ["NNP", "MD", "VB", "DT", "NNS", "."])
+    doc = _doc(
+        words,
+        [2, 2, 2, 4, 2, 2],
+        ["nsubj", "aux", "ROOT", "det", "dobj", "punct"],
+        ["PROPN", "AUX", "VERB", "DET", "NOUN", "PUNCT"],
+        ["Putin", "will", "ignore", "the", "prisoner", "."],
+        ["NNP", "MD", "VB", "DT", "NNS", "."],
+    )
     assert ClaimReader(lexicon).read(doc, {"speaks_for": "ukraine"}) == []
 
 
@@ -237,9 +303,14 @@ def test_as_agreed_and_embedded_question_are_not_claims(lexicon):
     assert ClaimReader(lexicon).read(doc, {"speaks_for": "russia"}) == []
     # "Everyone knows who blocked the talks ." -- what someone knows, held by nobody on record
     words = ["Everyone", "knows", "who", "blocked", "the", "talks", "."]
-    doc = _doc(words, [1, 1, 3, 1, 5, 3, 1], ["nsubj", "ROOT", "nsubj", "ccomp", "det", "dobj", "punct"],
-               ["PRON", "VERB", "PRON", "VERB", "DET", "NOUN", "PUNCT"],
-               ["everyone", "know", "who", "block", "the", "talk", "."], ["NN", "VBZ", "WP", "VBD", "DT", "NNS", "."])
+    doc = _doc(
+        words,
+        [1, 1, 3, 1, 5, 3, 1],
+        ["nsubj", "ROOT", "nsubj", "ccomp", "det", "dobj", "punct"],
+        ["PRON", "VERB", "PRON", "VERB", "DET", "NOUN", "PUNCT"],
+        ["everyone", "know", "who", "block", "the", "talk", "."],
+        ["NN", "VBZ", "WP", "VBD", "DT", "NNS", "."],
+    )
     assert ClaimReader(lexicon).read(doc, {"speaks_for": "ukraine"}) == []
 
 
@@ -273,15 +344,18 @@ def test_only_quotes_and_pronoun_openers_continue_a_passage_topic(lexicon):
     prefilter = Prefilter(lexicon)
     assert prefilter.continues_passage("They refuse to give any date.")
     assert prefilter.continues_passage("And according to him, nothing has changed.")
-    assert prefilter.continues_passage("\"We are still waiting.\"")
+    assert prefilter.continues_passage('"We are still waiting."')
     assert prefilter.continues_passage("Nothing has changed since.", in_quote=True)
     assert not prefilter.continues_passage("In this context, the ports were blocked for weeks.")
 
 
 def test_line_break_ends_a_sentence_after_a_capital_letter():
-    text = "Kyiv must act,\" the envoy wrote on X.\nA second envoy agreed. Mr. Smith met U.S. envoys."
+    text = 'Kyiv must act," the envoy wrote on X.\nA second envoy agreed. Mr. Smith met U.S. envoys.'
     assert [text[s:e] for s, e in split_sentences(text)] == [
-        "Kyiv must act,\" the envoy wrote on X.", "A second envoy agreed.", "Mr. Smith met U.S. envoys."]
+        'Kyiv must act," the envoy wrote on X.',
+        "A second envoy agreed.",
+        "Mr. Smith met U.S. envoys.",
+    ]
 
 
 def test_background_clause_and_without_are_not_claims(lexicon):

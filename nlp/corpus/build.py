@@ -20,8 +20,9 @@ from onrecord.nlp.corpus.store import DATA_DIR, CorpusError, split_for, text_has
 from onrecord.nlp.prefilter import split_sentences
 
 FIELDS = ("holder", "claim_type", "negated", "target", "speaker", "via", "claim_date")
-_FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "–": "-", "—": "-",
-                       "\u00a0": " "})
+_FOLD = str.maketrans(
+    {"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "\u00a0": " "}
+)
 _WORD = re.compile(r"\w+")
 
 
@@ -85,28 +86,36 @@ def keys(claims: list[dict[str, Any]]) -> set[tuple[str, str, bool]]:
     return {(c["holder"], c["claim_type"], bool(c["negated"])) for c in claims}
 
 
-def build(passage_files: list[Path], annotation_dirs: list[Path], adjudicated_dir: Path | None, shared: Path,
-          out_dir: Path = DATA_DIR) -> dict[str, Any]:
+def build(
+    passage_files: list[Path],
+    annotation_dirs: list[Path],
+    adjudicated_dir: Path | None,
+    shared: Path,
+    out_dir: Path = DATA_DIR,
+) -> dict[str, Any]:
     refs = {}
     for path in passage_files:
-        for line in open(path, encoding="utf-8"):
-            ref = json.loads(line)
-            refs[ref["pid"]] = ref
+        with open(path, encoding="utf-8") as lines:
+            for line in lines:
+                ref = json.loads(line)
+                refs[ref["pid"]] = ref
     work: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(dict)
     for folder in annotation_dirs:
         for path in sorted(folder.glob("*.jsonl")):
-            for line in open(path, encoding="utf-8"):
-                if line.strip():
-                    row = json.loads(line)
-                    if row.get("pid") in refs:
-                        work[row["pid"]].setdefault(folder.name, row.get("claims") or [])
+            with open(path, encoding="utf-8") as lines:
+                for line in lines:
+                    if line.strip():
+                        row = json.loads(line)
+                        if row.get("pid") in refs:
+                            work[row["pid"]].setdefault(folder.name, row.get("claims") or [])
     adjudicated: dict[str, list[dict[str, Any]]] = {}
     if adjudicated_dir and adjudicated_dir.exists():
         for path in sorted(adjudicated_dir.glob("*.jsonl")):
-            for line in open(path, encoding="utf-8"):
-                if line.strip():
-                    row = json.loads(line)
-                    adjudicated[row["pid"]] = row.get("claims") or []
+            with open(path, encoding="utf-8") as lines:
+                for line in lines:
+                    if line.strip():
+                        row = json.loads(line)
+                        adjudicated[row["pid"]] = row.get("claims") or []
     texts: dict[str, str] = {}
     wanted: dict[str, set[str]] = defaultdict(set)
     for pid in work:
@@ -117,7 +126,7 @@ def build(passage_files: list[Path], annotation_dirs: list[Path], adjudicated_di
                 for pid in work:
                     ref = refs[pid]
                     if ref["corpus"] == corpus and ref["record"] == record["id"]:
-                        texts[pid] = record["text"][ref["start"]:ref["end"]]
+                        texts[pid] = record["text"][ref["start"] : ref["end"]]
     counts: dict[str, int] = defaultdict(int)
     passages, gold, annotations = [], [], []
     unresolved = []
@@ -129,8 +138,9 @@ def build(passage_files: list[Path], annotation_dirs: list[Path], adjudicated_di
         names = sorted(by_annotator)
         if len(names) >= 2:
             for name in names[:2]:
-                annotations.append({"pid": pid, "annotator": name,
-                                    "claims": convert(by_annotator[name], text, defaultdict(int))})
+                annotations.append(
+                    {"pid": pid, "annotator": name, "claims": convert(by_annotator[name], text, defaultdict(int))}
+                )
             first, second = (by_annotator[n] for n in names[:2])
             if keys(first) == keys(second):
                 final, how = first, "agreed"
@@ -142,16 +152,31 @@ def build(passage_files: list[Path], annotation_dirs: list[Path], adjudicated_di
         else:
             final, how = by_annotator[names[0]], "single"
         counts[how] += 1
-        passages.append({"pid": pid, "lang": ref["lang"], "corpus": ref["corpus"], "record": ref["record"],
-                         "start": ref["start"], "end": ref["end"], "sha256": ref["sha256"], "kind": ref["kind"],
-                         "speaks_for": ref.get("speaks_for"), "split": split_for(ref["corpus"], ref["record"]),
-                         "draw": ref.get("draw", 1)})
+        passages.append(
+            {
+                "pid": pid,
+                "lang": ref["lang"],
+                "corpus": ref["corpus"],
+                "record": ref["record"],
+                "start": ref["start"],
+                "end": ref["end"],
+                "sha256": ref["sha256"],
+                "kind": ref["kind"],
+                "speaks_for": ref.get("speaks_for"),
+                "split": split_for(ref["corpus"], ref["record"]),
+                "draw": ref.get("draw", 1),
+            }
+        )
         gold.append({"pid": pid, "claims": convert(final, text, counts), "source": how})
     write_jsonl(out_dir / "passages.jsonl", passages)
     write_jsonl(out_dir / "gold.jsonl", gold)
     write_jsonl(out_dir / "annotations.jsonl", annotations)
-    return {"passages": len(passages), "unresolved": len(unresolved), "unresolved_pids": unresolved[:20],
-            **dict(counts)}
+    return {
+        "passages": len(passages),
+        "unresolved": len(unresolved),
+        "unresolved_pids": unresolved[:20],
+        **dict(counts),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from onrecord.nlp.corpus.sources import CORPORA, default_shared, records, speaks_for
+from onrecord.nlp.corpus.sources import default_shared, records, speaks_for
 from onrecord.nlp.prefilter import split_sentences
 
 MAX_PASSAGE_CHARS = 700
@@ -55,8 +55,9 @@ def topic_regex(config_path: Path, language: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(sorted(stems, key=len, reverse=True)) + ")", re.IGNORECASE)
 
 
-def windows(text: str, whole: int = WHOLE_RECORD_CHARS, sentences: int = MAX_SENTENCES,
-            chars: int = MAX_PASSAGE_CHARS) -> list[tuple[int, int]]:
+def windows(
+    text: str, whole: int = WHOLE_RECORD_CHARS, sentences: int = MAX_SENTENCES, chars: int = MAX_PASSAGE_CHARS
+) -> list[tuple[int, int]]:
     """Non-overlapping runs of up to `sentences` sentences that stay within a paragraph and `chars` characters;
     a text of at most `whole` characters is one passage."""
     if len(text) <= whole:
@@ -73,7 +74,7 @@ def windows(text: str, whole: int = WHOLE_RECORD_CHARS, sentences: int = MAX_SEN
                 out.append((run[0][0], run[-1][1]))
             run = []
             continue
-        breaks = bool(run) and "\n\n" in text[run[-1][1]:start]
+        breaks = bool(run) and "\n\n" in text[run[-1][1] : start]
         if run and (breaks or len(run) >= sentences or end - run[0][0] > chars):
             out.append((run[0][0], run[-1][1]))
             run = []
@@ -86,10 +87,17 @@ def windows(text: str, whole: int = WHOLE_RECORD_CHARS, sentences: int = MAX_SEN
 def passage_ref(language: str, corpus: str, record: dict, start: int, end: int, kind: str) -> dict:
     """The reference of a drawn passage; its id is a function of where it is, its hash of what it says."""
     text = record["text"][start:end]
-    return {"pid": "p-" + hashlib.sha256(f"{corpus}\x1f{record['id']}\x1f{start}".encode()).hexdigest()[:12],
-            "lang": language, "corpus": corpus, "record": record["id"], "start": start, "end": end,
-            "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "kind": kind,
-            "speaks_for": speaks_for(corpus, record)}
+    return {
+        "pid": "p-" + hashlib.sha256(f"{corpus}\x1f{record['id']}\x1f{start}".encode()).hexdigest()[:12],
+        "lang": language,
+        "corpus": corpus,
+        "record": record["id"],
+        "start": start,
+        "end": end,
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "kind": kind,
+        "speaks_for": speaks_for(corpus, record),
+    }
 
 
 def draw(shared: Path, config_path: Path, seed: int = 20261202) -> list[dict]:
@@ -103,12 +111,12 @@ def draw(shared: Path, config_path: Path, seed: int = 20261202) -> list[dict]:
                 continue
             text = record["text"]
             spans = windows(text, **WINDOWS.get(language, {}))
-            on = [s for s in spans if pattern.search(text[s[0]:s[1]])]
+            on = [s for s in spans if pattern.search(text[s[0] : s[1]])]
             rng.shuffle(on)
             bins["topic"] += [(record, *s) for s in on[:per_record]]
-            off = [s for s in spans if not pattern.search(text[s[0]:s[1]])]
+            off = [s for s in spans if not pattern.search(text[s[0] : s[1]])]
             rng.shuffle(off)
-            bins["near" if on else "off"] += [(record, *s) for s in off[:max(1, per_record // 3)]]
+            bins["near" if on else "off"] += [(record, *s) for s in off[: max(1, per_record // 3)]]
         for kind, wanted in (("topic", n_topic), ("near", n_near), ("off", n_off)):
             items = bins[kind]
             rng.shuffle(items)
@@ -142,10 +150,10 @@ if __name__ == "__main__":
 # from the records' remaining windows. Only the draw uses these words; the reader never sees them.
 STANCE_WORDS = {
     "en": r"said|says|told|state[sd]|announce|call(?:s|ed)? (?:on|for)|urge|demand|insist|accus|blame|reject|refus|"
-          r"rule[sd]? out|agree|propos|offer|ready|commit|welcom|support|concern|worr|doubt|deni|denied|return(?:ed)?|"
-          r"release[sd]?|freed|exchanged|hand(?:ed)? over|submitt|receiv|wait|await|stress|reiterat|confirm",
+    r"rule[sd]? out|agree|propos|offer|ready|commit|welcom|support|concern|worr|doubt|deni|denied|return(?:ed)?|"
+    r"release[sd]?|freed|exchanged|hand(?:ed)? over|submitt|receiv|wait|await|stress|reiterat|confirm",
     "ru": r"заяви|сообщи|сказа|подчеркну|отмети|призва|потребова|требу|обвини|отказа|отверг|соглас|предлож|готов|"
-          r"верну|вернул|освобод|обменя|передал|переда|получи|жд[её]т|ожида|опроверг|подтверди",
+    r"верну|вернул|освобод|обменя|передал|переда|получи|жд[её]т|ожида|опроверг|подтверди",
 }
 QUOTAS_2: dict[tuple[str, str], tuple[int, int]] = {  # (language, corpus) -> (passages, per record at most)
     ("en", "ua-ru-press-releases"): (250, 3),
@@ -204,8 +212,11 @@ QUOTAS_6: dict[tuple[str, str], tuple[int, int]] = {
     ("en", "resistinua-statements"): (200, 10),
 }
 # The fourth draw's Russian words of stating, widened (the second had left few Russian windows).
-STANCE_WORDS_4 = dict(STANCE_WORDS, ru=STANCE_WORDS["ru"] + r"|заявл|сообщ|счита|уверен|намерен|призыв|настаива|надеет|"
-                                       r"выступ|обеспокоен|опасен")
+STANCE_WORDS_4 = dict(
+    STANCE_WORDS,
+    ru=STANCE_WORDS["ru"] + r"|заявл|сообщ|счита|уверен|намерен|призыв|настаива|надеет|"
+    r"выступ|обеспокоен|опасен",
+)
 
 
 def party_names_regex(config_path: Path, language: str) -> re.Pattern[str]:
@@ -222,10 +233,17 @@ def party_names_regex(config_path: Path, language: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?!\w)")
 
 
-def draw_second(shared: Path, config_path: Path, first: list[dict], seed: int = 20261203,
-                quotas: dict[tuple[str, str], tuple[int, int]] = QUOTAS_2, draw: int = 2,
-                names: re.Pattern[str] | None = None, stance_needed: bool = True,
-                stance_words: dict[str, str] = STANCE_WORDS) -> list[dict]:
+def draw_second(
+    shared: Path,
+    config_path: Path,
+    first: list[dict],
+    seed: int = 20261203,
+    quotas: dict[tuple[str, str], tuple[int, int]] = QUOTAS_2,
+    draw: int = 2,
+    names: re.Pattern[str] | None = None,
+    stance_needed: bool = True,
+    stance_words: dict[str, str] = STANCE_WORDS,
+) -> list[dict]:
     rng = random.Random(seed)
     taken: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     for p in first:
@@ -240,16 +258,21 @@ def draw_second(shared: Path, config_path: Path, first: list[dict], seed: int = 
                 continue
             text = record["text"]
             used = taken.get((corpus, record["id"]), [])
-            spans = [s for s in windows(text, **WINDOWS.get(language, {}))
-                     if not any(s[0] < e and b < s[1] for b, e in used)
-                     and pattern.search(text[s[0]:s[1]])
-                     and (not stance_needed or stance.search(text[s[0]:s[1]]))
-                     and (names is None or names.search(text[s[0]:s[1]]))]
+            spans = [
+                s
+                for s in windows(text, **WINDOWS.get(language, {}))
+                if not any(s[0] < e and b < s[1] for b, e in used)
+                and pattern.search(text[s[0] : s[1]])
+                and (not stance_needed or stance.search(text[s[0] : s[1]]))
+                and (names is None or names.search(text[s[0] : s[1]]))
+            ]
             rng.shuffle(spans)
             pool_ += [(record, *s) for s in spans[:per_record]]
         rng.shuffle(pool_)
-        out += [passage_ref(language, corpus, record, start, end, "topic") | {"draw": draw}
-                for record, start, end in pool_[:wanted]]
+        out += [
+            passage_ref(language, corpus, record, start, end, "topic") | {"draw": draw}
+            for record, start, end in pool_[:wanted]
+        ]
     out.sort(key=lambda p: (p["lang"], p["pid"]))
     return out
 
@@ -266,16 +289,29 @@ def all_draws(shared: Path, config_path: Path) -> list[list[dict]]:
         return [p for p in passages if p["pid"] not in seen]
 
     rounds.append(new(draw_second(shared, config_path, taken(), seed=20261203, quotas=QUOTAS_2, draw=2)))
-    rounds.append(new(draw_second(shared, config_path, taken(), seed=20261204, quotas=QUOTAS_3, draw=3,
-                                  names=party_names_regex(config_path, "en"))))
-    fourth = new(draw_second(shared, config_path, taken(), seed=20261205, quotas=QUOTAS_4, draw=4,
-                             stance_words=STANCE_WORDS_4))
+    rounds.append(
+        new(
+            draw_second(
+                shared,
+                config_path,
+                taken(),
+                seed=20261204,
+                quotas=QUOTAS_3,
+                draw=3,
+                names=party_names_regex(config_path, "en"),
+            )
+        )
+    )
+    fourth = new(
+        draw_second(shared, config_path, taken(), seed=20261205, quotas=QUOTAS_4, draw=4, stance_words=STANCE_WORDS_4)
+    )
     rounds.append(fourth)
     russian = {k: v for k, v in QUOTAS_4.items() if k[0] == "ru"}
-    fourth += new(draw_second(shared, config_path, taken(), seed=20261206, quotas=russian, draw=4,
-                              stance_needed=False))
-    rounds.append(new(draw_second(shared, config_path, taken(), seed=20261207, quotas=QUOTAS_5, draw=5,
-                                  stance_needed=False)))
-    rounds.append(new(draw_second(shared, config_path, taken(), seed=20261208, quotas=QUOTAS_6, draw=6,
-                                  stance_needed=False)))
+    fourth += new(draw_second(shared, config_path, taken(), seed=20261206, quotas=russian, draw=4, stance_needed=False))
+    rounds.append(
+        new(draw_second(shared, config_path, taken(), seed=20261207, quotas=QUOTAS_5, draw=5, stance_needed=False))
+    )
+    rounds.append(
+        new(draw_second(shared, config_path, taken(), seed=20261208, quotas=QUOTAS_6, draw=6, stance_needed=False))
+    )
     return rounds

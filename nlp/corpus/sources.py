@@ -7,10 +7,10 @@ the rest are held out for evaluation elsewhere. The others may be used whole.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterator
 
 
 @dataclass(frozen=True)
@@ -22,20 +22,33 @@ class CorpusFile:
     pooled: bool  # only the records of eval/train-pool/<name>.txt may be read
 
 
-CORPORA: dict[str, CorpusFile] = {c.name: c for c in (
-    CorpusFile("ua-ru-press-releases", "press_releases.jsonl", "official",
-               {"en.kremlin.ru": "russia", "president.gov.ua": "ukraine"}, True),
-    CorpusFile("resistinua-statements", "statements.jsonl", "official", {"*": "ukraine"}, True),
-    CorpusFile("wh-briefings-ru-ua", "wh_briefings_ru_ua.jsonl", "official", {"*": "usa"}, False),
-    CorpusFile("kremlin-putin-ukraine-2022-2025", "kremlin_putin_ukraine_2022_2025.jsonl", "official",
-               {"*": "russia"}, False),
-    CorpusFile("gdelt-en-war-2022-2024", "gdelt_en_war_2022_2024.jsonl", "news", {}, False),
-    CorpusFile("agent-crawl-news-2026", "agent_crawl_news_2026.jsonl", "news", {}, False),
-    CorpusFile("ukraine-crisis-2014-bias", "articles.jsonl", "news", {}, False),
-    CorpusFile("telegram-news-ru", "telegram_news_ru.jsonl", "news", {}, True),
-    CorpusFile("ru-war-headlines", "ru_war_headlines.jsonl", "news", {}, True),
-    CorpusFile("1tv-news-ledes-2022-2026", "1tv_news_ledes_2022_2026.jsonl", "news", {}, False),
-)}
+CORPORA: dict[str, CorpusFile] = {
+    c.name: c
+    for c in (
+        CorpusFile(
+            "ua-ru-press-releases",
+            "press_releases.jsonl",
+            "official",
+            {"en.kremlin.ru": "russia", "president.gov.ua": "ukraine"},
+            True,
+        ),
+        CorpusFile("resistinua-statements", "statements.jsonl", "official", {"*": "ukraine"}, True),
+        CorpusFile("wh-briefings-ru-ua", "wh_briefings_ru_ua.jsonl", "official", {"*": "usa"}, False),
+        CorpusFile(
+            "kremlin-putin-ukraine-2022-2025",
+            "kremlin_putin_ukraine_2022_2025.jsonl",
+            "official",
+            {"*": "russia"},
+            False,
+        ),
+        CorpusFile("gdelt-en-war-2022-2024", "gdelt_en_war_2022_2024.jsonl", "news", {}, False),
+        CorpusFile("agent-crawl-news-2026", "agent_crawl_news_2026.jsonl", "news", {}, False),
+        CorpusFile("ukraine-crisis-2014-bias", "articles.jsonl", "news", {}, False),
+        CorpusFile("telegram-news-ru", "telegram_news_ru.jsonl", "news", {}, True),
+        CorpusFile("ru-war-headlines", "ru_war_headlines.jsonl", "news", {}, True),
+        CorpusFile("1tv-news-ledes-2022-2026", "1tv_news_ledes_2022_2026.jsonl", "news", {}, False),
+    )
+}
 
 
 def default_shared() -> Path:
@@ -48,7 +61,7 @@ def default_shared() -> Path:
     return here.parents[2].parent / "shared"
 
 
-@lru_cache(maxsize=None)
+@cache
 def pool(shared: Path, corpus: str) -> frozenset[str] | None:
     """The record ids of a pooled corpus that may be read; None for a corpus usable whole."""
     if not CORPORA[corpus].pooled:

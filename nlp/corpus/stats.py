@@ -7,8 +7,9 @@ annotator's keys taken as gold and the other's as predicted (F1 is symmetric in 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from onrecord.nlp.corpus.store import DATA_DIR, LANGUAGES, SPLITS, load_gold, load_refs, read_jsonl
 
@@ -63,12 +64,16 @@ def corpus_stats(data_dir: Path = DATA_DIR) -> dict[str, Any]:
 
 
 def format_stats(stats: dict[str, Any]) -> str:
-    lines = [f"{'lang':<5}{'passages':>9}{'claims':>8}{'w/claims':>9}{'double':>8}{'agree F1':>9}   "
-             "train / dev / test passages (claims)"]
+    lines = [
+        f"{'lang':<5}{'passages':>9}{'claims':>8}{'w/claims':>9}{'double':>8}{'agree F1':>9}   "
+        "train / dev / test passages (claims)"
+    ]
     for lang, s in stats.items():
         split = "  ".join(f"{v['passages']} ({v['claims']})" for v in s["splits"].values())
-        lines.append(f"{lang:<5}{s['passages']:>9}{s['claims']:>8}{s['passages_with_claims']:>9}"
-                     f"{s['double_annotated']:>8}{s['agreement_f1']:>9.3f}   {split}")
+        lines.append(
+            f"{lang:<5}{s['passages']:>9}{s['claims']:>8}{s['passages_with_claims']:>9}"
+            f"{s['double_annotated']:>8}{s['agreement_f1']:>9.3f}   {split}"
+        )
     lines.append("")
     types = sorted({t for s in stats.values() for t in s["claims_by_type"]})
     lines.append(f"{'claim_type':<22}" + "".join(f"{lang:>7}" for lang in stats))

@@ -16,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from onrecord.core.errors import OnrecordError
 from onrecord.core.records import Article
@@ -93,8 +94,9 @@ def load_gold(data_dir: Path = DATA_DIR) -> dict[str, list[dict[str, Any]]]:
     return {row["pid"]: row["claims"] for row in read_jsonl(data_dir / "gold.jsonl")}
 
 
-def materialise(shared: Path, data_dir: Path = DATA_DIR, languages: Iterable[str] = LANGUAGES,
-                splits: Iterable[str] = SPLITS) -> list[Passage]:
+def materialise(
+    shared: Path, data_dir: Path = DATA_DIR, languages: Iterable[str] = LANGUAGES, splits: Iterable[str] = SPLITS
+) -> list[Passage]:
     """The passages of the chosen languages and splits, read from ../shared/corpus and checked against their hash."""
     languages, splits = set(languages), set(splits)
     refs = [r for r in load_refs(data_dir) if r["lang"] in languages and r["split"] in splits]
@@ -117,19 +119,28 @@ def materialise(shared: Path, data_dir: Path = DATA_DIR, languages: Iterable[str
         record = texts.get((ref["corpus"], ref["record"]))
         if record is None:
             raise CorpusError(f"{ref['pid']}: record {ref['record']!r} not found in {ref['corpus']}")
-        text = record["text"][ref["start"]:ref["end"]]
+        text = record["text"][ref["start"] : ref["end"]]
         if text_hash(text) != ref["sha256"]:
-            raise CorpusError(f"{ref['pid']}: text of {ref['corpus']}/{ref['record']} "
-                              f"[{ref['start']}:{ref['end']}] does not match its hash")
+            raise CorpusError(
+                f"{ref['pid']}: text of {ref['corpus']}/{ref['record']} "
+                f"[{ref['start']}:{ref['end']}] does not match its hash"
+            )
         published = record.get("published") or None
-        article = Article(id=ref["pid"], url=record.get("url") or f"corpus:{ref['corpus']}/{ref['record']}",
-                          canonical_url=f"corpus:{ref['corpus']}/{ref['record']}#{ref['start']}",
-                          source=record.get("source") or ref["corpus"], title=record.get("title") or "",
-                          text=text, published=published, language=ref["lang"], speaks_for=ref.get("speaks_for"))
+        article = Article(
+            id=ref["pid"],
+            url=record.get("url") or f"corpus:{ref['corpus']}/{ref['record']}",
+            canonical_url=f"corpus:{ref['corpus']}/{ref['record']}#{ref['start']}",
+            source=record.get("source") or ref["corpus"],
+            title=record.get("title") or "",
+            text=text,
+            published=published,
+            language=ref["lang"],
+            speaks_for=ref.get("speaks_for"),
+        )
         claims = []
         for claim in gold.get(ref["pid"], []):
             claim = dict(claim)
-            claim["evidence"] = text[claim["evidence_start"]:claim["evidence_end"]]
+            claim["evidence"] = text[claim["evidence_start"] : claim["evidence_end"]]
             if not claim.get("claim_date") and published:
                 claim["claim_date"] = published[:10]
             claims.append(claim)
@@ -150,10 +161,22 @@ def export(shared: Path, out_dir: Path, data_dir: Path = DATA_DIR) -> dict[str, 
     for passage in passages:
         groups[(passage.ref["lang"], passage.ref["split"])].append(passage)
     for (lang, split), items in sorted(groups.items()):
-        write_jsonl(out_dir / f"articles-{lang}-{split}.jsonl",
-                    ({"id": p.pid, "url": p.article.url, "source": p.article.source, "published": p.article.published,
-                      "title": p.article.title, "text": p.article.text, "language": lang,
-                      "speaks_for": p.article.speaks_for} for p in items))
+        write_jsonl(
+            out_dir / f"articles-{lang}-{split}.jsonl",
+            (
+                {
+                    "id": p.pid,
+                    "url": p.article.url,
+                    "source": p.article.source,
+                    "published": p.article.published,
+                    "title": p.article.title,
+                    "text": p.article.text,
+                    "language": lang,
+                    "speaks_for": p.article.speaks_for,
+                }
+                for p in items
+            ),
+        )
         write_jsonl(out_dir / f"gold-{lang}-{split}.jsonl", gold_records(items))
         counts[f"{lang}-{split}"] = len(items)
     return counts

@@ -12,9 +12,11 @@ relation of the party to the sentence and the topic words around it.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from onrecord.core.config import Config
 from onrecord.core.records import Article, Claim
@@ -24,10 +26,10 @@ from onrecord.nlp.quotes import QuoteIndex
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*|[«»“”\"'‘’:?!;]")
 _DIGITS = re.compile(r"\d")
-QUOTES = "\"“”«»„‘"
+QUOTES = '"“”«»„‘'
 LOOK_BACK = 3  # sentences a running quote or a pronoun may look back for its speaker
 MAX_TOKENS = 80
-TITLE_REACH = 6  # sentences from the start that a topic word of the title makes worth asking about  # words of a sentence that make features (the rest adds little and costs time)
+TITLE_REACH = 6  # sentences from the start that a topic word of the title makes worth asking about
 
 
 @dataclass(frozen=True)
@@ -57,14 +59,19 @@ class Featurizer:
             self.topics: Any = Prefilter(lexicon)
         else:
             from onrecord.nlp.lemma_match import lemma_helpers
+
             self.topics, self.names = lemma_helpers(lexicon, language)
         self.counterparts: dict[str, str] = lexicon.get("counterparts", {})
         self.first_person = {w.lower() for w in grammar.get("first_person", [])}
         agencies = grammar.get("agencies", {})
         self.agencies: dict[str, str] = dict(agencies) if isinstance(agencies, dict) else {a: a for a in agencies}
-        self._agency = re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in sorted(self.agencies, key=len,
-                                                                                          reverse=True)) + r")\w*")\
-            if self.agencies else None
+        self._agency = (
+            re.compile(
+                r"(?<!\w)(" + "|".join(re.escape(a) for a in sorted(self.agencies, key=len, reverse=True)) + r")\w*"
+            )
+            if self.agencies
+            else None
+        )
         self.stems = language != "en"  # inflected languages: word beginnings as well as words
         # The configured cues of each claim type (config.yaml), as prior knowledge the model weighs: "cue:demand".
         self._cues: list[tuple[str, Any]] = []
@@ -76,22 +83,25 @@ class Featurizer:
                 self._cues.append((claim_type["id"], Prefilter(only)))
             else:
                 from onrecord.nlp.lemma_match import LemmaPrefilter
+
                 self._cues.append((claim_type["id"], LemmaPrefilter(only, self.topics.morph)))
         # Grammar words whose presence matters for stance: negators, conditionals, modals.
-        self._marks = {key: {_word(w) for w in grammar.get(key, [])}
-                       for key in ("negators", "conditional_markers", "deontic_modals", "prediction_modals",
-                                   "prospective_markers")}
+        self._marks = {
+            key: {_word(w) for w in grammar.get(key, [])}
+            for key in ("negators", "conditional_markers", "deontic_modals", "prediction_modals", "prospective_markers")
+        }
 
     # -- text ---------------------------------------------------------------------------------------------------
-    def _tokens(self, text: str, start: int, end: int, mentions: list[Mention], holder: str | None,
-                limit: int = MAX_TOKENS) -> list[str]:
+    def _tokens(
+        self, text: str, start: int, end: int, mentions: list[Mention], holder: str | None, limit: int = MAX_TOKENS
+    ) -> list[str]:
         """Lower-cased words of text[start:end], each party mention replaced by HOLDER / OTHER, numbers by 0."""
         out: list[str] = []
         position = start
         for mention in mentions:
             if mention.end <= start or mention.start >= end:
                 continue
-            out += self._words(text[position:max(position, mention.start)])
+            out += self._words(text[position : max(position, mention.start)])
             out.append("HOLDER" if mention.party == holder else "OTHER")
             position = max(position, mention.end)
         out += self._words(text[position:end])
@@ -106,15 +116,19 @@ class Featurizer:
         if self.stems:
             feats += [f"{prefix}~{t[:5]}" for t in tokens if len(t) > 6]
         if n >= 2:
-            feats += [f"{prefix}{a}_{b}" for a, b in zip(tokens, tokens[1:])]
+            feats += [f"{prefix}{a}_{b}" for a, b in itertools.pairwise(tokens)]
         if n >= 3:
-            feats += [f"{prefix}{a}_{b}_{c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:])
-                      if "HOLDER" in (a, b, c) or "OTHER" in (a, b, c)]
+            feats += [
+                f"{prefix}{a}_{b}_{c}"
+                for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)
+                if "HOLDER" in (a, b, c) or "OTHER" in (a, b, c)
+            ]
         return feats
 
     # -- candidates ---------------------------------------------------------------------------------------------
-    def candidates(self, article: Article, only_topical: bool = True,
-                   rule_claims: Iterable[Claim] = ()) -> list[Candidate]:
+    def candidates(
+        self, article: Article, only_topical: bool = True, rule_claims: Iterable[Claim] = ()
+    ) -> list[Candidate]:
         """Every (sentence, party) pair worth asking about. With `only_topical`, only sentences with a topic word
         within one sentence either side, or among the first TITLE_REACH of an article whose title has one (the
         model decides the rest).
@@ -129,8 +143,10 @@ class Featurizer:
         title_mentions = [m for m in self.names.find(title) if m.party] if title else []
         topical = [self.topics.has_topic(text[s:e]) for s, e in spans]
         title_topic = bool(title) and self.topics.has_topic(title)
-        asked = [not only_topical or (title_topic and i < TITLE_REACH) or any(topical[max(0, i - 1):i + 2])
-                 for i in range(len(spans))]
+        asked = [
+            not only_topical or (title_topic and i < TITLE_REACH) or any(topical[max(0, i - 1) : i + 2])
+            for i in range(len(spans))
+        ]
         # A quotation over several sentences is one statement: all its sentences are asked about if one is, and
         # each may belong to the speaker named before the quote opens or after it closes.
         quotes = QuoteIndex(text)
@@ -142,12 +158,12 @@ class Featurizer:
             if last > first:
                 for k in range(first, last + 1):
                     quoted[k] = (first, last, quote)
-                if any(asked[first:last + 1]):
+                if any(asked[first : last + 1]):
                     for k in range(first, last + 1):
                         asked[k] = True
         quote_people: dict[tuple[int, int], list[tuple[str, Mention]]] = {}
         # names are looked for only where a candidate sentence, its look-back or its next sentence needs them
-        needed = [any(asked[max(0, i - 1):i + LOOK_BACK + 1]) for i in range(len(spans))]
+        needed = [any(asked[max(0, i - 1) : i + LOOK_BACK + 1]) for i in range(len(spans))]
         per_sentence: list[list[Mention]] = [[] for _ in spans]
         i = 0
         while i < len(spans):
@@ -165,8 +181,9 @@ class Featurizer:
                     index += 1
                 per_sentence[index].append(mention)
             i = j + 1
-        agency_in = [bool(self._agency and asked[k] and self._agency.search(text, s, e))
-                     for k, (s, e) in enumerate(spans)]
+        agency_in = [
+            bool(self._agency and asked[k] and self._agency.search(text, s, e)) for k, (s, e) in enumerate(spans)
+        ]
         speaks_for = article.speaks_for
         ruled: list[list[Claim]] = [[] for _ in spans]
         for claim in rule_claims:
@@ -175,7 +192,7 @@ class Featurizer:
                     ruled[k].append(claim)
         out: list[Candidate] = []
         for i, (start, end) in enumerate(spans):
-            near_topic = any(topical[max(0, i - 1):i + 2])
+            near_topic = any(topical[max(0, i - 1) : i + 2])
             if not asked[i] or is_question(text[start:end]):
                 continue  # a question states no position (an interviewer's least of all)
             sources: dict[str, set[str]] = {}
@@ -221,9 +238,12 @@ class Featurizer:
                 continue
             sentence = text[start:end]
             lowered = self._words(sentence)
-            shared = [f"r:kind={'official' if speaks_for else 'news'}",
-                      "r:topic_s" if topical[i] else ("r:topic_near" if near_topic else "r:topic_none"),
-                      f"r:topic_title={title_topic}", f"r:nparties={min(3, len({m.party for m in per_sentence[i]}))}"]
+            shared = [
+                f"r:kind={'official' if speaks_for else 'news'}",
+                "r:topic_s" if topical[i] else ("r:topic_near" if near_topic else "r:topic_none"),
+                f"r:topic_title={title_topic}",
+                f"r:nparties={min(3, len({m.party for m in per_sentence[i]}))}",
+            ]
             if any(q in sentence for q in QUOTES):
                 shared.append("r:quote")
             if quotes.around(start) is not None:
@@ -240,9 +260,13 @@ class Featurizer:
             shared += [f"m:{key}" for key, marks in self._marks.items() if marks.intersection(lowered)]
             previous = self._tokens(text, spans[i - 1][0], spans[i - 1][1], [], None, 30) if i else []
             plain = [t if t != "OTHER" else "PARTY" for t in self._tokens(text, start, end, per_sentence[i], None)]
-            sentence_feats = tuple(self._grams(plain, "", 2) + [f"p:{t}" for t in previous] + shared
-                                   + [f"rule_any:{c.claim_type}" for c in ruled[i]]
-                                   + [f"rule_any:{c.claim_type}:{c.negated}" for c in ruled[i]])
+            sentence_feats = tuple(
+                self._grams(plain, "", 2)
+                + [f"p:{t}" for t in previous]
+                + shared
+                + [f"rule_any:{c.claim_type}" for c in ruled[i]]
+                + [f"rule_any:{c.claim_type}:{c.negated}" for c in ruled[i]]
+            )
             for holder, how in sorted(sources.items()):
                 tokens = self._tokens(text, start, end, per_sentence[i], holder)
                 feats = self._grams(tokens, "", 3)
@@ -266,8 +290,7 @@ class Featurizer:
                         feats.append("r:in+quote")
                 others = [m.party for m in per_sentence[i] if m.party != holder]
                 target = others[0] if others else None
-                out.append(Candidate(i, start, end, holder, speakers.get(holder), target, tuple(feats),
-                                     sentence_feats))
+                out.append(Candidate(i, start, end, holder, speakers.get(holder), target, tuple(feats), sentence_feats))
         return out
 
     def counterpart(self, party: str) -> str | None:

@@ -8,9 +8,10 @@ train) uses scikit-learn.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -81,12 +82,16 @@ class ReaderModel:
             arrays[f"{name}_weights"] = model.weights.astype(np.float32)
             arrays[f"{name}_bias"] = model.bias.astype(np.float32)
         np.savez_compressed(folder / "weights.npz", **arrays)
-        meta = {"format": FORMAT, "labels": {name: m.labels for name, m in self.parts.items()},
-                "thresholds": self.thresholds, "card": self.card}
+        meta = {
+            "format": FORMAT,
+            "labels": {name: m.labels for name, m in self.parts.items()},
+            "thresholds": self.thresholds,
+            "card": self.card,
+        }
         (folder / "model.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> "ReaderModel":
+    def load(cls, folder: Path) -> ReaderModel:
         try:
             meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
             data = np.load(folder / "weights.npz", allow_pickle=False)
@@ -95,11 +100,14 @@ class ReaderModel:
         except (ValueError, OSError) as exc:
             raise ConfigError(f"{folder}: unreadable reader model: {exc}") from None
         if meta.get("format") != FORMAT or set(meta.get("labels", {})) != set(PARTS):
-            raise ConfigError(f"{folder}/model.json: model format {meta.get('format')!r}, expected {FORMAT} "
-                              f"with parts {', '.join(PARTS)} (run `make train`)")
+            raise ConfigError(
+                f"{folder}/model.json: model format {meta.get('format')!r}, expected {FORMAT} "
+                f"with parts {', '.join(PARTS)} (run `make train`)"
+            )
         parts = {}
         for name, labels in meta["labels"].items():
             words = data[f"{name}_vocabulary"].tolist()
-            parts[name] = LinearModel({w: i for i, w in enumerate(words)}, data[f"{name}_weights"],
-                                      data[f"{name}_bias"], labels)
+            parts[name] = LinearModel(
+                {w: i for i, w in enumerate(words)}, data[f"{name}_weights"], data[f"{name}_bias"], labels
+            )
         return cls(parts, meta["thresholds"], meta.get("card", {}))

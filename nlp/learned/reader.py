@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from onrecord.core.config import Config
 from onrecord.core.records import Article, Claim
@@ -41,8 +41,7 @@ def negation_features(candidate: Candidate, claim_type: str) -> list[str]:
 class LearnedReader:
     """Reads one language with a trained model (nlp/models/<lang>/ unless configured otherwise)."""
 
-    def __init__(self, config: Config, language: str, model: ReaderModel | None = None,
-                 folder: Path | None = None):
+    def __init__(self, config: Config, language: str, model: ReaderModel | None = None, folder: Path | None = None):
         self.language = language
         self.folder = folder or model_dir(config, language)
         self.model = model or ReaderModel.load(self.folder)
@@ -57,10 +56,17 @@ class LearnedReader:
                 self._topics.append((topic.id, Prefilter(only)))
             else:
                 from onrecord.nlp.lemma_match import lemma_helpers
+
                 self._topics.append((topic.id, lemma_helpers(only, language)[0]))
         words = lexicon.get("grammar", {}).get("date_words", [])
-        self._date = re.compile(r"(?<!\w)(?:(?:on|last)\s+)?(?:" + "|".join(re.escape(w) for w in words) +
-                                r")(?:\s+\d{1,2}(?!\d))?", re.IGNORECASE) if words and language == "en" else None
+        self._date = (
+            re.compile(
+                r"(?<!\w)(?:(?:on|last)\s+)?(?:" + "|".join(re.escape(w) for w in words) + r")(?:\s+\d{1,2}(?!\d))?",
+                re.IGNORECASE,
+            )
+            if words and language == "en"
+            else None
+        )
 
     def fingerprint(self) -> str:
         """What changes this reader's claims: the weights, labels, thresholds and the types left to the rules — not
@@ -71,9 +77,13 @@ class LearnedReader:
         if weights.exists():
             digest.update(weights.read_bytes())
         card = self.model.card
-        reading = {"labels": {name: part.labels for name, part in self.model.parts.items()},
-                   "thresholds": self.model.thresholds, "rule_features": card.get("rule_features"),
-                   "rule_types": card.get("rule_types"), "rules_only_types": card.get("rules_only_types", [])}
+        reading = {
+            "labels": {name: part.labels for name, part in self.model.parts.items()},
+            "thresholds": self.model.thresholds,
+            "rule_features": card.get("rule_features"),
+            "rule_types": card.get("rule_types"),
+            "rules_only_types": card.get("rules_only_types", []),
+        }
         digest.update(json.dumps(reading, sort_keys=True).encode())
         return digest.hexdigest()[:16]
 
@@ -97,7 +107,8 @@ class LearnedReader:
         rule_claims = list(rule_claims)
         kept = [c for c in rule_claims if c.claim_type in self.rule_types]  # types the model did not learn
         candidates = self.featurizer.candidates(
-            article, rule_claims=rule_claims if self.model.card.get("rule_features") else ())
+            article, rule_claims=rule_claims if self.model.card.get("rule_features") else ()
+        )
         if not candidates:
             return kept
         by_sentence: dict[int, list[Candidate]] = {}
@@ -113,41 +124,61 @@ class LearnedReader:
         text = article.text
         backed = thresholds.get("rule_backed", 1.1)
         learned_rules = [c for c in rule_claims if c.claim_type not in self.rule_types and c.claim_type in labels]
-        for group, score in zip(groups, scores):
+        for group, score in zip(groups, scores, strict=False):
             start, end = group[0].start, group[0].end
             ahead = LOOKS_AHEAD in group[0].sentence_features
             for claim in learned_rules:  # a rule claim in this sentence that the model does not rule out
                 bar = thresholds.get(f"rule_backed:{claim.claim_type}", backed)
-                if claim.start < end and start < claim.end and score[labels.index(claim.claim_type)] >= bar \
-                        and not (ahead and claim.claim_type in self.events):
+                if (
+                    claim.start < end
+                    and start < claim.end
+                    and score[labels.index(claim.claim_type)] >= bar
+                    and not (ahead and claim.claim_type in self.events)
+                ):
                     out.setdefault((claim.holder, claim.claim_type, claim.negated, claim.start), claim)
-            stated = [(j, float(score[j])) for j, label in enumerate(labels)
-                      if label in self.default_target and label not in self.rule_types | self.rules_only_types
-                      and not (ahead and label in self.events)
-                      and score[j] >= thresholds.get(label, thresholds.get("*", 0.5))]
+            stated = [
+                (j, float(score[j]))
+                for j, label in enumerate(labels)
+                if label in self.default_target
+                and label not in self.rule_types | self.rules_only_types
+                and not (ahead and label in self.events)
+                and score[j] >= thresholds.get(label, thresholds.get("*", 0.5))
+            ]
             if not stated:
                 continue
             topic = self._topic(article, group[0])
             if topic is None:
                 continue
             held = model.holder.probabilities([c.features for c in group])[:, 0]
-            ranked = sorted(zip(group, held), key=lambda item: -item[1])
+            ranked = sorted(zip(group, held, strict=False), key=lambda item: -item[1])
             holders = [ranked[0][0]] + [c for c, p in ranked[1:] if p >= second]
             negated = model.negation.probabilities([negation_features(group[0], labels[j]) for j, _ in stated])[:, 0]
-            evidence = text[group[0].start:group[0].end]
+            evidence = text[group[0].start : group[0].end]
             date = resolve_date(self._date_phrase(evidence), article.published, self.language)
             via = self.featurizer.via(evidence) or article.via
-            for (j, p), neg in zip(stated, negated):
+            for (j, p), neg in zip(stated, negated, strict=False):
                 label = labels[j]
                 for candidate in holders:
                     target = candidate.target
                     if target is None and self.default_target.get(label) == "counterpart":
                         target = self.featurizer.counterpart(candidate.holder)
-                    claim = Claim(article_id=article.id, topic=topic, holder=candidate.holder, claim_type=label,
-                                  negated=bool(neg >= 0.5), evidence=evidence, start=candidate.start,
-                                  end=candidate.end, claim_date=date, speaker=candidate.speaker,
-                                  target=target if target != candidate.holder else None, source=article.source,
-                                  via=via, confidence=round(p, 4), extractor_version=version)
+                    claim = Claim(
+                        article_id=article.id,
+                        topic=topic,
+                        holder=candidate.holder,
+                        claim_type=label,
+                        negated=bool(neg >= 0.5),
+                        evidence=evidence,
+                        start=candidate.start,
+                        end=candidate.end,
+                        claim_date=date,
+                        speaker=candidate.speaker,
+                        target=target if target != candidate.holder else None,
+                        source=article.source,
+                        via=via,
+                        confidence=round(p, 4),
+                        extractor_version=version,
+                    )
                     out.setdefault((claim.holder, claim.claim_type, claim.negated, claim.start), claim)
         for claim in kept:
             out.setdefault((claim.holder, claim.claim_type, claim.negated, claim.start), claim)
@@ -155,8 +186,11 @@ class LearnedReader:
 
     def _topic(self, article: Article, candidate: Candidate) -> str | None:
         text = article.text
-        windows = (text[candidate.start:candidate.end],
-                   text[max(0, candidate.start - 400):min(len(text), candidate.end + 400)], article.title or "")
+        windows = (
+            text[candidate.start : candidate.end],
+            text[max(0, candidate.start - 400) : min(len(text), candidate.end + 400)],
+            article.title or "",
+        )
         for window in windows:
             for topic_id, tester in self._topics:
                 if window and tester.has_topic(window):

@@ -13,18 +13,19 @@ import random
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from onrecord.core.config import Config, load_config
 from onrecord.nlp.corpus.sources import default_shared
 from onrecord.nlp.corpus.store import Passage, materialise
+from onrecord.nlp.evaluate import Score
 from onrecord.nlp.learned.features import LOOKS_AHEAD, Candidate, Featurizer
 from onrecord.nlp.learned.model import LinearModel, ReaderModel
-from onrecord.nlp.evaluate import Score
 from onrecord.nlp.learned.reader import MODELS_DIR, negation_features
 
 MIN_FEATURE_COUNT = 2
@@ -56,8 +57,9 @@ class Example:
     rule_keys: set[Key]  # what the rule engine reads in the passage
 
 
-def examples(passages: Iterable[Passage], featurizer: Featurizer,
-             rules: dict[str, list] | None = None) -> list[Example]:
+def examples(
+    passages: Iterable[Passage], featurizer: Featurizer, rules: dict[str, list] | None = None
+) -> list[Example]:
     out = []
     for passage in passages:
         ruled = (rules or {}).get(passage.pid, [])
@@ -81,9 +83,21 @@ def examples(passages: Iterable[Passage], featurizer: Featurizer,
                     labels[k].add(claim["claim_type"])
                     negated[k][claim["claim_type"]] = bool(claim["negated"])
                     reached.add((claim["holder"], claim["claim_type"], bool(claim["negated"])))
-        out.append(Example(passage.pid, f"{passage.ref['corpus']}/{passage.ref['record']}", candidates, labels,
-                           negated, gold, len(reached), sentence_labels, sentence_negated, holds,
-                           {(c.holder, c.claim_type, c.negated) for c in ruled}))
+        out.append(
+            Example(
+                passage.pid,
+                f"{passage.ref['corpus']}/{passage.ref['record']}",
+                candidates,
+                labels,
+                negated,
+                gold,
+                len(reached),
+                sentence_labels,
+                sentence_negated,
+                holds,
+                {(c.holder, c.claim_type, c.negated) for c in ruled},
+            )
+        )
     return out
 
 
@@ -97,6 +111,7 @@ def vocabulary(rows: Iterable[Sequence[str]], minimum: int = MIN_FEATURE_COUNT) 
 
 def design(rows: Sequence[Sequence[str]], vocab: dict[str, int]):
     from scipy.sparse import csr_matrix
+
     indptr, indices = [0], []
     for feats in rows:
         cols = sorted({vocab[f] for f in feats if f in vocab})
@@ -112,6 +127,7 @@ CLASS_WEIGHT: str | None = None
 def fit_linear(rows: Sequence[Sequence[str]], targets: np.ndarray, labels: list[str], c: float) -> LinearModel:
     """One logistic regression per label column of `targets` (n_rows, n_labels)."""
     from sklearn.linear_model import LogisticRegression
+
     vocab = vocabulary(rows)
     x = design(rows, vocab)
     weights = np.zeros((len(vocab), len(labels)), dtype=np.float32)
@@ -144,17 +160,22 @@ def sentences(data: list[Example]) -> list[tuple[Example, int, list[int]]]:
 def train_models(train: list[Example], labels: list[str], c: float | dict[str, float]) -> dict[str, LinearModel]:
     """The four parts of a reader model (see nlp.learned.model.ReaderModel); `c` is one regularisation for all
     parts or one per part."""
-    cs = c if isinstance(c, dict) else {name: c for name in ("claim", "types", "holder", "negation")}
+    cs = c if isinstance(c, dict) else dict.fromkeys(("claim", "types", "holder", "negation"), c)
     units = sentences(train)
     if not units:
         raise SystemExit("train: no candidates in the training split")
     rows = [ex.candidates[idx[0]].sentence_features for ex, _, idx in units]
     types = np.array([[label in ex.sentence_labels[s] for label in labels] for ex, s, _ in units], dtype=np.int8)
     stated = [i for i in range(len(rows)) if types[i].any()]
-    parts = {"claim": fit_linear(rows, types.max(axis=1, keepdims=True), ["claim"], cs["claim"]),
-             "types": fit_linear([rows[i] for i in stated] or [["none"]],
-                                 types[stated] if stated else np.zeros((1, len(labels)), dtype=np.int8), labels,
-                                 cs["types"])}
+    parts = {
+        "claim": fit_linear(rows, types.max(axis=1, keepdims=True), ["claim"], cs["claim"]),
+        "types": fit_linear(
+            [rows[i] for i in stated] or [["none"]],
+            types[stated] if stated else np.zeros((1, len(labels)), dtype=np.int8),
+            labels,
+            cs["types"],
+        ),
+    }
     holder_rows = [cand.features for ex in train for cand in ex.candidates]
     holds = np.array([[h] for ex in train for h in ex.holds], dtype=np.int8)
     parts["holder"] = fit_linear(holder_rows, holds, ["holds"], cs["holder"])
@@ -163,8 +184,9 @@ def train_models(train: list[Example], labels: list[str], c: float | dict[str, f
         for claim_type, negated in ex.sentence_negated[s].items():
             neg_rows.append(negation_features(ex.candidates[idx[0]], claim_type))
             neg_targets.append([int(negated)])
-    parts["negation"] = fit_linear(neg_rows or [["T:none"]], np.array(neg_targets or [[0]], dtype=np.int8),
-                                   ["negated"], cs["negation"])
+    parts["negation"] = fit_linear(
+        neg_rows or [["T:none"]], np.array(neg_targets or [[0]], dtype=np.int8), ["negated"], cs["negation"]
+    )
     return parts
 
 
@@ -173,8 +195,14 @@ class DevScorer:
     Reads exactly as nlp.learned.reader does (score = P(claim) * P(type | claim); top holder, plus any other at or
     above `second_holder`)."""
 
-    def __init__(self, data: list[Example], parts: dict[str, LinearModel], learned: set[str] | None = None,
-                 rules_only: set[str] = frozenset(), events: set[str] = frozenset()):
+    def __init__(
+        self,
+        data: list[Example],
+        parts: dict[str, LinearModel],
+        learned: set[str] | None = None,
+        rules_only: set[str] = frozenset(),
+        events: set[str] = frozenset(),
+    ):
         self.data = data
         self.labels = parts["types"].labels
         self.learned = set(self.labels) if learned is None else learned
@@ -187,15 +215,17 @@ class DevScorer:
         self.negated: list[np.ndarray] = []
         for ex, _, idx in self.units:
             p = parts["holder"].probabilities([ex.candidates[k].features for k in idx])[:, 0]
-            self.holders.append(sorted(((ex.candidates[k].holder, float(q)) for k, q in zip(idx, p)),
-                                       key=lambda item: -item[1]))
+            ranked = ((ex.candidates[k].holder, float(q)) for k, q in zip(idx, p, strict=True))
+            self.holders.append(sorted(ranked, key=lambda item: -item[1]))
             first = ex.candidates[idx[0]]
-            self.negated.append(parts["negation"].probabilities(
-                [negation_features(first, label) for label in self.labels])[:, 0])
+            self.negated.append(
+                parts["negation"].probabilities([negation_features(first, label) for label in self.labels])[:, 0]
+            )
         # the rule engine's claims of each sentence (their holder's candidate carries "rule:<type>:<negated>")
-        self.ruled: list[set[Key]] = [{(ex.candidates[k].holder, *rule_key(f)) for k in idx
-                                       for f in ex.candidates[k].features if rule_key(f)}
-                                      for ex, _, idx in self.units]
+        self.ruled: list[set[Key]] = [
+            {(ex.candidates[k].holder, *rule_key(f)) for k in idx for f in ex.candidates[k].features if rule_key(f)}
+            for ex, _, idx in self.units
+        ]
         self.index = {label: j for j, label in enumerate(self.labels)}
 
     def predicted(self, thresholds: dict[str, float]) -> dict[str, set[Key]]:
@@ -203,12 +233,16 @@ class DevScorer:
         second = thresholds.get("second_holder", 1.1)
         out: dict[str, set[Key]] = {}
         backed = thresholds.get("rule_backed", 1.1)
-        for (ex, _, idx), score, holders, negated, ruled in zip(self.units, self.scores, self.holders,
-                                                                self.negated, self.ruled):
+        for (ex, _, idx), score, holders, negated, ruled in zip(
+            self.units, self.scores, self.holders, self.negated, self.ruled, strict=False
+        ):
             blocked = self.events if LOOKS_AHEAD in ex.candidates[idx[0]].sentence_features else set()
             for key in ruled:  # a rule claim the model does not rule out
-                if key[1] in self.learned and key[1] not in blocked \
-                        and score[self.index[key[1]]] >= thresholds.get(f"rule_backed:{key[1]}", backed):
+                if (
+                    key[1] in self.learned
+                    and key[1] not in blocked
+                    and score[self.index[key[1]]] >= thresholds.get(f"rule_backed:{key[1]}", backed)
+                ):
                     out.setdefault(ex.pid, set()).add(key)
             chosen = [holders[0][0]] + [h for h, q in holders[1:] if q >= second]
             for j in np.nonzero(score >= cut)[0]:
@@ -257,8 +291,9 @@ class PooledScorer:
         return Score(sum(p.tp for p in parts), sum(p.fp for p in parts), sum(p.fn for p in parts))
 
 
-def out_of_fold(data: dict, labels: list[str], c: dict[str, float], events: set[str], folds: int = FOLDS,
-                log=print) -> list[DevScorer]:
+def out_of_fold(
+    data: dict, labels: list[str], c: dict[str, float], events: set[str], folds: int = FOLDS, log=print
+) -> list[DevScorer]:
     """Scorers of the training records, FOLDS folds by record, each read by models trained on the other folds."""
     records = sorted({ex.record for ex in data["train"]})
     random.Random(1).shuffle(records)
@@ -296,8 +331,7 @@ def rule_key(feature: str) -> tuple[str, bool] | None:
     return None
 
 
-def choose_rule_backed(scorer: DevScorer, thresholds: dict[str, float],
-                       support: Counter[str]) -> dict[str, float]:
+def choose_rule_backed(scorer: DevScorer, thresholds: dict[str, float], support: Counter[str]) -> dict[str, float]:
     """On the held-out reads: how likely the model must find a claim type in a sentence to keep the rule engine's
     claim of that type there — one bar for all types, then a type's own where it has PER_TYPE_MIN_DEV gold claims
     (the rules are exact on forms the model saw too rarely to learn, but not always on topic)."""
@@ -305,8 +339,10 @@ def choose_rule_backed(scorer: DevScorer, thresholds: dict[str, float],
     thresholds = thresholds | {"rule_backed": best}
     for label in sorted(scorer.learned):
         if support[label] >= PER_TYPE_MIN_DEV:
-            own = max(RULE_BACKED_GRID, key=lambda t: (scorer.score(thresholds | {f"rule_backed:{label}": t},
-                                                                    only=label).f1, t == best, t))
+            own = max(
+                RULE_BACKED_GRID,
+                key=lambda t: (scorer.score(thresholds | {f"rule_backed:{label}": t}, only=label).f1, t == best, t),
+            )
             if own != best:
                 thresholds = thresholds | {f"rule_backed:{label}": own}
     return thresholds
@@ -330,13 +366,14 @@ def by_record(data: list[Example], share: float, seed: int = 0) -> list[Example]
     """A share of the training records (all passages of each chosen record), for the learning curve."""
     records = sorted({ex.record for ex in data})
     random.Random(seed).shuffle(records)
-    chosen = set(records[: max(1, int(round(len(records) * share)))])
+    chosen = set(records[: max(1, round(len(records) * share))])
     return [ex for ex in data if ex.record in chosen]
 
 
 def rule_claims(config: Config, passages: list[Passage]) -> dict[str, list]:
     """The rule engine's claims on each passage (features for a model trained with them)."""
     from onrecord.nlp.extractor import Extractor
+
     extractor = Extractor(config.with_engine("rules"))
     return {article.id: claims for article, claims in extractor.extract([p.article for p in passages])}
 
@@ -345,8 +382,7 @@ def prepare(config: Config, language: str, shared: Path, rule_features: bool) ->
     """(passages, examples) per split."""
     featurizer = Featurizer(config, language)
     split = {s: materialise(shared, languages=[language], splits=[s]) for s in ("train", "dev", "test")}
-    data = {s: examples(ps, featurizer, rule_claims(config, ps) if rule_features else None)
-            for s, ps in split.items()}
+    data = {s: examples(ps, featurizer, rule_claims(config, ps) if rule_features else None) for s, ps in split.items()}
     return split, data
 
 
@@ -356,9 +392,9 @@ def learned_types(train: list[Example], labels: list[str]) -> set[str]:
     return {label for label in labels if counts[label] >= MIN_TRAIN_CLAIMS}
 
 
-def fit(data: dict, labels: list[str], log=print, events: set[str] = frozenset()) -> tuple[dict[str, float],
-                                                                                            dict[str, float],
-                                                         dict[str, LinearModel], list]:
+def fit(
+    data: dict, labels: list[str], log=print, events: set[str] = frozenset()
+) -> tuple[dict[str, float], dict[str, float], dict[str, LinearModel], list]:
     """Train for every C of the grid and keep the best on dev; then, part by part, keep another C's version of a
     part where that scores better on dev (one pass of coordinate ascent). Returns (C per part, thresholds, parts,
     grid)."""
@@ -375,7 +411,7 @@ def fit(data: dict, labels: list[str], log=print, events: set[str] = frozenset()
         grid.append({"C": c, "dev_f1": round(f1, 4)})
         log(f"  C={c}: dev F1 {f1:.3f} (threshold {thresholds['*']}, second holder {thresholds['second_holder']})")
         if best is None or f1 > best[0]:
-            best = (f1, {name: c for name in parts}, thresholds, parts)
+            best = (f1, dict.fromkeys(parts, c), thresholds, parts)
     assert best is not None
     f1, chosen, thresholds, parts = best
     for name in ("claim", "types", "holder", "negation"):
@@ -392,21 +428,28 @@ def fit(data: dict, labels: list[str], log=print, events: set[str] = frozenset()
     return chosen, thresholds, parts, grid
 
 
-def curve(data: dict, labels: list[str], c: dict[str, float], log=print,
-          events: set[str] = frozenset()) -> list[dict[str, Any]]:
+def curve(
+    data: dict, labels: list[str], c: dict[str, float], log=print, events: set[str] = frozenset()
+) -> list[dict[str, Any]]:
     dev_support: Counter[str] = Counter(k[1] for ex in data["dev"] for k in ex.gold)
     points = []
     for share in (0.25, 0.5, 1.0):
         part = by_record(data["train"], share)
         scorer = DevScorer(data["dev"], train_models(part, labels, c), learned_types(part, labels), events=events)
-        points.append({"train_share": share, "train_passages": len(part),
-                       "dev": scorer.score(choose_thresholds(scorer, dev_support)).to_dict()})
+        points.append(
+            {
+                "train_share": share,
+                "train_passages": len(part),
+                "dev": scorer.score(choose_thresholds(scorer, dev_support)).to_dict(),
+            }
+        )
         log(f"  learning curve {int(share * 100)}%: dev F1 {points[-1]['dev']['f1']:.3f}")
     return points
 
 
-def learning_curve(config: Config, language: str | None = None, shared: Path | None = None,
-                   rule_features: bool = True) -> list[dict[str, Any]]:
+def learning_curve(
+    config: Config, language: str | None = None, shared: Path | None = None, rule_features: bool = True
+) -> list[dict[str, Any]]:
     """Dev scores of the reader trained on 25 / 50 / 100 % of the train records (C chosen on dev at 100 %)."""
     shared = shared or default_shared()
     labels = [c.id for c in config.claim_types]
@@ -421,47 +464,74 @@ def event_types(config: Config) -> set[str]:
     return {c.id for c in config.claim_types if c.event}
 
 
-def train_language(config: Config, language: str, shared: Path, out_dir: Path, with_curve: bool = True,
-                   rule_features: bool = True, log=print) -> dict[str, Any]:
+def train_language(
+    config: Config,
+    language: str,
+    shared: Path,
+    out_dir: Path,
+    with_curve: bool = True,
+    rule_features: bool = True,
+    log=print,
+) -> dict[str, Any]:
     started = time.time()
     labels = [c.id for c in config.claim_types]
     split, data = prepare(config, language, shared, rule_features)
-    log(f"{language}: {len(split['train'])} train / {len(split['dev'])} dev / {len(split['test'])} test passages; "
-        f"{sum(len(ex.candidates) for ex in data['train'])} train candidates")
+    log(
+        f"{language}: {len(split['train'])} train / {len(split['dev'])} dev / {len(split['test'])} test passages; "
+        f"{sum(len(ex.candidates) for ex in data['train'])} train candidates"
+    )
     events = event_types(config)
     c, thresholds, parts, grid = fit(data, labels, log, events)
     # The thresholds again, on dev and out-of-fold training reads together (C stays as dev chose it).
-    pooled = PooledScorer([DevScorer(data["dev"], parts, learned_types(data["train"], labels), events=events),
-                           *out_of_fold(data, labels, c, events, log=log)])
+    pooled = PooledScorer(
+        [
+            DevScorer(data["dev"], parts, learned_types(data["train"], labels), events=events),
+            *out_of_fold(data, labels, c, events, log=log),
+        ]
+    )
     support: Counter[str] = Counter(k[1] for scorer in pooled.scorers for ex in scorer.data for k in ex.gold)
     thresholds = choose_thresholds(pooled, support)
     rules_only: set[str] = set()
     if rule_features:
         thresholds = choose_rule_backed(pooled, thresholds, support)
         rules_only = choose_rules_only(pooled, thresholds)
-    log(f"  thresholds (dev and out-of-fold train): {thresholds}; types read from the rules' claims only: "
-        f"{sorted(rules_only) or 'none'}")
+    log(
+        f"  thresholds (dev and out-of-fold train): {thresholds}; types read from the rules' claims only: "
+        f"{sorted(rules_only) or 'none'}"
+    )
     scores = {}
     for name in ("dev", "test"):  # test: scored once, after every choice; it chooses nothing
         scorer = DevScorer(data[name], parts, learned_types(data["train"], labels), rules_only, events)
         result = scorer.score(thresholds)
         reach = sum(ex.reachable for ex in data[name]), sum(len(ex.gold) for ex in data[name])
         scores[name] = result.to_dict() | {"gold_reachable": f"{reach[0]}/{reach[1]}"}
-        scores[name]["per_type"] = {label: scorer.score(thresholds, only=label).to_dict() for label in labels
-                                    if any(label == k[1] for ex in data[name] for k in ex.gold)}
+        scores[name]["per_type"] = {
+            label: scorer.score(thresholds, only=label).to_dict()
+            for label in labels
+            if any(label == k[1] for ex in data[name] for k in ex.gold)
+        }
     learning = curve(data, labels, c, log, events) if with_curve else []
     card = {
-        "language": language, "trained": time.strftime("%Y-%m-%d"), "seconds": round(time.time() - started, 1),
+        "language": language,
+        "trained": time.strftime("%Y-%m-%d"),
+        "seconds": round(time.time() - started, 1),
         "rule_features": rule_features,
         "learned_types": sorted(learned_types(data["train"], labels)),
         "rule_types": sorted(set(labels) - learned_types(data["train"], labels)),
         "rules_only_types": sorted(rules_only),
         "data": {s: {"passages": len(split[s]), "gold_claims": sum(len(p.gold) for p in split[s])} for s in split},
-        "model": {"kind": "logistic regressions (claim, claim type, holder, negation) over named binary features"
-                          + (" and the rule engine's claims" if rule_features else ""),
-                  "C": c, "C_grid_dev": grid, "features": {name: len(m.vocabulary) for name, m in parts.items()},
-                  "min_feature_count": MIN_FEATURE_COUNT, "class_weight": CLASS_WEIGHT},
-        "thresholds": thresholds, "scores": scores, "learning_curve": learning,
+        "model": {
+            "kind": "logistic regressions (claim, claim type, holder, negation) over named binary features"
+            + (" and the rule engine's claims" if rule_features else ""),
+            "C": c,
+            "C_grid_dev": grid,
+            "features": {name: len(m.vocabulary) for name, m in parts.items()},
+            "min_feature_count": MIN_FEATURE_COUNT,
+            "class_weight": CLASS_WEIGHT,
+        },
+        "thresholds": thresholds,
+        "scores": scores,
+        "learning_curve": learning,
     }
     model = ReaderModel(parts, thresholds, card)
     model.save(out_dir / language)
@@ -472,36 +542,65 @@ def train_language(config: Config, language: str, shared: Path, out_dir: Path, w
 
 def model_card(card: dict[str, Any]) -> str:
     d, m, s = card["data"], card["model"], card["scores"]
-    lines = [f"# onrecord learned reader — {card['language']}", "",
-             "Made by `make train` (`python -m onrecord.nlp.learned.train`) from the claims corpus (nlp/corpus/data/, "
-             "docs/annotation-guide.md). C was chosen on the dev split; the thresholds (claim types, second holder, "
-             "how strongly the model must back a rule-engine claim) and the types read from the rules alone on the "
-             "dev split together with out-of-fold reads of the training records (5 folds by record, each read by "
-             "models trained on the others), which rests them on some 1,700 claims instead of 240. The test split "
-             "was scored once afterwards and chose nothing.", "",
-             "## Data", "", "| split | passages | gold claims |", "|---|---|---|"]
+    lines = [
+        f"# onrecord learned reader — {card['language']}",
+        "",
+        "Made by `make train` (`python -m onrecord.nlp.learned.train`) from the claims corpus (nlp/corpus/data/, "
+        "docs/annotation-guide.md). C was chosen on the dev split; the thresholds (claim types, second holder, "
+        "how strongly the model must back a rule-engine claim) and the types read from the rules alone on the "
+        "dev split together with out-of-fold reads of the training records (5 folds by record, each read by "
+        "models trained on the others), which rests them on some 1,700 claims instead of 240. The test split "
+        "was scored once afterwards and chose nothing.",
+        "",
+        "## Data",
+        "",
+        "| split | passages | gold claims |",
+        "|---|---|---|",
+    ]
     lines += [f"| {name} | {v['passages']} | {v['gold_claims']} |" for name, v in d.items()]
-    lines += ["", "## Model", "",
-              f"{m['kind']}; C = {m['C']} (grid on dev: "
-              + ", ".join(f"{g['C']}: {g['dev_f1']}" for g in m["C_grid_dev"]) + "); features per part "
-              f"{json.dumps(m['features'])} (each seen at least {m['min_feature_count']} times in train); "
-              f"thresholds {json.dumps(card['thresholds'])}.", "",
-              "Claim types learned (at least " + str(MIN_TRAIN_CLAIMS) + " training claims): "
-              + (", ".join(card.get("learned_types", [])) or "none") + ". Read by the rule engine instead (too few "
-              "to learn from): " + (", ".join(card.get("rule_types", [])) or "none") + ". Learned, but read from the rule "
-              "engine's claims the model backs, not from the model's own guesses: "
-              + (", ".join(card.get("rules_only_types", [])) or "none") + ".", "",
-              "## Scores (passage keys (holder, claim_type, negated), micro)", "",
-              "| split | P | R | F1 | tp | fp | fn | gold reachable by a candidate |", "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Model",
+        "",
+        f"{m['kind']}; C = {m['C']} (grid on dev: "
+        + ", ".join(f"{g['C']}: {g['dev_f1']}" for g in m["C_grid_dev"])
+        + "); features per part "
+        f"{json.dumps(m['features'])} (each seen at least {m['min_feature_count']} times in train); "
+        f"thresholds {json.dumps(card['thresholds'])}.",
+        "",
+        "Claim types learned (at least "
+        + str(MIN_TRAIN_CLAIMS)
+        + " training claims): "
+        + (", ".join(card.get("learned_types", [])) or "none")
+        + ". Read by the rule engine instead (too few "
+        "to learn from): " + (", ".join(card.get("rule_types", [])) or "none") + ". Learned, but read from the rule "
+        "engine's claims the model backs, not from the model's own guesses: "
+        + (", ".join(card.get("rules_only_types", [])) or "none")
+        + ".",
+        "",
+        "## Scores (passage keys (holder, claim_type, negated), micro)",
+        "",
+        "| split | P | R | F1 | tp | fp | fn | gold reachable by a candidate |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name in ("dev", "test"):
         v = s[name]
-        lines.append(f"| {name} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['tp']} | {v['fp']} | "
-                     f"{v['fn']} | {v['gold_reachable']} |")
+        lines.append(
+            f"| {name} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['tp']} | {v['fp']} | "
+            f"{v['fn']} | {v['gold_reachable']} |"
+        )
     if card["learning_curve"]:
-        lines += ["", "## Learning curve (dev F1 by share of train records)", "", "| share | passages | dev F1 |",
-                  "|---|---|---|"]
-        lines += [f"| {int(p['train_share'] * 100)}% | {p['train_passages']} | {p['dev']['f1']:.3f} |"
-                  for p in card["learning_curve"]]
+        lines += [
+            "",
+            "## Learning curve (dev F1 by share of train records)",
+            "",
+            "| share | passages | dev F1 |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| {int(p['train_share'] * 100)}% | {p['train_passages']} | {p['dev']['f1']:.3f} |"
+            for p in card["learning_curve"]
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -512,15 +611,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help=f"model folder (default {MODELS_DIR})")
     parser.add_argument("--language", action="append", help="en, ru, uk (default: all three)")
     parser.add_argument("--no-curve", action="store_true", help="skip the learning curve")
-    parser.add_argument("--no-rule-features", action="store_true",
-                        help="train without the rule engine's claims as features")
+    parser.add_argument(
+        "--no-rule-features", action="store_true", help="train without the rule engine's claims as features"
+    )
     args = parser.parse_args(argv)
     config = load_config(args.config)
     shared = args.shared or default_shared()
     for language in args.language or ["en", "ru", "uk"]:
-        train_language(config, language, shared, args.out, with_curve=not args.no_curve,
-                       rule_features=not args.no_rule_features,
-                       log=lambda line: print(line, file=sys.stderr, flush=True))
+        train_language(
+            config,
+            language,
+            shared,
+            args.out,
+            with_curve=not args.no_curve,
+            rule_features=not args.no_rule_features,
+            log=lambda line: print(line, file=sys.stderr, flush=True),
+        )
 
 
 if __name__ == "__main__":
