@@ -5,6 +5,10 @@ dates lie within `timeline.merge_window_days` of the event's earliest claim. Tri
 002_timeline) queue every new or changed claim in `timeline_queue` and mark the events of deleted ones in
 `timeline_dirty`; update_events re-clusters only the keys those touch, keeping event ids stable where the
 same claims stay together, and returns how many queued claims it folded in.
+
+Claims are read as reviewed (storage/reviews.py): a claim a review stands in for is left out of its machine key, and
+the reviewed claims not rejected (corrections applied, added claims) are folded in under their reviewed key, read
+from a small temp table (temp.tl_reviewed). A store without reviews never builds it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from onrecord.core.records import utc_now
 from onrecord.storage.contradictions import refresh_contradictions
 from onrecord.storage.db import gc_paused, write_transaction
 from onrecord.storage.positions import refresh_changes, refresh_intervals, refresh_positions
+from onrecord.storage.reviews import FOLD_SQL, any_reviews, hidden_claim_ids
 
 CHUNK_KEYS = 20_000  # keys re-clustered per round trip: bounds memory on a full rebuild
 # SQLite page cache while updating: new events land all over the events and interval indexes (10,000 new claims
@@ -76,6 +81,12 @@ _SAME = (
     "url",
     "title",
 )
+
+# The reviewed claims of keys low..high (temp.tl_reviewed: storage.reviews.FOLD_SQL), rows as _CLAIMS_OF_KEYS.
+_REVIEWED_OF_KEYS = f"""
+SELECT r.*, k.since FROM temp.tl_keys k
+CROSS JOIN temp.tl_reviewed r ON {_KEY_MATCH.format(t="r")} AND r.day >= k.since
+WHERE k.rowid BETWEEN ? AND ?"""
 
 _EVENTS_OF_KEYS = f"""
 SELECT e.id, e.topic, e.holder, e.claim_type, e.event_date, ec.claim_id, {", ".join("e." + c for c in _SAME)}
@@ -139,13 +150,14 @@ def update_events(db: sqlite_utils.Database, config: Config) -> int:
         processed = db.execute("SELECT count(*) FROM timeline_queue").fetchone()[0]
         if not processed and not db.execute("SELECT count(*) FROM timeline_dirty").fetchone()[0]:
             return 0
-        _collect_keys(db, window)
+        hidden = _reviewed_claims(db)
+        _collect_keys(db, window, hidden is not None)
         moves = _Moves()
         next_id = (db.execute("SELECT max(id) FROM events").fetchone()[0] or 0) + 1
         total = db.execute("SELECT max(rowid) FROM temp.tl_keys").fetchone()[0] or 0
         now, touched = utc_now(), _touched(db)
         for low in range(1, total + 1, CHUNK_KEYS):
-            next_id = _fold_chunk(db, low, low + CHUNK_KEYS - 1, window, next_id, moves, now, touched)
+            next_id = _fold_chunk(db, low, low + CHUNK_KEYS - 1, window, next_id, moves, now, touched, hidden)
         db.execute("DELETE FROM timeline_queue")
         db.execute("DELETE FROM timeline_dirty")
         refresh_positions(db, {point[:3] for point in moves.points})
@@ -153,6 +165,16 @@ def update_events(db: sqlite_utils.Database, config: Config) -> int:
         refresh_changes(db, moves.pair_since, now, config.claim_types)
         refresh_contradictions(db, moves.changed, config, now)
     return processed
+
+
+def _reviewed_claims(db: sqlite_utils.Database) -> set[str] | None:
+    """With reviews in force: fill temp.tl_reviewed with the reviewed claims (not rejected) and return the ids of
+    the machine claims they stand in for; None (and nothing built) in a store without reviews."""
+    db.execute("DROP TABLE IF EXISTS temp.tl_reviewed")
+    if not any_reviews(db):
+        return None
+    db.execute(f"CREATE TEMP TABLE tl_reviewed AS {FOLD_SQL}")
+    return hidden_claim_ids(db)
 
 
 @contextmanager
@@ -171,16 +193,28 @@ def rebuild_events(db: sqlite_utils.Database, config: Config) -> int:
     with write_transaction(db):
         db.execute("INSERT OR IGNORE INTO timeline_dirty (event_id) SELECT id FROM events")
         db.execute("INSERT OR IGNORE INTO timeline_queue (claim_id) SELECT id FROM claims")
+        if any_reviews(db):  # claims a reviewer added
+            added = "SELECT added_id FROM claim_reviews WHERE added_id IS NOT NULL"
+            db.execute(f"INSERT OR IGNORE INTO timeline_queue (claim_id) {added}")
         return update_events(db, config)
 
 
-def _collect_keys(db: sqlite_utils.Database, window: float) -> None:
+def _collect_keys(db: sqlite_utils.Database, window: float, reviewed: bool = False) -> None:
     """The keys to re-cluster, each from the start of the last event that began on or before its earliest move.
 
     Events are runs anchored at their first claim, so everything before that event stays as it is; so does that
     event too when it began more than `window` days before the move (it cannot take a later claim), and the key
     is then re-clustered from the move on. Days that are not ISO dates keep the event (julianday is NULL).
+    With reviews (`reviewed`), a queued claim's reviewed key is collected too (temp.tl_reviewed).
     """
+    reviewed_keys = (
+        """
+            UNION ALL
+            SELECT r.topic, r.holder, r.claim_type, r.negated, r.target, r.day
+            FROM timeline_queue q CROSS JOIN temp.tl_reviewed r ON r.id = q.claim_id"""
+        if reviewed
+        else ""
+    )
     db.execute("CREATE TEMP TABLE IF NOT EXISTS tl_keys (topic, holder, claim_type, negated, target, since)")
     db.execute("DELETE FROM temp.tl_keys")
     db.execute(f"""INSERT INTO temp.tl_keys ({KEY_COLUMNS}, since)
@@ -190,7 +224,7 @@ def _collect_keys(db: sqlite_utils.Database, window: float) -> None:
             FROM timeline_queue q CROSS JOIN claims c ON c.id = q.claim_id LEFT JOIN articles a ON a.id = c.article_id
             UNION ALL
             SELECT e.topic, e.holder, e.claim_type, e.negated, e.target, e.event_date
-            FROM timeline_dirty d CROSS JOIN events e ON e.id = d.event_id)
+            FROM timeline_dirty d CROSS JOIN events e ON e.id = d.event_id{reviewed_keys})
         GROUP BY {KEY_COLUMNS} ORDER BY {KEY_COLUMNS}""")
     db.execute(
         f"""UPDATE temp.tl_keys AS k SET since = COALESCE(
@@ -201,8 +235,11 @@ def _collect_keys(db: sqlite_utils.Database, window: float) -> None:
     )
 
 
-def _fold_chunk(db, low: int, high: int, window: float, next_id: int, moves: _Moves, now: str, touched: set) -> int:
-    """Re-cluster the claims of keys low..high, replace their events; return the next free event id."""
+def _fold_chunk(
+    db, low: int, high: int, window: float, next_id: int, moves: _Moves, now: str, touched: set, hidden: set | None
+) -> int:
+    """Re-cluster the claims of keys low..high, replace their events; return the next free event id. `hidden`: ids
+    of machine claims a review stands in for (None: no reviews)."""
     old_dates: dict[int, tuple] = {}
     old_claims: dict[int, set[str]] = {}
     old_values: dict[int, tuple] = {}
@@ -216,10 +253,16 @@ def _fold_chunk(db, low: int, high: int, window: float, next_id: int, moves: _Mo
             owner[claim_id] = event_id
     by_key: dict[tuple, list[_Claim]] = {}
     for row in db.execute(_CLAIMS_OF_KEYS, [low, high, low, high]):
+        if hidden and row[0] in hidden:
+            continue  # read as reviewed, below
         claim = _Claim(row[0], tuple(row[1:6]), *row[6:-1])
         if claim.day < row[-1]:  # undated claim_date: its article's date is before the re-clustered span
             continue
         by_key.setdefault(claim.key, []).append(claim)
+    if hidden is not None:
+        for row in db.execute(_REVIEWED_OF_KEYS, [low, high]):
+            claim = _Claim(row[0], tuple(row[1:6]), *row[6:-1])
+            by_key.setdefault(claim.key, []).append(claim)
     event_rows: list[tuple] = []
     link_rows: list[tuple[str, int]] = []
     used: set[int] = set()

@@ -8,7 +8,7 @@
 -- Changing the schema: add storage/upgrades/NNN_name.sql (the next number) and make the same change here.
 -- Never edit an upgrade that has shipped.
 --
--- schema-version: 11
+-- schema-version: 12
 --
 -- Tables come in the order older stores created them, so a new store and an upgraded one list them alike (as
 -- `onrecord demo` prints its row counts).
@@ -248,6 +248,33 @@ CREATE TABLE position_intervals (
 CREATE INDEX position_intervals_event ON position_intervals(valid_from, event_id);
 
 
+-- =============================================================================================================
+-- Reviews: what researchers said about the claims (storage/reviews.py). Kept apart from the claims, which a new
+-- reading of an article replaces: a review names its claim by a stable key (article_id, start, end, topic, holder,
+-- claim_type: the machine's claim as reviewed) and applies to whichever claim of a later reading has that key.
+-- =============================================================================================================
+
+-- The audit trail: every action, never edited or deleted. action: accept, reject, correct, add, or revert (undoes
+-- review `reverts`). fields: a JSON object, the corrected fields (correct) or the added claim's (add); claim_id the
+-- id the claim had when reviewed (for reading only: the key is what attaches).
+CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY, action TEXT NOT NULL, reviewer TEXT NOT NULL, reviewed_at TEXT NOT NULL, note TEXT,
+        article_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, topic TEXT, holder TEXT,
+        claim_type TEXT, claim_id TEXT, fields TEXT NOT NULL DEFAULT '{}', reverts INTEGER
+    );
+CREATE INDEX reviews_key ON reviews(article_id, start, "end", topic, holder, claim_type);
+
+-- Where the trail leaves each reviewed key, derived from `reviews` after every action: review is accepted,
+-- rejected, corrected or added; fields the corrections (and an added claim's fields) merged in order; added_id the
+-- id ('added:N') of a claim the reader missed, used while no reading finds a claim with the same key.
+CREATE TABLE claim_reviews (
+        article_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, topic TEXT, holder TEXT,
+        claim_type TEXT, review TEXT NOT NULL, review_id INTEGER NOT NULL, reviewer TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL, fields TEXT NOT NULL, added_id TEXT
+    );
+CREATE INDEX claim_reviews_key ON claim_reviews(article_id, start, "end", topic, holder, claim_type);
+
+
 -- --- Triggers: events never name a missing claim, and update_events only touches what moved ------------------
 
 -- A new claim waits in the queue.
@@ -315,11 +342,15 @@ CREATE TRIGGER timeline_interval_content AFTER UPDATE OF negated, target, speake
 
 
 -- --- Views: the timeline with its evidence, for Datasette and ad-hoc SQL ----------------------------------------
+-- reviewed (timeline_events): how many of the event's claims a researcher reviewed and kept.
 
 CREATE VIEW timeline_events AS
     SELECT id, topic, holder, claim_type, negated, target, event_date, last_date, first_seen, last_seen,
            corroboration, claims, articles, outlets, article_ids, claim_ids, evidence, speaker, url, title,
-           best_claim_id
+           best_claim_id,
+           (CASE WHEN NOT EXISTS (SELECT 1 FROM claim_reviews) THEN 0 ELSE
+               (SELECT count(*) FROM json_each(events.claim_ids) WHERE value IN
+                   (SELECT id FROM claim_review_rows WHERE review != 'rejected')) END) AS reviewed
     FROM events;
 
 CREATE VIEW position_state AS
@@ -339,3 +370,58 @@ CREATE VIEW contradictions AS
            eb.negated AS negated_b, ea.evidence AS evidence_a, eb.evidence AS evidence_b,
            ea.url AS url_a, eb.url AS url_b, x.rule, x.detected_at
     FROM contradiction_pairs x JOIN events ea ON ea.id = x.event_a JOIN events eb ON eb.id = x.event_b;
+
+-- The claims as reviewed. claim_review_rows: each reviewed key with the claim it is about now (the reading's claim
+-- with that key, or the added claim), the corrections laid over it; a review whose claim no reading finds any more
+-- (orphaned) has no row here. reviewed_claims: what everything downstream reads (the events, so the state, changes,
+-- contradictions and digest): the machine's claims without the reviewed ones, plus the reviewed ones not rejected;
+-- review is NULL for a claim nobody reviewed, else accepted, corrected or added.
+CREATE VIEW claim_review_rows AS
+    SELECT COALESCE(c.id, r.added_id) AS id, r.article_id,
+           CASE WHEN json_type(r.fields, '$.topic') IS NULL THEN c.topic ELSE json_extract(r.fields, '$.topic') END
+               AS topic,
+           CASE WHEN json_type(r.fields, '$.holder') IS NULL THEN c.holder ELSE json_extract(r.fields, '$.holder') END
+               AS holder,
+           CASE WHEN json_type(r.fields, '$.speaker') IS NULL THEN c.speaker
+                ELSE json_extract(r.fields, '$.speaker') END AS speaker,
+           CASE WHEN json_type(r.fields, '$.claim_type') IS NULL THEN c.claim_type
+                ELSE json_extract(r.fields, '$.claim_type') END AS claim_type,
+           CASE WHEN json_type(r.fields, '$.negated') IS NULL THEN c.negated
+                ELSE json_extract(r.fields, '$.negated') END AS negated,
+           CASE WHEN json_type(r.fields, '$.target') IS NULL THEN c.target ELSE json_extract(r.fields, '$.target') END
+               AS target,
+           CASE WHEN json_type(r.fields, '$.claim_date') IS NULL THEN c.claim_date
+                ELSE json_extract(r.fields, '$.claim_date') END AS claim_date,
+           COALESCE(c.evidence, substr(a.text, r.start + 1, r."end" - r.start)) AS evidence, r.start, r."end",
+           COALESCE(c.source, a.source) AS source, c.via, COALESCE(c.confidence, 1.0) AS confidence,
+           c.extractor_version, r.review, r.review_id, r.reviewer, r.reviewed_at, c.id AS machine_id
+    FROM claim_reviews r
+    LEFT JOIN claims c ON c.article_id = r.article_id AND c.start IS r.start AND c."end" IS r."end"
+         AND c.topic IS r.topic AND c.holder IS r.holder AND c.claim_type IS r.claim_type
+    LEFT JOIN articles a ON a.id = r.article_id
+    WHERE c.id IS NOT NULL OR r.added_id IS NOT NULL;
+
+
+CREATE VIEW reviewed_claims AS
+    SELECT c.id, c.article_id, c.topic, c.holder, c.speaker, c.claim_type, c.negated, c.target, c.claim_date,
+           c.evidence, c.start, c."end", c.source, c.via, c.confidence, c.extractor_version, NULL AS review
+    FROM claims c
+    WHERE NOT EXISTS (SELECT 1 FROM claim_reviews r WHERE r.article_id = c.article_id AND r.start IS c.start
+                        AND r."end" IS c."end" AND r.topic IS c.topic AND r.holder IS c.holder
+                        AND r.claim_type IS c.claim_type)
+    UNION ALL
+    SELECT id, article_id, topic, holder, speaker, claim_type, negated, target, claim_date, evidence, start, "end",
+           source, via, confidence, extractor_version, review
+    FROM claim_review_rows WHERE review != 'rejected';
+
+
+-- =============================================================================================================
+-- Near-duplicate candidates (after the tables above, as upgraded stores created it)
+-- =============================================================================================================
+
+-- The LSH bands of each article_minhash signature: 32 bands of 4 hash values, a band's key the 32 bytes of its
+-- values. The crawl finds an article's near-duplicate candidates with index look-ups here instead of holding
+-- every signature in memory (crawlers/dedup.py).
+CREATE TABLE article_minhash_bands (
+        band INTEGER NOT NULL, key BLOB NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (band, key, article_id)
+    ) WITHOUT ROWID;

@@ -18,12 +18,14 @@ Keeping it current
 Records
     claims_timeline(db, topic, party, since, until) -> claims in date order:
         id, claim_date, topic, holder, claim_type, negated, target, speaker, evidence, source, via,
-        url, title, article_id   (url/title of the article; claim_date falls back to its publication date)
+        url, title, article_id, review   (url/title of the article; claim_date falls back to its publication date)
+        Claims are read as reviewed (storage.reviews): rejected ones left out, corrections applied, added ones in;
+        review is None for a claim nobody reviewed, else 'accepted', 'corrected' or 'added'.
     events(db, topic, party, since, until) -> merged events in date order:
         id, topic, holder, claim_type, negated, target, event_date (earliest claim), last_date,
         first_seen / last_seen (when onrecord first / last fetched an article carrying it),
         outlets (source ids), article_ids, claim_ids, corroboration, evidence (best quote), speaker,
-        url, title (article of the best quote)
+        url, title (article of the best quote), reviewed (how many of its claims a researcher reviewed)
         corroboration = distinct outlets carrying the event, where a near-duplicate copy (articles.dup_of)
         counts as the outlet of its original, so a republished wire story is not counted twice.
     state_as_of(db, as_of, topic, party) -> per topic, party and claim type, the latest event on or
@@ -31,7 +33,7 @@ Records
     changes(db, since, until, topic, party) -> position changes (see storage.positions):
         id, topic, holder, change_date, kind ('new' | 'negation_flipped' | 'reversal'), from_type,
         from_negated, to_type, to_negated, event_id, evidence, speaker, url, title, outlets,
-        corroboration, detected_at (when onrecord first derived it; stable across updates)
+        corroboration, detected_at (when onrecord first derived it; stable across updates), reviewed
     contradictions(db, since, until, topic) -> incompatible statements of two parties
         (rules: claim_types[].contradicts in config.yaml): id, topic, date, event_a, event_b, holder_a, holder_b,
         claim_type_a, negated_a, claim_type_b, negated_b, evidence_a, evidence_b, url_a, url_b, rule
@@ -57,6 +59,7 @@ import sqlite_utils
 
 from onrecord.storage.db import gc_paused
 from onrecord.storage.events import pending, rebuild_events, update_events
+from onrecord.storage.reviews import any_reviews, hidden_claim_ids, reviewed_claim_ids
 from onrecord.storage.timeline_schema import INTERVAL_LEVELS
 
 __all__ = [
@@ -134,6 +137,9 @@ def claims_timeline(
               LEFT JOIN articles a INDEXED BY articles_timeline_read ON a.id = c.article_id
               WHERE {where}"""
     rows = db.conn.execute(sql, params).fetchall()
+    review: dict[str, str] = {}
+    if any_reviews(db):
+        rows, review = _as_reviewed(db, rows, topic, party, iso_day(since), iso_day(until))
     # Ordered by claim_date, holder (NULL first), id: sorted here rather than by a temporary B-tree in SQL. For one
     # party the index already yields nearly this order, which the sort only checks.
     rows.sort(key=itemgetter(1, 0) if party is not None else lambda r: (r[1], r[3] is not None, r[3] or "", r[0]))
@@ -153,6 +159,7 @@ def claims_timeline(
             "url": url,
             "title": title,
             "article_id": article_id,
+            "review": review.get(id_),
         }
         for (
             id_,
@@ -171,6 +178,33 @@ def claims_timeline(
             article_id,
         ) in rows
     ]
+
+
+def _as_reviewed(db, rows: list, topic, party, since, until) -> tuple[list, dict[str, str]]:
+    """The machine's claim rows without those a review stands in for, plus the reviewed ones (not rejected) that
+    pass the same filters; and the review of each reviewed claim id."""
+    hidden = hidden_claim_ids(db)
+    kept = [row for row in rows if row[0] not in hidden]
+    where, params = _where(
+        [
+            ("c.topic = ?", topic),
+            ("c.holder = ?", party),
+            (f"{_CLAIM_DAY} >= ?", since),
+            (f"{_CLAIM_DAY} <= ?", until),
+        ]
+    )
+    review = {}
+    for *row, review_ in db.conn.execute(
+        f"""SELECT c.id, {_CLAIM_DAY} AS claim_date, c.topic, c.holder, c.claim_type, c.negated, c.target,
+                   c.speaker, c.evidence, COALESCE(c.source, a.source) AS source, c.via, a.url, a.title,
+                   c.article_id, c.review
+            FROM claim_review_rows c LEFT JOIN articles a ON a.id = c.article_id
+            WHERE c.review != 'rejected' AND {where}""",
+        params,
+    ):
+        kept.append(tuple(row))
+        review[row[0]] = review_
+    return kept, review
 
 
 @gc_paused
@@ -195,6 +229,7 @@ def events(
                      best_claim_id
               FROM timeline_events e WHERE {where} ORDER BY e.event_date, e.holder, e.id"""
     # Every claim of an event with no claim ids left was deleted; the next update_events drops it.
+    reviewed = reviewed_claim_ids(db) if any_reviews(db) else set()
     return [
         {
             "id": id_,
@@ -218,6 +253,7 @@ def events(
             "url": url,
             "title": title,
             "best_claim_id": best_claim_id,
+            "reviewed": len(reviewed.intersection(json_list(claim_ids))) if reviewed else 0,
         }
         for (
             id_,
@@ -320,11 +356,19 @@ def changes(
         ]
     )
     sql = f"SELECT * FROM position_changes WHERE {where} ORDER BY change_date, topic, holder, event_id"
+    reviewed = reviewed_claim_ids(db) if any_reviews(db) else set()
     out = []
     for row in db.query(sql, params):
         row["outlets"] = json_list(row["outlets"])
+        row["reviewed"] = _reviewed_in_event(db, row["event_id"], reviewed) if reviewed else 0
         out.append(_bools(row, "from_negated", "to_negated"))
     return out
+
+
+def _reviewed_in_event(db: sqlite_utils.Database, event_id: int | None, reviewed: set[str]) -> int:
+    """How many of the event's claims are among `reviewed` (reviewed and kept)."""
+    row = db.execute("SELECT claim_ids FROM events WHERE id = ?", [event_id]).fetchone()
+    return len(reviewed.intersection(json_list(row[0]))) if row else 0
 
 
 @gc_paused

@@ -474,7 +474,7 @@ def test_store_at_version_9_keeps_its_change_and_contradiction_ids_and_detected_
     assert bare and not any(":" in i for i in bare)
     with caplog.at_level("INFO", logger="onrecord.store"):
         db = open_store(path)
-    assert [r.getMessage().split(" applied")[0] for r in caplog.records] == [
+    assert [r.getMessage().split(" applied")[0] for r in caplog.records][:2] == [  # then any later steps
         "store upgraded: step 010_timeline_locality",
         "store upgraded: step 011_timeline_contradiction_read",
     ]
