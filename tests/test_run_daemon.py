@@ -42,7 +42,13 @@ def site(tmp_path):
 def write_config(tmp_path: Path, sources: list[dict], crawl: dict | None = None, **sections) -> Path:
     data = {
         "crawl": {"download_delay": 0.2, "autothrottle": False, "retry_times": 0, "timeout": 5, **(crawl or {})},
-        "scheduler": {"jitter": 0.1, "max_backoff": "8s", "stop_timeout": 3, "log_file": str(tmp_path / "run.log")},
+        "scheduler": {
+            "jitter": 0.1,
+            "max_backoff": "8s",
+            "stop_timeout": 3,
+            "log_file": str(tmp_path / "run.log"),
+            "min_interval": "1s",  # seconds-long intervals keep the test short
+        },
         "sources": sources,
         **sections,
     }

@@ -34,8 +34,33 @@ def parse_duration(value: str | int | float) -> float:
         return float(value)
     match = _DURATION.match(str(value))
     if not match:
-        raise ValueError(f"expected a duration such as '90s', '30m', '2h' or '1d', got {value!r}")
+        raise ValueError(f"expected a duration such as '90s', '30m', '2h' or '1d', got {_short(value)}")
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def check_http_url(value: str) -> str:
+    """An absolute http(s) URL with a host, a valid port and no whitespace or control characters."""
+    from urllib.parse import urlsplit
+
+    shown = _short(value)
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError(f"expected an http(s) URL without spaces or control characters, got {shown}")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"expected an http(s) URL ({exc}), got {shown}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"expected an http(s) URL with a host, such as 'https://example.org/feed.xml', got {shown}")
+    if port == 0:
+        raise ValueError(f"expected a port from 1 to 65535, got {shown}")
+    return value
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """repr of a value for an error line, cut to about `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Model(BaseModel):
@@ -127,7 +152,7 @@ class DigestConfig(Model):
     @classmethod
     def _send_at(cls, value: str) -> str:
         if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", value):
-            raise ValueError(f"expected a local time HH:MM such as '07:00', got {value!r}")
+            raise ValueError(f"expected a local time HH:MM such as '07:00', got {_short(value)}")
         return value
 
     @field_validator("timezone")
@@ -137,7 +162,7 @@ class DigestConfig(Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"expected an IANA time zone such as 'Europe/Kyiv', got {value!r}") from None
+            raise ValueError(f"expected an IANA time zone such as 'Europe/Kyiv', got {_short(value)}") from None
         return value
 
 
@@ -157,8 +182,10 @@ class SchedulerConfig(Model):
     extract_every: str = Field("1h", description="Extraction and timeline also run this often, besides after each crawl with new articles.")
     stop_timeout: float = Field(3.0, gt=0, description="Seconds a child process gets to stop on shutdown before it is killed.")
     history_days: int = Field(30, ge=1, description="Days of job run history kept in the job_runs table.")
+    min_interval: str = Field("1m", description="Shortest source interval accepted: a lower one is a config error "
+                              "(a crawl every few seconds is a mistake, not a schedule). Tests lower it.")
 
-    @field_validator("misfire_grace", "max_backoff", "crawl_timeout", "extract_every")
+    @field_validator("misfire_grace", "max_backoff", "crawl_timeout", "extract_every", "min_interval")
     @classmethod
     def _durations(cls, value: str) -> str:
         parse_duration(value)
@@ -265,9 +292,7 @@ class SourceConfig(Model):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if not re.match(r"^https?://", value):
-            raise ValueError(f"expected an http(s) URL, got {value!r}")
-        return value
+        return check_http_url(value)
 
     @property
     def interval_seconds(self) -> float:
@@ -297,6 +322,11 @@ class Config(Model):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             if dupes:
                 raise ValueError(f"{name}: duplicate id {dupes[0]!r}")
+        floor = parse_duration(self.scheduler.min_interval)
+        for i, source in enumerate(self.sources):
+            if source.interval_seconds < floor:
+                raise ValueError(f"sources[{i}].interval: {source.interval!r} is shorter than "
+                                 f"scheduler.min_interval ({self.scheduler.min_interval})")
         for key, kind, value in self.references():
             known = self.ids(kind)
             if value not in known:
@@ -360,8 +390,18 @@ def _describe(error: ErrorDetails) -> str:
         return "required key is missing"
     message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
     if error.get("loc") and "input" in error and "got " not in message and kind not in ("model_type", "dict_type", "list_type"):
-        return f"{message} (got {error['input']!r})"
+        return f"{message} (got {_short(error['input'])})"
     return message
+
+
+MAX_CONFIG_BYTES = 5_000_000  # the shipped config is ~50 KB
+MAX_CONFIG_VALUES = 1_000_000  # keys, values and list items, aliases expanded
+MAX_ERROR_CHARS = 300  # a config error is one readable line, never the config echoed back
+
+
+def _capped(line: str) -> str:
+    line = " ".join(line.split())
+    return line if len(line) <= MAX_ERROR_CHARS else line[: MAX_ERROR_CHARS - 1] + "…"
 
 
 def config_from_dict(data: Any, origin: str = "config") -> Config:
@@ -377,7 +417,7 @@ def config_from_dict(data: Any, origin: str = "config") -> Config:
         more = len(exc.errors()) - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         where = f"{_location(first['loc'])}: " if first["loc"] else ""  # a cross-reference names its own key path
-        raise ConfigError(f"{origin}: {where}{_describe(first)}{suffix}") from None
+        raise ConfigError(_capped(f"{origin}: {where}{_describe(first)}") + suffix) from None
     check_grammar_ids({kind: config.ids(kind) for kind in ("claim_type", "topic")}, config.nlp.languages, origin)
     return config
 
@@ -413,6 +453,8 @@ def load_config(path: str | Path | None = None) -> Config:
     Without a path: config.yaml in the working folder, else the packaged default."""
     path = Path(path) if path else resolve_config(None, {}).path
     try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: config file larger than {MAX_CONFIG_BYTES:,} bytes; refused")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found (pass --config PATH, or write one with `onrecord init`)") from None
@@ -425,4 +467,22 @@ def load_config(path: str | Path | None = None) -> Config:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    if _expanded_size(data, MAX_CONFIG_VALUES) > MAX_CONFIG_VALUES:
+        raise ConfigError(f"{path}: more than {MAX_CONFIG_VALUES:,} values once YAML aliases are expanded; "
+                          f"refused (an alias bomb?)")
     return config_from_dict(data, origin=str(path))
+
+
+def _expanded_size(data: Any, limit: int) -> int:
+    """How many values `data` holds with every shared (aliased) part counted each time it is used; stops
+    counting past `limit`, so a document whose aliases expand to billions of values costs little to refuse."""
+    count, stack = 0, [data]
+    while stack and count <= limit:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor as Pool
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from apscheduler.events import (
     EVENT_JOB_MAX_INSTANCES,
@@ -42,9 +43,11 @@ from onrecord.scheduler.tasks import CHILD_MODULE as TASKS_MODULE
 from onrecord.scheduler.tasks import task_request
 from onrecord.storage.articles import count_articles
 from onrecord.storage.db import open_store
+from onrecord.storage.jobs import last_runs
 from onrecord.storage.sources import sync_config
 
 Outcome = tuple[str, dict]  # (status: ok | failed | stopped, result)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # each stops the daemon cleanly
 
 
 class Daemon:
@@ -61,9 +64,8 @@ class Daemon:
         self._inflight_done = threading.Condition()
         self._extract_lock = threading.Lock()
         self._extract_again = threading.Event()
-        self.db = open_store(self.db_path)
-        sync_config(self.db, config)
-        self.state = ScheduleState(self.db)
+        self.db: Any = None  # opened by _take_store, after the lock: a refused daemon writes nothing
+        self.state: Any = None
         self.scheduler = BackgroundScheduler(
             executors={"crawl": ThreadPoolExecutor(config.scheduler.max_parallel), "default": ThreadPoolExecutor(2)},
             timezone=UTC,
@@ -71,9 +73,23 @@ class Daemon:
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
-    def start(self) -> None:
+    def _take_store(self) -> None:
+        """Take the store's run lock, then open (and upgrade) the store and mirror the config into it."""
         self._lock.acquire()
-        interrupted = set(self.state.close_interrupted())
+        try:
+            self.db = open_store(self.db_path)
+            sync_config(self.db, self.config)
+        except BaseException:
+            self._lock.release()
+            raise
+        self.state = ScheduleState(self.db)
+
+    def start(self) -> None:
+        self._take_store()
+        # Runs a killed daemon left 'running', and crawls ended by the last stop, start again now, not an
+        # interval later.
+        stopped = {job for job, run in last_runs(self.db).items() if run.get("status") == "stopped"}
+        interrupted = set(self.state.close_interrupted()) | stopped
         self.state.prune(self.config.scheduler.history_days)
         stored = self.state.next_run_times()
         now = datetime.now(UTC)
@@ -127,6 +143,8 @@ class Daemon:
         with self._inflight_done:
             self._inflight_done.wait_for(lambda: self._inflight == 0, timeout=self.children.stop_timeout + 5)
             unfinished = self._inflight
+        if unfinished:  # never leave job_runs 'running': the next start resumes these jobs first
+            self.state.close_interrupted()
         log_event(
             logging.INFO,
             None,
@@ -138,7 +156,10 @@ class Daemon:
         self._lock.release()
 
     def run_forever(self) -> int:
-        """Run until SIGINT/SIGTERM; return the exit code (0 after a clean stop)."""
+        """Run until SIGINT, SIGTERM or SIGHUP; return the exit code (0 after a clean stop).
+
+        SIGHUP stops the daemon cleanly too (children ended, runs recorded, schedule saved); the config is read
+        once at start, so a changed config takes effect when the supervisor starts the daemon again."""
         received: list[str] = []
 
         def on_signal(signum: int, frame: object) -> None:
@@ -147,7 +168,7 @@ class Daemon:
                 log_event(logging.WARNING, None, "daemon.signal", signal=name, note="already stopping")
             received.append(name)
 
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
         try:
             self.start()
             while not received:
@@ -169,8 +190,13 @@ class Daemon:
             self.stopping.set()
             threading.Thread(target=self.children.stop_all, name="stop-children").start()
 
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-        self._lock.acquire()
+        previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
+        try:
+            self._take_store()
+        except BaseException:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            raise
         try:
             self.state.close_interrupted()
             crawls = [spec for spec in self.specs.values() if spec.kind == "crawl"]

@@ -2,13 +2,17 @@
 
 - asgi_wrapper: only GET, HEAD and OPTIONS requests are served; anything else gets 405, so no page writes.
 - prepare_connection: every served database connection is query_only, with a busy timeout so reads wait
-  out a writer's checkpoint instead of failing.
+  out a writer's checkpoint instead of failing, and bounded: no string or blob longer than MAX_VALUE_BYTES
+  (SQLITE_LIMIT_LENGTH) and all of SQLite's memory in this process under HEAP_LIMIT_BYTES (hard_heap_limit).
+  Datasette's SQL time limit cannot cut a single step (`length(hex(zeroblob(450e6)))` is one), the length
+  limit does: such a query fails at once with "string or blob too big".
 - render_cell: a claim's article cell links to the article row and to the original URL.
 - menu_links + register_routes: the visual timeline page at /-/onrecord-timeline.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import markupsafe
@@ -21,6 +25,10 @@ from onrecord.datasette.timeline import TOPICS_SQL, date_range, layout, outlet_n
 
 ASSETS = "/onrecord-assets"
 READ_BUSY_TIMEOUT_MS = 5000
+# Longest value SQLite may make for a request: a stored article text is at most crawl.max_page_bytes (5 MB).
+MAX_VALUE_BYTES = 16_000_000
+# All SQLite allocations of the server process (every connection); past it a query fails with "out of memory".
+HEAP_LIMIT_BYTES = 512_000_000
 
 
 def _database_name(datasette) -> str:
@@ -61,6 +69,8 @@ def prepare_connection(conn, database, datasette):
         return
     conn.execute(f"PRAGMA busy_timeout = {READ_BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA query_only = 1")
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+    conn.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT_BYTES}")
 
 
 @hookimpl
