@@ -100,14 +100,19 @@ def test_extract_input_skips_each_bad_record_with_one_line_and_reads_the_rest(mi
     urls = {json.loads(line)["article_id"] for line in result.stdout.splitlines()}
     from onrecord.core.records import Article
 
-    expected = {Article.from_dict(json.loads(record(u))).id for u in ("http://x.example/first", "http://x.example/last")}
+    expected = {
+        Article.from_dict(json.loads(record(u))).id for u in ("http://x.example/first", "http://x.example/last")
+    }
     assert urls == expected  # the first record (after the BOM) and the last one both give claims
 
 
 @pytest.mark.parametrize(
     "args, needle",
-    [(["--limit", "-1"], "--limit"), (["--output", "/nonexistent-dir/claims.jsonl"], "cannot write"),
-     (["--output", "/dev/full"], "No space left")],
+    [
+        (["--limit", "-1"], "--limit"),
+        (["--output", "/nonexistent-dir/claims.jsonl"], "cannot write"),
+        (["--output", "/dev/full"], "No space left"),
+    ],
 )
 def test_extract_input_bad_options_end_in_one_line(mixed_file, args, needle):
     result = onrecord("extract", "--config", CONFIG, "--input", str(mixed_file), *args)

@@ -67,8 +67,10 @@ def _file_mode(extractor, input_path: str, output_path: str | None, limit: int |
 
     max_chars = extractor.config.nlp.max_article_chars
     articles = read_articles(input_path, on_error=report)
-    guarded = (guard_size(a, max_chars, lambda line: click.echo(f"onrecord: warning: {line}", err=True))
-               for a in islice(articles, limit))
+    guarded = (
+        guard_size(a, max_chars, lambda line: click.echo(f"onrecord: warning: {line}", err=True))
+        for a in islice(articles, limit)
+    )
     try:
         out = open(output_path, "w", encoding="utf-8") if output_path else sys.stdout  # noqa: SIM115
     except OSError as exc:
