@@ -84,5 +84,5 @@ def read_articles(path: str | Path, on_error: Callable[[str], None]) -> Iterator
                 yield article
                 continue
         name = record.get("id") if isinstance(record.get("id"), str) else None
-        label = f" article {name[:80]!r}" if name else ""
-        on_error(f"{path}:{number}:{label}: {problem}; skipped")
+        label = f" article {name[:80]!r}:" if name else ""
+        on_error(f"{path}:{number}:{label} {problem}; skipped")

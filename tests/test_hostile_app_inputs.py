@@ -119,3 +119,29 @@ def test_extract_input_bad_options_end_in_one_line(mixed_file, args, needle):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert needle in result.stderr
+
+
+def test_digest_quotes_are_capped_and_markup_stays_verbatim(config):
+    from datetime import UTC, datetime
+
+    from onrecord.digest import assemble, compose
+    from onrecord.digest.builder import MAX_QUOTE_CHARS
+
+    cfg = config.model_copy(update={"digest": config.digest.model_copy(update={"timezone": "UTC"})})
+    since, until = datetime(2025, 6, 11, 7, tzinfo=UTC), datetime(2025, 6, 12, 7, tzinfo=UTC)
+    words = "Kyiv said the list was never received and the talks would go on "
+    huge = MARKUP + " " + words * (272_000 // len(words))  # one 272 KB "sentence"
+    change = {
+        "id": "c1", "topic": "prisoner-exchange", "holder": "ukraine", "change_date": "2025-06-11", "kind": "new",
+        "from_type": None, "from_negated": None, "to_type": "list_received", "to_negated": True, "event_id": 1,
+        "evidence": huge, "speaker": None, "url": "https://example.org/a", "title": "T" * 50_000,
+        "outlets": ["ukrinform-en"], "corroboration": 1, "detected_at": "2025-06-11T15:00:00+00:00",
+    }  # fmt: skip
+    digest = assemble(cfg, since, until, "prisoner-exchange", [change], [], [])
+    [item] = digest.changes
+    assert len(item.evidence) <= MAX_QUOTE_CHARS and item.evidence.endswith("…")
+    assert item.evidence.startswith(MARKUP)  # cut, never rewritten
+    message = compose(digest, cfg, ["desk@example.org"]).as_bytes()
+    assert len(message) < 30_000
+    text = compose(digest, cfg, ["desk@example.org"]).get_body(("plain",)).get_content()
+    assert MARKUP in text

@@ -156,9 +156,27 @@ class _Names:
         return f"{self.base}/{table}/{quote(str(row_id), safe='')}"
 
 
-def clean(text: Any) -> str:
-    """Text on one line: feeds bring stray newlines and tabs."""
-    return " ".join(str(text or "").split())
+# A quote or title longer than this is cut at a word boundary and ends in "…": the digest is an email (one
+# 272 KB "sentence" made a 615 KB message); the link leads to the whole text.
+MAX_QUOTE_CHARS = 600
+MAX_TITLE_CHARS = 200
+
+
+def clean(text: Any, limit: int | None = None) -> str:
+    """Text on one line (feeds bring stray newlines and tabs), cut to `limit` characters when given."""
+    raw = str(text or "")
+    line = " ".join(raw[: limit * 4 if limit else None].split())
+    if limit is None or (len(line) <= limit and len(raw) <= limit * 4):
+        return line
+    if len(line) <= limit - 1:
+        return line + "…"
+    cut = line.rfind(" ", limit // 2, limit)
+    return line[: cut if cut > 0 else limit - 1].rstrip() + "…"
+
+
+def quote_text(text: Any) -> str:
+    """Evidence as the digest quotes it: on one line, at most MAX_QUOTE_CHARS characters."""
+    return clean(text, MAX_QUOTE_CHARS)
 
 
 def safe_url(url: Any) -> str | None:
@@ -190,10 +208,10 @@ def _change(row: dict, names: _Names, target: str | None) -> Change:
         kind=row.get("kind") or "new",
         before=before,
         after=names.phrase(row.get("to_type"), row.get("to_negated"), target),
-        evidence=clean(row.get("evidence")),
-        speaker=clean(row.get("speaker")) or None,
+        evidence=quote_text(row.get("evidence")),
+        speaker=clean(row.get("speaker"), MAX_TITLE_CHARS) or None,
         url=safe_url(row.get("url")),
-        title=clean(row.get("title")),
+        title=clean(row.get("title"), MAX_TITLE_CHARS),
         outlets=_outlets(row.get("outlets"), names),
         corroboration=int(row.get("corroboration") or 0),
         link=names.link("events", row.get("event_id")),
@@ -204,10 +222,10 @@ def _statement(row: dict, names: _Names) -> Statement:
     return Statement(
         date=clean(row.get("event_date")),
         text=names.phrase(row.get("claim_type"), row.get("negated"), row.get("target")),
-        evidence=clean(row.get("evidence")),
-        speaker=clean(row.get("speaker")) or None,
+        evidence=quote_text(row.get("evidence")),
+        speaker=clean(row.get("speaker"), MAX_TITLE_CHARS) or None,
         url=safe_url(row.get("url")),
-        title=clean(row.get("title")),
+        title=clean(row.get("title"), MAX_TITLE_CHARS),
         outlets=_outlets(row.get("outlets"), names),
         corroboration=int(row.get("corroboration") or 0),
         link=names.link("events", row.get("id")),
@@ -238,10 +256,10 @@ def _contradiction(row: dict, names: _Names) -> Contradiction:
         date=clean(row.get("date")),
         name_a=names.party(row.get("holder_a")),
         text_a=names.phrase(row.get("claim_type_a"), row.get("negated_a"), row.get("holder_b")),
-        evidence_a=clean(row.get("evidence_a")),
+        evidence_a=quote_text(row.get("evidence_a")),
         url_a=safe_url(row.get("url_a")),
         name_b=names.party(row.get("holder_b")),
         text_b=names.phrase(row.get("claim_type_b"), row.get("negated_b"), row.get("holder_a")),
-        evidence_b=clean(row.get("evidence_b")),
+        evidence_b=quote_text(row.get("evidence_b")),
         url_b=safe_url(row.get("url_b")),
     )
