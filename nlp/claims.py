@@ -26,6 +26,7 @@ from onrecord.nlp.attribution import (
     speech_source,
     subject_of,
 )
+from onrecord.nlp.context import Holder, SentenceContext
 from onrecord.nlp.cues import CueMatch, CueMatcher
 from onrecord.nlp.dates import date_phrase
 from onrecord.nlp.lexicon import NameMatcher
@@ -44,15 +45,6 @@ def make_claim_reader(nlp: Language, name: str, lexicon: dict[str, Any]) -> Clai
     return ClaimReader(lexicon)
 
 
-def _last_speaker(context: dict[str, Any]) -> tuple[str, str | None] | None:
-    """context["last_speaker"]: a (party, speaker) pair, or a function giving it (the extractor passes one, so
-    the look-back runs only for the sentences whose holder needs it); the result is kept in the context."""
-    value = context.get("last_speaker")
-    if callable(value):
-        value = context["last_speaker"] = value()
-    return value
-
-
 class ClaimReader:
     """Reads claims from a parsed sentence; context (speaks_for, last speaker) comes from the Doc."""
 
@@ -68,32 +60,32 @@ class ClaimReader:
         self.topic_of, self.topic_for = topics.topic_of, topics.topic_for  # text only: the extractor asks too
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.onrecord_claims = self.read(doc, doc._.onrecord_context or {})
+        doc._.onrecord_claims = self.read(doc, doc._.onrecord_context or SentenceContext())
         return doc
 
-    def read(self, doc: Doc, context: dict[str, Any]) -> list[dict[str, Any]]:
+    def read(self, doc: Doc, context: SentenceContext) -> list[dict[str, Any]]:
         topic, own_topic = self.topic_for(doc.text, context)
         if topic is None:
             return []
         out = []
-        quoted = doc.text[:1] in QUOTE_OPEN or context.get("in_quote", False)
+        quoted = doc.text[:1] in QUOTE_OPEN or context.in_quote
         modality = self.modality
         asserted = [m for m in self.cues(doc) if not modality.hypothetical(m.anchor) and modality.asserted(m)]
         for match in self._outermost(asserted):
             if own_topic is None and match.claim_type.get("factual") and not quoted:
                 continue  # a reported fact names what it is about; stances and quotes continue a topic
-            if own_topic is None and context.get("topic_loose") and not self._may_borrow_topic(match, context):
+            if own_topic is None and context.topic_loose and not self._may_borrow_topic(match, context):
                 continue  # a stance borrowing its passage's topic must name its holder (a side, "we", "I")
             out.extend(self._claims_for(doc, match, topic, context))
         return _dedupe(out)
 
-    def _may_borrow_topic(self, match: CueMatch, context: dict[str, Any]) -> bool:
+    def _may_borrow_topic(self, match: CueMatch, context: SentenceContext) -> bool:
         """A sentence without a topic word taking its passage's topic (the extractor set `topic_loose` to its
         length in words): a short stance about the other side or an offer (en.yaml borrowed_topic_types) whose
         holder is named or "we"; a longer one only when it accuses the article's counterpart, named as the subject
         of the cue ("the Kiev regime did not want to ...")."""
         grammar = self.grammar
-        if context["topic_loose"] <= grammar.get("borrowed_topic_max_words", 12):
+        if context.topic_loose <= grammar.get("borrowed_topic_max_words", 12):
             return match.claim_type["id"] in grammar.get("borrowed_topic_types", []) and self._holder_named(
                 match.anchor
             )
@@ -103,7 +95,7 @@ class ClaimReader:
         if subject is None or subject.dep_ != "nsubj":
             return False
         own = clause_source(match.anchor, self.names, grammar)
-        other = self.counterparts.get(context.get("speaks_for") or "")
+        other = self.counterparts.get(context.speaks_for or "")
         return own.kind == "named" and other is not None and other in own.parties
 
     def _holder_named(self, anchor: Token) -> bool:
@@ -130,7 +122,7 @@ class ClaimReader:
         start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
         return any(m.party for m in self.names.find(doc.text, start, end))
 
-    def _claims_for(self, doc: Doc, match: CueMatch, topic: str, context: dict[str, Any]) -> list[dict[str, Any]]:
+    def _claims_for(self, doc: Doc, match: CueMatch, topic: str, context: SentenceContext) -> list[dict[str, Any]]:
         anchor = match.anchor
         grammar = self.grammar
         subject = subject_of(clause_root(anchor), grammar.get("relative_pronouns", ()))
@@ -199,32 +191,28 @@ class ClaimReader:
             and base is own
             and own.kind == "named"
             and speech_verb is not None
-            and _last_speaker(context)
-            and _last_speaker(context)[0] not in own.parties
+            and (last := context.last_speaker())
+            and last[0] not in own.parties
         ):
             # "'The Russian side is dragging out the process,' the headquarters said": an unnamed speaker who
             # accuses a named side stands for the speaker named before
             other = own.parties[0]
-            holders, confidence = [tuple(_last_speaker(context))], 0.6
+            holders, confidence = [last], 0.6
         elif (
             base is own
             and own.kind == "named"
             and (behaviour or not any(m.kind == "speaker" for m in own.mentions))
-            and context.get("speaks_for")
-            and context["speaks_for"] not in own.parties
+            and context.speaks_for
+            and context.speaks_for not in own.parties
         ):
             other = own.parties[0]
-            holders, confidence = [(context["speaks_for"], context.get("speaker"))], 0.6
+            holders, confidence = [(context.speaks_for, context.speaker)], 0.6
         # a behaviour cue ("delay", "not allow") describes what its subject does: done by the holder's own side
         # ("we will not allow...", "we do not want this") it accuses nobody
         own_side = own.kind == "first_person" or (own.kind == "named" and any(h in own.parties for h, _ in holders))
         if behaviour and not passive and other is None and anchor.dep_ != "aux" and own_side:
             return []
-        side = (
-            spoken.parties
-            if spoken.kind == "named"
-            else ((context["speaks_for"],) if context.get("speaks_for") else ())
-        )
+        side = spoken.parties if spoken.kind == "named" else ((context.speaks_for,) if context.speaks_for else ())
         if (
             anchor.dep_ != "aux"
             and self.modality.modal(anchor)
@@ -240,7 +228,7 @@ class ClaimReader:
                 return []
         if negated and self.types.get(claim_type, {}).get("when_negated"):
             claim_type, negated = self.types[claim_type]["when_negated"], False
-        via = agency_via(doc.text, self.grammar) or context.get("via")
+        via = agency_via(doc.text, self.grammar) or context.via
         when = date_phrase(speech_verb, anchor, self.grammar)
         out = []
         for holder, speaker in holders:
@@ -271,35 +259,35 @@ class ClaimReader:
             )
         return out
 
-    def _holders(self, doc: Doc, source: Source, context: dict[str, Any]) -> tuple[list[tuple[str, str | None]], float]:
-        speaks_for = context.get("speaks_for")
-        last = _last_speaker(context)  # (party, speaker) of the last named speaker before this sentence
-        in_quote = doc.text[:1] in QUOTE_OPEN or context.get("in_quote", False)
+    def _holders(self, doc: Doc, source: Source, context: SentenceContext) -> tuple[list[Holder], float]:
+        speaks_for = context.speaks_for
+        last = context.last_speaker()  # (party, speaker) of the last named speaker before this sentence
+        in_quote = doc.text[:1] in QUOTE_OPEN or context.in_quote
         if source.kind == "named":
             speaker = source.speaker if len(source.parties) == 1 else None
             return [(p, speaker) for p in source.parties], 0.9 if source.by_speech else 0.8
         if source.kind == "third_person" and last:
-            return [tuple(last)], 0.7
+            return [last], 0.7
         if source.kind == "first_person":
             if in_quote and last:
-                return [tuple(last)], 0.7
+                return [last], 0.7
             if speaks_for:
-                return [(speaks_for, context.get("speaker"))], 0.75
-            return ([tuple(last)], 0.5) if last else ([], 0.0)
+                return [(speaks_for, context.speaker)], 0.75
+            return ([last], 0.5) if last else ([], 0.0)
         if source.kind == "unknown_person" and speaks_for:
             return [(speaks_for, source.speaker)], 0.6
         if source.kind == "both_sides" and speaks_for:
             # "the parties stressed...": the article's side and the other participant named just before
-            out = [(speaks_for, context.get("speaker"))]
-            other = last if last and last[0] != speaks_for else context.get("participant")
+            out = [(speaks_for, context.speaker)]
+            other = last if last and last[0] != speaks_for else context.participant
             if other:
-                out.append(tuple(other))
+                out.append(other)
             return out, 0.6
         if source is NO_SOURCE or source.kind in ("none", "third_person", "both_sides"):
             if in_quote and last:
-                return [tuple(last)], 0.6
+                return [last], 0.6
             if speaks_for:
-                return [(speaks_for, context.get("speaker"))], 0.6
+                return [(speaks_for, context.speaker)], 0.6
         return [], 0.0
 
     def _target(self, doc: Doc, anchor: Token, holder: str, source: Source, claim_type: str) -> str | None:

@@ -30,6 +30,7 @@ from onrecord.nlp.attribution_cyr import (
     speech_source,
 )
 from onrecord.nlp.claims import ClaimReader, _dedupe
+from onrecord.nlp.context import SentenceContext
 from onrecord.nlp.lemma_match import FormGate, LemmaNameMatcher, LemmaPhrases, WordList
 from onrecord.nlp.morph import WORD, morph_for, normalise, phrase_lemmas, words
 
@@ -126,7 +127,7 @@ class CyrillicClaimReader(ClaimReader):
             self.word_lists[f"unless:{topic}"] = WordList(rule.get("unless", []), self.morph)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.onrecord_claims = self.read(doc, doc._.onrecord_context or {})
+        doc._.onrecord_claims = self.read(doc, doc._.onrecord_context or SentenceContext())
         return doc
 
     def topic_of_lemmas(self, lemmas: list[frozenset[str]]) -> str | None:
@@ -143,7 +144,7 @@ class CyrillicClaimReader(ClaimReader):
             [self.morph.lemmas(w) if ok else empty for ok, w in zip(mask, tokens, strict=False)]
         )
 
-    def read(self, doc: Doc, context: dict[str, Any]) -> list[dict[str, Any]]:
+    def read(self, doc: Doc, context: SentenceContext) -> list[dict[str, Any]]:
         text = doc.text
         if not len(doc) or text.rstrip(" \"”»'’*").endswith("?"):
             return []
@@ -152,18 +153,18 @@ class CyrillicClaimReader(ClaimReader):
         topic = self.topic_of_lemmas(
             [sentence.lemmas[i] if ok else empty for i, ok in enumerate(self._topic_gate.mask(sentence.texts))]
         )
-        if topic is None and (text.lstrip("*-–— ")[:1] in QUOTE_OPEN or context.get("in_quote")):
-            topic = self.topic_of(context.get("previous_sentence") or "")
+        if topic is None and (text.lstrip("*-–— ")[:1] in QUOTE_OPEN or context.in_quote):
+            topic = self.topic_of(context.previous_sentence)
         borrowed = topic is None
         if borrowed:  # a statement continuing the topic of its passage (see _continues_passage)
-            topic = self.topic_of(context.get("topic_context") or "")
+            topic = self.topic_of(context.topic_context)
         if topic is None or self._off_topic(sentence, topic):
             return []
         out = []
         for hit in self._cue_hits(sentence):
             if self._hypothetical(sentence, hit):
                 continue
-            out.extend(self._claims_for(sentence, hit, topic, context, borrowed))
+            out.extend(self._claims_of_hit(sentence, hit, topic, context, borrowed))
         return _dedupe(out)
 
     def _continues_passage(self, sentence: Sentence, hit: CueHit, base: Source) -> bool:
@@ -303,8 +304,8 @@ class CyrillicClaimReader(ClaimReader):
             return "commitment"
         return claim_type
 
-    def _claims_for(
-        self, sentence: Sentence, hit: CueHit, topic: str, context: dict[str, Any], borrowed: bool = False
+    def _claims_of_hit(
+        self, sentence: Sentence, hit: CueHit, topic: str, context: SentenceContext, borrowed: bool = False
     ) -> list[dict[str, Any]]:
         claim_type = hit.cue.claim_type["id"]
         if hit.cue.claim_type.get("factual"):
@@ -335,11 +336,11 @@ class CyrillicClaimReader(ClaimReader):
             base is own
             and own.kind == "named"
             and not own.speaker
-            and context.get("speaks_for")
-            and context["speaks_for"] not in own.parties
+            and context.speaks_for
+            and context.speaks_for not in own.parties
         ):
             other = own.parties[0]
-            holders, confidence = [(context["speaks_for"], context.get("speaker"))], 0.6
+            holders, confidence = [(context.speaks_for, context.speaker)], 0.6
         if (
             claim_type != "commitment"
             and not self.types.get(claim_type, {}).get("factual")
@@ -352,7 +353,7 @@ class CyrillicClaimReader(ClaimReader):
                 return []
         if negated and self.types.get(claim_type, {}).get("when_negated"):
             claim_type, negated = self.types[claim_type]["when_negated"], False
-        via = agency_via(sentence) or context.get("via")
+        via = agency_via(sentence) or context.via
         when = self._date_phrase(sentence, speech_verb, hit.anchor)
         out = []
         for holder, speaker in holders:

@@ -4,53 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-from spacy.language import Language
 from spacy.tokens import Doc
 
 from onrecord.core.config import Config
 from onrecord.core.records import Article, Claim
 from onrecord.core.version import __version__
+from onrecord.nlp.context import Holder, SentenceContext
 from onrecord.nlp.dates import resolve_date
+from onrecord.nlp.engine import LOOSE_WINDOW, LanguageEngine, rule_engine
 from onrecord.nlp.language import detect_language
-from onrecord.nlp.lemma_match import lemma_helpers
-from onrecord.nlp.lexicon import Mention, NameMatcher, build_lexicon
-from onrecord.nlp.pipeline import build_pipeline
-from onrecord.nlp.prefilter import Prefilter, split_sentences
+from onrecord.nlp.lexicon import Mention, build_lexicon
+from onrecord.nlp.prefilter import split_sentences
 from onrecord.nlp.quotes import QuoteIndex
+from onrecord.nlp.reading import code_digest
 
 CHUNK_ARTICLES = 128
-# Code under nlp/ that cannot change a claim, left out of the extractor version: the corpus tools, training,
-# scoring (the learned reader's weights are hashed by the reader itself).
-NOT_CLAIMS = {
-    "corpus/__init__.py",
-    "corpus/sources.py",
-    "corpus/select.py",
-    "corpus/store.py",
-    "corpus/stats.py",
-    "corpus/build.py",
-    "learned/train.py",
-    "evaluate.py",
-}
 # How many sentences back a pronoun or a continuing quote looks for its speaker.
 SPEAKER_LOOKBACK = 4
-# How many sentences either side of a statement may carry the topic word it continues.
-TOPIC_WINDOW = 1
-
-
-@dataclass
-class _Language:
-    nlp: Language
-    prefilter: Prefilter
-    names: NameMatcher
-    counterparts: dict[str, str] = field(default_factory=dict)
-    topic_for: Callable[[str, dict], tuple[str | None, str | None]] | None = None  # the reader's text-only topic test
 
 
 class Extractor:
@@ -62,7 +36,7 @@ class Extractor:
 
     def __init__(self, config: Config):
         self.config = config
-        self._languages: dict[str, _Language | None] = {}
+        self._languages: dict[str, LanguageEngine | None] = {}
         self._readers: dict[str, Any] = {}
         self.version = self._version()
 
@@ -99,35 +73,13 @@ class Extractor:
             if reader is not None:
                 parts.append(reader.fingerprint())
         parts.append(self.config.nlp.min_confidence)
-        code = hashlib.sha256()
-        here = Path(__file__).parent
-        for path in sorted(here.rglob("*")):
-            if (
-                path.suffix in (".py", ".yaml")
-                and "__pycache__" not in path.parts
-                and path.relative_to(here).as_posix() not in NOT_CLAIMS
-            ):
-                code.update(path.read_bytes())
-        parts.append(code.hexdigest())
+        parts.append(code_digest())  # the modules and grammar files the reading path uses (nlp.reading)
         return "nlp-" + hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
-    def language(self, code: str) -> _Language | None:
+    def language(self, code: str) -> LanguageEngine | None:
+        """The rule engine of a language (nlp.engine), its pipeline loaded on first use."""
         if code not in self._languages:
-            nlp = build_pipeline(self.config, code)
-            if nlp is None:
-                self._languages[code] = None
-            else:
-                lexicon = build_lexicon(self.config, code)
-                if "onrecord_claims_cyr" in nlp.pipe_names:  # ru, uk: prefilter and names on lemmas
-                    self._languages[code] = _Language(nlp, *lemma_helpers(lexicon, nlp.lang))
-                else:
-                    self._languages[code] = _Language(
-                        nlp,
-                        Prefilter(lexicon, _inflections(nlp)),
-                        NameMatcher(lexicon["names"]),
-                        lexicon.get("counterparts", {}),
-                        nlp.get_pipe("onrecord_claims").topic_for,
-                    )
+            self._languages[code] = rule_engine(self.config, code)
         return self._languages[code]
 
     def extract(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Claim]]]:
@@ -155,7 +107,9 @@ class Extractor:
                 jobs.setdefault(code, []).append((index, start, doc))
         found: list[list[Claim]] = [[] for _ in articles]
         for code, items in jobs.items():
-            nlp = self._languages[code].nlp
+            engine = self.language(code)
+            assert engine is not None  # jobs are made only for languages with an engine
+            nlp = engine.nlp
             docs = nlp.pipe((doc for _, _, doc in items), batch_size=self.config.nlp.batch_size)
             for (index, start, _), doc in zip(items, docs, strict=False):
                 found[index].extend(self._claims(articles[index], start, doc, code))
@@ -170,136 +124,80 @@ class Extractor:
         for article, claims in zip(articles, found, strict=False):
             yield article, _dedupe(claims)
 
-    def _sentence_docs(self, article: Article, lang: _Language) -> Iterator[tuple[int, Doc]]:
-        """Candidate sentences as unparsed Docs with their context. Cheap checks come first: the cue regex on
-        every sentence, the topic regex only where a cue is found, the reader's own topic test (nlp.claims
-        ClaimReader.topic_for) before a parse, party names only around candidates."""
+    def _sentence_docs(self, article: Article, lang: LanguageEngine) -> Iterator[tuple[int, Doc]]:
+        """Candidate sentences as unparsed Docs with their context. Cheap checks come first: the cue test on
+        every sentence, the topic test only where a cue is found, the engine's own text-only topic test before
+        a parse, party names only around candidates."""
         text = article.text
         spans = split_sentences(text)
-        prefilter = lang.prefilter
         filtering = self.config.nlp.prefilter
         people: dict[int, list[Mention]] = {}
         quotes = QuoteIndex(text)
+        speaks_for = self._speaks_for(article)
         for index, (start, end) in enumerate(spans):
             sentence = text[start:end]
-            if filtering and not prefilter.has_cue(sentence):
+            if filtering and not lang.has_cue(sentence):
                 continue
             before = text[spans[index - 1][0] : spans[index - 1][1]] if index else ""
-            topical = prefilter.has_topic(sentence)
-            continues = getattr(prefilter, "continues_passage", None)  # English: only quotes and "they/he ..."
+            topical = lang.has_topic(sentence)
             in_quote = quotes.around(start) is not None
-            continuing = continues is None or continues(sentence, in_quote)
-            window = "" if topical or not continuing else self._topic_window(text, spans, index, prefilter)
+            continuing = lang.continues_passage(sentence, in_quote)
+            window = "" if topical or not continuing else lang.topic_window(text, spans, index)
             if not (topical or window) and continuing:
-                window = self._quote_passage(text, spans, index, quotes, prefilter)
+                window = self._quote_passage(text, spans, index, quotes, lang)
             loose = 0
             if (
                 not (topical or window)
                 and continuing
-                and continues is not None
+                and lang.takes_title_topic
                 and index < TITLE_REACH
                 and article.title
-                and prefilter.has_topic(article.title)
+                and lang.has_topic(article.title)
             ):
                 window = article.title  # a quote or "he/they ..." continues the topic its article is titled with
-            if not (topical or window) and continues is not None:
+            if not (topical or window):
                 # a short stance of a named side or of "we" in a passage on the topic: the claim reader takes the
                 # topic only for a stance whose own clause names its holder
-                loose = self._borrowed_topic(article, spans, index, lang)
+                loose = lang.loose_topic(text, spans, index, speaks_for)
                 if loose:
                     lo, hi = max(0, index - LOOSE_WINDOW), min(len(spans), index + LOOSE_WINDOW + 1)
                     window = text[spans[lo][0] : spans[hi - 1][1]]
             if filtering and not (topical or window):
                 continue
-            context = {
-                "speaks_for": self._speaks_for(article),
-                "in_quote": in_quote,
-                "via": article.via,
-                "previous_sentence": before,
-                "topic_context": window,
-                "topic_loose": loose,
-            }
-            if filtering and lang.topic_for is not None:  # the reader's text-only test: no topic, no claim
-                context["topics"] = lang.topic_for(sentence, context)
-                if context["topics"][0] is None:
-                    continue
-            context["last_speaker"] = partial(self._last_speaker, text, spans, index, lang.names, people)  # if asked
-            context["participant"] = (
-                self._participant(article, spans, index, lang.names) if _BOTH_SIDES.search(sentence) else None
+            context = SentenceContext(
+                speaks_for=speaks_for,
+                in_quote=in_quote,
+                via=article.via,
+                previous_sentence=before,
+                topic_context=window,
+                topic_loose=loose,
             )
+            if filtering and not lang.topic_before_parse(sentence, context):
+                continue  # the engine's text-only test: no topic, no claim
+            context.find_last_speaker = partial(self._last_speaker, text, spans, index, lang, people)  # if asked
+            if lang.names_both_sides(sentence):
+                context.participant = self._participant(article, spans, index, lang)
             doc = lang.nlp.make_doc(sentence)
             doc._.onrecord_context = context
             yield start, doc
 
     def _participant(
-        self, article: Article, spans: list[tuple[int, int]], index: int, names: NameMatcher
-    ) -> tuple[str, str] | None:
+        self, article: Article, spans: list[tuple[int, int]], index: int, lang: LanguageEngine
+    ) -> Holder | None:
         """(party, speaker) of the other participant of a meeting or call ("the parties stressed..."): the first
         person or role of another side than the article's named in the title, else in the sentences around."""
         own = self._speaks_for(article)
         lo, hi = max(0, index - LOOSE_WINDOW), min(len(spans), index + LOOSE_WINDOW + 1)
         for text, start, end in ((article.title or "", 0, None), (article.text, spans[lo][0], spans[hi - 1][1])):
-            for m in names.find(text, start, end):
-                office = _OFFICE_OF.search(text, max(0, m.start - 40), m.start)  # "the President of France"
+            for m in lang.names.find(text, start, end):
+                office = lang.office_before(text, m.start)  # "the President of France"
                 if (m.kind in ("speaker", "roles") or office) and m.party and m.party != own:
                     return m.party, m.speaker or text[office.start() if office else m.start : m.end]
         return None
 
-    def _borrowed_topic(self, article: Article, spans: list[tuple[int, int]], index: int, lang: _Language) -> int:
-        """Whether a sentence without a topic word may take the topic of its passage (LOOSE_WINDOW sentences
-        either side, across paragraphs), in a passage on the topic:
-        - a short one (en.yaml borrowed_topic_max_words) with a cue of a type that may borrow a topic, naming a
-          side or speaking in the first person ("And the Russian Federation does not want to return anything.",
-          "So I had a simple suggestion.");
-        - a longer one (borrowed_topic_max_words_accusing) that names the article's counterpart before an
-          accusation cue ("the Kiev regime did not want to ...").
-        Longer or other ones were mostly about something else in real releases, and cost parses. Returns the
-        sentence's length in words (nlp.claims decides on the parse), else 0. Cheapest tests first."""
-        text = article.text
-        sentence = text[spans[index][0] : spans[index][1]]
-        prefilter = lang.prefilter
-        if sentence.count(" ") >= prefilter.borrow_max_words_accusing + 5:
-            return 0
-        words = len(_WORD.findall(sentence))
-        short = words <= prefilter.borrow_max_words
-        if short and not prefilter.may_borrow_topic(sentence):
-            return 0
-        cue_at = -1 if short or words > prefilter.borrow_max_words_accusing else prefilter.behaviour_cue_at(sentence)
-        if not short and cue_at < 0:
-            return 0
-        lo, hi = max(0, index - LOOSE_WINDOW), min(len(spans), index + LOOSE_WINDOW + 1)
-        if not prefilter.has_topic(text[spans[lo][0] : spans[hi - 1][1]]):
-            return 0
-        if short and _FIRST_PERSON.search(sentence):
-            return words
-        mentions = [m for m in lang.names.find(sentence) if m.party]
-        if short:
-            return words if mentions else 0
-        other = lang.counterparts.get(self._speaks_for(article) or "")
-        return words if any(m.party == other and m.start < cue_at for m in mentions) else 0
-
-    @staticmethod
-    def _topic_window(text: str, spans: list[tuple[int, int]], index: int, prefilter: Prefilter) -> str:
-        """The neighbouring sentences (TOPIC_WINDOW either side, same paragraph) when one of them is on a
-        topic: a statement without a topic word continues the topic of the passage it stands in."""
-        own = getattr(prefilter, "topic_window", None)  # ru/uk: nlp.lemma_match.LemmaPrefilter.topic_window
-        if own is not None:
-            return own(text, spans, index)
-        lo, hi = max(0, index - TOPIC_WINDOW), min(len(spans), index + TOPIC_WINDOW + 1)
-        for near in range(index - 1, lo - 1, -1):  # do not cross a blank line (a new paragraph)
-            if "\n\n" in text[spans[near][1] : spans[near + 1][0]]:
-                lo = near + 1
-                break
-        for near in range(index + 1, hi):
-            if "\n\n" in text[spans[near - 1][1] : spans[near][0]]:
-                hi = near
-                break
-        passage = text[spans[lo][0] : spans[hi - 1][1]]
-        return passage if prefilter.has_topic(passage) else ""
-
     @staticmethod
     def _quote_passage(
-        text: str, spans: list[tuple[int, int]], index: int, quotes: QuoteIndex, prefilter: Prefilter
+        text: str, spans: list[tuple[int, int]], index: int, quotes: QuoteIndex, lang: LanguageEngine
     ) -> str:
         """A quotation that runs over several sentences is one passage, however its paragraphs are broken: the
         sentence that leads into it and the whole quote, when they are on a topic ("…the '1000 for 1000' swap.
@@ -313,27 +211,27 @@ class Extractor:
         if last == first:
             return ""
         passage = text[spans[max(0, first - 1)][0] : spans[last][1]]
-        return passage if prefilter.has_topic(passage) else ""
+        return passage if lang.has_topic(passage) else ""
 
     @staticmethod
     def _last_speaker(
-        text: str, spans: list[tuple[int, int]], index: int, names: NameMatcher, cache: dict[int, list[Mention]]
-    ) -> tuple[str, str] | None:
+        text: str, spans: list[tuple[int, int]], index: int, lang: LanguageEngine, cache: dict[int, list[Mention]]
+    ) -> Holder | None:
         """(party, speaker) of the last person or role named in the few sentences before sentence `index`
         (what a later "he said" or a continuing quote refers to), else of the transcript label
-        ("Vladimir Putin:") that opened the current turn. `cache` keeps the people found per sentence."""
+        ("Vladimir Putin:", the grammar's speaker_label) that opened the current turn. `cache` keeps the people
+        found per sentence."""
 
         def people(key: int, start: int, end: int) -> list[Mention]:
             if key not in cache:
-                cache[key] = [m for m in names.find(text, start, end) if m.kind in ("speaker", "roles")]
+                cache[key] = [m for m in lang.names.find(text, start, end) if m.kind in ("speaker", "roles")]
             return cache[key]
 
         for back in range(index - 1, max(-1, index - 1 - SPEAKER_LOOKBACK), -1):
             found = people(back, *spans[back])
             if found:
                 return found[-1].party, found[-1].speaker or text[found[-1].start : found[-1].end]
-        labels = list(_SPEAKER_LABEL.finditer(text, 0, spans[index][0]))
-        label = labels[-1] if labels else None
+        label = lang.speaker_label_at(text, spans[index][0])
         if label is not None:
             found = people(-label.start(1) - 1, label.start(1), label.end(1))
             if found:
@@ -373,37 +271,9 @@ class Extractor:
         return out
 
 
-_WORD = re.compile(r"\w+")
-_FIRST_PERSON = re.compile(r"(?<!\w)(?:I|we|We|WE)(?!\w)")
 # How many sentences from the start of a text a quote or pronoun may take the topic of the title (further on, a
 # long release has moved on to other matters).
 TITLE_REACH = 6
-# How many sentences either side (across paragraphs) may carry the topic such a sentence takes.
-LOOSE_WINDOW = 2
-
-
-_BOTH_SIDES = re.compile(r"\b(?:parties|sides|leaders)\b", re.IGNORECASE)  # en.yaml both_sides, plural
-_OFFICE_OF = re.compile(
-    r"\b(?:President|Prime Minister|Chancellor|Foreign Minister|Minister|Secretary|King|Emir|"
-    r"Crown Prince|Pope|leader|head)\s+of\s+(?:the\s+)?$"
-)
-_SPEAKER_LABEL = re.compile(r"^[ \t]*([A-Z][\w.'’ -]{2,60}?):[ \t]", re.MULTILINE)
-
-
-def _inflections(nlp: Language) -> dict[str, list[str]]:
-    """Irregular forms per lemma ("send" -> "sent"), from the lemmatizer's exception table if it has one."""
-    out: dict[str, list[str]] = {}
-    if "lemmatizer" not in nlp.pipe_names:
-        return out
-    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
-    if lookups is None or not lookups.has_table("lemma_exc"):
-        return out
-    table = lookups.get_table("lemma_exc")
-    for pos in ("verb", "noun", "adj"):
-        for form, lemmas in (table.get(pos) or {}).items():
-            for lemma in lemmas:
-                out.setdefault(lemma, []).append(form)
-    return out
 
 
 def _dedupe(claims: list[Claim]) -> list[Claim]:

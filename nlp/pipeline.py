@@ -1,6 +1,8 @@
-"""Build the spaCy pipeline of one language from config: the configured model plus `onrecord_claims`."""
+"""Build the spaCy pipeline of one language from config: a model plus the claim reader its engine uses."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import spacy
 from spacy.language import Language
@@ -9,8 +11,8 @@ import onrecord.nlp.claims
 import onrecord.nlp.claims_cyr  # noqa: F401  (registers the onrecord_claims_cyr factory)
 from onrecord.core.config import Config
 from onrecord.core.errors import ConfigError
-from onrecord.nlp.lexicon import build_lexicon
-from onrecord.nlp.morph import RULE_LANGUAGES, blank_pipeline
+from onrecord.nlp.engine import rule_engine
+from onrecord.nlp.morph import blank_pipeline
 from onrecord.nlp.rule_cache import use_rule_cache
 
 # Model names whose PyPI packages install under another name.
@@ -34,14 +36,21 @@ def load_model(name: str) -> Language:
 
 def build_pipeline(config: Config, language: str) -> Language | None:
     """The extraction pipeline for a language, or None when the config has no model for it."""
-    settings = config.nlp.languages.get(language)
-    if settings is None:
-        return None
-    if settings.model in RULE_LANGUAGES:  # no trained model: blank pipeline, pymorphy3 lemmas, lemma-window reader
-        nlp = blank_pipeline(settings.model)
-        nlp.add_pipe("onrecord_claims_cyr", config={"lexicon": build_lexicon(config, language)}, last=True)
-        return nlp
+    engine = rule_engine(config, language)
+    return engine.nlp if engine is not None else None
+
+
+def lemma_pipeline(language: str, lexicon: dict[str, Any]) -> Language:
+    """No trained model: blank pipeline, pymorphy3 lemmas, the lemma-window reader (nlp.engine.LemmaEngine)."""
+    nlp = blank_pipeline(language)
+    nlp.add_pipe("onrecord_claims_cyr", config={"lexicon": lexicon}, last=True)
+    return nlp
+
+
+def spacy_pipeline(config: Config, language: str, component: str, lexicon: dict[str, Any]) -> Language:
+    """The configured spaCy model plus the parse reader (nlp.engine.ParseEngine)."""
+    settings = config.nlp.languages[language]
     nlp = load_model(settings.model)
     use_rule_cache(nlp)  # same annotations as the model's attribute_ruler + lemmatizer, computed once per key
-    nlp.add_pipe("onrecord_claims", config={"lexicon": build_lexicon(config, language)}, last=True)
+    nlp.add_pipe(component, config={"lexicon": lexicon}, last=True)
     return nlp

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from onrecord.nlp.context import SentenceContext
 from onrecord.nlp.lexicon import NameMatcher, keywords_regex
 
 # The word after a topic word (past an "of"/"the"), and the word before it.
@@ -77,15 +78,15 @@ class TopicReader:
             return False
         return not any(m.party in self.counterparts for m in self.names.find(text, match.start(1), match.end(1)))
 
-    def topic_for(self, text: str, context: dict[str, Any]) -> tuple[str | None, str | None]:
+    def topic_for(self, text: str, context: SentenceContext) -> tuple[str | None, str | None]:
         """(topic, own topic) of a sentence: the topic its own words name, else the topic of its passage
         (context "topic_context", set by the extractor); (None, None) for a question, which states nothing.
-        Reads text only, so the extractor asks before parsing and keeps the answer in context "topics"."""
-        if "topics" in context:
-            return context["topics"]
+        Reads text only, so the extractor asks before parsing and keeps the answer in the context's `topics`."""
+        if context.topics is not None:
+            return context.topics
         topic = own_topic = self.topic_of(text)
         if topic is None:  # a statement continuing the topic of its passage
-            topic = self.topic_of(context.get("topic_context") or "")
+            topic = self.topic_of(context.topic_context)
         if topic is None or text.rstrip(" \"”»'’").endswith("?"):
             return None, None
         return topic, own_topic

@@ -10,6 +10,7 @@ from spacy.tokens import Doc
 from onrecord.core.errors import ConfigError
 from onrecord.core.records import Claim
 from onrecord.nlp.claims import ClaimReader
+from onrecord.nlp.context import SentenceContext
 from onrecord.nlp.evaluate import evaluate
 from onrecord.nlp.jsonl import read_articles
 from onrecord.nlp.lexicon import NameMatcher, build_lexicon
@@ -18,6 +19,11 @@ from onrecord.nlp.prefilter import Prefilter, split_sentences
 
 
 @pytest.fixture(scope="module")
+def _side(party: str) -> SentenceContext:
+    """The context of a sentence in an article of `party`'s source."""
+    return SentenceContext(speaks_for=party)
+
+
 def lexicon(config):
     return build_lexicon(config, "en")
 
@@ -65,7 +71,7 @@ def test_cue_on_lemmas_with_negation_and_context_holder(lexicon):
     pos = ["PRON", "AUX", "PART", "VERB", "ADP", "DET", "NOUN", "ADP", "NOUN", "PUNCT"]
     lemmas = ["we", "have", "not", "hand", "over", "any", "list", "of", "prisoner", "."]
     doc = _doc(words, heads, deps, pos, lemmas)
-    claims = ClaimReader(lexicon).read(doc, {"speaks_for": "ukraine"})
+    claims = ClaimReader(lexicon).read(doc, _side("ukraine"))
     assert [(c["holder"], c["claim_type"], c["negated"]) for c in claims] == [("ukraine", "list_submitted", True)]
 
 
@@ -77,7 +83,7 @@ def test_conditional_is_not_a_claim(lexicon):
     pos = ["SCONJ", "PROPN", "VERB", "PRON", "NOUN", "ADP", "NOUN", "PUNCT", "PRON", "AUX", "VERB", "PUNCT"]
     lemmas = ["if", "Kyiv", "send", "its", "list", "of", "prisoner", ",", "we", "will", "answer", "."]
     doc = _doc(words, heads, deps, pos, lemmas)
-    assert ClaimReader(lexicon).read(doc, {"speaks_for": "russia"}) == []
+    assert ClaimReader(lexicon).read(doc, _side("russia")) == []
 
 
 def _claim(article, holder, claim_type, negated=False, target=None, date="2025-05-20"):
@@ -179,7 +185,7 @@ def test_modal_demand_needs_an_addressee(lexicon):
         ["talk", "must", "be", "hold", "."],
         ["NNS", "MD", "VB", "VBN", "."],
     )
-    assert ClaimReader(lexicon).read(doc, {"speaks_for": "russia"}) == []
+    assert ClaimReader(lexicon).read(doc, _side("russia")) == []
     # "Moscow must stop the talks delay ." -> a demand addressed to Russia, held by the source's side
     words = ["Moscow", "must", "return", "all", "prisoners", "."]
     doc = _doc(
@@ -190,7 +196,7 @@ def test_modal_demand_needs_an_addressee(lexicon):
         ["Moscow", "must", "return", "all", "prisoner", "."],
         ["NNP", "MD", "VB", "DT", "NNS", "."],
     )
-    claims = ClaimReader(lexicon).read(doc, {"speaks_for": "ukraine"})
+    claims = ClaimReader(lexicon).read(doc, _side("ukraine"))
     assert [(c["holder"], c["claim_type"], c["target"]) for c in claims] == [("ukraine", "demand", "russia")]
 
 
@@ -203,7 +209,7 @@ def test_participle_describing_a_noun_is_not_an_agreement(lexicon):
     lemmas = ["the", "exchange", "of", "prisoner", "agree", "in", "Istanbul", "continue", "."]
     tags = ["DT", "NN", "IN", "NNS", "VBN", "IN", "NNP", "VBZ", "."]
     doc = _doc(words, heads, deps, pos, lemmas, tags)
-    assert ClaimReader(lexicon).read(doc, {"speaks_for": "russia"}) == []
+    assert ClaimReader(lexicon).read(doc, _side("russia")) == []
 
 
 def test_families_waiting_are_not_a_party(lexicon):
@@ -217,7 +223,7 @@ def test_families_waiting_are_not_a_party(lexicon):
         ["family", "be", "wait", "for", "the", "prisoner", "."],
         ["NNS", "VBP", "VBG", "IN", "DT", "NNS", "."],
     )
-    assert ClaimReader(lexicon).read(doc, {"speaks_for": "ukraine"}) == []
+    assert ClaimReader(lexicon).read(doc, _side("ukraine")) == []
 
 
 def test_they_claimed_is_reported_of_the_other_side(lexicon):
@@ -228,7 +234,7 @@ def test_they_claimed_is_reported_of_the_other_side(lexicon):
     pos = ["PRON", "VERB", "SCONJ", "PRON", "VERB", "DET", "NOUN", "NOUN", "PUNCT"]
     lemmas = ["they", "claim", "that", "they", "reject", "the", "prisoner", "swap", "."]
     doc = _doc(words, heads, deps, pos, lemmas, ["PRP", "VBD", "IN", "PRP", "VBD", "DT", "NN", "NN", "."])
-    claims = ClaimReader(lexicon).read(doc, {"speaks_for": "russia"})
+    claims = ClaimReader(lexicon).read(doc, _side("russia"))
     assert [(c["holder"], c["claim_type"], c["target"]) for c in claims] == [("russia", "accusation", "ukraine")]
 
 
@@ -271,10 +277,10 @@ def test_behaviour_cue_of_own_side_accuses_nobody(lexicon):
     pos = ["PRON", "VERB", "DET", "NOUN", "ADP", "NOUN", "PUNCT"]
     tags = ["PRP", "VBP", "DT", "NN", "IN", "NNS", "."]
     lemmas = ["we", "block", "the", "exchange", "of", "prisoner", "."]
-    assert ClaimReader(lexicon).read(_doc(words, heads, deps, pos, lemmas, tags), {"speaks_for": "ukraine"}) == []
+    assert ClaimReader(lexicon).read(_doc(words, heads, deps, pos, lemmas, tags), _side("ukraine")) == []
     # the same verb with the other side as subject is Kyiv's accusation of Moscow
     words[0], pos[0], tags[0], lemmas[0] = "Moscow", "PROPN", "NNP", "Moscow"
-    claims = ClaimReader(lexicon).read(_doc(words, heads, deps, pos, lemmas, tags), {"speaks_for": "ukraine"})
+    claims = ClaimReader(lexicon).read(_doc(words, heads, deps, pos, lemmas, tags), _side("ukraine"))
     assert _keys(claims) == [("ukraine", "accusation", False, "russia")]
 
 
@@ -289,7 +295,7 @@ def test_prediction_about_the_other_side_is_not_a_claim(lexicon):
         ["Putin", "will", "ignore", "the", "prisoner", "."],
         ["NNP", "MD", "VB", "DT", "NNS", "."],
     )
-    assert ClaimReader(lexicon).read(doc, {"speaks_for": "ukraine"}) == []
+    assert ClaimReader(lexicon).read(doc, _side("ukraine")) == []
 
 
 def test_as_agreed_and_embedded_question_are_not_claims(lexicon):
@@ -300,7 +306,7 @@ def test_as_agreed_and_embedded_question_are_not_claims(lexicon):
     pos = ["NOUN", "VERB", "PUNCT", "SCONJ", "VERB", "ADP", "PROPN", "PUNCT"]
     tags = ["NNS", "VBD", ",", "IN", "VBN", "IN", "NNP", "."]
     doc = _doc(words, heads, deps, pos, [w.lower() for w in words[:4]] + ["agree", "in", "Minsk", "."], tags)
-    assert ClaimReader(lexicon).read(doc, {"speaks_for": "russia"}) == []
+    assert ClaimReader(lexicon).read(doc, _side("russia")) == []
     # "Everyone knows who blocked the talks ." -- what someone knows, held by nobody on record
     words = ["Everyone", "knows", "who", "blocked", "the", "talks", "."]
     doc = _doc(
@@ -311,7 +317,7 @@ def test_as_agreed_and_embedded_question_are_not_claims(lexicon):
         ["everyone", "know", "who", "block", "the", "talk", "."],
         ["NN", "VBZ", "WP", "VBD", "DT", "NNS", "."],
     )
-    assert ClaimReader(lexicon).read(doc, {"speaks_for": "ukraine"}) == []
+    assert ClaimReader(lexicon).read(doc, _side("ukraine")) == []
 
 
 def test_release_needs_people_of_a_side(lexicon):
@@ -322,10 +328,10 @@ def test_release_needs_people_of_a_side(lexicon):
     tags = ["NNS", "VBD", "VBN", "IN", "NNS", "."]
     lemmas = ["member", "be", "release", "from", "jail", "."]
     doc = _doc(words, [2, 2, 2, 2, 3, 2], deps, pos, lemmas, tags)
-    assert ClaimReader(lexicon).read(doc, {"speaks_for": "russia"}) == []
+    assert ClaimReader(lexicon).read(doc, _side("russia")) == []
     words[0], lemmas[0] = "Soldiers", "soldier"
     doc = _doc(words, [2, 2, 2, 2, 3, 2], deps, pos, lemmas, tags)
-    assert [c["claim_type"] for c in ClaimReader(lexicon).read(doc, {"speaks_for": "russia"})] == ["exchange_completed"]
+    assert [c["claim_type"] for c in ClaimReader(lexicon).read(doc, _side("russia"))] == ["exchange_completed"]
 
 
 def test_topic_is_between_the_sides_and_in_its_own_sense(lexicon):
@@ -366,7 +372,7 @@ def test_background_clause_and_without_are_not_claims(lexicon):
     pos = ["NOUN", "VERB", "ADP", "SCONJ", "NOUN", "AUX", "VERB", "NOUN", "PUNCT"]
     lemmas = ["shelling", "go", "on", "while", "envoy", "be", "hold", "negotiation", "."]
     tags = ["NN", "VBD", "RP", "IN", "NNS", "VBD", "VBG", "NNS", "."]
-    assert ClaimReader(lexicon).read(_doc(words, heads, deps, pos, lemmas, tags), {"speaks_for": "ukraine"}) == []
+    assert ClaimReader(lexicon).read(_doc(words, heads, deps, pos, lemmas, tags), _side("ukraine")) == []
     # "We exchange prisoners without waiting for talks ." -- no waiting is stated
     words = ["We", "exchange", "prisoners", "without", "waiting", "for", "talks", "."]
     heads = [1, 1, 1, 1, 3, 4, 5, 1]
@@ -374,7 +380,7 @@ def test_background_clause_and_without_are_not_claims(lexicon):
     pos = ["PRON", "VERB", "NOUN", "ADP", "VERB", "ADP", "NOUN", "PUNCT"]
     lemmas = ["we", "exchange", "prisoner", "without", "wait", "for", "talk", "."]
     tags = ["PRP", "VBP", "NNS", "IN", "VBG", "IN", "NNS", "."]
-    claims = ClaimReader(lexicon).read(_doc(words, heads, deps, pos, lemmas, tags), {"speaks_for": "ukraine"})
+    claims = ClaimReader(lexicon).read(_doc(words, heads, deps, pos, lemmas, tags), _side("ukraine"))
     assert "awaiting_counterpart" not in {c["claim_type"] for c in claims}
 
 
@@ -386,5 +392,5 @@ def test_factual_cue_under_an_obligation_is_not_a_fact(lexicon):
     pos = ["PROPN", "AUX", "VERB", "SCONJ", "PRON", "AUX", "ADJ", "CCONJ", "VERB", "DET", "NOUN", "PUNCT"]
     lemmas = ["Moscow", "must", "show", "that", "it", "be", "serious", "and", "accept", "the", "ceasefire", "."]
     tags = ["NNP", "MD", "VB", "IN", "PRP", "VBZ", "JJ", "CC", "VB", "DT", "NN", "."]
-    claims = ClaimReader(lexicon).read(_doc(words, heads, deps, pos, lemmas, tags), {"speaks_for": "ukraine"})
+    claims = ClaimReader(lexicon).read(_doc(words, heads, deps, pos, lemmas, tags), _side("ukraine"))
     assert "agreement" not in {c["claim_type"] for c in claims}

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from onrecord.core.config import Config
+from onrecord.core.errors import ConfigError
 from onrecord.core.records import Article, Claim
-from onrecord.nlp.lexicon import Mention, NameMatcher, build_lexicon
-from onrecord.nlp.prefilter import Prefilter, split_sentences
+from onrecord.nlp.engine import NameFinder, SentenceFilter, rule_engine
+from onrecord.nlp.lexicon import Mention
+from onrecord.nlp.prefilter import split_sentences
 from onrecord.nlp.quotes import QuoteIndex
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*|[«»“”\"'‘’:?!;]")
@@ -52,15 +54,14 @@ class Featurizer:
 
     def __init__(self, config: Config, language: str):
         self.language = language
-        lexicon = build_lexicon(config, language)
+        engine = rule_engine(config, language)
+        if engine is None:
+            raise ConfigError(f"nlp.languages: {language!r} is not configured")
+        self.engine = engine
+        lexicon = engine.lexicon
         grammar = lexicon.get("grammar", {})
-        if language == "en":
-            self.names: Any = NameMatcher(lexicon["names"])
-            self.topics: Any = Prefilter(lexicon)
-        else:
-            from onrecord.nlp.lemma_match import lemma_helpers
-
-            self.topics, self.names = lemma_helpers(lexicon, language)
+        self.names: NameFinder = engine.name_finder(lexicon)
+        self.topics: SentenceFilter = engine.sentence_filter(lexicon)
         self.counterparts: dict[str, str] = lexicon.get("counterparts", {})
         self.first_person = {w.lower() for w in grammar.get("first_person", [])}
         agencies = grammar.get("agencies", {})
@@ -72,19 +73,14 @@ class Featurizer:
             if self.agencies
             else None
         )
-        self.stems = language != "en"  # inflected languages: word beginnings as well as words
+        self.stems = engine.inflected  # inflected languages: word beginnings as well as words
         # The configured cues of each claim type (config.yaml), as prior knowledge the model weighs: "cue:demand".
-        self._cues: list[tuple[str, Any]] = []
+        self._cues: list[tuple[str, SentenceFilter]] = []
         for claim_type in lexicon["claim_types"]:
             if not claim_type["cues"]:
                 continue
             only = dict(lexicon, claim_types=[claim_type])
-            if language == "en":
-                self._cues.append((claim_type["id"], Prefilter(only)))
-            else:
-                from onrecord.nlp.lemma_match import LemmaPrefilter
-
-                self._cues.append((claim_type["id"], LemmaPrefilter(only, self.topics.morph)))
+            self._cues.append((claim_type["id"], engine.sentence_filter(only)))
         # Grammar words whose presence matters for stance: negators, conditionals, modals.
         self._marks = {
             key: {_word(w) for w in grammar.get(key, [])}

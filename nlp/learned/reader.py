@@ -18,10 +18,9 @@ from pathlib import Path
 from onrecord.core.config import Config
 from onrecord.core.records import Article, Claim
 from onrecord.nlp.dates import resolve_date
+from onrecord.nlp.engine import SentenceFilter
 from onrecord.nlp.learned.features import LOOKS_AHEAD, Candidate, Featurizer
 from onrecord.nlp.learned.model import ReaderModel
-from onrecord.nlp.lexicon import build_lexicon
-from onrecord.nlp.prefilter import Prefilter
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
@@ -48,25 +47,27 @@ class LearnedReader:
         self.featurizer = Featurizer(config, language)
         self.default_target = {c.id: c.default_target for c in config.claim_types}  # also: the types configured
         self.events = {c.id for c in config.claim_types if c.event}  # not stated by a sentence that looks ahead
-        lexicon = build_lexicon(config, language)
-        self._topics = []
+        engine = self.featurizer.engine
+        lexicon = engine.lexicon
+        self._topics: list[tuple[str, SentenceFilter]] = []
         for topic in config.topics:
             only = dict(lexicon, topics={topic.id: topic.keywords.get(language, [])})
-            if language == "en":
-                self._topics.append((topic.id, Prefilter(only)))
-            else:
-                from onrecord.nlp.lemma_match import lemma_helpers
-
-                self._topics.append((topic.id, lemma_helpers(only, language)[0]))
-        words = lexicon.get("grammar", {}).get("date_words", [])
+            self._topics.append((topic.id, engine.sentence_filter(only)))
+        grammar = lexicon.get("grammar", {})
+        words, before = grammar.get("date_words", []), grammar.get("date_prefixes", [])
         self._date = (
             re.compile(
-                r"(?<!\w)(?:(?:on|last)\s+)?(?:" + "|".join(re.escape(w) for w in words) + r")(?:\s+\d{1,2}(?!\d))?",
+                r"(?<!\w)(?:(?:"
+                + "|".join(re.escape(w) for w in before)
+                + r")\s+)?(?:"
+                + "|".join(re.escape(w) for w in words)
+                + r")(?:\s+\d{1,2}(?!\d))?",
                 re.IGNORECASE,
             )
-            if words and language == "en"
+            if words and before
             else None
         )
+        self._date_prefixes = tuple(f"{w} " for w in before)
 
     def fingerprint(self) -> str:
         """What changes this reader's claims: the weights, labels, thresholds and the types left to the rules — not
@@ -201,4 +202,9 @@ class LearnedReader:
         if self._date is None:
             return None
         match = self._date.search(evidence)
-        return match.group().replace("on ", "").strip() if match else None
+        if match is None:
+            return None
+        phrase = match.group()
+        for prefix in self._date_prefixes[:1]:  # the first prefix ("on") is dropped wherever it stands
+            phrase = phrase.replace(prefix, "")
+        return phrase.strip()
