@@ -17,7 +17,21 @@ from onrecord import __version__
 from onrecord.core.errors import OnrecordError
 
 # Each module in onrecord/commands/ defines one click command (or group) named `command`.
-COMMAND_MODULES = ["init", "demo", "crawl", "extract", "eval", "corpus", "timeline", "status", "digest", "serve", "run"]
+COMMAND_MODULES = [
+    "init",
+    "demo",
+    "crawl",
+    "extract",
+    "eval",
+    "corpus",
+    "timeline",
+    "status",
+    "digest",
+    "serve",
+    "run",
+    "review",
+    "export",
+]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

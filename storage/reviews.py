@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
@@ -100,7 +99,7 @@ def record(
         ).lastrowid
         _derive(db, key)
         after = _current_ids(db, key)
-        _requeue(db, before | after)
+        _requeue(db, before, after)
         row = dict(
             zip(
                 _REVIEW_COLUMNS,
@@ -109,7 +108,7 @@ def record(
             )
         )
     row["fields"] = json.loads(row["fields"])
-    row["claim_id"] = next(iter(sorted(after)), None)
+    row["claim_id"] = min(after, default=None)
     return row
 
 
@@ -269,25 +268,39 @@ def _derive(db: sqlite_utils.Database, key: tuple) -> None:
     )
 
 
-def _current_ids(db: sqlite_utils.Database, key: tuple) -> set[str]:
-    """Ids of the claims the key names now: the reading's claims with the key, and an added claim's id."""
-    ids = {row[0] for row in db.execute(f"SELECT id FROM claims WHERE {_KEY_WHERE}", list(key))}
-    ids.update(
-        row[0]
+def _current_ids(db: sqlite_utils.Database, key: tuple) -> dict[str, tuple | None]:
+    """The claims the key names now (the reading's claims with the key, an added claim), each with the event key it
+    is folded under as reviewed (topic, holder, claim_type, negated, target; None when rejected)."""
+    ids: dict[str, tuple | None] = {
+        row[0]: tuple(row[1:])
         for row in db.execute(
-            f"SELECT added_id FROM claim_reviews WHERE {_KEY_WHERE} AND added_id IS NOT NULL", list(key)
+            f"SELECT id, topic, holder, claim_type, negated, target FROM claims WHERE {_KEY_WHERE}", list(key)
         )
-    )
+    }
+    added = db.execute(f"SELECT added_id FROM claim_reviews WHERE {_KEY_WHERE} AND added_id IS NOT NULL", list(key))
+    ids.update((row[0], None) for row in added)
+    if ids:
+        marks = ", ".join("?" for _ in ids)
+        reviewed = db.execute(
+            "SELECT id, topic, holder, claim_type, negated, target, review FROM claim_review_rows "
+            f"WHERE id IN ({marks})",
+            list(ids),
+        )
+        for claim_id, *event_key, review in reviewed:
+            ids[claim_id] = None if review == "rejected" else tuple(event_key)
     return ids
 
 
-def _requeue(db: sqlite_utils.Database, claim_ids: Iterable[str]) -> None:
-    """The events holding these claims are re-derived, and the claims folded in again as reviewed."""
-    for claim_id in claim_ids:
+def _requeue(db: sqlite_utils.Database, before: dict[str, tuple | None], after: dict[str, tuple | None]) -> None:
+    """The events holding these claims are re-derived, and the claims folded in again as reviewed. A claim whose
+    event key moved leaves its event now (as the claims' update trigger does), so the event is not kept as is."""
+    for claim_id in sorted(set(before) | set(after)):
         db.execute(
             "INSERT OR IGNORE INTO timeline_dirty (event_id) SELECT event_id FROM event_claims WHERE claim_id = ?",
             [claim_id],
         )
+        if before.get(claim_id) != after.get(claim_id):
+            db.execute("DELETE FROM event_claims WHERE claim_id = ?", [claim_id])
         db.execute("INSERT OR IGNORE INTO timeline_queue (claim_id) VALUES (?)", [claim_id])
 
 
@@ -429,3 +442,44 @@ def article(db: sqlite_utils.Database, article_id: str) -> dict[str, Any] | None
         db.query("SELECT id, url, title, source, published, language, text FROM articles WHERE id = ?", [article_id])
     )
     return dict(rows[0]) if rows else None
+
+
+# --- gold for evaluation ------------------------------------------------------------------------------------------
+
+GOLD_FIELDS = ("topic", "holder", "claim_type", "negated", "target", "speaker", "via", "claim_date")
+ARTICLE_FIELDS = (
+    "id",
+    "url",
+    "canonical_url",
+    "source",
+    "title",
+    "text",
+    "published",
+    "fetched_at",
+    "language",
+    "via",
+    "speaks_for",
+)
+
+
+def gold_articles(db: sqlite_utils.Database) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Each article with a review in force, and its claims as reviewed, as gold: the claim fields of the claims
+    corpus (nlp/corpus) with the evidence span as evidence_start / evidence_end. Reviewing an article vouches for the
+    claims on it nobody rejected: review an article whole before exporting it."""
+    out = []
+    for article_id in reviewed_article_ids(db):
+        rows = list(db.query(f"SELECT {', '.join(ARTICLE_FIELDS)} FROM articles WHERE id = ?", [article_id]))
+        if not rows:
+            continue
+        claims = [
+            {name: claim[name] for name in GOLD_FIELDS}
+            | {
+                "evidence_start": claim["start"],
+                "evidence_end": claim["end"],
+                "evidence": claim["evidence"],
+                "review": claim["review"],
+            }
+            for claim in reviewed_claims(db, article_id)
+        ]
+        out.append((dict(rows[0]), claims))
+    return out

@@ -35,6 +35,12 @@ FORMER_DEV = {
 )
 @click.option("--corpus", is_flag=True, help="Score the claims corpus (nlp/corpus/data) per language and split.")
 @click.option(
+    "--reviews",
+    "reviews_dir",
+    type=click.Path(file_okay=False),
+    help="Score against researchers' reviews: a folder written by `onrecord export --reviews`.",
+)
+@click.option(
     "--split",
     "splits",
     multiple=True,
@@ -90,6 +96,7 @@ def command(
     articles_path: str | None,
     gold_path: str | None,
     corpus: bool,
+    reviews_dir: str | None,
     splits: tuple[str, ...],
     languages: tuple[str, ...],
     former_dev: bool,
@@ -106,6 +113,7 @@ def command(
 
       onrecord eval --corpus --former-dev          # the figures of the model card and the README
       onrecord eval --corpus --split dev --errors  # what to look at while working (never test)
+      onrecord eval --reviews reviewed/            # the reader on your own reviewed articles (onrecord export)
 
     Reads files only: the store (--db) is never opened.
     """
@@ -115,6 +123,16 @@ def command(
     config = ctx.config
     if engine != "config":
         config = config.with_engine(engine)
+    if reviews_dir:
+        from onrecord.commands.export import ARTICLES_FILE, GOLD_FILE
+
+        folder = Path(reviews_dir)
+        if not (folder / ARTICLES_FILE).is_file() or not (folder / GOLD_FILE).is_file():
+            raise OnrecordError(f"eval: {folder}: no {ARTICLES_FILE} and {GOLD_FILE} (write them with onrecord export)")
+        extractor = Extractor(config)
+        result = _score_file(extractor, folder / ARTICLES_FILE, folder / GOLD_FILE)
+        _print(result, errors, as_json, extra={"extractor_version": extractor.version})
+        return
     if not corpus:
         if not (articles_path and gold_path):
             raise OnrecordError("eval: give --articles and --gold, or --corpus")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 
 from onrecord.context import Context, common_options
@@ -37,6 +40,8 @@ def command(ctx: Context, host: str | None, port: int | None, metadata_file: str
     from onrecord.storage.db import open_store
 
     open_store(ctx.db_path, read_only=True).conn.close()  # exists and at this onrecord's schema, else one line
+    if ctx.config_source:  # the review page (onrecord/datasette) folds reviews in with the same config
+        os.environ["ONRECORD_CONFIG"] = str(Path(ctx.config_source.path).resolve())
 
     if print_command:
         metadata = write_metadata(ctx.config, ctx.db_path, metadata_file or DEFAULT_METADATA_FILE)

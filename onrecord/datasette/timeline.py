@@ -37,10 +37,12 @@ PALETTE = [
     "#c51b7d",
 ]
 
-# One mark per event (claims saying the same thing, merged by storage/events.py) when the store has them.
+# One mark per event (claims saying the same thing, merged by storage/events.py) when the store has them; reviewed:
+# how many of its claims a researcher reviewed, best_claim_id the claim its quote is from (the review page's link).
 EVENTS_SQL = f"""
 select e.id, e.event_date as date, e.holder, e.claim_type, e.negated, e.target, e.speaker, e.evidence,
-  c.article_id, e.title, e.url, e.outlets, e.corroboration
+  coalesce(c.article_id, (select r.article_id from claim_review_rows r where r.id = e.best_claim_id)) as article_id,
+  e.title, e.url, e.outlets, e.corroboration, e.best_claim_id, e.reviewed
 from timeline_events e
   left join claims c on c.id = e.best_claim_id
 where e.topic = :topic and e.event_date between :start and :end
@@ -53,7 +55,8 @@ EVENTS_RANGE_SQL = "select min(event_date), max(event_date) from timeline_events
 # One mark per claim, for a store whose events have not been derived (no timeline_events view).
 CLAIMS_SQL = f"""
 select c.id, substr(c.claim_date, 1, 10) as date, c.holder, c.claim_type, c.negated, c.target, c.speaker,
-  c.evidence, c.article_id, a.title, a.url, json_array(c.source) as outlets, 1 as corroboration
+  c.evidence, c.article_id, a.title, a.url, json_array(c.source) as outlets, 1 as corroboration,
+  c.id as best_claim_id, 0 as reviewed
 from claims c
   join articles a on a.id = c.article_id
 where c.topic = :topic and c.claim_date is not null

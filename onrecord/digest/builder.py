@@ -215,6 +215,7 @@ def _change(row: dict, names: _Names, target: str | None) -> Change:
         outlets=_outlets(row.get("outlets"), names),
         corroboration=int(row.get("corroboration") or 0),
         link=names.link("events", row.get("event_id")),
+        reviewed=bool(row.get("reviewed")),
     )
 
 
@@ -229,6 +230,7 @@ def _statement(row: dict, names: _Names) -> Statement:
         outlets=_outlets(row.get("outlets"), names),
         corroboration=int(row.get("corroboration") or 0),
         link=names.link("events", row.get("id")),
+        reviewed=bool(row.get("reviewed")),
     )
 
 

@@ -26,6 +26,7 @@ class Change:
     outlets: tuple[str, ...]
     corroboration: int
     link: str | None = None  # into Datasette
+    reviewed: bool = False  # a researcher reviewed a claim of its event (storage/reviews.py)
 
     @property
     def headline(self) -> str:
@@ -49,6 +50,7 @@ class Statement:
     outlets: tuple[str, ...]
     corroboration: int
     link: str | None = None
+    reviewed: bool = False  # a researcher reviewed a claim of it (storage/reviews.py)
 
 
 @dataclass(frozen=True)

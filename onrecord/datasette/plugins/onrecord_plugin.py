@@ -1,18 +1,28 @@
-"""onrecord's Datasette plugin (loaded with --plugins-dir): read-only connections, claim links, the timeline page.
+"""onrecord's Datasette plugin (loaded with --plugins-dir): read-only connections, claim links, the timeline page,
+the review page.
 
-- asgi_wrapper: only GET, HEAD and OPTIONS requests are served; anything else gets 405, so no page writes.
+- asgi_wrapper: only GET, HEAD and OPTIONS requests are served; anything else gets 405, so no page writes. The one
+  exception: POST to the review page while reviewing is on (ONRECORD_REVIEWER and ONRECORD_REVIEW_SECRET set in the
+  serving process); the page then checks the secret (or the signed cookie it sets) and Datasette the CSRF token,
+  and writes through its own short connection (storage.reviews), never through Datasette's read-only ones.
 - prepare_connection: every served database connection is query_only, with a busy timeout so reads wait
   out a writer's checkpoint instead of failing, and bounded: no string or blob longer than MAX_VALUE_BYTES
   (SQLITE_LIMIT_LENGTH) and all of SQLite's memory in this process under HEAP_LIMIT_BYTES (hard_heap_limit).
   Datasette's SQL time limit cannot cut a single step (`length(hex(zeroblob(450e6)))` is one), the length
   limit does: such a query fails at once with "string or blob too big".
-- render_cell: a claim's article cell links to the article row and to the original URL.
-- menu_links + register_routes: the visual timeline page at /-/onrecord-timeline.
+- render_cell: a claim's article cell links to the article row and to the original URL; a claim's id cell links to
+  its review page.
+- menu_links + register_routes: the visual timeline page at /-/onrecord-timeline, the review page at
+  /-/onrecord-review?claim=ID (or ?article=ID to add a claim the reader missed).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import sqlite3
+import urllib.parse
+from functools import cache
 from typing import Any
 
 import markupsafe
@@ -21,6 +31,7 @@ from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 
 from onrecord.datasette.metadata import PLUGIN_NAME, TIMELINE_PATH
+from onrecord.datasette.review import COOKIE, COOKIE_NAMESPACE, REVIEW_PATH, access, form_fields, in_context
 from onrecord.datasette.timeline import TOPICS_SQL, date_range, layout, outlet_names, queries
 
 ASSETS = "/onrecord-assets"
@@ -45,7 +56,8 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def asgi_wrapper(datasette):
     def wrap(app):
         async def read_only_app(scope, receive, send):
-            if scope["type"] == "http" and scope["method"] not in READ_METHODS:
+            review_post = scope.get("path") == REVIEW_PATH and scope.get("method") == "POST" and access().enabled
+            if scope["type"] == "http" and scope["method"] not in READ_METHODS and not review_post:
                 body = b"405 Method Not Allowed: this onrecord Datasette is read-only\n"
                 await send(
                     {
@@ -75,7 +87,12 @@ def prepare_connection(conn, database, datasette):
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    if table != "claims" or column != "article_id" or value in (None, ""):
+    if table in ("claims", "reviewed_claims", "claim_review_rows") and column == "id" and value not in (None, ""):
+        href = datasette.urls.path(f"{REVIEW_PATH}?{urllib.parse.urlencode({'claim': str(value)})}")
+        return markupsafe.Markup(
+            f'{markupsafe.escape(value)} <a class="onrecord-review-link" href="{markupsafe.escape(href)}">review</a>'
+        )
+    if table not in ("claims", "reviewed_claims") or column != "article_id" or value in (None, ""):
         return None
     article_id, label = (value["value"], value["label"]) if isinstance(value, dict) else (value, None)
 
@@ -128,10 +145,155 @@ async def timeline_page(datasette, request):
         "parties": parties,
         "assets": datasette.urls.path(ASSETS),
         "database_url": datasette.urls.database(name),
+        "review_url": datasette.urls.path(REVIEW_PATH) if "claim_review_rows" in await db.view_names() else "",
     }
     return Response.html(await datasette.render_template("onrecord_timeline.html", context, request=request))
 
 
+# --- the review page -------------------------------------------------------------------------------------------
+
+
+def _read_review(conn, claim_id: str | None, article_id: str | None) -> dict[str, Any]:
+    """What the page shows, read through one of Datasette's read-only connections."""
+    import sqlite_utils
+
+    from onrecord.storage import reviews
+
+    db = sqlite_utils.Database(conn)
+    claim = reviews.claim(db, claim_id) if claim_id else None
+    machine = reviews.machine_claim(db, claim_id) if claim_id else None
+    article = reviews.article(db, claim["article_id"] if claim else article_id) if (claim or article_id) else None
+    trail = reviews.history(db, claim_id=claim_id) if claim else []
+    refs = {
+        kind: [row[0] for row in conn.execute(f"SELECT id FROM {kind} ORDER BY rowid")]
+        for kind in ("topics", "parties", "claim_types")
+    }
+    others = (
+        list(db.query("SELECT * FROM reviewed_claims WHERE article_id = ? ORDER BY start", [article["id"]]))
+        if article
+        else []
+    )
+    return {"claim": claim, "machine": machine, "article": article, "history": trail, "refs": refs, "others": others}
+
+
+def _signed_in(datasette, request) -> bool:
+    who = access()
+    cookie = request.cookies.get(COOKIE)
+    if not (who.enabled and cookie):
+        return False
+    try:
+        return datasette.unsign(cookie, COOKIE_NAMESPACE) == who.reviewer
+    except Exception:  # a cookie signed by another server, or tampered with
+        return False
+
+
+@cache
+def _config():
+    """The config the serving command uses (onrecord serve passes its file on in $ONRECORD_CONFIG)."""
+    import os
+
+    from onrecord.core.config import load_config, resolve_config
+
+    return load_config(resolve_config(None, os.environ).path)
+
+
+def _write(db_path: str, action: str, reviewer: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Record one review through a short writing connection, and fold it into the timeline."""
+    from onrecord.storage.db import open_store
+    from onrecord.storage.events import update_events
+    from onrecord.storage.reviews import record
+
+    db = open_store(db_path, migrate_schema=False)
+    try:
+        row = record(db, action, reviewer, **args)
+        update_events(db, _config())
+        return row
+    finally:
+        db.conn.close()
+
+
+def _action_args(action: str, form: dict[str, Any]) -> dict[str, Any]:
+    note = (form.get("note") or "").strip() or None
+    if action == "revert":
+        try:
+            return {"reverts": int(form.get("reverts") or ""), "note": note}
+        except ValueError:
+            return {"reverts": None, "note": note}
+    if action == "add":
+        span = {}
+        for name in ("start", "end"):
+            value = (form.get(name) or "").strip()
+            span[name] = int(value) if value.isdigit() else None
+        return {
+            "article_id": form.get("article") or None,
+            "fields": form_fields(form),
+            "evidence": form.get("evidence") or None,
+            "note": note,
+            **span,
+        }
+    fields = form_fields(form) if action == "correct" else {}
+    return {"claim_id": form.get("claim") or None, "fields": fields, "note": note}
+
+
+async def review_page(datasette, request):
+    name = _database_name(datasette)
+    db = datasette.get_database(name)
+    who = access()
+    status, message, set_cookie = 200, None, False
+    claim_id, article_id = request.args.get("claim"), request.args.get("article")
+    if request.method == "POST":
+        form = dict(await request.post_vars())
+        claim_id, article_id = form.get("claim") or claim_id, form.get("article") or article_id
+        signed_in = _signed_in(datasette, request)
+        if not who.enabled:
+            return Response.text("403 Forbidden: reviewing is off on this server\n", status=403)
+        if not signed_in and not who.secret_matches(form.get("secret")):
+            return Response.text("403 Forbidden: wrong or missing review secret\n", status=403)
+        set_cookie = not signed_in
+        action = form.get("action") or ""
+        try:
+            row = await asyncio.to_thread(_write, db.path, action, who.reviewer, _action_args(action, form))
+        except Exception as exc:  # ReviewError: say what was wrong, change nothing
+            from onrecord.core.errors import OnrecordError
+
+            if not isinstance(exc, OnrecordError):
+                raise
+            status, message = 400, f"Not recorded: {exc}"
+        else:
+            claim_id = row.get("claim_id") or claim_id
+            query = urllib.parse.urlencode({"claim": claim_id, "done": row["id"]} if claim_id else {"done": row["id"]})
+            response = Response.redirect(datasette.urls.path(f"{REVIEW_PATH}?{query}"), status=303)
+            if set_cookie:
+                response.set_cookie(
+                    COOKIE, datasette.sign(who.reviewer, COOKIE_NAMESPACE), httponly=True, samesite="strict"
+                )
+            return response
+    data = await db.execute_fn(lambda conn: _read_review(conn, claim_id, article_id))
+    if claim_id and not data["claim"]:
+        status, message = 404, f"No claim {claim_id} in this store."
+    done = request.args.get("done")
+    if done and not message:
+        message = f"Review {done} recorded."
+    claim = data["claim"]
+    article = data["article"]
+    context = {
+        **data,
+        "database": name,
+        "database_url": datasette.urls.database(name),
+        "review_path": datasette.urls.path(REVIEW_PATH),
+        "timeline_url": datasette.urls.path(TIMELINE_PATH),
+        "enabled": who.enabled,
+        "reviewer": who.reviewer,
+        "signed_in": _signed_in(datasette, request),
+        "message": message,
+        "claim_id": claim_id,
+        "context": in_context(article["text"], claim["start"], claim["end"]) if claim and article else None,
+        "fields_json": json.dumps(data["history"][-1]["fields"], ensure_ascii=False) if data["history"] else "",
+    }
+    html = await datasette.render_template("onrecord_review.html", context, request=request)
+    return Response.html(html, status=status)
+
+
 @hookimpl
 def register_routes(datasette):
-    return [(rf"^{TIMELINE_PATH}$", timeline_page)]
+    return [(rf"^{TIMELINE_PATH}$", timeline_page), (rf"^{REVIEW_PATH}$", review_page)]

@@ -44,6 +44,12 @@
       var original = link(links, event.url, "original ↗");
       original.rel = "noopener noreferrer";
     }
+    if (event.reviewed) { add(head, "span", "detail-reviewed", " · reviewed"); }
+    if (event.best_claim_id && detail.dataset.reviewUrl) {
+      add(links, "span", null, " · ");
+      var review = link(links, detail.dataset.reviewUrl + "?claim=" + encodeURIComponent(event.best_claim_id), "review this claim");
+      review.className = "detail-review";
+    }
   }
 
   function init() {
