@@ -10,7 +10,7 @@ the review page.
   (SQLITE_LIMIT_LENGTH) and all of SQLite's memory in this process under HEAP_LIMIT_BYTES (hard_heap_limit).
   Datasette's SQL time limit cannot cut a single step (`length(hex(zeroblob(450e6)))` is one), the length
   limit does: such a query fails at once with "string or blob too big".
-- render_cell: a claim's article cell links to the article row and to the original URL; a claim's id cell links to
+- render_cell: a claim's article cell links to the article row and to the original URL; its evidence cell links to
   its review page.
 - menu_links + register_routes: the visual timeline page at /-/onrecord-timeline, the review page at
   /-/onrecord-review?claim=ID (or ?article=ID to add a claim the reader missed).
@@ -50,6 +50,7 @@ def _database_name(datasette) -> str:
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+REVIEWABLE = frozenset({"claims", "reviewed_claims", "claim_review_rows"})  # their evidence cells link to review
 
 
 @hookimpl
@@ -87,10 +88,11 @@ def prepare_connection(conn, database, datasette):
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    if table in ("claims", "reviewed_claims", "claim_review_rows") and column == "id" and value not in (None, ""):
-        href = datasette.urls.path(f"{REVIEW_PATH}?{urllib.parse.urlencode({'claim': str(value)})}")
+    if table in REVIEWABLE and column == "evidence" and "id" in row.keys() and row["id"]:  # noqa: SIM118 (sqlite3.Row: `in` tests values)
+        href = datasette.urls.path(f"{REVIEW_PATH}?{urllib.parse.urlencode({'claim': str(row['id'])})}")
         return markupsafe.Markup(
-            f'{markupsafe.escape(value)} <a class="onrecord-review-link" href="{markupsafe.escape(href)}">review</a>'
+            f'{markupsafe.escape(value or "")} <a class="onrecord-review-link" href="{markupsafe.escape(href)}">'
+            f"review</a>"
         )
     if table not in ("claims", "reviewed_claims") or column != "article_id" or value in (None, ""):
         return None
