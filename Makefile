@@ -43,7 +43,7 @@ lint: $(STAMP)
 # mypy checks onrecord (app and core) and the mapped folders in TYPECHECKED; the others are read for their types
 # only. The folders exist as onrecord.<name> only in the install, so mypy reads a tree of links laid out as
 # installed (build/typecheck/onrecord/...); its messages name files by that layout.
-TYPECHECKED := storage crawlers
+TYPECHECKED := storage crawlers nlp
 MAPPED := crawlers nlp storage
 TYPETREE := build/typecheck
 

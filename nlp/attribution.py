@@ -1,6 +1,6 @@
 """Who holds a statement: speech verbs and their subjects, "according to", clause subjects, roles -> party.
 
-Works on one parsed sentence (a spaCy Doc or Span) and the party names of the language (NameMatcher).
+Works on one parsed sentence (a spaCy Doc or Span) and the party names of the language (a NameFinder).
 Pronouns and first-person subjects are left for the extractor to resolve from the article's context.
 """
 
@@ -17,7 +17,7 @@ import yaml
 from spacy.tokens import Token
 
 from onrecord.core.errors import ConfigError
-from onrecord.nlp.lexicon import Mention, NameMatcher
+from onrecord.nlp.lexicon import Mention, NameFinder
 
 SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj")
 INHERIT_SUBJECT_DEPS = ("conj", "xcomp", "acomp")
@@ -90,7 +90,7 @@ def _source_tokens(head: Token, members: Iterable[str] = ()) -> list[Token]:
     return keep
 
 
-def resolve_source(head: Token, names: NameMatcher, grammar: dict[str, Any], by_speech: bool) -> Source:
+def resolve_source(head: Token, names: NameFinder, grammar: dict[str, Any], by_speech: bool) -> Source:
     """Read a source phrase headed by `head` into parties and a canonical speaker."""
     tokens = sorted(_source_tokens(head, grammar.get("member_prepositions", ())), key=lambda t: t.i)
     span = (tokens[0].i, tokens[-1].i + 1)
@@ -147,7 +147,7 @@ def is_speech_verb(token: Token, grammar: dict[str, Any]) -> bool:
     return particle is None or any(c.lower_ == particle for c in token.children)
 
 
-def speech_source(cue: Token, names: NameMatcher, grammar: dict[str, Any]) -> tuple[Source, Token | None]:
+def speech_source(cue: Token, names: NameFinder, grammar: dict[str, Any]) -> tuple[Source, Token | None]:
     """The source of the nearest speech verb governing the cue, or of an "according to" phrase."""
     current: Token | None = cue
     seen = 0
@@ -166,7 +166,7 @@ def speech_source(cue: Token, names: NameMatcher, grammar: dict[str, Any]) -> tu
     return NO_SOURCE, None
 
 
-def clause_source(cue: Token, names: NameMatcher, grammar: dict[str, Any]) -> Source:
+def clause_source(cue: Token, names: NameFinder, grammar: dict[str, Any]) -> Source:
     """The subject of the cue's own clause ("Moscow rejected...", "we handed over...")."""
     root = clause_root(cue)
     subject = subject_of(root, grammar.get("relative_pronouns", ()))
@@ -297,9 +297,9 @@ def find_attributions(sentence, grammar: dict[str, Any], words: dict[str, Any] |
         clause = clause_root(head)
         content = {t.i for t in clause.subtree if not t.is_punct} - phrase
         source = _source_indices(objects[0])
-        cue = tuple(sorted(t.i for t in token.subtree if t.i not in source and not t.is_punct))
+        marker = tuple(sorted(t.i for t in token.subtree if t.i not in source and not t.is_punct))
         if content:
-            out.append(Attribution(source, cue, tuple(sorted(content))))
+            out.append(Attribution(source, marker, tuple(sorted(content))))
     return out
 
 

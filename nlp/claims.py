@@ -29,7 +29,7 @@ from onrecord.nlp.attribution import (
 from onrecord.nlp.context import Holder, SentenceContext
 from onrecord.nlp.cues import CueMatch, CueMatcher
 from onrecord.nlp.dates import date_phrase
-from onrecord.nlp.lexicon import NameMatcher
+from onrecord.nlp.lexicon import NameFinder, NameMatcher
 from onrecord.nlp.modality import Modality
 from onrecord.nlp.topics import TopicReader
 
@@ -51,7 +51,7 @@ class ClaimReader:
     def __init__(self, lexicon: dict[str, Any]):
         self.lexicon = lexicon
         self.grammar = lexicon.get("grammar", {})
-        self.names = NameMatcher(lexicon.get("names", []))
+        self.names: NameFinder = NameMatcher(lexicon.get("names", []))
         self.cues = CueMatcher(lexicon.get("claim_types", []))
         self.counterparts = lexicon.get("counterparts", {})
         self.types = {c["id"]: c for c in lexicon.get("claim_types", [])}

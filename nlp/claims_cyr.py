@@ -43,6 +43,8 @@ VERB_POS = {"VERB", "INFN", "PRTS", "PRTF", "GRND"}
 
 @Language.factory("onrecord_claims_cyr", default_config={"lexicon": {}})
 def make_cyrillic_reader(nlp: Language, name: str, lexicon: dict[str, Any]) -> CyrillicClaimReader:
+    if nlp.lang is None:
+        raise ValueError("onrecord_claims_cyr needs a pipeline of a language (spacy.blank('ru'))")
     return CyrillicClaimReader(lexicon, nlp.lang)
 
 
@@ -68,7 +70,8 @@ class CyrillicClaimReader(ClaimReader):
         self.lexicon = lexicon
         self.grammar = lexicon.get("grammar", {})
         self.morph = morph_for(language)
-        self.names = LemmaNameMatcher(lexicon.get("names", []), self.morph)
+        self.lemma_names = LemmaNameMatcher(lexicon.get("names", []), self.morph)
+        self.names = self.lemma_names
         agencies = self.grammar.get("agencies", {}) or {}
         self.agencies = LemmaNameMatcher(
             [
@@ -148,7 +151,7 @@ class CyrillicClaimReader(ClaimReader):
         text = doc.text
         if not len(doc) or text.rstrip(" \"”»'’*").endswith("?"):
             return []
-        sentence = Sentence(doc, self.morph, self.names, self.agencies, self.word_lists)
+        sentence = Sentence(doc, self.morph, self.lemma_names, self.agencies, self.word_lists)
         empty: frozenset[str] = frozenset()
         topic = self.topic_of_lemmas(
             [sentence.lemmas[i] if ok else empty for i, ok in enumerate(self._topic_gate.mask(sentence.texts))]

@@ -21,7 +21,7 @@ from spacy.language import Language
 
 from onrecord.core.config import Config
 from onrecord.nlp.context import SentenceContext
-from onrecord.nlp.lexicon import Mention, NameMatcher, build_lexicon
+from onrecord.nlp.lexicon import NameFinder, NameMatcher, build_lexicon
 from onrecord.nlp.morph import RULE_LANGUAGES
 
 if TYPE_CHECKING:
@@ -37,12 +37,6 @@ class SentenceFilter(Protocol):
     def has_cue(self, sentence: str) -> bool: ...
 
     def has_topic(self, sentence: str) -> bool: ...
-
-
-class NameFinder(Protocol):
-    """Finds the party names, people and roles of config.yaml in raw text."""
-
-    def find(self, text: str, start: int = 0, end: int | None = None) -> list[Mention]: ...
 
 
 class LanguageEngine(Protocol):

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spacy.tokens import Doc
 
@@ -21,6 +21,9 @@ from onrecord.nlp.lexicon import Mention, build_lexicon
 from onrecord.nlp.prefilter import split_sentences
 from onrecord.nlp.quotes import QuoteIndex
 from onrecord.nlp.reading import code_digest
+
+if TYPE_CHECKING:
+    from onrecord.nlp.learned.reader import LearnedReader
 
 CHUNK_ARTICLES = 128
 # How many sentences back a pronoun or a continuing quote looks for its speaker.
@@ -37,7 +40,7 @@ class Extractor:
     def __init__(self, config: Config):
         self.config = config
         self._languages: dict[str, LanguageEngine | None] = {}
-        self._readers: dict[str, Any] = {}
+        self._readers: dict[str, LearnedReader] = {}
         self.version = self._version()
 
     def engine(self, code: str) -> str | None:
@@ -51,7 +54,7 @@ class Extractor:
             return "learned" if (model_dir(self.config, code) / "model.json").exists() else "rules"
         return settings.engine
 
-    def reader(self, code: str):
+    def reader(self, code: str) -> LearnedReader | None:
         """The learned reader of a language whose engine is `learned`, else None."""
         if self.engine(code) != "learned":
             return None
@@ -113,12 +116,12 @@ class Extractor:
             docs = nlp.pipe((doc for _, _, doc in items), batch_size=self.config.nlp.batch_size)
             for (index, start, _), doc in zip(items, docs, strict=False):
                 found[index].extend(self._claims(articles[index], start, doc, code))
-        for index, (article, code) in enumerate(zip(articles, codes, strict=False)):
-            reader = self.reader(code) if code else None
+        for index, known in enumerate(codes):
+            reader = self.reader(known) if known else None
             if reader is not None:
                 found[index] = [
                     c
-                    for c in reader.claims(article, found[index], self.version)
+                    for c in reader.claims(articles[index], found[index], self.version)
                     if c.confidence >= self.config.nlp.min_confidence
                 ]
         for article, claims in zip(articles, found, strict=False):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -82,6 +82,13 @@ def _variants(word: str) -> list[str]:
         if word.endswith(suffix) and len(word) > len(suffix):
             out.append(word[: -len(suffix)])
     return out
+
+
+class NameFinder(Protocol):
+    """Finds the party names, people and roles of config.yaml in raw text (NameMatcher by words, or
+    nlp.lemma_match.LemmaNameMatcher by lemmas)."""
+
+    def find(self, text: str, start: int = 0, end: int | None = None) -> list[Mention]: ...
 
 
 class NameMatcher:

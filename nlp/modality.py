@@ -14,13 +14,13 @@ from spacy.tokens import Token
 
 from onrecord.nlp.attribution import CLAUSE_POS, Source, clause_root, resolve_source
 from onrecord.nlp.cues import CueMatch
-from onrecord.nlp.lexicon import NameMatcher
+from onrecord.nlp.lexicon import NameFinder
 
 
 class Modality:
     """Assertion and negation of cue matches on a parsed sentence."""
 
-    def __init__(self, grammar: dict[str, Any], names: NameMatcher):
+    def __init__(self, grammar: dict[str, Any], names: NameFinder):
         self.grammar = grammar
         self.names = names
 

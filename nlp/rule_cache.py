@@ -27,6 +27,7 @@ from spacy.language import Language
 from spacy.lookups import Lookups
 from spacy.tokens import Doc
 
+set_token_attrs: Callable[..., Any] | None
 try:  # the setter spaCy's AttributeRuler itself applies; without it, the model runs as shipped
     from spacy.tokens._retokenize import set_token_attrs
 except ImportError:  # pragma: no cover - a spaCy that moved it
@@ -122,8 +123,9 @@ class RuleCache:
         for order, entry in enumerate(ruler.patterns):
             attrs = ruler.attrs[order]
             for pattern in entry["patterns"]:
-                tests = [_predicate(spec) for spec in pattern]
-                if any(test is None for test in tests):
+                found = [_predicate(spec) for spec in pattern]
+                tests = [test for test in found if test is not None]
+                if len(tests) < len(found):
                     raise ValueError(f"attribute_ruler pattern {order} uses an unsupported attribute or operator")
                 if len(pattern) == 1:
                     self.single.add(order, pattern[0], tests[0], attrs)
@@ -160,10 +162,11 @@ class RuleCache:
                 matches = sorted(self._matches(raw) + extra[i], key=lambda match: match[0])
                 merged = {k: v for _, attrs in matches for k, v in attrs.items()}
             else:
-                merged = self._merged.get(raw)
-                if merged is None:
-                    merged = self._merged[raw] = {k: v for _, attrs in self._matches(raw) for k, v in attrs.items()}
-            if merged:
+                known = self._merged.get(raw)
+                if known is None:
+                    known = self._merged[raw] = {k: v for _, attrs in self._matches(raw) for k, v in attrs.items()}
+                merged = known
+            if merged and set_token_attrs is not None:  # use_rule_cache does not install this without it
                 set_token_attrs(doc[i], merged)
 
     def _multi_matches(self, rows: list[tuple]) -> dict[int, list[tuple[int, dict]]]:

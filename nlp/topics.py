@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from onrecord.nlp.context import SentenceContext
-from onrecord.nlp.lexicon import NameMatcher, keywords_regex
+from onrecord.nlp.lexicon import NameFinder, keywords_regex
 
 # The word after a topic word (past an "of"/"the"), and the word before it.
 _NEXT_WORD = re.compile(r"[\w-]*\s+(?:(?:of|on)\s+)?(?:(?:the|their|our|its|best)\s+)?([\w-]+)")
@@ -32,7 +32,7 @@ class TopicReader:
     other_sense_neighbours, topic_idioms) and the sides of the conflict (`counterparts`)."""
 
     def __init__(
-        self, topics: dict[str, list[str]], grammar: dict[str, Any], names: NameMatcher, counterparts: dict[str, str]
+        self, topics: dict[str, list[str]], grammar: dict[str, Any], names: NameFinder, counterparts: dict[str, str]
     ):
         self.names = names
         self.counterparts = counterparts

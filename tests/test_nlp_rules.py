@@ -18,12 +18,12 @@ from onrecord.nlp.pipeline import load_model
 from onrecord.nlp.prefilter import Prefilter, split_sentences
 
 
-@pytest.fixture(scope="module")
 def _side(party: str) -> SentenceContext:
     """The context of a sentence in an article of `party`'s source."""
     return SentenceContext(speaks_for=party)
 
 
+@pytest.fixture(scope="module")
 def lexicon(config):
     return build_lexicon(config, "en")
 

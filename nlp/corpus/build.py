@@ -28,7 +28,8 @@ _WORD = re.compile(r"\w+")
 
 def _normalised(text: str) -> tuple[str, list[int]]:
     """Text with quotes and dashes folded and whitespace runs collapsed, and the original offset of each char."""
-    out, where = [], []
+    out: list[str] = []
+    where: list[int] = []
     space = False
     for i, ch in enumerate(text.translate(_FOLD)):
         if ch.isspace():

@@ -116,9 +116,10 @@ def materialise(
             raise CorpusError(f"{exc.filename}: not found (is ../shared beside the checkout?)") from None
     out = []
     for ref in refs:
-        record = texts.get((ref["corpus"], ref["record"]))
-        if record is None:
+        found = texts.get((ref["corpus"], ref["record"]))
+        if found is None:
             raise CorpusError(f"{ref['pid']}: record {ref['record']!r} not found in {ref['corpus']}")
+        record = found
         text = record["text"][ref["start"] : ref["end"]]
         if text_hash(text) != ref["sha256"]:
             raise CorpusError(

@@ -263,15 +263,15 @@ class Featurizer:
                 + [f"rule_any:{c.claim_type}" for c in ruled[i]]
                 + [f"rule_any:{c.claim_type}:{c.negated}" for c in ruled[i]]
             )
-            for holder, how in sorted(sources.items()):
+            for holder, ways in sorted(sources.items()):
                 tokens = self._tokens(text, start, end, per_sentence[i], holder)
                 feats = self._grams(tokens, "", 3)
                 feats += [f"p:{t}" for t in previous]
-                if i + 1 < len(spans) and any(s.startswith("next") for s in how):
+                if i + 1 < len(spans) and any(s.startswith("next") for s in ways):
                     feats += [f"n:{t}" for t in self._tokens(text, *spans[i + 1], per_sentence[i + 1], holder, 25)]
                 feats += shared
-                feats += [f"r:{s}" for s in how]
-                feats += [f"r:party={holder}", f"r:ways={min(3, len(how))}"]
+                feats += [f"r:{s}" for s in ways]
+                feats += [f"r:party={holder}", f"r:ways={min(3, len(ways))}"]
                 for claim in ruled[i]:
                     mark = "rule" if claim.holder == holder else "rule_other"
                     feats += [f"{mark}:{claim.claim_type}", f"{mark}:{claim.claim_type}:{claim.negated}", f"{mark}:any"]

@@ -75,7 +75,7 @@ class ReaderModel:
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {}
+        arrays: dict[str, Any] = {}  # keyword arguments of savez_compressed
         for name, model in self.parts.items():
             words = sorted(model.vocabulary, key=model.vocabulary.__getitem__)
             arrays[f"{name}_vocabulary"] = np.array(words, dtype=np.str_)

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -200,8 +200,8 @@ class DevScorer:
         data: list[Example],
         parts: dict[str, LinearModel],
         learned: set[str] | None = None,
-        rules_only: set[str] = frozenset(),
-        events: set[str] = frozenset(),
+        rules_only: Iterable[str] = (),
+        events: Iterable[str] = (),
     ):
         self.data = data
         self.labels = parts["types"].labels
@@ -223,7 +223,12 @@ class DevScorer:
             )
         # the rule engine's claims of each sentence (their holder's candidate carries "rule:<type>:<negated>")
         self.ruled: list[set[Key]] = [
-            {(ex.candidates[k].holder, *rule_key(f)) for k in idx for f in ex.candidates[k].features if rule_key(f)}
+            {
+                (ex.candidates[k].holder, *key)
+                for k in idx
+                for f in ex.candidates[k].features
+                if (key := rule_key(f)) is not None
+            }
             for ex, _, idx in self.units
         ]
         self.index = {label: j for j, label in enumerate(self.labels)}
@@ -268,6 +273,16 @@ class DevScorer:
         return Score(tp, fp, fn)
 
 
+class Scorer(Protocol):
+    """What the threshold choices read: DevScorer, or PooledScorer over several of them."""
+
+    labels: list[str]
+    learned: set[str]
+    rules_only: set[str]
+
+    def score(self, thresholds: dict[str, float], only: str | None = None) -> Score: ...
+
+
 class PooledScorer:
     """Several scorers read as one: the dev split together with out-of-fold predictions on the training records
     (each fold read by models that did not see it), so that thresholds rest on some 1,700 claims, not 240."""
@@ -308,7 +323,7 @@ def out_of_fold(
     return scorers
 
 
-def choose_thresholds(scorer: DevScorer, dev_support: Counter[str]) -> dict[str, float]:
+def choose_thresholds(scorer: Scorer, dev_support: Counter[str]) -> dict[str, float]:
     """On dev: one threshold for every type and the second-holder threshold, then a type's own threshold where it
     has PER_TYPE_MIN_DEV gold claims."""
     settings = [{"*": t, "second_holder": h} for t in THRESHOLD_GRID for h in SECOND_HOLDER_GRID]
@@ -331,7 +346,7 @@ def rule_key(feature: str) -> tuple[str, bool] | None:
     return None
 
 
-def choose_rule_backed(scorer: DevScorer, thresholds: dict[str, float], support: Counter[str]) -> dict[str, float]:
+def choose_rule_backed(scorer: Scorer, thresholds: dict[str, float], support: Counter[str]) -> dict[str, float]:
     """On the held-out reads: how likely the model must find a claim type in a sentence to keep the rule engine's
     claim of that type there — one bar for all types, then a type's own where it has PER_TYPE_MIN_DEV gold claims
     (the rules are exact on forms the model saw too rarely to learn, but not always on topic)."""
@@ -348,7 +363,7 @@ def choose_rule_backed(scorer: DevScorer, thresholds: dict[str, float], support:
     return thresholds
 
 
-def choose_rules_only(scorer: DevScorer, thresholds: dict[str, float]) -> set[str]:
+def choose_rules_only(scorer: Scorer, thresholds: dict[str, float]) -> set[str]:
     """On the held-out reads, greedily: the learned types better read from the rule engine's claims alone (those
     the model backs) than from the model's own guesses too — where the rules are exact and the model is not."""
     chosen: set[str] = set()
@@ -393,7 +408,7 @@ def learned_types(train: list[Example], labels: list[str]) -> set[str]:
 
 
 def fit(
-    data: dict, labels: list[str], log=print, events: set[str] = frozenset()
+    data: dict, labels: list[str], log=print, events: Iterable[str] = ()
 ) -> tuple[dict[str, float], dict[str, float], dict[str, LinearModel], list]:
     """Train for every C of the grid and keep the best on dev; then, part by part, keep another C's version of a
     part where that scores better on dev (one pass of coordinate ascent). Returns (C per part, thresholds, parts,
@@ -429,10 +444,10 @@ def fit(
 
 
 def curve(
-    data: dict, labels: list[str], c: dict[str, float], log=print, events: set[str] = frozenset()
+    data: dict, labels: list[str], c: dict[str, float], log=print, events: Iterable[str] = ()
 ) -> list[dict[str, Any]]:
     dev_support: Counter[str] = Counter(k[1] for ex in data["dev"] for k in ex.gold)
-    points = []
+    points: list[dict[str, Any]] = []
     for share in (0.25, 0.5, 1.0):
         part = by_record(data["train"], share)
         scorer = DevScorer(data["dev"], train_models(part, labels, c), learned_types(part, labels), events=events)
@@ -448,7 +463,7 @@ def curve(
 
 
 def learning_curve(
-    config: Config, language: str | None = None, shared: Path | None = None, rule_features: bool = True
+    config: Config, language: str, shared: Path | None = None, rule_features: bool = True
 ) -> list[dict[str, Any]]:
     """Dev scores of the reader trained on 25 / 50 / 100 % of the train records (C chosen on dev at 100 %)."""
     shared = shared or default_shared()
