@@ -90,7 +90,7 @@ def _claim_fields(
     claim_date: str | None,
     speaker: str | None,
 ) -> dict[str, Any]:
-    given = {
+    given: dict[str, Any] = {
         "topic": topic,
         "holder": holder,
         "claim_type": claim_type,

@@ -164,7 +164,8 @@ def _read_review(conn, claim_id: str | None, article_id: str | None) -> dict[str
     db = sqlite_utils.Database(conn)
     claim = reviews.claim(db, claim_id) if claim_id else None
     machine = reviews.machine_claim(db, claim_id) if claim_id else None
-    article = reviews.article(db, claim["article_id"] if claim else article_id) if (claim or article_id) else None
+    article_key = claim["article_id"] if claim else article_id
+    article = reviews.article(db, article_key) if article_key else None
     trail = reviews.history(db, claim_id=claim_id) if claim else []
     refs = {
         kind: [row[0] for row in conn.execute(f"SELECT id FROM {kind} ORDER BY rowid")]
@@ -254,7 +255,8 @@ async def review_page(datasette, request):
         set_cookie = not signed_in
         action = form.get("action") or ""
         try:
-            row = await asyncio.to_thread(_write, db.path, action, who.reviewer, _action_args(action, form))
+            reviewer = str(who.reviewer)  # enabled: set
+            row = await asyncio.to_thread(_write, db.path, action, reviewer, _action_args(action, form))
         except Exception as exc:  # ReviewError: say what was wrong, change nothing
             from onrecord.core.errors import OnrecordError
 
