@@ -35,6 +35,10 @@ def command(ctx: Context, host: str | None, port: int | None, metadata_file: str
     The database is served read-only (read-only connections, no writable queries, SQL time limit on) and
     can be browsed while `onrecord run` writes to it. Stop with Ctrl+C. A missing store, or one at an older
     schema, is refused in one line: serving never creates or upgrades it.
+
+    With ONRECORD_REVIEWER and ONRECORD_REVIEW_SECRET set, the review page (/-/onrecord-review, linked from a
+    claim's evidence and the timeline) also takes reviews, through its own short write connection; without them
+    it only shows them.
     """
     from onrecord.serve import DEFAULT_METADATA_FILE, datasette_command, serve, write_metadata
     from onrecord.storage.db import open_store
