@@ -13,10 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from spacy.tokens import Token
 
-from onrecord.core.errors import ConfigError
+from onrecord.nlp.grammar import ATTRIBUTION_FILE
+from onrecord.nlp.grammar import attribution_words as _attribution_words
 from onrecord.nlp.lexicon import Mention, NameFinder
 
 SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj")
@@ -202,7 +202,7 @@ class Attribution:
     content: tuple[int, ...]
 
 
-ATTRIBUTION_WORDS_PATH = Path(__file__).with_name("patterns") / "en_attribution.yaml"
+ATTRIBUTION_WORDS_PATH = ATTRIBUTION_FILE
 QUOTE_MARKS = ('"', "“", "”", "``", "''", "«", "»")
 OPENING_QUOTES = ("“", "``", "«")
 SINGLE_QUOTES = ("‘", "’")  # curly single quotes; a bare ’ token closes only an open ‘
@@ -214,12 +214,9 @@ INHERIT_THROUGH = ("advcl", "conj", "xcomp", "pcomp", "prep", "acomp", "ccomp")
 
 
 @lru_cache(maxsize=4)
-def attribution_words(path: Path = ATTRIBUTION_WORDS_PATH) -> dict[str, Any]:
-    """The attribution word lists (cue verbs and nouns beyond the claim grammar's speech verbs)."""
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read attribution words: {exc}") from None
+def attribution_words(path: Path = ATTRIBUTION_FILE) -> dict[str, Any]:
+    """The attribution word lists (cue verbs and nouns beyond the claim grammar's speech verbs), validated."""
+    return _attribution_words(path).model_dump()
 
 
 def find_attributions(sentence, grammar: dict[str, Any], words: dict[str, Any] | None = None) -> list[Attribution]:

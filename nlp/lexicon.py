@@ -7,26 +7,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
-
 from onrecord.core.config import Config
-from onrecord.core.errors import ConfigError
-
-PATTERNS_DIR = Path(__file__).with_name("patterns")
+from onrecord.nlp.grammar import grammar
 
 
 def grammar_for(language: str) -> dict[str, Any]:
-    """The grammar data of a language (speech verbs, negators...), {} if the language has none yet."""
-    path = PATTERNS_DIR / f"{language}.yaml"
-    if not path.exists():
-        return {}
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    """The grammar data of a language (nlp.grammar.Grammar, validated; every key present, empty if the language
+    has no file or does not use it) as plain data."""
+    return grammar(language).model_dump()
 
 
 def build_lexicon(config: Config, language: str) -> dict[str, Any]:

@@ -113,3 +113,38 @@ def test_a_module_imported_only_inside_a_function_is_hashed(tmp_path):
     linked = code_digest(copy)
     (copy / "helper_new.py").write_text("X = 3\n", encoding="utf-8")
     assert code_digest(copy) != linked
+
+
+# -- grammar files ---------------------------------------------------------------------------------------------
+
+
+def test_shipped_grammar_files_validate():
+    from onrecord.nlp.grammar import attribution_words, grammar
+
+    assert "no" in grammar("en").negators  # quoted: a bare `no` is a boolean in YAML
+    assert grammar("ru").topic_exclusions["prisoner-exchange"].unless
+    assert attribution_words().prepositional_cues["insist"] == ["on"]
+    assert grammar("xx").speech_verbs == []  # a language without a file yet
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("speech_verb: [say]\n", "en.yaml: speech_verb: unknown key"),
+        ("negators: [not, no]\n", "en.yaml: negators[1]: input should be a valid string (got False)"),
+        ("speech_verbs: say\n", "en.yaml: speech_verbs: input should be a valid list"),
+        ("topic_window: two\n", "en.yaml: topic_window: input should be a valid integer"),
+        ("topic_exclusions: {x: {word: [a]}}\n", "en.yaml: topic_exclusions.x.word: unknown key"),
+        ("- a\n- b\n", "en.yaml: expected a mapping of keys at the top level, got list"),
+        ("speech_verbs: [say\n", "en.yaml: invalid YAML at line"),
+    ],
+)
+def test_a_bad_grammar_file_is_one_line_naming_file_and_key(tmp_path, text, expected):
+    from onrecord.core.errors import ConfigError
+    from onrecord.nlp.grammar import grammar
+
+    (tmp_path / "en.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        grammar("en", tmp_path)
+    message = str(caught.value)
+    assert "\n" not in message and str(tmp_path) in message and expected in message
