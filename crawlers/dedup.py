@@ -2,20 +2,26 @@
 
 MinHash signatures of word shingles, indexed with LSH; a new text whose estimated Jaccard similarity
 with a stored one reaches the threshold is linked to it with `dup_of` (to the original, never to a copy).
-Signatures persist in `article_minhash` (storage.minhash), so detection works across runs.
+Signatures and their LSH bands persist in the store (storage.minhash), so detection works across runs, and
+the crawl looks candidates up in the band index instead of loading every signature.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 
 import numpy as np
 import sqlite_utils
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
-from onrecord.storage.minhash import save_signature, signatures
+from onrecord.storage.minhash import BANDS, ROWS, SIGNATURE_BYTES, candidates, save_signature
 
-NUM_PERM = 128
+NUM_PERM = BANDS * ROWS  # 128
+# Candidates verified per new article at most (the earliest stored first): bounds the work of one article even
+# when thousands of stored copies of one wire report share its bands.
+MAX_CANDIDATES = 200
+log = logging.getLogger("onrecord.crawl")
 SCHEME = "affine32"  # datasketch's hashing scheme; stored signatures are only comparable within one scheme
 SHINGLE_WORDS = 4
 _WORD = re.compile(r"\w+")
@@ -51,51 +57,55 @@ def from_bytes(blob: bytes | None) -> MinHash | None:
 
 
 class NearDuplicateIndex:
-    """The store's signatures in memory: find the original a new text copies, remember new texts."""
+    """Find the stored original a new text copies, and remember new texts: the store's LSH bands are looked up
+    per article (storage.minhash.candidates), so memory is bounded by one article's candidates, never by the
+    size of the store. Each candidate is verified against `threshold`.
 
-    def __init__(self, threshold: float) -> None:
+    Bands are fixed (32 of 4 values: a pair at Jaccard 0.8 becomes a candidate with probability ~1, at 0.5
+    ~0.87, at 0.2 ~0.05), tuned for recall at the default threshold; a lower threshold finds fewer of its
+    pairs."""
+
+    def __init__(self, db: sqlite_utils.Database, threshold: float) -> None:
+        self.db = db
         self.threshold = threshold
-        # LSH only proposes candidates; each is verified against `threshold`. Banding for a lower threshold,
-        # weighted towards recall, so a real near-duplicate is rarely missed.
-        self._lsh = MinHashLSH(threshold=max(0.3, threshold - 0.2), num_perm=NUM_PERM, weights=(0.2, 0.8))
-        self._signatures: dict[str, MinHash] = {}
-        self._original: dict[str, str] = {}  # article id -> the id it duplicates (itself if original)
+        self.warned: set[str] = set()
 
     @classmethod
     def load(cls, db: sqlite_utils.Database, threshold: float) -> NearDuplicateIndex:
-        index = cls(threshold)
-        for article_id, blob, dup_of in signatures(db):
-            index._add(article_id, from_bytes(blob), dup_of or article_id)
-        return index
-
-    def _add(self, article_id: str, minhash: MinHash, original: str) -> None:
-        if article_id in self._signatures:
-            return
-        self._lsh.insert(article_id, minhash)
-        self._signatures[article_id] = minhash
-        self._original[article_id] = original
+        return cls(db, threshold)
 
     def find(self, article_id: str, minhash: MinHash | None) -> str | None:
         """The id of the original that `minhash` nearly duplicates (never `article_id` itself), or None."""
         if minhash is None:
             return None
-        best: tuple[float, str] | None = None
-        for candidate in self._lsh.query(minhash):
+        best: tuple[float, str, str] | None = None
+        for candidate, blob, dup_of in candidates(self.db, to_bytes(minhash), MAX_CANDIDATES):
             if candidate == article_id:
                 continue
-            similarity = minhash.jaccard(self._signatures[candidate])
+            stored = self._signature(candidate, blob)
+            if stored is None:
+                continue
+            similarity = minhash.jaccard(stored)
             if similarity >= self.threshold and (
                 best is None or similarity > best[0] or (similarity == best[0] and candidate < best[1])
             ):
-                best = (similarity, candidate)
+                best = (similarity, candidate, dup_of or candidate)
         if best is None:
             return None
-        original = self._original[best[1]]
-        return None if original == article_id else original
+        return None if best[2] == article_id else best[2]
+
+    def _signature(self, article_id: str, blob: bytes | None) -> MinHash | None:
+        """The stored signature, or None (and one warning line per article) when its row is damaged."""
+        if isinstance(blob, bytes) and len(blob) == SIGNATURE_BYTES:
+            return from_bytes(blob)
+        if article_id not in self.warned:
+            self.warned.add(article_id)
+            size = len(blob) if isinstance(blob, (bytes, str)) else type(blob).__name__
+            log.warning("article_minhash: damaged signature of %s (%s bytes), skipped", article_id, size)
+        return None
 
     def remember(self, db: sqlite_utils.Database, article_id: str, minhash: MinHash | None, dup_of: str | None) -> None:
-        """Index the article and persist its signature (caller holds the write transaction)."""
+        """Persist the article's signature and bands (caller holds the write transaction)."""
         if minhash is None:
             return
-        self._add(article_id, minhash, dup_of or article_id)
         save_signature(db, article_id, to_bytes(minhash))

@@ -8,7 +8,7 @@
 -- Changing the schema: add storage/upgrades/NNN_name.sql (the next number) and make the same change here.
 -- Never edit an upgrade that has shipped.
 --
--- schema-version: 12
+-- schema-version: 13
 --
 -- Tables come in the order older stores created them, so a new store and an upgraded one list them alike (as
 -- `onrecord demo` prints its row counts).

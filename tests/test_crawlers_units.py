@@ -127,12 +127,19 @@ def test_not_articles(html, reason):
     assert isinstance(result, NotArticle) and reason in result.reason
 
 
-def test_near_duplicates_link_to_the_original():
+def test_near_duplicates_link_to_the_original(tmp_path):
+    from onrecord.core.records import Article
+    from onrecord.storage.articles import save_article
+    from onrecord.storage.db import open_store
+
     original = "\n".join(article_text(11))
     edited = original.replace("Paragraph 2.", "Paragraph two, updated.") + "\nAdditional reporting by our desk."
     unrelated = "\n".join(article_text(12))
-    index = NearDuplicateIndex(0.8)
-    index._add("orig", signature(original), "orig")
-    assert index.find("copy", signature(edited)) == "orig"
+    db = open_store(tmp_path / "store.db")
+    stored = Article.create(url="http://x/orig", canonical_url="http://x/orig", source="s", title="t", text=original)
+    save_article(db, stored)
+    index = NearDuplicateIndex(db, 0.8)
+    index.remember(db, stored.id, signature(original), None)
+    assert index.find("copy", signature(edited)) == stored.id
     assert index.find("other", signature(unrelated)) is None
     assert signature("too short") is None
