@@ -36,16 +36,41 @@ def declared_charsets(body: bytes, header_charset: str | None) -> list[str]:
     return found
 
 
+# Bytes that do not decode as UTF-8, as a share of the text's non-ASCII characters, below which a text is taken
+# as UTF-8 with a few damaged bytes (each shown as U+FFFD) rather than as some legacy code page: Cyrillic or
+# Greek in a single-byte code page is almost never valid UTF-8 for more than a few characters in a row.
+DAMAGED_UTF8_SHARE = 0.02
+
+
+def damaged_utf8(body: bytes) -> str | None:
+    """The text, if `body` is UTF-8 with a few invalid bytes (each replaced by U+FFFD); else None (valid UTF-8
+    or not UTF-8 at all)."""
+    try:
+        body.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    text = body.decode("utf-8", errors="replace")
+    damaged = text.count("\ufffd")
+    non_ascii = sum(1 for char in text if ord(char) > 127)
+    valid = non_ascii - damaged
+    return text if valid >= 20 and damaged <= DAMAGED_UTF8_SHARE * non_ascii else None
+
+
 def decode_body(body: bytes, header_charset: str | None = None) -> tuple[str, str]:
     """(text, charset): UTF-8 if the bytes are valid UTF-8, else the first declared charset that decodes
     cleanly, else a detected one.
 
     Valid UTF-8 with non-ASCII bytes is almost never anything else, so it wins over a (wrong) declaration;
-    a declaration that does not decode the bytes is treated as wrong rather than trusted with
+    so does UTF-8 with a few damaged bytes (damaged_utf8: the bad bytes become U+FFFD, the rest stays as
+    published); a declaration that does not decode the bytes is treated as wrong rather than trusted with
     replacement characters; detection is the last resort, and as a floor we decode with replacement.
     """
     if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return body.decode("utf-16", errors="replace"), "utf-16"
+    repaired = damaged_utf8(body)
+    if repaired is not None:  # one bad byte must not turn a whole UTF-8 page into another code page's letters
+        return repaired, "utf-8"
     for name in ["utf-8", *declared_charsets(body, header_charset)]:
         try:
             return body.decode(name), name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from scrapy import exceptions as scrapy_errors
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -16,6 +18,8 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+from onrecord.crawlers.resolver import refusal
 
 HTTP_REASONS = {
     400: "bad request",
@@ -42,12 +46,29 @@ def describe_status(status: int, note: str | None = None) -> str:
     return f"{text} ({note})" if note else text
 
 
+def _refusal(exc: BaseException | None) -> str | None:
+    """The reason of a scope refusal (crawlers/scope.py) anywhere in the exception's chain, else None."""
+    from onrecord.crawlers.middlewares import OutOfScope
+    from onrecord.crawlers.resolver import AddressRefused
+
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, (OutOfScope, AddressRefused)):
+            return str(exc)
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
 def describe_failure(failure: Failure, max_bytes: int, timeout: float) -> str:
     exc = failure.value
+    refused = _refusal(exc)
+    if refused:
+        return refused
     if isinstance(exc, HttpError):
         return describe_status(exc.response.status)
     if failure.check(*_scrapy("CannotResolveHostError"), DNSLookupError):
-        return "DNS lookup failed (no such host)"
+        request = getattr(failure, "request", None)
+        return refusal(urlsplit(request.url).hostname if request else None) or "DNS lookup failed (no such host)"
     if failure.check(*_scrapy("DownloadTimeoutError"), TimeoutError, TCPTimedOutError):
         return f"timed out after {timeout:g}s"
     if failure.check(*_scrapy("DownloadConnectionRefusedError"), ConnectionRefusedError):

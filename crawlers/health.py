@@ -9,14 +9,14 @@ are written through onrecord.storage.sources.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
 from onrecord.core.config import Config, SourceConfig
 from onrecord.storage.articles import articles_fetched_since
-from onrecord.storage.fetches import last_fetch_error, last_good_fetch_at
+from onrecord.storage.fetches import last_fetch_error, last_fetch_outcome, last_good_fetch_at
 from onrecord.storage.sources import mark_source_result, set_backoff, source_state, stored_source_ids
 
 # A source is late when its last success is older than this many intervals (and at least a day for
@@ -108,7 +108,10 @@ def source_health(db: sqlite_utils.Database, config: Config, now: datetime | Non
     """Health of every configured source, then of the sources the store holds that this config does not name
     (a store filled under another config, such as the demo's): those are listed, not judged late."""
     now = now or datetime.now(UTC)
-    out = [_health(db, source.id, now, source.interval_seconds, source.enabled) for source in config.sources]
+    out = [
+        _incomplete(db, source, _health(db, source.id, now, source.interval_seconds, source.enabled))
+        for source in config.sources
+    ]
     others = stored_source_ids(db, [source.id for source in config.sources])
     out += [_health(db, source_id, now, None, True) for source_id in others]
     return out
@@ -131,6 +134,15 @@ def _health(
     return SourceHealth(
         source_id, last_success, state["last_error"], state["last_error_at"], failures, day, week, problem
     )
+
+
+def _incomplete(db: sqlite_utils.Database, source: SourceConfig, health: SourceHealth) -> SourceHealth:
+    """A source whose last feed or listing page was read only in part (entries skipped: broken links, a
+    malformed document) needs attention even though it counts as crawled."""
+    last = last_fetch_outcome(db, source.id, source.url)
+    if health.problem is not None or not source.enabled or last is None or last[0] != "partial":
+        return health
+    return replace(health, problem=f"incomplete: {last[1]}")
 
 
 def _problem(

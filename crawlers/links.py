@@ -15,7 +15,7 @@ from scrapy.http import Response, TextResponse
 
 from onrecord.core.config import SourceConfig
 from onrecord.core.records import FetchOutcome
-from onrecord.crawlers.feeds import parse_feed
+from onrecord.crawlers.feeds import parse_feed, usable_link
 
 DEFAULT_LINK_SELECTOR = "article a, h2 a, h3 a"
 
@@ -25,6 +25,7 @@ class Links:
     outcome: FetchOutcome
     problem: str | None = None
     links: list[tuple[str, str, str | None]] = field(default_factory=list)  # (url, title, published or None)
+    unusable: list[tuple[str, str]] = field(default_factory=list)  # (link, why) of links skipped as broken
 
 
 def header(response: Response, name: str) -> str | None:
@@ -37,9 +38,9 @@ def feed_links(response: Response, source: SourceConfig) -> Links:
     result = parse_feed(response.body, response.url, header(response, "Content-Type"))
     links = [(e.link, e.title, e.published) for e in result.entries]
     if result.failed:
-        return Links("error", result.problem, links)
+        return Links("error", result.problem, links, result.unusable)
     if result.problem:
-        return Links("partial", f"{result.problem}; kept {len(links)} entries", links)
+        return Links("partial", f"{result.problem}; kept {len(links)} entries", links, result.unusable)
     return Links("ok", None, links)
 
 
@@ -50,16 +51,24 @@ def listing_links(response: Response, source: SourceConfig) -> Links:
     selector = source.link_selector or DEFAULT_LINK_SELECTOR
     links: list[tuple[str, str, str | None]] = []
     seen: set[str] = set()
+    unusable: list[tuple[str, str]] = []
     for anchor in response.css(selector):
         href = anchor.attrib.get("href") or anchor.css("a::attr(href)").get()
         if not href:
             continue
-        url = urljoin(response.url, href.strip())
+        try:
+            url = usable_link(urljoin(response.url, href.strip()))
+        except ValueError as exc:  # one broken link costs itself only
+            unusable.append((href.strip()[:300], f"unusable link: {exc}"[:200]))
+            continue
         if url.startswith(("http://", "https://")) and url not in seen:
             seen.add(url)
             links.append((url, " ".join(anchor.css("::text").getall()).strip()[:300], None))
     if not links:
-        return Links("error", f"no links matched the selector {selector!r}")
+        return Links("error", f"no links matched the selector {selector!r}", unusable=unusable)
+    if unusable:
+        first, why = unusable[0]
+        return Links("partial", f"skipped {len(unusable)} unusable links ({why}: {first})", links, unusable)
     return Links("ok", None, links)
 
 

@@ -5,6 +5,8 @@ Also the one place that logs a fetch problem: one line naming the source, the UR
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 from dataclasses import replace
@@ -21,9 +23,14 @@ from onrecord.crawlers.items import FetchItem, PageItem
 from onrecord.crawlers.urls import canonical_url
 from onrecord.crawlers.work import extract_page
 from onrecord.crawlers.worker_pool import WorkerDied, WorkerPool
-from onrecord.crawlers.writer import BATCH_SECONDS, StoreWriter
+from onrecord.crawlers.writer import BATCH_SECONDS, StoreFull, StoreWriter
 
 log = logging.getLogger("onrecord.crawl")
+
+
+def without_nul(text: str) -> str:
+    """NUL is no character of any text an outlet publishes; kept, it cuts strings short in C tools and SQLite."""
+    return text.replace("\x00", "")
 
 
 def count(stats: StatsCollector, source: str, outcome: str) -> None:
@@ -49,8 +56,13 @@ class PassResources:
 
 
 class StorePipeline:
-    def __init__(self, config: Config, resources: PassResources, stats: StatsCollector) -> None:
+    def __init__(
+        self, config: Config, resources: PassResources, stats: StatsCollector, crawler: Crawler | None = None
+    ) -> None:
         self.config = config
+        self.crawler = crawler
+        self.stopping = False
+        self._closing: asyncio.Future | None = None
         self.writer = resources.writer
         self.pool = resources.pool
         self.stats = stats
@@ -64,21 +76,40 @@ class StorePipeline:
         spider = crawler.spider  # created before the pipelines: it built the pass's config and resources
         if not isinstance(spider, SourceSpider):
             raise TypeError(f"StorePipeline runs with a SourceSpider, not {type(spider).__name__}")
-        return cls(spider.config, spider.resources, crawler.stats)
+        return cls(spider.config, spider.resources, crawler.stats, crawler)
 
     def open_spider(self, spider=None) -> None:
         self._flusher.start(BATCH_SECONDS, now=False)
 
     def close_spider(self, spider=None) -> None:
         self._flusher.stop()
-        self.writer.flush()
+        with contextlib.suppress(StoreFull):  # already said, once
+            self.writer.flush()
 
     async def process_item(self, item, spider=None):
-        if isinstance(item, FetchItem):
-            self._record(item.fetch)
-        elif isinstance(item, PageItem):
-            await self._store_page(item)
+        if self.writer.full is not None:  # nothing more can be stored: drop the item, downloading is stopping
+            self.stats.inc_value("onrecord/not-stored")
+            return item
+        try:
+            if isinstance(item, FetchItem):
+                self._record(item.fetch)
+            elif isinstance(item, PageItem):
+                await self._store_page(item)
+        except StoreFull as exc:
+            self.stats.inc_value("onrecord/not-stored")
+            self._stop(exc)
         return item
+
+    def _stop(self, full: StoreFull) -> None:
+        """The store is full: one line, then stop the pass (no more downloads); what was committed stays."""
+        if self.stopping:
+            return
+        self.stopping = True
+        log.error("%s; stopping the crawl (free space, then crawl again: nothing committed is lost)", full)
+        self.stats.set_value("onrecord/stopped", str(full))
+        engine = self.crawler.engine if self.crawler is not None else None
+        if engine is not None:
+            self._closing = asyncio.ensure_future(engine.close_spider_async(reason="store full"))
 
     async def _extract(self, item: PageItem, source) -> tuple[Extraction | NotArticle, bytes | None]:
         options = {
@@ -128,8 +159,8 @@ class StorePipeline:
             url=item.link,
             canonical_url=canonical_url(item.final_url),
             source=item.source,
-            title=result.title or item.feed_title,
-            text=result.text,
+            title=without_nul(result.title or item.feed_title),
+            text=without_nul(result.text),
             published=item.feed_published or result.published,
             language=result.language,
             via=result.via,

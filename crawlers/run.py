@@ -32,6 +32,7 @@ class CrawlSummary:
     per_source: dict[str, dict[str, int]] = field(default_factory=dict)
     peak_rss_mb: float = 0.0
     cpu_seconds: dict[str, float] = field(default_factory=dict)  # crawler process, its extraction workers
+    stopped: str | None = None  # why the pass stopped early (a full store), or None
 
     def total(self, outcome: str) -> int:
         return sum(counts.get(outcome, 0) for counts in self.per_source.values())
@@ -103,7 +104,10 @@ def crawl(
         _record_failure(config, sources, started, str(exc))
         raise
     return CrawlSummary(
-        per_source=result["per_source"], peak_rss_mb=result["peak_rss_mb"], cpu_seconds=result["cpu_seconds"]
+        per_source=result["per_source"],
+        peak_rss_mb=result["peak_rss_mb"],
+        cpu_seconds=result["cpu_seconds"],
+        stopped=result.get("stopped"),
     )
 
 
@@ -138,7 +142,11 @@ def crawl_in_this_process(
     failures: list = []
     process.crawl(crawler, sources=sources).addErrback(failures.append)
     try:
-        process.start()
+        # No signal handlers of Scrapy's or Twisted's: Scrapy's first SIGTERM waits for the downloads in flight,
+        # which outlives a parent killed -9 (its SIGTERM comes from the kernel, onrecord.core.child) by up to
+        # crawl.timeout. The child protocol's handler ends the process group (this process and its extraction
+        # workers) at once instead; whatever the open batch held, the next pass fetches again.
+        process.start(install_signal_handlers=False)
     finally:
         spider = getattr(crawler, "spider", None)
         resources = getattr(spider, "resources", None)
@@ -149,7 +157,7 @@ def crawl_in_this_process(
             resources.close()
     if failures:
         failures[0].raiseException()
-    summary = CrawlSummary()
+    summary = CrawlSummary(stopped=crawler.stats.get_value("onrecord/stopped"))
     for key, value in crawler.stats.get_stats().items():
         if key.startswith("onrecord/source/"):
             source_id, outcome = key.removeprefix("onrecord/source/").rsplit("/", 1)
@@ -192,7 +200,12 @@ def _serve(request: dict) -> dict:
     summary = crawl_in_this_process(
         Config.model_validate(request["config"]), request["db_path"], request["sources"], request["force"]
     )
-    return {"per_source": summary.per_source, "peak_rss_mb": summary.peak_rss_mb, "cpu_seconds": summary.cpu_seconds}
+    return {
+        "per_source": summary.per_source,
+        "peak_rss_mb": summary.peak_rss_mb,
+        "cpu_seconds": summary.cpu_seconds,
+        "stopped": summary.stopped,
+    }
 
 
 if __name__ == "__main__":

@@ -55,7 +55,13 @@ def scrapy_settings(config: Config, db_path: str, force: bool = False) -> dict[s
         "LOG_LEVEL": "WARNING",
         "LOG_INSTALL_ROOT_HANDLER": False,
         "LOGSTATS_INTERVAL": 0,
-        "DOWNLOADER_MIDDLEWARES": {"onrecord.crawlers.middlewares.RetryAfterMiddleware": 560},
+        # The fence of what each source may fetch (crawlers/scope.py): every request and redirect, then every
+        # DNS answer, checked before anything is downloaded.
+        "DOWNLOADER_MIDDLEWARES": {
+            "onrecord.crawlers.middlewares.ScopeMiddleware": 50,
+            "onrecord.crawlers.middlewares.RetryAfterMiddleware": 560,
+        },
+        "TWISTED_DNS_RESOLVER": "onrecord.crawlers.resolver.GuardedResolver",
         "ITEM_PIPELINES": {"onrecord.crawlers.pipelines.StorePipeline": 300},
         "ONRECORD_CONFIG": config.model_dump(mode="json"),
         "ONRECORD_DB_PATH": str(db_path),

@@ -8,12 +8,17 @@ when its pass completed.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import sqlite_utils
 from datasketch import MinHash
 
 from onrecord.core.config import Config
+from onrecord.core.errors import OnrecordError
 from onrecord.core.records import Article, Fetch, FetchOutcome
 from onrecord.crawlers.dedup import NearDuplicateIndex
 from onrecord.storage.articles import article_by_hash, save_article, stored_version
@@ -26,26 +31,68 @@ BATCH_ITEMS = 200
 BATCH_SECONDS = 1.0
 
 
+class StoreFull(OnrecordError):
+    """The store's disk (or its size limit) is full: nothing more can be written in this pass."""
+
+
+def _is_full(exc: sqlite3.Error) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "full" in str(exc).lower()
+
+
+@contextmanager
+def _full_is_one_error(path: str) -> Iterator[None]:
+    """SQLITE_FULL -> StoreFull, with the open transaction rolled back (its batch is lost; the next pass redoes it)."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if not _is_full(exc):
+            raise
+        raise StoreFull(f"{path}: store full ({exc}); stopped writing") from None
+
+
 class StoreWriter:
-    def __init__(self, db: sqlite_utils.Database, near_duplicate_threshold: float) -> None:
+    def __init__(self, db: sqlite_utils.Database, near_duplicate_threshold: float, path: str = "store") -> None:
         self.db = db
+        self.path = path
+        self.full: StoreFull | None = None  # set once the store is full: every later write is skipped
         self.index = NearDuplicateIndex.load(db, near_duplicate_threshold)
         self.batch = Batch(db, BATCH_ITEMS, BATCH_SECONDS)
 
     @classmethod
     def open(cls, config: Config, db_path: str) -> StoreWriter:
         db = open_store(db_path)
-        sync_config(db, config)
-        return cls(db, config.crawl.near_duplicate_threshold)
+        with _full_is_one_error(str(db_path)):
+            sync_config(db, config)
+        return cls(db, config.crawl.near_duplicate_threshold, str(db_path))
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        if self.full is not None:
+            raise self.full
+        try:
+            with _full_is_one_error(self.path):
+                yield
+        except StoreFull as exc:
+            self.full = exc
+            self._roll_back()
+            raise
+
+    def _roll_back(self) -> None:
+        try:
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+        self.batch.forget()
 
     def record(self, fetch: Fetch) -> None:
-        with self.batch.item():
+        with self._writing(), self.batch.item():
             record_fetch(self.db, fetch)
 
     def save(self, article: Article, fetch: Fetch, minhash: MinHash | None) -> FetchOutcome:
         """Store the article (linked to the original it duplicates, if any) and its fetch; return the outcome:
         new, updated, unchanged or duplicate."""
-        with self.batch.item():
+        with self._writing(), self.batch.item():
             previous = stored_version(self.db, article.id)
             outcome: FetchOutcome
             if previous and previous[0] == article.content_hash:
@@ -68,11 +115,16 @@ class StoreWriter:
         return self.index.find(article.id, minhash)
 
     def flush_if_stale(self) -> None:
-        self.batch.flush_if_stale()
+        if self.full is None:
+            with contextlib.suppress(StoreFull), self._writing():
+                self.batch.flush_if_stale()
 
     def flush(self) -> None:
-        self.batch.flush()
+        """Commit the open batch; raises StoreFull when the store is (or becomes) full."""
+        with self._writing():
+            self.batch.flush()
 
     def close(self) -> None:
-        self.flush()
+        with contextlib.suppress(StoreFull):
+            self.flush()
         self.db.conn.close()

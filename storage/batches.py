@@ -32,8 +32,9 @@ class Batch:
         try:
             yield
         except BaseException:
-            conn.execute("ROLLBACK TO item")
-            conn.execute("RELEASE item")
+            if conn.in_transaction:  # SQLite itself rolls the whole transaction back on some errors (a full disk)
+                conn.execute("ROLLBACK TO item")
+                conn.execute("RELEASE item")
             raise
         conn.execute("RELEASE item")
         self._items += 1
@@ -46,6 +47,10 @@ class Batch:
         """Commit a batch that has been open max_seconds (called per item and by a timer)."""
         if self._started is not None and time.monotonic() - self._started >= self.max_seconds:
             self.flush()
+
+    def forget(self) -> None:
+        """Start afresh after the connection's transaction was rolled back (its items are lost)."""
+        self._started, self._items = None, 0
 
     def flush(self) -> None:
         if self.db.conn.in_transaction:

@@ -48,6 +48,14 @@ def last_fetch_error(db: sqlite_utils.Database, source: str, url: str) -> str | 
     return row[0] if row and row[1] == "error" else None
 
 
+def last_fetch_outcome(db: sqlite_utils.Database, source: str, url: str) -> tuple[str | None, str | None] | None:
+    """(outcome, error) of the latest fetch of `url` by `source`, or None when it was never fetched."""
+    row = db.execute(
+        "SELECT outcome, error FROM fetches WHERE source = ? AND url = ? ORDER BY id DESC LIMIT 1", [source, url]
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
 def last_good_fetch_at(db: sqlite_utils.Database, source: str) -> str | None:
     """When `source` last fetched anything without an error, or None."""
     return db.execute(

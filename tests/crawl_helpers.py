@@ -68,10 +68,13 @@ def atom(entries: list[tuple[str, str]], title: str = "Test feed") -> bytes:
 
 
 def loopback_config(config: Config, db_path: str, sources: list[SourceConfig], **crawl: object) -> Config:
-    """The project config with these sources, the store at db_path, and no politeness delays (loopback)."""
+    """The project config with these sources, the store at db_path, and no politeness delays (loopback).
+
+    The sources are served on 127.0.0.1, so each allows private addresses (for its own host only)."""
     settings = {"download_delay": 0.0, "autothrottle": False, "concurrent_per_domain": 8, **crawl}
+    on_loopback = [source.model_copy(update={"allow_private_addresses": True}) for source in sources]
     return (
-        config.with_sources(sources)
+        config.with_sources(on_loopback)
         .with_storage_path(db_path)
         .model_copy(update={"crawl": config.crawl.model_copy(update=settings)})
     )

@@ -49,7 +49,7 @@ def write_config(tmp_path: Path, sources: list[dict], crawl: dict | None = None,
             "log_file": str(tmp_path / "run.log"),
             "min_interval": "1s",  # seconds-long intervals keep the test short
         },
-        "sources": sources,
+        "sources": [{"allow_private_addresses": True, **source} for source in sources],  # served on loopback
         **sections,
     }
     path = tmp_path / "config.yaml"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -123,7 +124,12 @@ class SourceSpider(scrapy.Spider):
             yield FetchItem(self.source_fetch(response, outcome="error", error=describe_status(response.status, note)))
             return
         found = LINK_EXTRACTORS[source.kind](response, source)
-        yield FetchItem(self.source_fetch(response, outcome=found.outcome, error=found.problem))
+        fetch = self.source_fetch(response, outcome=found.outcome, error=found.problem)
+        if found.outcome != "ok":  # not read whole: no validators, so the next pass reads it again (no 304)
+            fetch = replace(fetch, etag=None, last_modified=None)
+        yield FetchItem(fetch)
+        for link, why in found.unusable:  # each broken link is recorded; the rest of the document goes on
+            yield FetchItem(Fetch(url=link, source=source.id, kind="page", outcome="error", error=why))
         yield from self.page_requests(source, found.links)
 
     # -- article pages ---------------------------------------------------------------------------------
@@ -132,7 +138,14 @@ class SourceSpider(scrapy.Spider):
         stats = self.crawler.stats
         queued = known = 0
         for link, title, published in links:
-            url = canonical_url(link)
+            try:
+                url = canonical_url(link)
+                request = scrapy.Request(url, dont_filter=True)
+            except ValueError as exc:  # a link the extractors let through but URL handling cannot take
+                yield FetchItem(
+                    Fetch(url=link, source=source.id, kind="page", outcome="error", error=f"unusable link: {exc}")
+                )
+                continue
             if url in self.requested:
                 continue
             if any_url_known(self.db, link, url):
@@ -141,11 +154,9 @@ class SourceSpider(scrapy.Spider):
                 continue
             queued += 1
             self.requested.add(url)
-            yield scrapy.Request(
-                url,
+            yield request.replace(
                 callback=self.parse_page,
                 errback=self.failed,
-                dont_filter=True,
                 meta={
                     "source": source.id,
                     "kind": "page",
@@ -192,12 +203,14 @@ class SourceSpider(scrapy.Spider):
     def failed(self, failure: Failure) -> Iterable[Any]:
         request: Request = failure.request  # type: ignore[attr-defined]  # Scrapy attaches it to the failure
         crawl = self.config.crawl
+        hops = request.meta.get("redirect_urls") or []  # a redirect's target failed: the fetch is of the first URL
         yield FetchItem(
             Fetch(
-                url=request.url,
+                url=hops[0] if hops else request.url,
                 source=request.meta["source"],
                 kind=request.meta["kind"],
                 outcome="error",
                 error=describe_failure(failure, crawl.max_page_bytes, crawl.timeout),
+                final_url=request.url if hops else None,
             )
         )

@@ -42,3 +42,5 @@ def command(ctx: Context, sources: tuple[str, ...], force: bool) -> None:
         f"{summary.unchanged} unchanged, {summary.total('not-article')} not articles, "
         f"{summary.errors} errors"
     )
+    if summary.stopped:  # its one line was printed as it happened (a full store)
+        raise SystemExit(1)

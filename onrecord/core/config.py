@@ -282,6 +282,24 @@ class SourceConfig(Model):
     enabled: bool = Field(True, description="Crawl this source.")
     link_selector: str | None = Field(None, description="kind: site: CSS selector of article links on the listing page.")
     parser: str | None = Field(None, description="Name of a publisher-specific parser in crawlers/publishers/.")
+    allowed_hosts: list[str] = Field(
+        default_factory=list, description="Hosts besides the source's own (the host of `url`) its links may lead "
+        "to, subdomains included ('bbc.co.uk' for a feed on feeds.bbci.co.uk), with ':port' to allow a port "
+        "besides 80, 443 and the URL's own; a link or redirect to any other host is refused and recorded.")
+    allow_private_addresses: bool = Field(
+        False, description="Let this source's own and allowed hosts resolve to loopback, private or link-local "
+        "addresses (a server on this machine or the local network, such as the demo's). Off: such addresses are "
+        "refused after DNS resolution and on every redirect.")
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        hosts = [host.strip().lower().rstrip(".") for host in value]
+        for host in hosts:
+            if not re.fullmatch(r"([a-z0-9_-]+(\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(:\d{1,5})?", host):
+                raise ValueError(f"expected a host such as 'example.org' or 'example.org:8080' (no scheme or path), "
+                                 f"got {host!r}")
+        return hosts
 
     @field_validator("interval")
     @classmethod
