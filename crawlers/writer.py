@@ -61,6 +61,11 @@ class StoreWriter:
     @classmethod
     def open(cls, config: Config, db_path: str) -> StoreWriter:
         db = open_store(db_path)
+        # Pages through SQLite's own small cache, not the store's memory map: a pass touches a few index pages per
+        # article all over the file (32 LSH bands, the full-text index), and each touch of a mapped page faults
+        # in its neighbours too, so the mapped part of the pass's memory would grow with the store (75 MB more
+        # at 20,000 articles, 146 MB at 100,000; benchmarks/crawl_memory.py).
+        db.execute("PRAGMA mmap_size = 0")
         with _full_is_one_error(str(db_path)):
             sync_config(db, config)
         return cls(db, config.crawl.near_duplicate_threshold, str(db_path))

@@ -157,6 +157,65 @@ def test_a_source_may_not_reach_loopback_without_saying_so(tmp_path, config):
     assert health["named"]["last_error"].startswith("refused: localhost resolves to")
 
 
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://www.example.org/a", True),
+        ("http://example.org/a", True),  # with or without www.
+        ("https://news.example.org/a", True),  # a subdomain
+        ("https://cdn.partner.net/a", True),  # a declared host's subdomain
+        ("http://partner.net:8080/a", False),  # a port nobody declared
+        ("http://evil.example/a", False),
+        ("http://example.org.evil.example/a", False),
+        ("http://169.254.169.254/latest/meta-data/", False),
+        ("http://[::ffff:127.0.0.1]/", False),
+        ("file:///etc/passwd", False),
+        ("gopher://example.org/", False),
+    ],
+)
+def test_scope_rules(url, allowed):
+    from onrecord.crawlers.scope import Refused, check_request
+
+    source = SourceConfig(id="s", name="S", url="https://www.example.org/feed", allowed_hosts=["Partner.net"])
+    try:
+        check_request(url, source)
+        refused = None
+    except Refused as exc:
+        refused = str(exc)
+    assert (refused is None) == allowed, refused
+
+
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("10.1.2.3", "private"),
+        ("192.168.0.1", "private"),
+        ("169.254.169.254", "link-local (cloud metadata)"),
+        ("100.64.0.1", "non-public"),  # shared (carrier-grade NAT)
+        ("0.0.0.0", "unspecified"),
+        ("::1", "loopback"),
+        ("fd00:ec2::254", "private"),
+        ("::ffff:10.0.0.1", "private"),
+        ("93.184.216.34", None),
+        ("2606:2800:220:1:248:1893:25c8:1946", None),
+    ],
+)
+def test_internal_addresses(address, kind):
+    from onrecord.crawlers.scope import address_kind
+
+    assert address_kind(address) == kind
+
+
+def test_allowed_hosts_are_host_names():
+    from onrecord.core.config import config_from_dict
+    from onrecord.core.errors import ConfigError
+
+    bad = {"sources": [{"id": "s", "name": "S", "url": "https://example.org/f", "allowed_hosts": ["https://x.org/"]}]}
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.allowed_hosts: expected a host such as .* got 'https://x.org/'"):
+        config_from_dict(bad)
+
+
 # -- broken links, bad bytes, NUL -------------------------------------------------------------------------------
 
 

@@ -284,8 +284,8 @@ class SourceConfig(Model):
     parser: str | None = Field(None, description="Name of a publisher-specific parser in crawlers/publishers/.")
     allowed_hosts: list[str] = Field(
         default_factory=list, description="Hosts besides the source's own (the host of `url`) its links may lead "
-        "to, subdomains included ('bbc.co.uk' for a feed on feeds.bbci.co.uk), with ':port' to allow a port "
-        "besides 80, 443 and the URL's own; a link or redirect to any other host is refused and recorded.")
+        "to, subdomains included ('bbc.co.uk' for a feed on feeds.bbci.co.uk), on ports 80 and 443, or on the "
+        "one port it names ('example.org:8080'); a link or redirect anywhere else is refused and recorded.")
     allow_private_addresses: bool = Field(
         False, description="Let this source's own and allowed hosts resolve to loopback, private or link-local "
         "addresses (a server on this machine or the local network, such as the demo's). Off: such addresses are "
