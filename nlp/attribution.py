@@ -9,14 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
 from spacy.tokens import Token
 
-from onrecord.nlp.grammar import ATTRIBUTION_FILE
-from onrecord.nlp.grammar import attribution_words as _attribution_words
+from onrecord.nlp.grammar import AttributionWords, Grammar, attribution_words
 from onrecord.nlp.lexicon import Mention, NameFinder
 
 SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj")
@@ -90,9 +86,9 @@ def _source_tokens(head: Token, members: Iterable[str] = ()) -> list[Token]:
     return keep
 
 
-def resolve_source(head: Token, names: NameFinder, grammar: dict[str, Any], by_speech: bool) -> Source:
+def resolve_source(head: Token, names: NameFinder, grammar: Grammar, by_speech: bool) -> Source:
     """Read a source phrase headed by `head` into parties and a canonical speaker."""
-    tokens = sorted(_source_tokens(head, grammar.get("member_prepositions", ())), key=lambda t: t.i)
+    tokens = sorted(_source_tokens(head, grammar.member_prepositions), key=lambda t: t.i)
     span = (tokens[0].i, tokens[-1].i + 1)
     doc = head.doc
     text = doc.text
@@ -112,13 +108,13 @@ def resolve_source(head: Token, names: NameFinder, grammar: dict[str, Any], by_s
             speaker = None
         return Source("named", parties, speaker, by_speech, span, tuple(mentions))
     lower = head.lower_
-    if lower in grammar.get("first_person", []):
+    if lower in grammar.first_person:
         return Source("first_person", by_speech=by_speech, span=span)
-    if lower in grammar.get("third_person", []):
+    if lower in grammar.third_person:
         return Source("third_person", by_speech=by_speech, span=span)
-    if lower in grammar.get("other_side_pronouns", []):
+    if lower in grammar.other_side_pronouns:
         return Source("other_side", by_speech=by_speech, span=span)
-    if head.lemma_.lower() in grammar.get("both_sides", []) and head.tag_ in ("NNS", "NNPS"):
+    if head.lemma_.lower() in grammar.both_sides and head.tag_ in ("NNS", "NNPS"):
         return Source("both_sides", by_speech=by_speech, span=span)
     proper = [t for t in tokens if t.pos_ == "PROPN" and t.text[:1].isupper()]
     if proper and head.pos_ == "PROPN":
@@ -137,39 +133,39 @@ def _contiguous(tokens: list[Token]) -> list[list[Token]]:
     return groups
 
 
-def is_speech_verb(token: Token, grammar: dict[str, Any]) -> bool:
+def is_speech_verb(token: Token, grammar: Grammar) -> bool:
     lemma = token.lemma_.lower()
-    if token.pos_ not in CLAUSE_POS or lemma not in grammar.get("speech_verbs", []):
+    if token.pos_ not in CLAUSE_POS or lemma not in grammar.speech_verbs:
         return False
     if any(c.dep_ == "aux" and c.tag_ in ("MD", "TO") for c in token.children):
         return False  # "must confirm", "to state": not a report of what was said
-    particle = grammar.get("speech_particles", {}).get(lemma)
+    particle = grammar.speech_particles.get(lemma)
     return particle is None or any(c.lower_ == particle for c in token.children)
 
 
-def speech_source(cue: Token, names: NameFinder, grammar: dict[str, Any]) -> tuple[Source, Token | None]:
+def speech_source(cue: Token, names: NameFinder, grammar: Grammar) -> tuple[Source, Token | None]:
     """The source of the nearest speech verb governing the cue, or of an "according to" phrase."""
     current: Token | None = cue
     seen = 0
     while current is not None and seen < 12:
         if is_speech_verb(current, grammar) and current.i != cue.i:
-            subject = _inherited_subject(current, grammar.get("relative_pronouns", ()))
+            subject = _inherited_subject(current, grammar.relative_pronouns)
             if subject is not None and not (subject.left_edge.i <= cue.i <= subject.right_edge.i):
                 return resolve_source(subject, names, grammar, by_speech=True), current
         current = None if current.head.i == current.i else current.head
         seen += 1
     for token in cue.doc:
-        if token.lower_ in grammar.get("source_prepositions", []):
+        if token.lower_ in grammar.source_prepositions:
             objects = [t for t in token.subtree if t.dep_ == "pobj"]
             if objects:
                 return resolve_source(objects[0], names, grammar, by_speech=True), None
     return NO_SOURCE, None
 
 
-def clause_source(cue: Token, names: NameFinder, grammar: dict[str, Any]) -> Source:
+def clause_source(cue: Token, names: NameFinder, grammar: Grammar) -> Source:
     """The subject of the cue's own clause ("Moscow rejected...", "we handed over...")."""
     root = clause_root(cue)
-    subject = subject_of(root, grammar.get("relative_pronouns", ()))
+    subject = subject_of(root, grammar.relative_pronouns)
     if subject is None and cue.pos_ in ("NOUN", "PROPN"):
         owners = [c for c in cue.children if c.dep_ == "poss"]
         subject = owners[0] if owners else None
@@ -178,9 +174,9 @@ def clause_source(cue: Token, names: NameFinder, grammar: dict[str, Any]) -> Sou
     return resolve_source(subject, names, grammar, by_speech=False)
 
 
-def agency_via(sentence: str, grammar: dict[str, Any]) -> str | None:
+def agency_via(sentence: str, grammar: Grammar) -> str | None:
     """The agency a statement was given to or cited from ("told Interfax", "citing TASS")."""
-    agencies = grammar.get("agencies", [])
+    agencies = grammar.agencies
     if not agencies:
         return None
     names = "|".join(re.escape(a) for a in sorted(agencies, key=len, reverse=True))
@@ -202,7 +198,6 @@ class Attribution:
     content: tuple[int, ...]
 
 
-ATTRIBUTION_WORDS_PATH = ATTRIBUTION_FILE
 QUOTE_MARKS = ('"', "“", "”", "``", "''", "«", "»")
 OPENING_QUOTES = ("“", "``", "«")
 SINGLE_QUOTES = ("‘", "’")  # curly single quotes; a bare ’ token closes only an open ‘
@@ -213,13 +208,7 @@ PARENTHETICAL_DEPS = ("parataxis",)
 INHERIT_THROUGH = ("advcl", "conj", "xcomp", "pcomp", "prep", "acomp", "ccomp")
 
 
-@lru_cache(maxsize=4)
-def attribution_words(path: Path = ATTRIBUTION_FILE) -> dict[str, Any]:
-    """The attribution word lists (cue verbs and nouns beyond the claim grammar's speech verbs), validated."""
-    return _attribution_words(path).model_dump()
-
-
-def find_attributions(sentence, grammar: dict[str, Any], words: dict[str, Any] | None = None) -> list[Attribution]:
+def find_attributions(sentence, grammar: Grammar, words: AttributionWords | None = None) -> list[Attribution]:
     """Every attribution of a parsed sentence (a spaCy Span or Doc) of English text.
 
     Verbal cues (speech verbs of `grammar` plus the attitude verbs of `words`, by default
@@ -232,10 +221,10 @@ def find_attributions(sentence, grammar: dict[str, Any], words: dict[str, Any] |
     Broader than the claim reader's speech_source/clause_source (it also reads attitudes, intentions and
     stances, as PolNeAR annotates them); benchmarks/attribution.py measures it over PolNeAR."""
     words = attribution_words() if words is None else words
-    speech = set(words.get("quoted_speech_verbs", []))
-    verbs = set(grammar.get("speech_verbs", [])) | set(words.get("cue_verbs", []))
-    object_verbs = set(grammar.get("content_object_verbs", [])) | set(words.get("content_object_verbs", []))
-    prepositional = words.get("prepositional_cues", {})
+    speech = set(words.quoted_speech_verbs)
+    verbs = set(grammar.speech_verbs) | set(words.cue_verbs)
+    object_verbs = set(grammar.content_object_verbs) | set(words.content_object_verbs)
+    prepositional = words.prepositional_cues
     out = []
     quotes = _quote_spans(sentence.doc)
     in_sentence = [q for q in quotes if q[0] < sentence.end and q[1] > sentence.start]
@@ -284,7 +273,7 @@ def find_attributions(sentence, grammar: dict[str, Any], words: dict[str, Any] |
             out.append(Attribution(source, tuple(sorted(cue)), tuple(sorted(content))))
     out.extend(_nominal_attributions(sentence, words, in_sentence))
     for token in sentence:
-        if token.lower_ not in grammar.get("source_prepositions", []):
+        if token.lower_ not in grammar.source_prepositions:
             continue
         objects = [t for t in token.subtree if t.dep_ == "pobj"]
         if not objects:
@@ -300,13 +289,13 @@ def find_attributions(sentence, grammar: dict[str, Any], words: dict[str, Any] |
     return out
 
 
-def _is_cue_verb(token: Token, verbs: set[str], grammar: dict[str, Any]) -> bool:
+def _is_cue_verb(token: Token, verbs: set[str], grammar: Grammar) -> bool:
     lemma = token.lemma_.lower()
     if token.pos_ not in CLAUSE_POS or lemma not in verbs:
         return False
     if any(c.dep_ == "aux" and c.tag_ == "MD" for c in token.children):
         return False  # "would say", "must confirm": not a report of what was said
-    particle = grammar.get("speech_particles", {}).get(lemma)
+    particle = grammar.speech_particles.get(lemma)
     return particle is None or any(c.lower_ == particle for c in token.children)
 
 
@@ -341,11 +330,11 @@ def _source_indices(head: Token) -> tuple[int, ...]:
     return tuple(t.i for t in head.subtree if not t.is_punct and not t.is_space)
 
 
-def _nominal_attributions(sentence, words: dict[str, Any], quotes: list[tuple[int, int]]) -> list[Attribution]:
+def _nominal_attributions(sentence, words: AttributionWords, quotes: list[tuple[int, int]]) -> list[Attribution]:
     """ "Trump's claim that…", "a statement from the campaign that…": a cue noun with its possessor (or by/from
     phrase) as source and its clause as content."""
-    nouns = set(words.get("cue_nouns", []))
-    source_preps = set(words.get("noun_source_prepositions", []))
+    nouns = set(words.cue_nouns)
+    source_preps = set(words.noun_source_prepositions)
     out = []
     for token in sentence:
         if token.pos_ != "NOUN" or token.lemma_.lower() not in nouns:

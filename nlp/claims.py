@@ -29,6 +29,7 @@ from onrecord.nlp.attribution import (
 from onrecord.nlp.context import Holder, SentenceContext
 from onrecord.nlp.cues import CueMatch, CueMatcher
 from onrecord.nlp.dates import date_phrase
+from onrecord.nlp.grammar import Grammar
 from onrecord.nlp.lexicon import NameFinder, NameMatcher
 from onrecord.nlp.modality import Modality
 from onrecord.nlp.topics import TopicReader
@@ -50,7 +51,7 @@ class ClaimReader:
 
     def __init__(self, lexicon: dict[str, Any]):
         self.lexicon = lexicon
-        self.grammar = lexicon.get("grammar", {})
+        self.grammar = Grammar.of(lexicon)
         self.names: NameFinder = NameMatcher(lexicon.get("names", []))
         self.cues = CueMatcher(lexicon.get("claim_types", []))
         self.counterparts = lexicon.get("counterparts", {})
@@ -85,13 +86,11 @@ class ClaimReader:
         holder is named or "we"; a longer one only when it accuses the article's counterpart, named as the subject
         of the cue ("the Kiev regime did not want to ...")."""
         grammar = self.grammar
-        if context.topic_loose <= grammar.get("borrowed_topic_max_words", 12):
-            return match.claim_type["id"] in grammar.get("borrowed_topic_types", []) and self._holder_named(
-                match.anchor
-            )
-        if match.claim_type["id"] not in grammar.get("behaviour_types", []):
+        if context.topic_loose <= grammar.borrowed_topic_max_words:
+            return match.claim_type["id"] in grammar.borrowed_topic_types and self._holder_named(match.anchor)
+        if match.claim_type["id"] not in grammar.behaviour_types:
             return False
-        subject = subject_of(clause_root(match.anchor), grammar.get("relative_pronouns", ()))
+        subject = subject_of(clause_root(match.anchor), grammar.relative_pronouns)
         if subject is None or subject.dep_ != "nsubj":
             return False
         own = clause_source(match.anchor, self.names, grammar)
@@ -115,8 +114,8 @@ class ClaimReader:
         """An exchange or release names whose people come home: a party, "our", or prisoners, captives..."""
         root = clause_root(anchor)
         tokens = list(root.subtree) + ([root.head] if root.dep_ in ("relcl", "acl") else [])  # "citizens who returned"
-        people = set(self.grammar.get("exchanged_people", []))
-        first = set(self.grammar.get("first_person", []))
+        people = set(self.grammar.exchanged_people)
+        first = set(self.grammar.first_person)
         if any(t.lemma_.lower() in people or t.lower_ in first for t in tokens):
             return True
         start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
@@ -125,15 +124,13 @@ class ClaimReader:
     def _claims_for(self, doc: Doc, match: CueMatch, topic: str, context: SentenceContext) -> list[dict[str, Any]]:
         anchor = match.anchor
         grammar = self.grammar
-        subject = subject_of(clause_root(anchor), grammar.get("relative_pronouns", ()))
+        subject = subject_of(clause_root(anchor), grammar.relative_pronouns)
         type_id = match.claim_type["id"]
         # a behaviour cue ("delay", "block") describes what its subject does; in the passive the subject is what
         # was done to ("the process was blocked"), and the doer is left to the context
-        behaviour = type_id in grammar.get("behaviour_types", []) and anchor.lemma_.lower() not in grammar.get(
-            "accusing_verbs", []
-        )
+        behaviour = type_id in grammar.behaviour_types and anchor.lemma_.lower() not in grammar.accusing_verbs
         passive = subject is not None and subject.dep_ == "nsubjpass"
-        accusing, first = set(grammar.get("accusing_verbs", [])), set(grammar.get("first_person", []))
+        accusing, first = set(grammar.accusing_verbs), set(grammar.first_person)
         if any(
             t.lemma_.lower() in accusing and any(c.dep_ == "nsubjpass" and c.lower_ in first for c in t.children)
             for t in (anchor, *list(anchor.ancestors)[:3])
@@ -143,18 +140,16 @@ class ClaimReader:
             subject is not None
             and not match.claim_type.get("factual")
             and not (behaviour and passive)
-            and subject.lemma_.lower() in grammar.get("non_party_subjects", [])
+            and subject.lemma_.lower() in grammar.non_party_subjects
         ):
             return []  # "families who are waiting...": the position of people who are not a party
         spoken, speech_verb = speech_source(anchor, self.names, grammar)
-        owner = (
-            self.modality.possessor(anchor) if anchor.lemma_.lower() in grammar.get("possessed_noun_cues", []) else None
-        )
+        owner = self.modality.possessor(anchor) if anchor.lemma_.lower() in grammar.possessed_noun_cues else None
         if owner is not None:  # "X expressed support for the initiatives of Ukraine": Ukraine's proposal
             spoken, speech_verb = NO_SOURCE, None
         if speech_verb is not None:
-            speaker_head = subject_of(speech_verb, grammar.get("relative_pronouns", ()))
-            if speaker_head is not None and speaker_head.lemma_.lower() in grammar.get("non_party_subjects", []):
+            speaker_head = subject_of(speech_verb, grammar.relative_pronouns)
+            if speaker_head is not None and speaker_head.lemma_.lower() in grammar.non_party_subjects:
                 return []  # "everyone knows...", "experts say...": nobody on record holds it
         own = owner or clause_source(anchor, self.names, grammar)
         if type_id == "exchange_completed" and not self._people_of_a_side(doc, anchor):
@@ -297,7 +292,7 @@ class ClaimReader:
         skip = range(*source.span) if source.span else range(0)
         root = clause_root(anchor)
         scope = {t.i for t in root.subtree}
-        places = set(self.grammar.get("place_prepositions", []))
+        places = set(self.grammar.place_prepositions)
         near = []
         for mention in self.names.find(doc.text):
             span = doc.char_span(mention.start, mention.end, alignment_mode="expand")

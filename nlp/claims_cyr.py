@@ -31,6 +31,7 @@ from onrecord.nlp.attribution_cyr import (
 )
 from onrecord.nlp.claims import ClaimReader, _dedupe
 from onrecord.nlp.context import SentenceContext
+from onrecord.nlp.grammar import Grammar
 from onrecord.nlp.lemma_match import FormGate, LemmaNameMatcher, LemmaPhrases, WordList
 from onrecord.nlp.morph import WORD, morph_for, normalise, phrase_lemmas, words
 
@@ -68,11 +69,11 @@ class CyrillicClaimReader(ClaimReader):
 
     def __init__(self, lexicon: dict[str, Any], language: str):
         self.lexicon = lexicon
-        self.grammar = lexicon.get("grammar", {})
+        self.grammar = Grammar.of(lexicon)
         self.morph = morph_for(language)
         self.lemma_names = LemmaNameMatcher(lexicon.get("names", []), self.morph)
         self.names = self.lemma_names
-        agencies = self.grammar.get("agencies", {}) or {}
+        agencies = self.grammar.agencies if isinstance(self.grammar.agencies, dict) else {}
         self.agencies = LemmaNameMatcher(
             [
                 {"phrase": phrase, "party": "", "speaker": canonical, "kind": "agency"}
@@ -91,8 +92,8 @@ class CyrillicClaimReader(ClaimReader):
         self._cues: dict[str, list[Cue]] = {}
         anchor_words: list[str] = []  # the anchor word of each cue, and the words of all cues, for gates
         cue_words: list[str] = []
-        function_words = set(self.grammar.get("cue_function_words", []))
-        negators = set(self.grammar.get("negators", []))
+        function_words = set(self.grammar.cue_function_words)
+        negators = set(self.grammar.negators)
         for claim_type in lexicon.get("claim_types", []):
             for phrase in claim_type["cues"]:
                 sets = tuple(phrase_lemmas(self.morph, phrase))
@@ -108,12 +109,12 @@ class CyrillicClaimReader(ClaimReader):
         self._anchor_gate = FormGate(anchor_words, self.morph)
         self._cue_word_gate = FormGate(cue_words, self.morph)
         self._set = {
-            key: set(self.grammar.get(key, []))
+            key: set(self.grammar.word_list(key))
             for key in ("demonstrative_exceptions", "subject_pronouns", "indefinite_subjects")
         }
         # word lists compared as lemmas, each with a gate so that words which cannot be in it are not analysed
         self.word_lists = {
-            key: WordList(self.grammar.get(key, []), self.morph)
+            key: WordList(self.grammar.word_list(key), self.morph)
             for key in (
                 *SENTENCE_WORDS,
                 "negators",
@@ -125,9 +126,9 @@ class CyrillicClaimReader(ClaimReader):
                 "non_claim_clauses",
             )
         }
-        for topic, rule in (self.grammar.get("topic_exclusions") or {}).items():
-            self.word_lists[f"excluded:{topic}"] = WordList(rule.get("words", []), self.morph)
-            self.word_lists[f"unless:{topic}"] = WordList(rule.get("unless", []), self.morph)
+        for topic, rule in self.grammar.topic_exclusions.items():
+            self.word_lists[f"excluded:{topic}"] = WordList(rule.words, self.morph)
+            self.word_lists[f"unless:{topic}"] = WordList(rule.unless, self.morph)
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.onrecord_claims = self.read(doc, doc._.onrecord_context or SentenceContext())

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import dateparser
 from spacy.tokens import Token
 
 from onrecord.nlp.attribution import clause_root
+from onrecord.nlp.grammar import Grammar
 
 _BLOCKING_DEPS = ("ccomp", "xcomp", "advcl", "relcl", "acl", "pcomp", "csubj")
 
@@ -27,14 +27,14 @@ def publication_date(published: str | None) -> date | None:
         return parsed.date() if parsed else None
 
 
-def date_phrase(speech: Token | None, cue: Token, grammar: dict[str, Any]) -> str | None:
+def date_phrase(speech: Token | None, cue: Token, grammar: Grammar) -> str | None:
     """The date words that modify the speech verb (or the cue's clause when nothing reports it).
 
     "Peskov said on Thursday that..." gives "Thursday"; a date inside the reported content
     ("the list handed over on Monday") is not the date of the statement.
     """
     anchor = speech if speech is not None else clause_root(cue)
-    words = set(grammar.get("date_words", []))
+    words = set(grammar.date_words)
     for token in anchor.doc:
         if token.lower_ not in words:
             continue

@@ -21,6 +21,7 @@ from spacy.language import Language
 
 from onrecord.core.config import Config
 from onrecord.nlp.context import SentenceContext
+from onrecord.nlp.grammar import Grammar
 from onrecord.nlp.lexicon import NameFinder, NameMatcher, build_lexicon
 from onrecord.nlp.morph import RULE_LANGUAGES
 
@@ -109,13 +110,13 @@ class _Engine:
         self.config = config
         self.language = language
         self.lexicon = build_lexicon(config, language)
-        grammar = self.lexicon.get("grammar", {})
+        grammar = Grammar.of(self.lexicon)
         self.counterparts: dict[str, str] = self.lexicon.get("counterparts", {})
-        label = grammar.get("speaker_label")
+        label = grammar.speaker_label
         self._label = re.compile(label, re.MULTILINE) if label else None
-        sides = grammar.get("meeting_sides", [])
+        sides = grammar.meeting_sides
         self._sides = re.compile(rf"\b(?:{_alternatives(sides)})\b", re.IGNORECASE) if sides else None
-        offices = grammar.get("office_titles", [])
+        offices = grammar.office_titles
         self._office = re.compile(rf"\b(?:{_alternatives(offices)})\s+of\s+(?:the\s+)?$") if offices else None
 
     def speaker_label_at(self, text: str, end: int) -> re.Match[str] | None:
@@ -154,7 +155,7 @@ class ParseEngine(_Engine):
 
     @cached_property
     def _first_person(self) -> re.Pattern[str]:
-        words = self.lexicon.get("grammar", {}).get("loose_first_person", [])
+        words = Grammar.of(self.lexicon).loose_first_person
         return re.compile(r"(?<!\w)(?:" + _alternatives(words) + r")(?!\w)")
 
     def has_cue(self, sentence: str) -> bool:

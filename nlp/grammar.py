@@ -108,6 +108,20 @@ class Grammar(_Strict):
     # -- from config.yaml, not the file: claim types that may borrow their passage's topic ---------------------
     borrowed_topic_types: Words = []
 
+    @classmethod
+    def of(cls, lexicon: dict[str, Any]) -> Grammar:
+        """The grammar a lexicon (nlp.lexicon.build_lexicon) carries as plain data, typed again."""
+        return cls.model_validate(lexicon.get("grammar", {}))
+
+    def word_list(self, name: str) -> Words:
+        """A word list named by its key (for readers that build one matcher per list)."""
+        if name not in type(self).model_fields:
+            raise KeyError(f"grammar has no key {name!r}")
+        value = getattr(self, name)
+        if not isinstance(value, list):
+            raise TypeError(f"grammar key {name!r} is not a word list")
+        return value
+
 
 class AttributionWords(_Strict):
     """English attribution cues beyond the claim grammar's speech verbs (nlp.attribution.find_attributions)."""

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from onrecord.nlp.grammar import Grammar
 from onrecord.nlp.lexicon import Mention
 from onrecord.nlp.morph import WORD, Morph, normalise, phrase_lemmas, stem_key, words
 
@@ -231,7 +232,7 @@ class LemmaPrefilter:
 
     def __init__(self, lexicon: dict[str, Any], morph: Morph):
         self.morph = morph
-        self.window = int(lexicon.get("grammar", {}).get("topic_window", 1))
+        self.window = Grammar.of(lexicon).topic_window
         # each cue's lemma sets, under every lemma of its first word
         self._cues: dict[str, list[list[frozenset[str]]]] = {}
         for claim_type in lexicon["claim_types"]:

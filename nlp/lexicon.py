@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from onrecord.core.config import Config
-from onrecord.nlp.grammar import grammar
+from onrecord.nlp.grammar import Grammar, grammar
 
 
-def grammar_for(language: str) -> dict[str, Any]:
-    """The grammar data of a language (nlp.grammar.Grammar, validated; every key present, empty if the language
-    has no file or does not use it) as plain data."""
-    return grammar(language).model_dump()
+def grammar_for(language: str) -> Grammar:
+    """The grammar of a language (nlp/patterns/<lang>.yaml, validated; empty where the language has no file)."""
+    return grammar(language)
 
 
 def build_lexicon(config: Config, language: str) -> dict[str, Any]:
@@ -46,7 +45,7 @@ def build_lexicon(config: Config, language: str) -> dict[str, Any]:
             for c in config.claim_types
         ],
         # which types may borrow their passage's topic is the claim type's own (config), read where the grammar is
-        "grammar": grammar_for(language)
+        "grammar": grammar_for(language).model_dump()
         | {"borrowed_topic_types": [c.id for c in config.claim_types if c.borrows_topic]},
     }
 

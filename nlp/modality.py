@@ -8,28 +8,27 @@ Grammar words come from nlp/patterns/<lang>.yaml (conditional_markers, denial_ve
 
 from __future__ import annotations
 
-from typing import Any
-
 from spacy.tokens import Token
 
 from onrecord.nlp.attribution import CLAUSE_POS, Source, clause_root, resolve_source
 from onrecord.nlp.cues import CueMatch
+from onrecord.nlp.grammar import Grammar
 from onrecord.nlp.lexicon import NameFinder
 
 
 class Modality:
     """Assertion and negation of cue matches on a parsed sentence."""
 
-    def __init__(self, grammar: dict[str, Any], names: NameFinder):
+    def __init__(self, grammar: Grammar, names: NameFinder):
         self.grammar = grammar
         self.names = names
 
     def hypothetical(self, anchor: Token) -> bool:
         """Under "if"/"whether" (a condition), in a background clause ("when the envoy was holding talks",
         "until Moscow agreed") or after "without" ("without waiting for the end of the war")."""
-        markers = set(self.grammar.get("conditional_markers", []))
-        background = set(self.grammar.get("background_markers", []))
-        negating = set(self.grammar.get("negating_prepositions", []))
+        markers = set(self.grammar.conditional_markers)
+        background = set(self.grammar.background_markers)
+        negating = set(self.grammar.negating_prepositions)
         current = anchor
         for _ in range(8):
             if any(c.dep_ == "mark" and c.lower_ in markers for c in current.children):
@@ -62,7 +61,7 @@ class Modality:
             return False
         if self._reference(anchor) or self._embedded_question(anchor):
             return False
-        denying = set(grammar.get("denial_verbs", []))
+        denying = set(grammar.denial_verbs)
         if any(a.lemma_.lower() in denying for a in list(anchor.ancestors)[:4]):
             return False  # "denied that the talks had stalled": the denial is the claim, not the stalling
         clause = anchor
@@ -87,11 +86,11 @@ class Modality:
             verb = verbs[0]
             if verb.dep_ in ("amod", "acl") and verb.tag_ == "VBN":
                 return False
-            implicative = set(grammar.get("implicative_verbs", []))
-            non_factive = set(grammar.get("non_factive_verbs", []))
+            implicative = set(grammar.implicative_verbs)
+            non_factive = set(grammar.non_factive_verbs)
             if any(a.lemma_.lower() in non_factive for a in list(verb.ancestors)[:4]):
                 return False  # "proposed that the sides exchange all prisoners": wanted, not done
-            deontic = set(grammar.get("deontic_modals", []))
+            deontic = set(grammar.deontic_modals)
             if any(
                 c.dep_ == "aux" and c.lemma_.lower() in deontic for a in list(verb.ancestors)[:4] for c in a.children
             ):
@@ -115,7 +114,7 @@ class Modality:
 
     def _presupposed(self, verb: Token) -> bool:
         """A gerund that someone is thanked for happened ("grateful for the help in exchanging the prisoners")."""
-        words = set(self.grammar.get("presupposing_words", []))
+        words = set(self.grammar.presupposing_words)
         near = [t for a in list(verb.ancestors)[:6] for t in (a, *(c for c in a.children if c.dep_ == "dobj"))]
         return any(t.lemma_.lower() in words or t.lower_ in words for t in near)  # "expressed gratitude ... for"
 
@@ -125,7 +124,7 @@ class Modality:
         it is the object of another verb)."""
         if anchor.pos_ != "VERB" or anchor.tag_ not in ("VBN", "VBD"):
             return False
-        markers = set(self.grammar.get("reference_markers", []))
+        markers = set(self.grammar.reference_markers)
         if any(c.dep_ == "mark" and c.lower_ in markers for c in anchor.children) and not any(
             c.dep_ in ("nsubj", "nsubjpass") for c in anchor.children
         ):
@@ -153,7 +152,7 @@ class Modality:
 
     def modal(self, anchor: Token) -> bool:
         """The cue's clause is under a modal of prediction or possibility ("will not be able to ignore")."""
-        modals = set(self.grammar.get("prediction_modals", []))
+        modals = set(self.grammar.prediction_modals)
         current = clause_root(anchor)
         for _ in range(4):
             if any(c.dep_ == "aux" and c.tag_ == "MD" and c.lemma_.lower() in modals for c in current.children):
@@ -184,11 +183,11 @@ class Modality:
 
     def _noun_asserted(self, match: CueMatch) -> bool:
         anchor = match.anchor
-        if anchor.lemma_.lower() in self.grammar.get("possessed_noun_cues", []):
+        if anchor.lemma_.lower() in self.grammar.possessed_noun_cues:
             return self.possessor(anchor) is not None  # "initiatives were noted" is vague; "Ukraine's initiatives"
         if anchor.dep_ == "ROOT":
             return True
-        if anchor.head.lemma_.lower() in self.grammar.get("noun_cue_verbs", []) and anchor.dep_ in (
+        if anchor.head.lemma_.lower() in self.grammar.noun_cue_verbs and anchor.dep_ in (
             "dobj",
             "attr",
             "nsubj",
@@ -203,7 +202,7 @@ class Modality:
         if any(t.pos_ in ("VERB", "AUX") and t.i in ancestors for t in match.tokens):
             return True  # the cue carries its own verb ("received the proposal", "returned from captivity")
         for child in anchor.children:  # "violations by Russian forces": the noun has its agent
-            if child.dep_ == "prep" and child.lower_ in self.grammar.get("agent_prepositions", []):
+            if child.dep_ == "prep" and child.lower_ in self.grammar.agent_prepositions:
                 last = child.right_edge  # the whole phrase: a name may have several words ("Russian forces")
                 if self.names.find(child.doc.text, child.idx, last.idx + len(last.text)):
                     return True
@@ -212,7 +211,7 @@ class Modality:
     def negated(self, match: CueMatch) -> bool:
         if any(w in ("not", "no", "never") for w in match.words):
             return False
-        negators = set(self.grammar.get("negators", []))
+        negators = set(self.grammar.negators)
         anchor = match.anchor
         heads = {anchor, clause_root(anchor)}
         if anchor.dep_ in ("xcomp", "dobj", "pobj", "attr", "acomp") or anchor.pos_ in ("NOUN", "ADJ"):

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from onrecord.nlp.cues import anchor_index
+from onrecord.nlp.grammar import Grammar
 
 _SENTENCE_END = re.compile(
     r"""(?<=[.!?…])["'”’»)]*\s+(?=(?:[-–—]\s*)?["'“‘«(]?[A-ZА-ЯЁІЇЄҐ0-9])|\n\s*\n|\n(?=\s*["“«]?[A-ZА-ЯЁІЇЄҐ])"""
@@ -95,7 +96,7 @@ class Prefilter:
 
     def __init__(self, lexicon: dict[str, Any], inflections: dict[str, list[str]] | None = None):
         inflections = inflections or {}
-        grammar = lexicon.get("grammar", {})
+        grammar = Grammar.of(lexicon)
         cue_words: set[tuple[str, str]] = set()
         borrowing: set[tuple[str, str]] = set()  # cues of the types that may borrow a passage's topic
         behaviour: set[tuple[str, str]] = set()  # ...and of those that may do so in a longer sentence
@@ -107,19 +108,19 @@ class Prefilter:
                 word = words[anchor_index(words)]  # the cue matcher needs this word, so the prefilter does
                 forms = {_stem(word), *((f.lower(), _EXACT_TAIL) for f in inflections.get(word, []))}
                 cue_words |= forms
-                if claim_type["id"] in grammar.get("borrowed_topic_types", []):
+                if claim_type["id"] in grammar.borrowed_topic_types:
                     borrowing |= forms
-                if claim_type["id"] in grammar.get("behaviour_types", []):
+                if claim_type["id"] in grammar.behaviour_types:
                     behaviour |= forms
         self._cue = trie_regex(cue_words)
         self._borrowing_cue = trie_regex(borrowing)
         self._behaviour_cue = trie_regex(behaviour)
-        self.borrow_max_words = grammar.get("borrowed_topic_max_words", 12)
-        self.borrow_max_words_accusing = grammar.get("borrowed_topic_max_words_accusing", 30)
+        self.borrow_max_words = grammar.borrowed_topic_max_words
+        self.borrow_max_words_accusing = grammar.borrowed_topic_max_words_accusing
         self._anaphor = {
             w.lower()
             for key in ("third_person", "other_side_pronouns", "anaphoric_openers")
-            for w in grammar.get(key, [])
+            for w in grammar.word_list(key)
         }
         self._topic = trie_regex(_keyword(w) for words in lexicon["topics"].values() for w in words if w.strip())
 

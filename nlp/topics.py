@@ -9,9 +9,9 @@ a claim at all.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from onrecord.nlp.context import SentenceContext
+from onrecord.nlp.grammar import Grammar
 from onrecord.nlp.lexicon import NameFinder, keywords_regex
 
 # The word after a topic word (past an "of"/"the"), and the word before it.
@@ -31,16 +31,14 @@ class TopicReader:
     """The topic of a text from config keywords (nlp.lexicon.keywords_regex), grammar exclusions (en.yaml
     other_sense_neighbours, topic_idioms) and the sides of the conflict (`counterparts`)."""
 
-    def __init__(
-        self, topics: dict[str, list[str]], grammar: dict[str, Any], names: NameFinder, counterparts: dict[str, str]
-    ):
+    def __init__(self, topics: dict[str, list[str]], grammar: Grammar, names: NameFinder, counterparts: dict[str, str]):
         self.names = names
         self.counterparts = counterparts
         self.topics = [(topic, keywords_regex(words)) for topic, words in topics.items() if words]
-        self._other_senses = {_singular(w.lower()) for w in grammar.get("other_sense_neighbours", [])}
+        self._other_senses = {_singular(w.lower()) for w in grammar.other_sense_neighbours}
         self._idioms = [
             re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, i.split())) + r"(?!\w)", re.IGNORECASE)
-            for i in grammar.get("topic_idioms", [])
+            for i in grammar.topic_idioms
         ]
 
     def topic_of(self, text: str) -> str | None:

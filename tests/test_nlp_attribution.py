@@ -179,6 +179,7 @@ def test_model_relative_pronoun_source_and_plain_statement(parse):
 def test_model_speech_source_through_participle(config):
     """The claim reader's holder of a cue under "…, saying that…" is the subject of the governing verb."""
     from onrecord.nlp.attribution import speech_source
+    from onrecord.nlp.grammar import Grammar
     from onrecord.nlp.lexicon import NameMatcher, build_lexicon
     from onrecord.nlp.pipeline import load_model
 
@@ -187,6 +188,6 @@ def test_model_speech_source_through_participle(config):
         "The Kremlin spokesman met reporters on Friday, saying that the talks had stalled."
     )
     anchor = next(t for t in doc if t.lower_ == "stalled")
-    source, verb = speech_source(anchor, NameMatcher(lexicon["names"]), lexicon["grammar"])
+    source, verb = speech_source(anchor, NameMatcher(lexicon["names"]), Grammar.of(lexicon))
     assert verb is not None and verb.lower_ == "saying"
     assert (source.kind, source.parties, source.by_speech) == ("named", ("russia",), True)

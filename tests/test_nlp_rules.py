@@ -12,6 +12,7 @@ from onrecord.core.records import Claim
 from onrecord.nlp.claims import ClaimReader
 from onrecord.nlp.context import SentenceContext
 from onrecord.nlp.evaluate import evaluate
+from onrecord.nlp.grammar import Grammar
 from onrecord.nlp.jsonl import read_articles
 from onrecord.nlp.lexicon import NameMatcher, build_lexicon
 from onrecord.nlp.pipeline import load_model
@@ -247,8 +248,8 @@ def test_date_phrase_walk_is_bounded_and_blocked_by_clauses(lexicon):
     deps = ["nsubj", "ROOT", "prep", "pobj", "mark", "nsubj", "ccomp", "det", "dobj", "prep", "pobj", "punct"]
     pos = ["PROPN", "VERB", "ADP", "PROPN", "SCONJ", "PROPN", "VERB", "DET", "NOUN", "ADP", "PROPN", "PUNCT"]
     doc = _doc(words, heads, deps, pos, [w.lower() for w in words])
-    assert date_phrase(doc[1], doc[6], lexicon["grammar"]) == "Monday"
-    assert date_phrase(None, doc[6], lexicon["grammar"]) == "Friday"
+    assert date_phrase(doc[1], doc[6], Grammar.of(lexicon)) == "Monday"
+    assert date_phrase(None, doc[6], Grammar.of(lexicon)) == "Friday"
 
 
 def test_find_attributions_source_cue_content(lexicon):
@@ -261,7 +262,7 @@ def test_find_attributions_source_cue_content(lexicon):
     pos = ["DET", "NOUN", "VERB", "SCONJ", "NOUN", "AUX", "VERB", "PUNCT"]
     lemmas = ["the", "minister", "say", "that", "talk", "would", "resume", "."]
     doc = _doc(words, heads, deps, pos, lemmas, ["DT", "NN", "VBD", "IN", "NNS", "MD", "VB", "."])
-    (found,) = find_attributions(doc, lexicon["grammar"])
+    (found,) = find_attributions(doc, Grammar.of(lexicon))
     assert found.source == (0, 1) and found.cue == (2,) and found.content == (3, 4, 5, 6)
 
 

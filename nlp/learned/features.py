@@ -22,6 +22,7 @@ from onrecord.core.config import Config
 from onrecord.core.errors import ConfigError
 from onrecord.core.records import Article, Claim
 from onrecord.nlp.engine import NameFinder, SentenceFilter, rule_engine
+from onrecord.nlp.grammar import Grammar
 from onrecord.nlp.lexicon import Mention
 from onrecord.nlp.prefilter import split_sentences
 from onrecord.nlp.quotes import QuoteIndex
@@ -59,12 +60,12 @@ class Featurizer:
             raise ConfigError(f"nlp.languages: {language!r} is not configured")
         self.engine = engine
         lexicon = engine.lexicon
-        grammar = lexicon.get("grammar", {})
+        grammar = Grammar.of(lexicon)
         self.names: NameFinder = engine.name_finder(lexicon)
         self.topics: SentenceFilter = engine.sentence_filter(lexicon)
         self.counterparts: dict[str, str] = lexicon.get("counterparts", {})
-        self.first_person = {w.lower() for w in grammar.get("first_person", [])}
-        agencies = grammar.get("agencies", {})
+        self.first_person = {w.lower() for w in grammar.first_person}
+        agencies = grammar.agencies
         self.agencies: dict[str, str] = dict(agencies) if isinstance(agencies, dict) else {a: a for a in agencies}
         self._agency = (
             re.compile(
@@ -83,7 +84,7 @@ class Featurizer:
             self._cues.append((claim_type["id"], engine.sentence_filter(only)))
         # Grammar words whose presence matters for stance: negators, conditionals, modals.
         self._marks = {
-            key: {_word(w) for w in grammar.get(key, [])}
+            key: {_word(w) for w in grammar.word_list(key)}
             for key in ("negators", "conditional_markers", "deontic_modals", "prediction_modals", "prospective_markers")
         }
 

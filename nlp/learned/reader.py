@@ -19,6 +19,7 @@ from onrecord.core.config import Config
 from onrecord.core.records import Article, Claim
 from onrecord.nlp.dates import resolve_date
 from onrecord.nlp.engine import SentenceFilter
+from onrecord.nlp.grammar import Grammar
 from onrecord.nlp.learned.features import LOOKS_AHEAD, Candidate, Featurizer
 from onrecord.nlp.learned.model import ReaderModel
 
@@ -53,8 +54,8 @@ class LearnedReader:
         for topic in config.topics:
             only = dict(lexicon, topics={topic.id: topic.keywords.get(language, [])})
             self._topics.append((topic.id, engine.sentence_filter(only)))
-        grammar = lexicon.get("grammar", {})
-        words, before = grammar.get("date_words", []), grammar.get("date_prefixes", [])
+        grammar = Grammar.of(lexicon)
+        words, before = grammar.date_words, grammar.date_prefixes
         self._date = (
             re.compile(
                 r"(?<!\w)(?:(?:"
