@@ -16,13 +16,25 @@ from onrecord.core.errors import ParseError
 from onrecord.core.records import Article
 
 # Article fields that must be text when present (null is fine); `text` is required.
-_TEXT_FIELDS = ("id", "url", "canonical_url", "final_url", "source", "title", "published", "language", "lang", "via",
-                "speaks_for", "fetched_at", "content_hash", "dup_of")
+_TEXT_FIELDS = (
+    "id",
+    "url",
+    "canonical_url",
+    "final_url",
+    "source",
+    "title",
+    "published",
+    "language",
+    "lang",
+    "via",
+    "speaks_for",
+    "fetched_at",
+    "content_hash",
+    "dup_of",
+)
 
 
-def _numbered_records(
-    path: str | Path, on_error: Callable[[str], None]
-) -> Iterator[tuple[int, dict[str, Any]]]:
+def _numbered_records(path: str | Path, on_error: Callable[[str], None]) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed by the with-block below
     except OSError as exc:
