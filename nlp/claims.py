@@ -17,6 +17,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
+from onrecord.nlp import claim_rules as rules
 from onrecord.nlp.attribution import (
     NO_SOURCE,
     Source,
@@ -26,6 +27,7 @@ from onrecord.nlp.attribution import (
     speech_source,
     subject_of,
 )
+from onrecord.nlp.claim_rules import Reading
 from onrecord.nlp.context import Holder, SentenceContext
 from onrecord.nlp.cues import CueMatch, CueMatcher
 from onrecord.nlp.dates import date_phrase
@@ -122,117 +124,22 @@ class ClaimReader:
         return any(m.party for m in self.names.find(doc.text, start, end))
 
     def _claims_for(self, doc: Doc, match: CueMatch, topic: str, context: SentenceContext) -> list[dict[str, Any]]:
-        anchor = match.anchor
-        grammar = self.grammar
-        subject = subject_of(clause_root(anchor), grammar.relative_pronouns)
-        type_id = match.claim_type["id"]
-        # a behaviour cue ("delay", "block") describes what its subject does; in the passive the subject is what
-        # was done to ("the process was blocked"), and the doer is left to the context
-        behaviour = type_id in grammar.behaviour_types and anchor.lemma_.lower() not in grammar.accusing_verbs
-        passive = subject is not None and subject.dep_ == "nsubjpass"
-        accusing, first = set(grammar.accusing_verbs), set(grammar.first_person)
-        if any(
-            t.lemma_.lower() in accusing and any(c.dep_ == "nsubjpass" and c.lower_ in first for c in t.children)
-            for t in (anchor, *list(anchor.ancestors)[:3])
-        ):
-            return []  # "so that we are not accused of delaying": the holder's side is the one accused, not accusing
-        if (
-            subject is not None
-            and not match.claim_type.get("factual")
-            and not (behaviour and passive)
-            and subject.lemma_.lower() in grammar.non_party_subjects
-        ):
-            return []  # "families who are waiting...": the position of people who are not a party
-        spoken, speech_verb = speech_source(anchor, self.names, grammar)
-        owner = self.modality.possessor(anchor) if anchor.lemma_.lower() in grammar.possessed_noun_cues else None
-        if owner is not None:  # "X expressed support for the initiatives of Ukraine": Ukraine's proposal
-            spoken, speech_verb = NO_SOURCE, None
-        if speech_verb is not None:
-            speaker_head = subject_of(speech_verb, grammar.relative_pronouns)
-            if speaker_head is not None and speaker_head.lemma_.lower() in grammar.non_party_subjects:
-                return []  # "everyone knows...", "experts say...": nobody on record holds it
-        own = owner or clause_source(anchor, self.names, grammar)
-        if type_id == "exchange_completed" and not self._people_of_a_side(doc, anchor):
-            return []  # "members were released from prisons": nobody's people come home in an exchange
-        addressee = None
-        if anchor.dep_ == "aux":
-            # a modal cue ("Russia must confirm...") addresses its subject: the holder is whoever says it;
-            # "we must", "talks must be held" address nobody in particular and are not demands
-            if own.kind == "named":
-                addressee, own = own.parties[0], NO_SOURCE
-            elif own.kind in ("both_sides", "other_side"):
-                own = NO_SOURCE
-            else:
-                return []
-        reported_by_them = spoken.kind == "other_side"  # "they claimed that...": their words, not the holder's
-        if reported_by_them:
-            spoken = NO_SOURCE
-        base = spoken if spoken.kind != "none" else own
-        if base.kind == "other_side":
-            base, reported_by_them = NO_SOURCE, True
-        holders, confidence = self._holders(doc, base, context)
-        claim_type = type_id
-        negated = self.modality.negated(match)
-        other = None
-        if reported_by_them or (own.kind == "other_side" and base is spoken):
-            other = self.counterparts.get(holders[0][0]) if holders else None
-            if other is None:
-                return []
-        elif base is spoken and spoken.kind != "none" and own.kind == "named":
-            other = next((p for p in own.parties if p not in {h for h, _ in holders}), None)
-        elif (
-            behaviour
-            and not passive
-            and base is own
-            and own.kind == "named"
-            and speech_verb is not None
-            and (last := context.last_speaker())
-            and last[0] not in own.parties
-        ):
-            # "'The Russian side is dragging out the process,' the headquarters said": an unnamed speaker who
-            # accuses a named side stands for the speaker named before
-            other = own.parties[0]
-            holders, confidence = [last], 0.6
-        elif (
-            base is own
-            and own.kind == "named"
-            and (behaviour or not any(m.kind == "speaker" for m in own.mentions))
-            and context.speaks_for
-            and context.speaks_for not in own.parties
-        ):
-            other = own.parties[0]
-            holders, confidence = [(context.speaks_for, context.speaker)], 0.6
-        # a behaviour cue ("delay", "not allow") describes what its subject does: done by the holder's own side
-        # ("we will not allow...", "we do not want this") it accuses nobody
-        own_side = own.kind == "first_person" or (own.kind == "named" and any(h in own.parties for h, _ in holders))
-        if behaviour and not passive and other is None and anchor.dep_ != "aux" and own_side:
+        reading = self.reading(doc, match, context)
+        if reading.rejected_by is not None:
             return []
-        side = spoken.parties if spoken.kind == "named" else ((context.speaks_for,) if context.speaks_for else ())
-        if (
-            anchor.dep_ != "aux"
-            and self.modality.modal(anchor)
-            and (
-                own.kind in ("other_side", "third_person")
-                or (own.kind == "named" and side and not set(own.parties) & set(side))
-            )
-        ):
-            return []  # "Putin will not be able to ignore it": a prediction about the other side, not a position
-        if other is not None:
-            claim_type = match.claim_type.get("reported_of_other")
-            if not claim_type:
-                return []
+        anchor, claim_type, negated = reading.anchor, reading.claim_type, reading.negated
         if negated and self.types.get(claim_type, {}).get("when_negated"):
             claim_type, negated = self.types[claim_type]["when_negated"], False
         via = agency_via(doc.text, self.grammar) or context.via
-        when = date_phrase(speech_verb, anchor, self.grammar)
+        when = date_phrase(reading.speech_verb, anchor, self.grammar)
         out = []
-        for holder, speaker in holders:
+        for holder, speaker in reading.holders:
             target = (
-                other
-                or addressee
+                reading.other
+                or reading.addressee
                 or (
-                    self._target(doc, anchor, holder, base, claim_type)
-                    if owner is None  # not the one who backs it
+                    self._target(doc, anchor, holder, reading.base, claim_type)
+                    if reading.owner is None  # not the one who backs it
                     else self.counterparts.get(holder)
                     if self.types.get(claim_type, {}).get("default_target")
                     else None
@@ -248,11 +155,102 @@ class ClaimReader:
                     "topic": topic,
                     "via": via,
                     "date_phrase": when,
-                    "confidence": confidence,
+                    "confidence": reading.confidence,
                     "cue": " ".join(t.text for t in match.tokens),
                 }
             )
         return out
+
+    def reading(self, doc: Doc, match: CueMatch, context: SentenceContext) -> Reading:
+        """How one cue of a parsed sentence is read: its sources, holders and the other side, step by step, each
+        step followed by the named rules (nlp.claim_rules) that may drop the claim; `rejected_by` names the
+        first rule that did."""
+        grammar = self.grammar
+        anchor = match.anchor
+        subject = subject_of(clause_root(anchor), grammar.relative_pronouns)
+        type_id = match.claim_type["id"]
+        # a behaviour cue ("delay", "block") describes what its subject does; in the passive the subject is what
+        # was done to ("the process was blocked"), and the doer is left to the context
+        r = Reading(
+            doc=doc,
+            match=match,
+            context=context,
+            grammar=grammar,
+            subject=subject,
+            claim_type=type_id,
+            behaviour=type_id in grammar.behaviour_types and anchor.lemma_.lower() not in grammar.accusing_verbs,
+            passive=subject is not None and subject.dep_ == "nsubjpass",
+        )
+        if self._rejected(r, rules.ON_THE_CUE):
+            return r
+        r.spoken, r.speech_verb = speech_source(anchor, self.names, grammar)
+        if anchor.lemma_.lower() in grammar.possessed_noun_cues:
+            r.owner = self.modality.possessor(anchor)
+        if r.owner is not None:  # "X expressed support for the initiatives of Ukraine": Ukraine's proposal
+            r.spoken, r.speech_verb = NO_SOURCE, None
+        if self._rejected(r, rules.ON_THE_SPEAKER):
+            return r
+        r.own = r.owner or clause_source(anchor, self.names, grammar)
+        if self._rejected(r, rules.ON_THE_CLAUSE):
+            return r
+        if anchor.dep_ == "aux":
+            # a modal cue ("Russia must confirm...") addresses its subject: the holder is whoever says it
+            if r.own.kind == "named":
+                r.addressee, r.own = r.own.parties[0], NO_SOURCE
+            else:  # both sides, the other side (rules.modal_addresses_nobody dropped the rest)
+                r.own = NO_SOURCE
+        r.reported_by_them = r.spoken.kind == "other_side"  # "they claimed that...": their words, not the holder's
+        if r.reported_by_them:
+            r.spoken = NO_SOURCE
+        r.base = r.spoken if r.spoken.kind != "none" else r.own
+        if r.base.kind == "other_side":
+            r.base, r.reported_by_them = NO_SOURCE, True
+        r.holders, r.confidence = self._holders(doc, r.base, context)
+        r.negated = self.modality.negated(match)
+        self._other_side(r)
+        self._rejected(r, rules.ON_THE_HOLDERS)
+        return r
+
+    def _other_side(self, r: Reading) -> None:
+        """The side a claim is about when the holder speaks of the other one (then the claim type is the cue's
+        `reported_of_other`), and the holder that implies."""
+        own, spoken, context = r.own, r.spoken, r.context
+        r.speaks_of_other = r.reported_by_them or (own.kind == "other_side" and r.base is spoken)
+        if r.speaks_of_other:
+            r.other = self.counterparts.get(r.holders[0][0]) if r.holders else None
+        elif r.base is spoken and spoken.kind != "none" and own.kind == "named":
+            r.other = next((p for p in own.parties if p not in {h for h, _ in r.holders}), None)
+        elif (
+            r.behaviour
+            and not r.passive
+            and r.base is own
+            and own.kind == "named"
+            and r.speech_verb is not None
+            and (last := context.last_speaker())
+            and last[0] not in own.parties
+        ):
+            # "'The Russian side is dragging out the process,' the headquarters said": an unnamed speaker who
+            # accuses a named side stands for the speaker named before
+            r.other = own.parties[0]
+            r.holders, r.confidence = [last], 0.6
+        elif (
+            r.base is own
+            and own.kind == "named"
+            and (r.behaviour or not any(m.kind == "speaker" for m in own.mentions))
+            and context.speaks_for
+            and context.speaks_for not in own.parties
+        ):
+            r.other = own.parties[0]
+            r.holders, r.confidence = [(context.speaks_for, context.speaker)], 0.6
+        if r.other is not None:
+            r.claim_type = r.match.claim_type.get("reported_of_other") or ""
+
+    def _rejected(self, r: Reading, checks: tuple[rules.Rule, ...]) -> bool:
+        for check in checks:
+            if check(self, r):
+                r.rejected_by = check.__name__
+                return True
+        return False
 
     def _holders(self, doc: Doc, source: Source, context: SentenceContext) -> tuple[list[Holder], float]:
         speaks_for = context.speaks_for
