@@ -9,7 +9,7 @@ import dateparser
 from spacy.tokens import Token
 
 from onrecord.nlp.attribution import clause_root
-from onrecord.nlp.grammar import Grammar
+from onrecord.nlp.grammar import DateWords, Grammar, grammar
 
 _BLOCKING_DEPS = ("ccomp", "xcomp", "advcl", "relcl", "acl", "pcomp", "csubj")
 
@@ -66,7 +66,8 @@ def resolve_date(phrase: str | None, published: str | None, language: str) -> st
     Cached: dateparser takes milliseconds a call, and an article's statements share their date phrases."""
     base = publication_date(published)
     if phrase and base:
-        quick = _common_phrase(phrase, base)
+        words = grammar(language).dates
+        quick = _common_phrase(phrase, base, words)
         if quick is not None:
             return quick.isoformat()
         settings = {
@@ -75,55 +76,30 @@ def resolve_date(phrase: str | None, published: str | None, language: str) -> st
             "RETURN_AS_TIMEZONE_AWARE": False,
         }
         parsed = dateparser.parse(phrase, languages=[language], settings=settings)
-        if parsed and _same_weekday_a_week_back(phrase, parsed.date(), base):
+        if parsed and _same_weekday_a_week_back(phrase, parsed.date(), base, words):
             return base.isoformat()  # "on Tuesday" in Tuesday's wire copy is that day, not a week before
         if parsed and parsed.date() <= base and (base - parsed.date()).days <= 31:
             return parsed.date().isoformat()
     return base.isoformat() if base else None
 
 
-_PAST_WORDS = ("last", "previous", "прошл", "минул", "позапрошл")
-
-
-def _same_weekday_a_week_back(phrase: str, parsed: date, base: date) -> bool:
+def _same_weekday_a_week_back(phrase: str, parsed: date, base: date, words: DateWords) -> bool:
     """A bare weekday that dateparser put seven days back because it is the publication day's weekday."""
     lowered = phrase.lower()
-    return (base - parsed).days == 7 and not any(word in lowered for word in _PAST_WORDS)
+    return (base - parsed).days == 7 and not any(word in lowered for word in words.past_markers)
 
 
-# The phrases wire copy uses most, resolved without dateparser (which takes ~10 ms a call): day words, and
-# weekday names (stems cover the case forms of Russian and Ukrainian: "в четверг", "у четвер", "в пятницу").
-_DAY_OFFSETS = {
-    "today": 0,
-    "yesterday": 1,
-    "сегодня": 0,
-    "вчера": 1,
-    "позавчера": 2,
-    "сьогодні": 0,
-    "вчора": 1,
-    "позавчора": 2,
-}
-_WEEKDAY_STEMS = (
-    ("monday", "понедельник", "понеділ"),
-    ("tuesday", "вторник", "вівтор"),
-    ("wednesday", "сред", "серед"),
-    ("thursday", "четверг", "четвер"),
-    ("friday", "пятниц", "п'ятниц", "пʼятниц", "п’ятниц"),
-    ("saturday", "суббот", "субот"),
-    ("sunday", "воскресень", "неділ"),
-)
-_FILLER = {"on", "в", "во", "у", "last", "this"}
-
-
-def _common_phrase(phrase: str, base: date) -> date | None:
-    """A bare day word or weekday name (the most recent such day up to the publication day), else None."""
-    tokens = [t for t in phrase.lower().replace(",", " ").split() if t not in _FILLER]
-    if len(tokens) != 1 or any(word in phrase.lower() for word in _PAST_WORDS):
+def _common_phrase(phrase: str, base: date, words: DateWords) -> date | None:
+    """A bare day word or weekday name (the most recent such day up to the publication day), else None. The
+    phrases wire copy uses most, resolved without dateparser (which takes ~10 ms a call); the words are the
+    language's (grammar `dates`: stems cover case forms, "в четверг", "у четвер", "в пятницу")."""
+    tokens = [t for t in phrase.lower().replace(",", " ").split() if t not in words.fillers]
+    if len(tokens) != 1 or any(word in phrase.lower() for word in words.past_markers):
         return None
     word = tokens[0]
-    if word in _DAY_OFFSETS:
-        return base - timedelta(days=_DAY_OFFSETS[word])
-    for weekday, stems in enumerate(_WEEKDAY_STEMS):
+    if word in words.day_offsets:
+        return base - timedelta(days=words.day_offsets[word])
+    for weekday, stems in enumerate(words.weekday_stems):
         if any(word.startswith(stem) for stem in stems):
             return base - timedelta(days=(base.weekday() - weekday) % 7)
     return None

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from onrecord.core.errors import ConfigError
 
@@ -39,6 +39,22 @@ class TopicExclusion(_Strict):
     unless: Words = []
 
 
+class DateWords(_Strict):
+    """The date phrases of wire copy resolved without dateparser (nlp.dates): day words, weekday stems."""
+
+    day_offsets: dict[str, int] = {}  # "yesterday": 1 day before publication
+    weekday_stems: list[Words] = []  # Monday first: seven lists of stems, or none
+    past_markers: Words = []  # "last Tuesday": left to dateparser; a weekday a week back is meant
+    fillers: Words = []  # words around a day word that do not change it ("on", "в")
+
+    @field_validator("weekday_stems")
+    @classmethod
+    def _seven(cls, value: list[Words]) -> list[Words]:
+        if value and len(value) != 7:
+            raise ValueError(f"expected seven lists of stems, Monday first, got {len(value)}")
+        return value
+
+
 class Grammar(_Strict):
     """The words of one language. A key a language's engine does not use may be left out (empty)."""
 
@@ -53,6 +69,7 @@ class Grammar(_Strict):
     date_words: Words = []
     prospective_markers: Words = []  # a sentence that looks ahead reports no event as done
     speaker_label: str | None = None  # a transcript label opening a turn; group 1 is the name
+    dates: DateWords = DateWords()
     # -- the parse engine (English) ----------------------------------------------------------------------------
     speech_particles: dict[str, str] = {}  # "point out": a speech verb only with its particle
     content_object_verbs: Words = []

@@ -135,6 +135,8 @@ def test_shipped_grammar_files_validate():
         ("speech_verbs: say\n", "en.yaml: speech_verbs: input should be a valid list"),
         ("topic_window: two\n", "en.yaml: topic_window: input should be a valid integer"),
         ("topic_exclusions: {x: {word: [a]}}\n", "en.yaml: topic_exclusions.x.word: unknown key"),
+        ("dates: {weekday_stems: [[monday]]}\n", "en.yaml: dates.weekday_stems: value error, expected seven lists"),
+        ("dates: {day_offsets: {today: none}}\n", "en.yaml: dates.day_offsets.today: input should be a valid integer"),
         ("- a\n- b\n", "en.yaml: expected a mapping of keys at the top level, got list"),
         ("speech_verbs: [say\n", "en.yaml: invalid YAML at line"),
     ],
