@@ -51,8 +51,18 @@ def test_run_once_crawls_extracts_and_exits(tmp_path):
                 {
                     "crawl": {"download_delay": 0.1, "autothrottle": False},
                     "sources": [
-                        {"id": "marlow", "name": "Marlow Bay News", "url": f"{server.base_url}/feed.xml"},
-                        {"id": "gone", "name": "Gone", "url": f"{server.base_url}/gone.xml"},
+                        {
+                            "id": "marlow",
+                            "name": "Marlow Bay News",
+                            "url": f"{server.base_url}/feed.xml",
+                            "allow_private_addresses": True,  # served on loopback
+                        },
+                        {
+                            "id": "gone",
+                            "name": "Gone",
+                            "url": f"{server.base_url}/gone.xml",
+                            "allow_private_addresses": True,
+                        },
                     ],
                 }
             )
