@@ -136,11 +136,15 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
 HUMAN_TABLES = frozenset({"reviews", "claim_reviews"})
 
 
+# Lookup structures derived from other tables, like the FTS shadow tables: not listed either.
+INDEX_TABLES = frozenset({"article_minhash_bands"})
+
+
 def row_counts(db: sqlite_utils.Database) -> dict[str, int]:
-    """Rows per table (not views, not FTS shadow tables; review tables only when not empty)."""
+    """Rows per table (not views, not FTS shadow or other index tables; review tables only when not empty)."""
     counts = {}
     for name in db.table_names():
-        if name.startswith("_") or "_fts" in name:
+        if name.startswith("_") or "_fts" in name or name in INDEX_TABLES:
             continue
         count = db.execute(f"select count(*) from [{name}]").fetchone()[0]
         if count or name not in HUMAN_TABLES:
