@@ -63,6 +63,7 @@ class StorePipeline:
         self.crawler = crawler
         self.stopping = False
         self._closing: asyncio.Future | None = None
+        self._uncommitted: list[tuple[int, str, str]] = []  # (batch number, source, outcome) counted, not committed
         self.writer = resources.writer
         self.pool = resources.pool
         self.stats = stats
@@ -105,6 +106,11 @@ class StorePipeline:
         if self.stopping:
             return
         self.stopping = True
+        lost = self.writer.batch.commits  # the batch rolled back: its items were counted but are not stored
+        for batch, source, outcome in self._uncommitted:
+            if batch == lost:
+                self.stats.inc_value(f"onrecord/source/{source}/{outcome}", -1)
+        self._uncommitted.clear()
         log.error("%s; stopping the crawl (free space, then crawl again: nothing committed is lost)", full)
         self.stats.set_value("onrecord/stopped", str(full))
         engine = self.crawler.engine if self.crawler is not None else None
@@ -127,6 +133,10 @@ class StorePipeline:
 
     def _count(self, fetch: Fetch) -> None:
         count(self.stats, fetch.source, fetch.outcome or "error")
+        batch = self.writer.batch.commits
+        if self._uncommitted and self._uncommitted[0][0] != batch:
+            self._uncommitted.clear()  # those were committed
+        self._uncommitted.append((batch, fetch.source, fetch.outcome or "error"))
         if fetch.outcome in ("error", "partial"):  # a malformed feed whose readable entries were kept
             log.warning("%s: %s: %s", fetch.source, fetch.url, fetch.error)
         elif fetch.outcome == "not-article":

@@ -20,6 +20,7 @@ class Batch:
         self.max_seconds = max_seconds
         self._started: float | None = None
         self._items = 0
+        self.commits = 0  # batches committed so far: an item written now is committed with batch number `commits`
 
     @contextmanager
     def item(self) -> Iterator[None]:
@@ -55,4 +56,5 @@ class Batch:
     def flush(self) -> None:
         if self.db.conn.in_transaction:
             self.db.conn.execute("COMMIT")
+            self.commits += 1
         self._started = None

@@ -212,7 +212,9 @@ def test_allowed_hosts_are_host_names():
     from onrecord.core.errors import ConfigError
 
     bad = {"sources": [{"id": "s", "name": "S", "url": "https://example.org/f", "allowed_hosts": ["https://x.org/"]}]}
-    with pytest.raises(ConfigError, match=r"sources\[0\]\.allowed_hosts: expected a host such as .* got 'https://x.org/'"):
+    with pytest.raises(
+        ConfigError, match=r"sources\[0\]\.allowed_hosts: expected a host such as .* got 'https://x.org/'"
+    ):
         config_from_dict(bad)
 
 
@@ -376,7 +378,9 @@ def test_a_full_disk_stops_the_crawl_with_one_line_and_a_summary(tmp_path, confi
     assert "Traceback" not in output, output[-3000:]
     full = [line for line in output.splitlines() if "store full" in line]
     assert len(full) == 1 and "stopping the crawl" in full[0], output[-3000:]
-    assert "crawl:" in result.stdout  # the summary
+    assert "crawl:" in result.stdout  # the summary, counting what was stored
+    stored_count = stored(db_path, "SELECT count(*) AS n FROM articles")[0]["n"]
+    assert f"crawl: {stored_count} new articles" in result.stdout, result.stdout
     assert result.returncode == 1
     assert pages_fetched < count  # downloading stopped
 
