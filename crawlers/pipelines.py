@@ -128,14 +128,15 @@ class StorePipeline:
         return await self.pool.run(extract_page, item.html, item.final_url, options)
 
     def _record(self, fetch: Fetch) -> None:
+        batch = self.writer.batch.commits  # the batch the write joins (it may commit inside the call)
         self.writer.record(fetch)
-        self._count(fetch)
+        self._count(fetch, batch)
 
-    def _count(self, fetch: Fetch) -> None:
+    def _count(self, fetch: Fetch, batch: int) -> None:
         count(self.stats, fetch.source, fetch.outcome or "error")
-        batch = self.writer.batch.commits
-        if self._uncommitted and self._uncommitted[0][0] != batch:
-            self._uncommitted.clear()  # those were committed
+        committed = self.writer.batch.commits
+        if self._uncommitted and self._uncommitted[0][0] < committed:
+            self._uncommitted = [entry for entry in self._uncommitted if entry[0] >= committed]
         self._uncommitted.append((batch, fetch.source, fetch.outcome or "error"))
         if fetch.outcome in ("error", "partial"):  # a malformed feed whose readable entries were kept
             log.warning("%s: %s: %s", fetch.source, fetch.url, fetch.error)
@@ -177,5 +178,6 @@ class StorePipeline:
             speaks_for=source.speaks_for if source else None,
             final_url=item.final_url if item.final_url != item.link else None,
         )
+        batch = self.writer.batch.commits
         outcome = self.writer.save(article, fetch, from_bytes(signature))
-        self._count(replace(fetch, outcome=outcome))
+        self._count(replace(fetch, outcome=outcome), batch)
