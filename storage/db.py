@@ -134,6 +134,8 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
 # Tables of researchers' input, not of the pipeline (storage/reviews.py): counted only once they hold rows, so a
 # store nobody reviewed lists what the pipeline made (onrecord demo's row counts).
 HUMAN_TABLES = frozenset({"reviews", "claim_reviews"})
+# Likewise the watchlists and their alerts (storage/alerts.py): there only once someone configures a watchlist.
+OPTIONAL_TABLES = HUMAN_TABLES | {"watchlists", "alerts", "alert_deliveries", "alert_messages"}
 
 
 # Lookup structures derived from other tables, like the FTS shadow tables: not listed either.
@@ -147,7 +149,7 @@ def row_counts(db: sqlite_utils.Database) -> dict[str, int]:
         if name.startswith("_") or "_fts" in name or name in INDEX_TABLES:
             continue
         count = db.execute(f"select count(*) from [{name}]").fetchone()[0]
-        if count or name not in HUMAN_TABLES:
+        if count or name not in OPTIONAL_TABLES:
             counts[name] = count
     return counts
 

@@ -25,6 +25,7 @@ import sqlite_utils
 
 from onrecord.core.config import Config
 from onrecord.core.records import utc_now
+from onrecord.storage.alerts import enqueue_alerts
 from onrecord.storage.contradictions import refresh_contradictions
 from onrecord.storage.db import gc_paused, write_transaction
 from onrecord.storage.positions import refresh_changes, refresh_intervals, refresh_positions
@@ -164,6 +165,7 @@ def update_events(db: sqlite_utils.Database, config: Config) -> int:
         refresh_intervals(db, moves.points, moves.gone)
         refresh_changes(db, moves.pair_since, now, config.claim_types)
         refresh_contradictions(db, moves.changed, config, now)
+        enqueue_alerts(db, config, now)  # in this transaction: the outbox holds what the update found
     return processed
 
 

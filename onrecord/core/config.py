@@ -317,6 +317,63 @@ class SourceConfig(Model):
         return parse_duration(self.interval)
 
 
+
+WATCH_KINDS = ("new", "reversal", "negation_flipped", "contradiction")
+
+
+class WebhookConfig(Model):
+    url: str = Field(..., description="URL the alerts are POSTed to as JSON.")
+    secret_env: str = Field("ONRECORD_WEBHOOK_SECRET", description="Environment variable holding the secret the "
+                            "body is signed with (HMAC-SHA256 in the X-Onrecord-Signature header); never the secret "
+                            "itself.")
+    timeout: float = Field(10.0, gt=0, description="Seconds before a POST times out.")
+    retries: int = Field(5, ge=0, description="Attempts after the first failure before the message is failed.")
+    retry_backoff: str = Field("30s", description="Wait before the first retry; doubles each time.")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return check_http_url(value)
+
+    @field_validator("retry_backoff")
+    @classmethod
+    def _backoff(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class WatchlistDelivery(Model):
+    email: list[str] = Field(default_factory=list, description="Recipients of the alert e-mails (sent with "
+                             "digest.smtp).")
+    atom: bool = Field(True, description="Publish the alerts in an Atom feed served by `onrecord serve` at "
+                       "/-/onrecord-alerts/<id>.atom.")
+    webhook: WebhookConfig | None = Field(None, description="POST each message of alerts to a URL.")
+
+
+class WatchlistConfig(Model):
+    id: str = Field(..., description="Watchlist id, unique ('exchange-lists').", pattern=r"^[A-Za-z0-9_.-]+$")
+    enabled: bool = Field(True, description="Match and deliver alerts for this watchlist.")
+    topics: list[str] = Field(default_factory=list, description="Topic ids followed; empty: every topic.")
+    parties: list[str] = Field(default_factory=list, description="Party ids followed (the holder; for a "
+                               "contradiction either side); empty: every party.")
+    speakers: list[str] = Field(default_factory=list, description="Speakers followed, as named in claims "
+                                "('Dmitry Peskov'); empty: any speaker.")
+    claim_types: list[str] = Field(default_factory=list, description="Claim type ids followed (the new stance; "
+                                   "for a contradiction either side's); empty: every type.")
+    kinds: list[Literal["new", "reversal", "negation_flipped", "contradiction"]] = Field(
+        default_factory=lambda: list(WATCH_KINDS), description="What counts: new (a first position), reversal, "
+        "negation_flipped, contradiction (two parties' events that contradict each other).")
+    group_window: str = Field("10m", description="At most one message per channel in this window: alerts that "
+                              "come while one waits go out together.")
+    delivery: WatchlistDelivery = Field(default_factory=WatchlistDelivery, description="Where the alerts go.")
+
+    @field_validator("group_window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
 class Config(Model):
     project: ProjectConfig = Field(default_factory=ProjectConfig, description="Who we are to the sites we crawl.")
     storage: StorageConfig = Field(default_factory=StorageConfig, description="Where the SQLite store lives.")
@@ -332,11 +389,15 @@ class Config(Model):
         default_factory=list, description="The claim taxonomy: per type its cues, what it reverses, what it "
                                           "contradicts and how the digest words it.")
     sources: list[SourceConfig] = Field(default_factory=list, description="Outlets to crawl.")
+    watchlists: list[WatchlistConfig] = Field(
+        default_factory=list, description="What researchers follow, and where their immediate alerts go "
+                                          "(`onrecord alerts`).")
 
     @model_validator(mode="after")
     def _references(self) -> "Config":
         for name, ids in (("parties", [p.id for p in self.parties]), ("sources", [s.id for s in self.sources]),
-                          ("topics", [t.id for t in self.topics]), ("claim_types", [c.id for c in self.claim_types])):
+                          ("topics", [t.id for t in self.topics]), ("claim_types", [c.id for c in self.claim_types]),
+                          ("watchlists", [w.id for w in self.watchlists])):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             if dupes:
                 raise ValueError(f"{name}: duplicate id {dupes[0]!r}")
@@ -365,6 +426,10 @@ class Config(Model):
             refs += [(f"{key}.reverses[{j}]", "claim_type", other) for j, other in enumerate(claim_type.reverses)]
             refs += [(f"{key}.contradicts[{j}].other", "claim_type", rule.other)
                      for j, rule in enumerate(claim_type.contradicts)]
+        for i, watch in enumerate(self.watchlists):
+            for field_name, kind in (("topics", "topic"), ("parties", "party"), ("claim_types", "claim_type")):
+                refs += [(f"watchlists[{i}].{field_name}[{j}]", kind, ref)
+                         for j, ref in enumerate(getattr(watch, field_name))]
         return [(key, kind, ref) for key, kind, ref in refs if ref is not None]
 
     def ids(self, kind: str) -> set[str]:

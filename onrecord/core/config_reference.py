@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from onrecord.core.config import Config
 
-LIST_SECTIONS = ("parties", "topics", "claim_types", "sources")
+LIST_SECTIONS = ("parties", "topics", "claim_types", "sources", "watchlists")
 
 
 def _default(field: Any) -> str:

@@ -223,6 +223,8 @@ class Daemon:
             return lambda: self._record(spec, self._crawl)
         if spec.kind == "extract":
             return self._extract_job
+        if spec.kind == "alerts":
+            return lambda: self._record(spec, self._alerts)
         return lambda: self._record(spec, self._digest)
 
     @contextmanager
@@ -345,6 +347,9 @@ class Daemon:
 
     def _digest(self, spec: JobSpec) -> Outcome:
         return self._task(spec, "digest")
+
+    def _alerts(self, spec: JobSpec) -> Outcome:
+        return self._task(spec, "alerts")
 
     def _task(self, spec: JobSpec, task: str) -> Outcome:
         log_event(logging.INFO, None, f"{task}.started")

@@ -1,4 +1,4 @@
-"""Which jobs the daemon runs, built from config: one per enabled source, extraction, and the digest.
+"""Which jobs the daemon runs, built from config: one per enabled source, extraction, the digest, the alerts.
 
 Pure functions (no scheduler, no store), so the schedule can be tested without waiting for it.
 """
@@ -19,7 +19,11 @@ from onrecord.core.errors import ConfigError
 
 EXTRACT_JOB = "extract"
 DIGEST_JOB = "digest"
-Kind = Literal["crawl", "extract", "digest"]
+ALERTS_JOB = "alerts"
+# How often the daemon looks for alerts whose group window or retry time has come (new alerts go out at once,
+# after the extraction that found them).
+ALERTS_EVERY = 60.0
+Kind = Literal["crawl", "extract", "digest", "alerts"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,21 @@ def digest_spec(config: Config) -> JobSpec:
     )
 
 
+def alerts_spec() -> JobSpec:
+    return JobSpec(
+        ALERTS_JOB,
+        "alerts",
+        IntervalTrigger(seconds=ALERTS_EVERY),
+        ALERTS_EVERY,
+        {"coalesce": True, "max_instances": 1, "misfire_grace_time": None, "executor": "default"},
+    )
+
+
+def pushes_alerts(config: Config) -> bool:
+    """Whether any enabled watchlist sends alerts by e-mail or webhook (the Atom feed needs no job)."""
+    return any(w.enabled and (w.delivery.email or w.delivery.webhook) for w in config.watchlists)
+
+
 def digest_missing_settings(config: Config) -> str | None:
     """Why the digest cannot be scheduled, or None when it can."""
     if not config.digest.smtp.host:
@@ -97,6 +116,8 @@ def build_job_specs(config: Config) -> list[JobSpec]:
     specs.append(extract_spec(parse_duration(config.scheduler.extract_every)))
     if digest_missing_settings(config) is None:
         specs.append(digest_spec(config))
+    if pushes_alerts(config):
+        specs.append(alerts_spec())
     return specs
 
 
@@ -118,7 +139,7 @@ def first_run_time(
     - digest: the stored time if it is still a fire time of the configured trigger (a past one is then
       run once by APScheduler if within misfire_grace, else skipped); otherwise the trigger's next time.
     """
-    if spec.kind == "extract":
+    if spec.kind in ("extract", "alerts"):
         return now
     if spec.kind == "digest":
         trigger = spec.trigger

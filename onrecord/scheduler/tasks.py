@@ -2,7 +2,9 @@
 
 The child protocol of onrecord.core.child: the request {"task", "config", "db_path"} as JSON on stdin,
 the result as the one JSON reply on stdout.
-extract: claims for every article not yet extracted (atomic per article), then the timeline's events.
+extract: claims for every article not yet extracted (atomic per article), then the timeline's events, then the
+alerts that update put in the outbox are delivered at once.
+alerts: the outbox's alerts whose group window or retry time has come (onrecord/alerts/deliver.py).
 digest: the daily digest if one is due and not yet sent (send_daily records each period it sent).
 A SIGTERM ends the task at once: every write is its own transaction, so whatever was not committed is
 simply done again by the next run. (Crawls are children of their own: onrecord.crawlers.run.)
@@ -35,7 +37,15 @@ def extract(config: Config, db: sqlite_utils.Database) -> dict:
 
     result = dict(extract_pending(config, db) or {})
     result["events"] = update_events(db, config)
+    if config.watchlists:
+        result["alerts_sent"] = alerts(config, db)["sent"]
     return result
+
+
+def alerts(config: Config, db: sqlite_utils.Database) -> dict:
+    from onrecord.alerts import deliver_pending
+
+    return deliver_pending(config, db, config.storage.path).to_dict()
 
 
 def digest(config: Config, db: sqlite_utils.Database) -> dict:
@@ -49,7 +59,7 @@ def digest(config: Config, db: sqlite_utils.Database) -> dict:
     }
 
 
-TASKS = {"extract": extract, "digest": digest}
+TASKS = {"extract": extract, "digest": digest, "alerts": alerts}
 
 
 def _serve(request: dict) -> dict:

@@ -13,7 +13,8 @@ the review page.
 - render_cell: a claim's article cell links to the article row and to the original URL; its evidence cell links to
   its review page.
 - menu_links + register_routes: the visual timeline page at /-/onrecord-timeline, the review page at
-  /-/onrecord-review?claim=ID (or ?article=ID to add a claim the reader missed).
+  /-/onrecord-review?claim=ID (or ?article=ID to add a claim the reader missed), and each watchlist's alerts as an
+  Atom feed at /-/onrecord-alerts/<watchlist>.atom (storage/alerts.py, worded by onrecord/alerts/render.py).
 """
 
 from __future__ import annotations
@@ -298,6 +299,36 @@ async def review_page(datasette, request):
     return Response.html(html, status=status)
 
 
+ALERTS_PATH = "/-/onrecord-alerts"
+FEED_ENTRIES = 100
+
+
+async def alerts_feed(datasette, request):
+    from onrecord.alerts.render import Words, alert_text, atom_feed
+    from onrecord.storage.alerts import feed_alerts
+
+    watchlist = request.url_vars["watchlist"]
+    config = _config()
+    watch = next((w for w in config.watchlists if w.id == watchlist and w.delivery.atom), None)
+    if watch is None:
+        return Response.text(f"404 Not Found: no watchlist {watchlist!r} with an Atom feed\n", status=404)
+    db = datasette.get_database(_database_name(datasette))
+    if "alerts" not in await db.table_names():
+        rows: list[dict[str, Any]] = []
+    else:
+        import sqlite_utils
+
+        rows = await db.execute_fn(lambda conn: feed_alerts(sqlite_utils.Database(conn), watchlist, FEED_ENTRIES))
+    words = Words(config)
+    self_url = datasette.absolute_url(request, datasette.urls.path(f"{ALERTS_PATH}/{watchlist}.atom"))
+    body = atom_feed(config, watchlist, [alert_text(row, words) for row in rows], self_url)
+    return Response(body, content_type="application/atom+xml; charset=utf-8")
+
+
 @hookimpl
 def register_routes(datasette):
-    return [(rf"^{TIMELINE_PATH}$", timeline_page), (rf"^{REVIEW_PATH}$", review_page)]
+    return [
+        (rf"^{TIMELINE_PATH}$", timeline_page),
+        (rf"^{REVIEW_PATH}$", review_page),
+        (rf"^{ALERTS_PATH}/(?P<watchlist>[A-Za-z0-9_.-]+)\.atom$", alerts_feed),
+    ]
