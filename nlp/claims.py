@@ -55,7 +55,7 @@ class ClaimReader:
         self.lexicon = lexicon
         self.grammar = Grammar.of(lexicon)
         self.names: NameFinder = NameMatcher(lexicon.get("names", []))
-        self.cues = CueMatcher(lexicon.get("claim_types", []))
+        self.cues = CueMatcher(lexicon.get("claim_types", []), self.grammar)
         self.counterparts = lexicon.get("counterparts", {})
         self.types = {c["id"]: c for c in lexicon.get("claim_types", [])}
         self.modality = Modality(self.grammar, self.names)

@@ -7,40 +7,16 @@ was handed over" and "hands over lists" all match.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from spacy.tokens import Doc, Token
 
 from onrecord.nlp.attribution import clause_root
+from onrecord.nlp.grammar import Grammar
 
 MAX_CUE_SPREAD = 7
-FUNCTION_WORDS = {
-    "be",
-    "to",
-    "the",
-    "a",
-    "of",
-    "not",
-    "yet",
-    "still",
-    "with",
-    "for",
-    "on",
-    "up",
-    "out",
-    "take",
-    "do",
-    "have",
-    "get",
-    "place",
-    "will",
-    "no",
-}
-
-# A negator in a cue ("not want", "no answer") must belong to the cue word or its clause, not to a clause under it
-# ("Russia showed that it was not ..." is no "not show").
-NEGATORS = {"not", "no", "never"}
 
 
 @dataclass(frozen=True)
@@ -51,9 +27,10 @@ class CueMatch:
     words: tuple[str, ...]
 
 
-def anchor_index(words: list[str]) -> int:
-    """The word a cue is looked up by: its longest content word."""
-    content = [i for i, w in enumerate(words) if w not in FUNCTION_WORDS]
+def anchor_index(words: list[str], function_words: Iterable[str]) -> int:
+    """The word a cue is looked up by: its longest content word (grammar cue_function_words are not)."""
+    skipped = set(function_words)
+    content = [i for i, w in enumerate(words) if w not in skipped]
     return max(content or range(len(words)), key=lambda i: len(words[i]))
 
 
@@ -62,14 +39,17 @@ def _forms(token: Token) -> set[str]:
 
 
 class CueMatcher:
-    def __init__(self, claim_types: list[dict[str, Any]]):
+    def __init__(self, claim_types: list[dict[str, Any]], grammar: Grammar):
+        # A negator in a cue ("not want", "no answer", grammar cue_negators) must belong to the cue word or its
+        # clause, not to a clause under it ("Russia showed that it was not ..." is no "not show").
+        self.negators = frozenset(grammar.cue_negators)
         self._by_anchor: dict[str, list[tuple[dict[str, Any], list[str], int]]] = {}
         for claim_type in claim_types:
             for cue in claim_type["cues"]:
                 words = cue.lower().replace("n't", " not").split()
                 if not words:
                     continue
-                anchor = anchor_index(words)
+                anchor = anchor_index(words, grammar.cue_function_words)
                 self._by_anchor.setdefault(words[anchor], []).append((claim_type, words, anchor))
 
     def __call__(self, doc: Doc) -> list[CueMatch]:
@@ -85,8 +65,7 @@ class CueMatcher:
                         found[key] = CueMatch(claim_type, token, tokens, tuple(words))
         return sorted(found.values(), key=lambda m: m.anchor.i)
 
-    @staticmethod
-    def _match_rest(token: Token, words: list[str], anchor: int) -> tuple[Token, ...] | None:
+    def _match_rest(self, token: Token, words: list[str], anchor: int) -> tuple[Token, ...] | None:
         if len(words) == 1:
             return (token,)
         root = clause_root(token)
@@ -95,7 +74,7 @@ class CueMatcher:
         for index, word in enumerate(words):
             if index == anchor:
                 continue
-            near = scope if word not in NEGATORS else [t for t in scope if t.head.i in (token.i, root.i)]
+            near = scope if word not in self.negators else [t for t in scope if t.head.i in (token.i, root.i)]
             hit = next((t for t in near if word in _forms(t) and t not in matched), None)
             if hit is None:
                 return None

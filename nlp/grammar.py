@@ -68,6 +68,7 @@ class Grammar(_Strict):
     agencies: Words | dict[str, str] = []  # names, or written form -> canonical name
     date_words: Words = []
     prospective_markers: Words = []  # a sentence that looks ahead reports no event as done
+    cue_function_words: Words = []  # words of a cue it is not looked up by
     speaker_label: str | None = None  # a transcript label opening a turn; group 1 is the name
     dates: DateWords = DateWords()
     # -- the parse engine (English) ----------------------------------------------------------------------------
@@ -97,6 +98,7 @@ class Grammar(_Strict):
     deontic_modals: Words = []
     presupposing_words: Words = []
     possessed_noun_cues: Words = []
+    cue_negators: Words = []  # a cue that holds one ("say no to") is not negated by it
     borrowed_topic_max_words: int = Field(12, ge=0)
     borrowed_topic_max_words_accusing: int = Field(30, ge=0)
     loose_first_person: Words = []  # as written: a short first-person stance may borrow its passage's topic
@@ -112,7 +114,6 @@ class Grammar(_Strict):
     subordinators: Words = []
     prepositions: Words = []
     conjunctions: Words = []
-    cue_function_words: Words = []
     official_nouns: Words = []
     former_markers: Words = []
     topic_exclusions: dict[str, TopicExclusion] = {}

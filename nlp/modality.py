@@ -209,7 +209,7 @@ class Modality:
         return False
 
     def negated(self, match: CueMatch) -> bool:
-        if any(w in ("not", "no", "never") for w in match.words):
+        if any(w in self.grammar.cue_negators for w in match.words):
             return False
         negators = set(self.grammar.negators)
         anchor = match.anchor

@@ -105,7 +105,8 @@ class Prefilter:
                 words = cue.lower().replace("n't", " not").split()
                 if not words:
                     continue
-                word = words[anchor_index(words)]  # the cue matcher needs this word, so the prefilter does
+                # the cue matcher needs this word, so the prefilter does
+                word = words[anchor_index(words, grammar.cue_function_words)]
                 forms = {_stem(word), *((f.lower(), _EXACT_TAIL) for f in inflections.get(word, []))}
                 cue_words |= forms
                 if claim_type["id"] in grammar.borrowed_topic_types:
