@@ -339,6 +339,31 @@ def test_a_damaged_signature_row_costs_that_row_only(tmp_path, config):
     assert len(warnings) == 1 and "Traceback" not in "\n".join(lines)
 
 
+def test_the_upgrade_step_computes_the_same_bands_as_the_crawl(tmp_path):
+    """Upgrade step 013 computes the LSH bands of stored signatures in SQL; they must equal the ones the crawl
+    writes for a new signature (storage.minhash.band_keys), or old articles would never be found again. A
+    damaged signature gets no bands."""
+    from crawl_helpers import article_text
+    from onrecord.crawlers.dedup import signature, to_bytes
+    from onrecord.storage import migrations
+    from onrecord.storage.minhash import band_keys
+
+    path = tmp_path / "store.db"
+    old = open_store(path, migrate_schema=False)
+    migrations.upgrade(old.conn, to=12)  # a store as version 12 made it: signatures, no bands
+    expected = set()
+    for seed in range(5):
+        blob = to_bytes(signature("\n".join(article_text(seed))))
+        old.execute("INSERT INTO article_minhash (article_id, signature) VALUES (?, ?)", [f"a{seed}", blob])
+        expected |= {(band, key, f"a{seed}") for band, key in enumerate(band_keys(blob))}
+    old.execute("INSERT INTO article_minhash (article_id, signature) VALUES ('damaged', x'0102')")
+    old.conn.close()
+    db = open_store(path)  # upgraded to the current version
+    upgraded = set(db.execute("SELECT band, key, article_id FROM article_minhash_bands").fetchall())
+    db.conn.close()
+    assert len(expected) == 5 * 32 and upgraded == expected
+
+
 # -- a full disk -----------------------------------------------------------------------------------------------
 
 
