@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 import sqlite_utils
 
@@ -132,7 +133,7 @@ class DeliveryLock:
 
     def __init__(self, db_path: str):
         self.path = Path(str(db_path) + ".alerts.lock")
-        self.handle = None
+        self.handle: TextIO | None = None
 
     def __enter__(self) -> DeliveryLock | None:
         handle = open(self.path, "a+")

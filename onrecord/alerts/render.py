@@ -102,7 +102,7 @@ def alert_text(alert: dict, words: Words) -> AlertText:
     """An outbox row (storage.alerts, body decoded) in words."""
     body = alert["body"]
     if alert["kind"] == "contradiction":
-        sides = (words.side(body["a"]), words.side(body["b"]))
+        sides: tuple[Side, ...] = (words.side(body["a"]), words.side(body["b"]))
         headline = f"{sides[0].party} {sides[0].says}; {sides[1].party} {sides[1].says}"
     else:
         side = words.side(body)
@@ -127,7 +127,7 @@ def alert_text(alert: dict, words: Words) -> AlertText:
 # --- e-mail --------------------------------------------------------------------------------------------------
 
 
-def message_key(config: Config, watchlist: str, channel: str, message_id: int) -> str:
+def message_key(config: Config, watchlist: str, channel: str, message_id: int | str) -> str:
     """A stable id of one outbox message: the same on every attempt, so a receiver can tell a resend."""
     return f"{short_hash(config.project.name, watchlist, channel, message_id, length=20)}"
 

@@ -318,7 +318,8 @@ class SourceConfig(Model):
 
 
 
-WATCH_KINDS = ("new", "reversal", "negation_flipped", "contradiction")
+WatchKind = Literal["new", "reversal", "negation_flipped", "contradiction"]
+WATCH_KINDS: tuple[WatchKind, ...] = ("new", "reversal", "negation_flipped", "contradiction")
 
 
 class WebhookConfig(Model):
@@ -360,7 +361,7 @@ class WatchlistConfig(Model):
                                 "('Dmitry Peskov'); empty: any speaker.")
     claim_types: list[str] = Field(default_factory=list, description="Claim type ids followed (the new stance; "
                                    "for a contradiction either side's); empty: every type.")
-    kinds: list[Literal["new", "reversal", "negation_flipped", "contradiction"]] = Field(
+    kinds: list[WatchKind] = Field(
         default_factory=lambda: list(WATCH_KINDS), description="What counts: new (a first position), reversal, "
         "negation_flipped, contradiction (two parties' events that contradict each other).")
     group_window: str = Field("10m", description="At most one message per channel in this window: alerts that "
