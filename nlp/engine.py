@@ -13,6 +13,7 @@ package by its parse. The words of a language come from its grammar file (nlp/pa
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -114,6 +115,9 @@ class _Engine:
         self.counterparts: dict[str, str] = self.lexicon.get("counterparts", {})
         label = grammar.speaker_label
         self._label = re.compile(label, re.MULTILINE) if label else None
+        self._labels_of: str | None = None
+        self._labels: list[re.Match[str]] = []
+        self._label_ends: list[int] = []
         sides = grammar.meeting_sides
         self._sides = re.compile(rf"\b(?:{_alternatives(sides)})\b", re.IGNORECASE) if sides else None
         offices = grammar.office_titles
@@ -122,8 +126,13 @@ class _Engine:
     def speaker_label_at(self, text: str, end: int) -> re.Match[str] | None:
         if self._label is None:
             return None
-        labels = list(self._label.finditer(text, 0, end))
-        return labels[-1] if labels else None
+        if self._labels_of is not text:  # the labels of a text are found once, then looked up by bisection
+            self._labels_of, self._labels = text, list(self._label.finditer(text))
+            self._label_ends = [m.end() for m in self._labels]
+        # A label lies within one line, so the labels found in the whole text that end by `end` are exactly those
+        # a search stopping at `end` would find.
+        k = bisect.bisect_right(self._label_ends, end)
+        return self._labels[k - 1] if k else None
 
     def names_both_sides(self, sentence: str) -> bool:
         return self._sides is not None and self._sides.search(sentence) is not None

@@ -183,10 +183,12 @@ class Featurizer:
         ]
         speaks_for = article.speaks_for
         ruled: list[list[Claim]] = [[] for _ in spans]
-        for claim in rule_claims:
-            for k, (s0, e0) in enumerate(spans):
-                if s0 < claim.end and claim.start < e0:
+        for claim in rule_claims:  # the sentences its evidence overlaps, found by bisection
+            k = max(0, bisect.bisect_right(starts, claim.start) - 1)
+            while k < len(spans) and spans[k][0] < claim.end:
+                if claim.start < spans[k][1]:
                     ruled[k].append(claim)
+                k += 1
         out: list[Candidate] = []
         for i, (start, end) in enumerate(spans):
             near_topic = any(topical[max(0, i - 1) : i + 2])

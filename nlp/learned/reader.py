@@ -9,6 +9,7 @@ sentence, the person named for the holder, the agency the sentence cites.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import re
@@ -126,17 +127,13 @@ class LearnedReader:
         text = article.text
         backed = thresholds.get("rule_backed", 1.1)
         learned_rules = [c for c in rule_claims if c.claim_type not in self.rule_types and c.claim_type in labels]
-        for group, score in zip(groups, scores, strict=False):
-            start, end = group[0].start, group[0].end
+        in_group = _overlapping(groups, learned_rules)  # rule claims per group, found by bisection (long texts)
+        column = {label: j for j, label in enumerate(labels)}
+        for g, (group, score) in enumerate(zip(groups, scores, strict=True)):
             ahead = LOOKS_AHEAD in group[0].sentence_features
-            for claim in learned_rules:  # a rule claim in this sentence that the model does not rule out
+            for claim in in_group[g]:  # a rule claim in this sentence that the model does not rule out
                 bar = thresholds.get(f"rule_backed:{claim.claim_type}", backed)
-                if (
-                    claim.start < end
-                    and start < claim.end
-                    and score[labels.index(claim.claim_type)] >= bar
-                    and not (ahead and claim.claim_type in self.events)
-                ):
+                if score[column[claim.claim_type]] >= bar and not (ahead and claim.claim_type in self.events):
                     out.setdefault((claim.holder, claim.claim_type, claim.negated, claim.start), claim)
             stated = [
                 (j, float(score[j]))
@@ -209,3 +206,17 @@ class LearnedReader:
         for prefix in self._date_prefixes[:1]:  # the first prefix ("on") is dropped wherever it stands
             phrase = phrase.replace(prefix, "")
         return phrase.strip()
+
+
+def _overlapping(groups: list[list[Candidate]], claims: list[Claim]) -> list[list[Claim]]:
+    """For each group (one sentence, groups in text order), the claims whose evidence overlaps its sentence: each
+    claim finds its sentences by bisection, so the work grows with claims and sentences, not their product."""
+    starts = [group[0].start for group in groups]
+    out: list[list[Claim]] = [[] for _ in groups]
+    for claim in claims:
+        g = max(0, bisect.bisect_right(starts, claim.start) - 1)
+        while g < len(groups) and groups[g][0].start < claim.end:
+            if claim.start < groups[g][0].end:
+                out[g].append(claim)
+            g += 1
+    return out
