@@ -462,3 +462,84 @@ def test_atom_feed_served_by_onrecord_serve_reads_in_feedparser(tmp_path, config
         assert get(f"http://127.0.0.1:{port}/-/onrecord-alerts/unknown.atom")[0] == 404
     finally:
         stop_server(server)
+
+
+PESKOV_PAGE = (
+    "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Kremlin says list handed over</title></head>"
+    "<body><article><h1>Kremlin says Russia handed over its list</h1><time datetime='2025-05-23'>23 May 2025</time>"
+    "<p>Moscow, 23 May. Kremlin spokesman Dmitry Peskov said on Friday that Russia had handed over its list of "
+    "prisoners for the exchange to Kyiv. Peskov told reporters in Moscow that the verification of names would "
+    "take several days.</p><p>The exchange was agreed at the talks in Istanbul, where the delegations discussed a "
+    "swap of a thousand prisoners of war on each side. Officials said the families of the prisoners had been told "
+    "to expect news within the week.</p></article></body></html>"
+)
+
+
+class Site:
+    """A feed and one article on loopback."""
+
+    def __init__(self):
+        pages: dict[str, tuple[bytes, str]] = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                body, kind = pages.get(self.path, (b"not found", "text/plain"))
+                self.send_response(200 if self.path in pages else 404)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.feed = f"{base}/feed.xml"
+        pages["/robots.txt"] = (b"User-agent: *\nAllow: /\n", "text/plain")
+        pages["/news/list.html"] = (PESKOV_PAGE.encode(), "text/html; charset=utf-8")
+        pages["/feed.xml"] = (
+            (
+                "<?xml version='1.0'?><rss version='2.0'><channel><title>Wire</title><item><title>Kremlin says "
+                f"Russia handed over its list</title><link>{base}/news/list.html</link>"
+                "<pubDate>Fri, 23 May 2025 10:00:00 GMT</pubDate></item></channel></rss>"
+            ).encode(),
+            "application/rss+xml",
+        )
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.slow
+def test_the_daemon_delivers_after_the_update_that_found_the_change(tmp_path, config):
+    """`onrecord run --once`: crawl child, extraction task child (timeline update fills the outbox, then delivers)."""
+    site = Site()
+    try:
+        with Receiver() as receiver:
+            data = config.model_dump(mode="json", exclude_none=True)
+            data["crawl"].update({"download_delay": 0, "autothrottle": False})
+            data["sources"] = [
+                {"id": "wire", "name": "Loopback Wire", "url": site.feed, "allow_private_addresses": True}
+            ]
+            data["watchlists"] = [
+                {"id": "russia", "parties": ["russia"], "delivery": webhook(receiver.url("/russia"))},
+                {"id": "reversals", "kinds": ["reversal"], "delivery": webhook(receiver.url("/nothing"))},
+            ]
+            (tmp_path / "config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+            common = ("--config", str(tmp_path / "config.yaml"), "--db", str(tmp_path / "store.db"))
+            done = onrecord("run", "--once", *common)
+            assert done.returncode == 0, done.stderr
+            assert len(receiver.on("/russia")) == 1 and receiver.on("/nothing") == []
+            alerts = payload(receiver.on("/russia")[0])["alerts"]
+            assert alerts and all(a["sides"][0]["party"] == "Russia" for a in alerts)
+            assert any("handed over its list of prisoners" in a["text"] for a in alerts)
+            assert any("Loopback Wire" in a["text"] and "/news/list.html" in a["text"] for a in alerts)
+
+            again = onrecord("run", "--once", *common)  # nothing new: nothing sent
+            assert again.returncode == 0, again.stderr
+            assert len(receiver.requests) == 1
+    finally:
+        site.close()
