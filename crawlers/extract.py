@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from statistics import median
 
+import lxml.html
 import trafilatura
 from lxml import etree
 
@@ -33,6 +34,14 @@ PAYWALL_MARKERS = (
 _VIDEO = re.compile(r"<video\b|youtube\.com/embed|player\.vimeo\.com|<iframe[^>]+(?:video|player)", re.I)
 _HTML_LANG = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2})", re.I)
 _WORD = re.compile(r"\w+")
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]")
+# A text shorter than min_article_words is still an article (a short official readout) when it has at
+# least this many words, at least one sentence this long, and is not mostly the text of links.
+SHORT_ARTICLE_WORDS = 25
+SENTENCE_WORDS = 8
+LEAD_SELECTOR = ".entry-summary, .p-summary, [itemprop~=description]"
+LEAD_WORDS = (5, 120)  # a lead outside these bounds is a teaser box or a whole page, not a standfirst
+_FURNITURE = {"nav", "header", "footer", "aside", "head", "form"}
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,24 @@ def _looks_like_index(text: str, html: str) -> bool:
     return linked >= 0.6 * len(lines)
 
 
+def _linked_share(text: str, html: str) -> float:
+    """The share of the text's words that are the text of a link on the page (1.0: nothing but links)."""
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    if not lines:
+        return 1.0
+    anchors = {" ".join(_TAG.sub(" ", m).split()) for m in _ANCHOR.findall(html)}
+    total = sum(len(_WORD.findall(line)) for line in lines) or 1
+    return sum(len(_WORD.findall(line)) for line in lines if line in anchors) / total
+
+
+def _has_prose(text: str) -> bool:
+    """At least one sentence: a run of SENTENCE_WORDS words or more ending in a full stop (or ! ?)."""
+    return any(len(_WORD.findall(s)) >= SENTENCE_WORDS for s in _SENTENCE.findall(text))
+
+
 def _not_article(html: str, text: str, pagetype: str | None, min_words: int) -> str | None:
+    """Why the page is not an article, or None. A short text is refused for what the page is (a video,
+    a list of links, a stub), not for being short: an official readout of 40 words is an article."""
     words = len(_WORD.findall(text))
     lowered = text.lower()
     if any(marker in lowered for marker in PAYWALL_MARKERS) and words < 3 * max(min_words, 50):
@@ -71,10 +97,12 @@ def _not_article(html: str, text: str, pagetype: str | None, min_words: int) -> 
     if words < min_words:
         if (pagetype or "").startswith("video") or _VIDEO.search(html):
             return f"video-only page ({words} words of text)"
-        links = len(_ANCHOR.findall(html))
-        if links >= 20:
-            return f"index page ({links} links, {words} words of article text)"
-        return f"too little text for an article ({words} words, at least {min_words} expected)"
+        linked = _linked_share(text, html)
+        if linked >= 0.5:
+            links = len(_ANCHOR.findall(html))
+            return f"index page ({links} links; {linked:.0%} of its {words} words are link text)"
+        if words < SHORT_ARTICLE_WORDS or not _has_prose(text):
+            return f"too little text for an article ({words} words, no paragraph of prose)"
     if _looks_like_index(text, html):
         return "index page (a list of headlines, not an article)"
     return None
@@ -109,7 +137,7 @@ def extract_article(
     )
     assert not isinstance(doc, dict)  # a Document or None unless as_dict=True
     fields = _publisher_fields(parser, html, url)
-    text = fields.get("text") or (doc.text if doc is not None else "") or ""
+    text = fields.get("text") or with_lead(html, (doc.text if doc is not None else "") or "")
     reason = _not_article(html, text, getattr(doc, "pagetype", None), min_words)
     if reason:
         return NotArticle(reason)
@@ -124,6 +152,39 @@ def extract_article(
         language=language,
         via=cited_agency(text, own_agency),
     )
+
+
+def _lead_text(html: str) -> str | None:
+    """The page's marked-up lead (standfirst): the first element in the body marked as the entry's summary
+    (microformats `entry-summary`/`p-summary`, schema.org `itemprop=description`) outside navigation."""
+    try:
+        tree = lxml.html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+    for node in tree.cssselect(LEAD_SELECTOR):
+        if node.tag in ("meta", "link") or any(a.tag in _FURNITURE for a in node.iterancestors()):
+            continue
+        lead = " ".join(node.text_content().split())
+        if LEAD_WORDS[0] <= len(_WORD.findall(lead)) <= LEAD_WORDS[1]:
+            return lead
+    return None
+
+
+def with_lead(html: str, text: str) -> str:
+    """The extracted text with the page's lead put first when the extraction left it out.
+
+    Article bodies marked `itemprop=articleBody` often leave the lead (the sentence that says who did
+    what) in a summary element above them, which the extractor does not take as part of the body."""
+    if not text:
+        return text
+    lead = _lead_text(html)
+    if not lead or _squash(lead) in _squash(text):
+        return text
+    return f"{lead}\n{text}"
+
+
+def _squash(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
 
 
 def _publisher_fields(parser: str | None, html: str, url: str) -> dict[str, str]:
