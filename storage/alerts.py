@@ -185,7 +185,10 @@ def detected(db: sqlite_utils.Database, detected_at: str) -> list[Found]:
 def enqueue_alerts(db: sqlite_utils.Database, config: Config, detected_at: str) -> int:
     """Add the alerts of what an update detected at `detected_at` to the outbox; return how many are new.
 
-    Idempotent: an alert already there for (watchlist, ref) is left as it is, so is its delivery."""
+    Idempotent: an alert already there for (watchlist, ref) is left as it is, so is its delivery. A store from
+    before upgrade 014 (an old store a test updates as it is) has no outbox: nothing to do."""
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alerts'").fetchone():
+        return 0
     sync_watchlists(db, config)
     watching = [w for w in config.watchlists if w.enabled]
     if not watching:
