@@ -543,3 +543,16 @@ def test_the_daemon_delivers_after_the_update_that_found_the_change(tmp_path, co
             assert len(receiver.requests) == 1
     finally:
         site.close()
+
+
+def test_email_without_an_smtp_host_fails_the_attempt_and_says_why(tmp_path, config, now):
+    cfg = make_config(config, [{"id": "mail", "delivery": {"email": ["r@example.org"]}}], retries=0)
+    path = str(tmp_path / "store.db")
+    db = open_store(path)
+    sync_config(db, cfg)
+    add_article(db, RUSSIA_HANDS_OVER)
+    update_events(db, cfg)
+    assert deliver_pending(cfg, db, path, now=at(0, now), environ={}).failed == 1
+    assert "digest.smtp.host is not set" in list_alerts(db, status="failed")[0]["error"]
+    assert db.execute("SELECT id, enabled FROM watchlists").fetchall() == [("mail", 1)]
+    db.conn.close()

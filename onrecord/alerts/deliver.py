@@ -29,6 +29,7 @@ import sqlite_utils
 
 from onrecord.alerts.render import AlertText, Words, alert_text, compose_email, message_key, webhook_body
 from onrecord.core.config import Config, WatchlistConfig, parse_duration
+from onrecord.core.errors import OnrecordError
 from onrecord.core.records import utc_now
 from onrecord.digest.render import addresses
 from onrecord.digest.sender import deliver as smtp_deliver
@@ -110,10 +111,13 @@ def send_email(config: Config, watch: WatchlistConfig, texts: list[AlertText], k
 def send(
     config: Config, watch: WatchlistConfig, channel: str, texts: list[AlertText], key: str, env: Mapping[str, str]
 ) -> None:
-    if channel == "email":
-        send_email(config, watch, texts, key, env)
-    else:
-        post_webhook(watch, webhook_body(watch.id, texts, key), key, env)
+    try:
+        if channel == "email":
+            send_email(config, watch, texts, key, env)
+        else:
+            post_webhook(watch, webhook_body(watch.id, texts, key), key, env)
+    except OnrecordError as exc:  # digest.smtp.host unset, the SMTP password missing: a failed attempt, said why
+        raise SendError(str(exc)) from None
 
 
 def _retry_policy(config: Config, watch: WatchlistConfig, channel: str) -> tuple[int, float]:
@@ -164,6 +168,7 @@ def deliver_pending(
         if lock is None:
             run.busy = True
             return run
+        outbox.sync_watchlists(db, config)
         run.interrupted = outbox.interrupt_sending(db, _now(now))
         watches = {w.id: w for w in config.watchlists if w.enabled}
         words = Words(config)
