@@ -39,6 +39,7 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?]")
 # least this many words, at least one sentence this long, and is not mostly the text of links.
 SHORT_ARTICLE_WORDS = 25
 SENTENCE_WORDS = 8
+INDEX_LINKS = 20  # a page of this many links and no prose is a listing
 LEAD_SELECTOR = ".entry-summary, .p-summary, [itemprop~=description]"
 LEAD_WORDS = (5, 120)  # a lead outside these bounds is a teaser box or a whole page, not a standfirst
 _FURNITURE = {"nav", "header", "footer", "aside", "head", "form"}
@@ -97,11 +98,13 @@ def _not_article(html: str, text: str, pagetype: str | None, min_words: int) -> 
     if words < min_words:
         if (pagetype or "").startswith("video") or _VIDEO.search(html):
             return f"video-only page ({words} words of text)"
+        links = len(_ANCHOR.findall(html))
         linked = _linked_share(text, html)
         if linked >= 0.5:
-            links = len(_ANCHOR.findall(html))
-            return f"index page ({links} links; {linked:.0%} of its {words} words are link text)"
+            return f"index page ({links} links; {linked:.0%} of its {words} words of text are link text)"
         if words < SHORT_ARTICLE_WORDS or not _has_prose(text):
+            if links >= INDEX_LINKS:
+                return f"index page ({links} links and no prose: {words} words of text)"
             return f"too little text for an article ({words} words, no paragraph of prose)"
     if _looks_like_index(text, html):
         return "index page (a list of headlines, not an article)"

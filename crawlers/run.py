@@ -70,13 +70,16 @@ def crawl(
     *,
     sources: list[str] | None = None,
     force: bool = False,
+    recheck_refused: bool = False,
     progress: Callable[[str], None] = print,
     runner: ChildRunner | None = None,
     timeout: float | None = None,
 ) -> CrawlSummary:
     """Crawl the (named) sources once into config.storage.path in a child process; `force` ignores each
-    source's interval. A child that dies, is killed or times out raises ChildFailed (its sources' failure is
-    recorded first); one ended by `runner`'s stop raises ChildStopped (nothing recorded: the pass resumes)."""
+    source's interval; `recheck_refused` fetches again the pages an earlier pass refused as not articles (by
+    default a refused page is not fetched again). A child that dies, is killed or times out raises ChildFailed
+    (its sources' failure is recorded first); one ended by `runner`'s stop raises ChildStopped (nothing
+    recorded: the pass resumes)."""
     if sources:
         unknown = [s for s in sources if config.source(s) is None]
         if unknown:
@@ -92,6 +95,7 @@ def crawl(
         "db_path": str(config.storage.path),
         "sources": sources,
         "force": force,
+        "recheck_refused": recheck_refused,
     }
     started = utc_now()
     try:
@@ -127,7 +131,11 @@ def _record_failure(config: Config, sources: list[str] | None, since: str, error
 
 
 def crawl_in_this_process(
-    config: Config, db_path: str, sources: list[str] | None = None, force: bool = False
+    config: Config,
+    db_path: str,
+    sources: list[str] | None = None,
+    force: bool = False,
+    recheck_refused: bool = False,
 ) -> CrawlSummary:
     """Run the spider in this process's (one-time) reactor, record the sources' health, return the counts."""
     import resource
@@ -137,7 +145,7 @@ def crawl_in_this_process(
     from onrecord.crawlers.settings import scrapy_settings
     from onrecord.crawlers.spiders.sources import SourceSpider
 
-    process = CrawlerProcess(scrapy_settings(config, db_path, force))
+    process = CrawlerProcess(scrapy_settings(config, db_path, force, recheck_refused))
     crawler = process.create_crawler(SourceSpider)
     failures: list = []
     process.crawl(crawler, sources=sources).addErrback(failures.append)
@@ -198,7 +206,11 @@ def _serve(request: dict) -> dict:
     crawl_log.addHandler(progress)
     crawl_log.propagate = False
     summary = crawl_in_this_process(
-        Config.model_validate(request["config"]), request["db_path"], request["sources"], request["force"]
+        Config.model_validate(request["config"]),
+        request["db_path"],
+        request["sources"],
+        request["force"],
+        request.get("recheck_refused", False),
     )
     return {
         "per_source": summary.per_source,

@@ -26,7 +26,7 @@ def user_agent(config: Config) -> str:
     return f"{agent[:-1]}; {contact})" if agent.endswith(")") else f"{agent} ({contact})"
 
 
-def scrapy_settings(config: Config, db_path: str, force: bool = False) -> dict[str, Any]:
+def scrapy_settings(config: Config, db_path: str, force: bool = False, recheck_refused: bool = False) -> dict[str, Any]:
     crawl = config.crawl
     return {
         "BOT_NAME": "onrecord",
@@ -66,5 +66,6 @@ def scrapy_settings(config: Config, db_path: str, force: bool = False) -> dict[s
         "ONRECORD_CONFIG": config.model_dump(mode="json"),
         "ONRECORD_DB_PATH": str(db_path),
         "ONRECORD_FORCE": force,
+        "ONRECORD_RECHECK_REFUSED": recheck_refused,
         "ONRECORD_MAX_RETRY_AFTER": crawl.max_retry_after,
     }

@@ -56,6 +56,14 @@ def last_fetch_outcome(db: sqlite_utils.Database, source: str, url: str) -> tupl
     return (row[0], row[1]) if row else None
 
 
+def refused_before(db: sqlite_utils.Database, url: str) -> str | None:
+    """Why the latest fetch of `url` (by any source) refused it as not an article, or None when it did not."""
+    row = db.execute(
+        "SELECT outcome, error FROM fetches WHERE url = ? ORDER BY fetched_at DESC, id DESC LIMIT 1", [url]
+    ).fetchone()
+    return (row[1] or "not an article") if row and row[0] == "not-article" else None
+
+
 def last_good_fetch_at(db: sqlite_utils.Database, source: str) -> str | None:
     """When `source` last fetched anything without an error, or None."""
     return db.execute(

@@ -28,7 +28,7 @@ from onrecord.crawlers.links import LINK_EXTRACTORS, header
 from onrecord.crawlers.pipelines import PassResources
 from onrecord.crawlers.urls import canonical_url
 from onrecord.storage.articles import any_url_known
-from onrecord.storage.fetches import last_fetched_at, last_validators
+from onrecord.storage.fetches import last_fetched_at, last_validators, refused_before
 
 log = logging.getLogger("onrecord.crawl")
 ERROR_STATUSES = list(range(400, 600))
@@ -48,6 +48,7 @@ class SourceSpider(scrapy.Spider):
         config: Config,
         resources: PassResources,
         force: bool = False,
+        recheck_refused: bool = False,
         sources: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -56,6 +57,7 @@ class SourceSpider(scrapy.Spider):
         self.resources = resources
         self.db = resources.writer.db  # reads see the writes of the open batch too
         self.force = force
+        self.recheck_refused = recheck_refused  # fetch again pages an earlier pass refused as not articles
         self.source_ids = sources
         self.requested: set[str] = set()  # page URLs requested in this run (requests are not dupe-filtered,
         # so that a redirect loop ends in an error we record instead of a silently dropped request)
@@ -66,7 +68,13 @@ class SourceSpider(scrapy.Spider):
         config = Config.model_validate(settings.getdict("ONRECORD_CONFIG"))
         resources = PassResources(config, settings["ONRECORD_DB_PATH"])
         spider = super().from_crawler(
-            crawler, *args, config=config, resources=resources, force=settings.getbool("ONRECORD_FORCE"), **kwargs
+            crawler,
+            *args,
+            config=config,
+            resources=resources,
+            force=settings.getbool("ONRECORD_FORCE"),
+            recheck_refused=settings.getbool("ONRECORD_RECHECK_REFUSED"),
+            **kwargs,
         )
         return spider
 
@@ -136,7 +144,7 @@ class SourceSpider(scrapy.Spider):
 
     def page_requests(self, source: SourceConfig, links: list[tuple[str, str, str | None]]) -> Iterable[Any]:
         stats = self.crawler.stats
-        queued = known = 0
+        queued = known = refused = 0
         for link, title, published in links:
             try:
                 url = canonical_url(link)
@@ -152,6 +160,10 @@ class SourceSpider(scrapy.Spider):
                 known += 1
                 stats.inc_value(f"onrecord/source/{source.id}/known")
                 continue
+            if not self.recheck_refused and refused_before(self.db, url):  # a page once refused stays refused
+                refused += 1
+                stats.inc_value(f"onrecord/source/{source.id}/refused-before")
+                continue
             queued += 1
             self.requested.add(url)
             yield request.replace(
@@ -166,7 +178,14 @@ class SourceSpider(scrapy.Spider):
                     "handle_httpstatus_list": ERROR_STATUSES,
                 },
             )
-        log.info("%s: %d links, %d new to fetch, %d already stored", source.id, len(links), queued, known)
+        log.info(
+            "%s: %d links, %d new to fetch, %d already stored%s",
+            source.id,
+            len(links),
+            queued,
+            known,
+            f", {refused} refused before (not fetched again)" if refused else "",
+        )
 
     def parse_page(self, response: Response) -> Iterable[Any]:
         meta = response.meta
