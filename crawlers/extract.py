@@ -6,7 +6,7 @@ Pure: it gets the page text and its URL and never fetches anything.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import median
 
 import lxml.html
@@ -39,6 +39,7 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?]")
 # least this many words, at least one sentence this long, and is not mostly the text of links.
 SHORT_ARTICLE_WORDS = 25
 SENTENCE_WORDS = 8
+FEED_LONGER = 1.2  # the feed's text replaces the page's when it has more than this many times its words
 INDEX_LINKS = 20  # a page of this many links and no prose is a listing
 LEAD_SELECTOR = ".entry-summary, .p-summary, [itemprop~=description]"
 LEAD_WORDS = (5, 120)  # a lead outside these bounds is a teaser box or a whole page, not a standfirst
@@ -52,6 +53,7 @@ class Extraction:
     published: str | None
     language: str
     via: str | None
+    text_source: str = "page"  # where the text came from: the page, or the feed entry (crawlers/work.py)
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,33 @@ def extract_article(
         published=published,
         language=language,
         via=cited_agency(text, own_agency),
+    )
+
+
+def prefer_feed_text(
+    result: Extraction | NotArticle, feed_text: str, default_language: str = "en", own_agency: str | None = None
+) -> Extraction | NotArticle:
+    """The page's extraction, or the feed entry's text where the page gave none or less.
+
+    The page stays first: its text is kept unless it was refused (or not had at all) or the feed's text is
+    longer by more than FEED_LONGER (the extraction lost part of the article)."""
+    feed_words = len(_WORD.findall(feed_text))
+    if feed_words < SHORT_ARTICLE_WORDS:
+        return result
+    if isinstance(result, Extraction) and feed_words <= FEED_LONGER * len(_WORD.findall(result.text)):
+        return result
+    language = detect_language(feed_text, declared=None, default=default_language)
+    if isinstance(result, Extraction):
+        return replace(
+            result, text=feed_text, language=language, via=cited_agency(feed_text, own_agency), text_source="feed"
+        )
+    return Extraction(
+        title="",
+        text=feed_text,
+        published=None,
+        language=language,
+        via=cited_agency(feed_text, own_agency),
+        text_source="feed",
     )
 
 

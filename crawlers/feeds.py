@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from onrecord.crawlers.decode import damaged_utf8
+from onrecord.crawlers.feed_text import entry_text
 from onrecord.crawlers.urls import canonical_url
 
 
@@ -18,6 +19,7 @@ class FeedEntry:
     link: str
     title: str = ""
     published: str | None = None  # ISO 8601 UTC
+    text: str | None = None  # the article text the entry carries (crawlers/feed_text.py), if any
 
 
 @dataclass
@@ -101,7 +103,9 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> FeedRe
         seen.add(link)
         title = entry.get("title") if isinstance(entry.get("title"), str) else ""
         published = _iso(entry.get("published_parsed") or entry.get("updated_parsed"))
-        result.entries.append(FeedEntry(link=link, title=" ".join(title.split()), published=published))
+        result.entries.append(
+            FeedEntry(link=link, title=" ".join(title.split()), published=published, text=entry_text(entry))
+        )
     if result.unusable:
         first, why = result.unusable[0]
         skipped = f"skipped {len(result.unusable)} entr{'y' if len(result.unusable) == 1 else 'ies'} ({why}: {first})"

@@ -26,6 +26,7 @@ class Links:
     problem: str | None = None
     links: list[tuple[str, str, str | None]] = field(default_factory=list)  # (url, title, published or None)
     unusable: list[tuple[str, str]] = field(default_factory=list)  # (link, why) of links skipped as broken
+    texts: dict[str, str] = field(default_factory=dict)  # link -> the article text its feed entry carries
 
 
 def header(response: Response, name: str) -> str | None:
@@ -37,11 +38,12 @@ def feed_links(response: Response, source: SourceConfig) -> Links:
     """A feed's entries; feedparser parses the bytes we fetched. A half-broken feed keeps what could be read."""
     result = parse_feed(response.body, response.url, header(response, "Content-Type"))
     links = [(e.link, e.title, e.published) for e in result.entries]
+    texts = {e.link: e.text for e in result.entries if e.text}
     if result.failed:
-        return Links("error", result.problem, links, result.unusable)
+        return Links("error", result.problem, links, result.unusable, texts)
     if result.problem:
-        return Links("partial", f"{result.problem}; kept {len(links)} entries", links, result.unusable)
-    return Links("ok", None, links)
+        return Links("partial", f"{result.problem}; kept {len(links)} entries", links, result.unusable, texts)
+    return Links("ok", None, links, texts=texts)
 
 
 def listing_links(response: Response, source: SourceConfig) -> Links:

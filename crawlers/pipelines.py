@@ -124,6 +124,7 @@ class StorePipeline:
             "own_agency": self.agency_of.get(item.source),
             "need_metadata": not (item.feed_title and item.feed_published),
             "parser": source.parser if source else None,
+            "feed_text": item.feed_text,
         }
         return await self.pool.run(extract_page, item.html, item.final_url, options)
 
@@ -154,6 +155,7 @@ class StorePipeline:
             last_modified=item.last_modified,
             bytes=item.bytes,
             final_url=item.final_url if item.final_url != item.url else None,
+            error=f"{item.page_error}; stored the feed's text" if item.page_error else None,
         )
         if "html" not in item.content_type and "xml" not in item.content_type and item.content_type:
             self._record(replace(fetch, outcome="not-article", error=f"not an HTML page ({item.content_type})"))
@@ -177,6 +179,7 @@ class StorePipeline:
             via=result.via,
             speaks_for=source.speaks_for if source else None,
             final_url=item.final_url if item.final_url != item.link else None,
+            text_source=result.text_source,
         )
         batch = self.writer.batch.commits
         outcome = self.writer.save(article, fetch, from_bytes(signature))

@@ -25,13 +25,25 @@ ARTICLE_COLUMNS = (
     "dup_of",
     "via",
     "speaks_for",
+    "text_source",
+    "published_from",
 )
 
 
-_UPSERT_ARTICLE = (
-    f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))}) "
-    f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in ARTICLE_COLUMNS if c != 'id')}"
-)
+# Columns added by upgrade step 15: a store not yet upgraded (opened without migrating) is written without them.
+_SINCE_15 = ("text_source", "published_from")
+
+
+def _upsert(columns: tuple[str, ...]) -> str:
+    return (
+        f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+        f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns if c != 'id')}"
+    )
+
+
+_UPSERT_ARTICLE = _upsert(ARTICLE_COLUMNS)
+_BEFORE_15 = tuple(c for c in ARTICLE_COLUMNS if c not in _SINCE_15)
+_UPSERT_ARTICLE_BEFORE_15 = _upsert(_BEFORE_15)
 
 
 def _row_to_article(row: dict) -> Article:
@@ -49,7 +61,10 @@ def save_article(db: sqlite_utils.Database, article: Article) -> bool:
         row = {k: getattr(article, k) for k in ARTICLE_COLUMNS}
         if existing:
             row["fetched_at"] = existing[0]
-        db.execute(_UPSERT_ARTICLE, [row[k] for k in ARTICLE_COLUMNS])
+        if db.execute("SELECT 1 FROM pragma_table_info('articles') WHERE name = 'text_source'").fetchone():
+            db.execute(_UPSERT_ARTICLE, [row[k] for k in ARTICLE_COLUMNS])
+        else:
+            db.execute(_UPSERT_ARTICLE_BEFORE_15, [row[k] for k in _BEFORE_15])
         for url, kind in ((article.url, "link"), (article.canonical_url, "canonical"), (article.final_url, "final")):
             if url:
                 db.execute(

@@ -8,7 +8,7 @@
 -- Changing the schema: add storage/upgrades/NNN_name.sql (the next number) and make the same change here.
 -- Never edit an upgrade that has shipped.
 --
--- schema-version: 14
+-- schema-version: 15
 --
 -- Tables come in the order older stores created them, so a new store and an upgraded one list them alike (as
 -- `onrecord demo` prints its row counts).
@@ -41,11 +41,14 @@ CREATE INDEX fetches_url ON fetches(url, fetched_at);
 CREATE INDEX fetches_source ON fetches(source, fetched_at);
 
 -- One row per story. dup_of names the original of a near-duplicate copy (a republished wire story), so the
--- timeline counts its outlet once; via is the agency the article cites.
+-- timeline counts its outlet once; via is the agency the article cites; text_source is which text it holds
+-- ('page' or 'feed': the feed entry's text, when the page could not be had or gave less); published_from is
+-- where its date came from ('feed', 'page', 'feed, offset corrected').
 CREATE TABLE articles (
         id TEXT PRIMARY KEY, url TEXT NOT NULL, canonical_url TEXT NOT NULL UNIQUE, final_url TEXT,
         source TEXT REFERENCES sources(id), title TEXT, published TEXT, fetched_at TEXT, language TEXT,
-        text TEXT, content_hash TEXT, dup_of TEXT REFERENCES articles(id), via TEXT, speaks_for TEXT
+        text TEXT, content_hash TEXT, dup_of TEXT REFERENCES articles(id), via TEXT, speaks_for TEXT,
+        text_source TEXT, published_from TEXT
     );
 CREATE INDEX articles_content_hash ON articles(content_hash);
 CREATE INDEX articles_source_published ON articles(source, published);

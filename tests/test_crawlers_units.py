@@ -143,3 +143,26 @@ def test_near_duplicates_link_to_the_original(tmp_path):
     assert index.find("copy", signature(edited)) == stored.id
     assert index.find("other", signature(unrelated)) is None
     assert signature("too short") is None
+
+
+def test_the_feed_text_is_used_only_where_the_page_gives_none_or_less():
+    from onrecord.crawlers.extract import Extraction, NotArticle, prefer_feed_text
+    from onrecord.crawlers.feed_text import html_to_paragraphs
+
+    feed = html_to_paragraphs(
+        "<div><p>The minister said the talks would resume on Monday in the capital.</p></div>"
+        "<p>" + "Both delegations agreed to exchange lists of prisoners before the next round. " * 4 + "</p>"
+        "<img src='x.jpg'><script>var x = 1;</script>"
+    )
+    assert feed.splitlines()[0] == "The minister said the talks would resume on Monday in the capital."
+    assert "var x" not in feed and len(feed.splitlines()) == 2
+    page = Extraction(title="T", text=feed, published=None, language="en", via=None)
+    assert prefer_feed_text(page, feed).text_source == "page"  # the page as long: the page stays
+    short = Extraction(
+        title="T", text="The minister said the talks would resume.", published=None, language="en", via=None
+    )
+    chosen = prefer_feed_text(short, feed)
+    assert chosen.text_source == "feed" and chosen.text == feed and chosen.title == "T"
+    refused = prefer_feed_text(NotArticle("empty body"), feed)
+    assert isinstance(refused, Extraction) and refused.text_source == "feed"
+    assert isinstance(prefer_feed_text(NotArticle("empty body"), "Too short a teaser."), NotArticle)

@@ -101,3 +101,31 @@ def test_no_furniture_in_the_stored_text(replayed):
 def test_the_second_pass_fetches_no_article_again(replayed):
     again = [path for path, _ in replayed["second"] if not path.endswith(("/feed", "/robots.txt"))]
     assert not again, again
+
+
+def test_stored_texts_say_they_are_the_pages(replayed):
+    assert {row["text_source"] for row in stored(replayed["db"]).values()} == {"page"}
+
+
+def test_when_the_site_refuses_its_pages_the_feed_text_is_stored(tmp_path, config):
+    """The feed carries every entry's full text: with every article page answering 403 (as some sites answer
+    bots), each entry is still stored, from the feed, lead first, and says so."""
+    db_path = str(tmp_path / "store.db")
+    with LoopbackServer() as server:
+        serve_copy(server)
+        for page_id in page_ids():
+            server.routes[f"/events/president/news/{page_id}"] = Route(b"Forbidden", status=403)
+        source = SourceConfig(id="kremlin-en", name="Kremlin", url=server.url("/events/president/news/feed"))
+        crawl(loopback_config(config, db_path, [source]), force=True, progress=lambda line: None)
+    db = open_store(db_path)
+    try:
+        articles = stored(db)
+        assert sorted(articles) == page_ids()
+        for page_id, row in articles.items():
+            assert row["text_source"] == "feed", page_id
+            lead = lead_of(page_id)
+            assert words(row["text"]).startswith(words(lead)), page_id
+        statuses = {r["status"] for r in db.query("SELECT status FROM fetches WHERE kind = 'page'")}
+        assert statuses == {403}, "the page fetches must keep the status the site answered"
+    finally:
+        db.conn.close()

@@ -138,11 +138,13 @@ class SourceSpider(scrapy.Spider):
         yield FetchItem(fetch)
         for link, why in found.unusable:  # each broken link is recorded; the rest of the document goes on
             yield FetchItem(Fetch(url=link, source=source.id, kind="page", outcome="error", error=why))
-        yield from self.page_requests(source, found.links)
+        yield from self.page_requests(source, found.links, found.texts)
 
     # -- article pages ---------------------------------------------------------------------------------
 
-    def page_requests(self, source: SourceConfig, links: list[tuple[str, str, str | None]]) -> Iterable[Any]:
+    def page_requests(
+        self, source: SourceConfig, links: list[tuple[str, str, str | None]], texts: dict[str, str] | None = None
+    ) -> Iterable[Any]:
         stats = self.crawler.stats
         queued = known = refused = 0
         for link, title, published in links:
@@ -175,6 +177,7 @@ class SourceSpider(scrapy.Spider):
                     "link": link,
                     "title": title,
                     "published": published,
+                    "feed_text": (texts or {}).get(link),
                     "handle_httpstatus_list": ERROR_STATUSES,
                 },
             )
@@ -189,6 +192,22 @@ class SourceSpider(scrapy.Spider):
 
     def parse_page(self, response: Response) -> Iterable[Any]:
         meta = response.meta
+        if response.status >= 400 and meta.get("feed_text"):  # the page is refused: the feed's text is stored
+            yield PageItem(
+                source=meta["source"],
+                link=meta["link"],
+                url=requested_url(response),
+                final_url=response.url,
+                status=response.status,
+                html="",
+                bytes=len(response.body),
+                content_type="",
+                feed_title=meta.get("title") or "",
+                feed_published=meta.get("published"),
+                feed_text=meta["feed_text"],
+                page_error=describe_status(response.status, meta.get("backoff_note")),
+            )
+            return
         if response.status >= 400:
             yield FetchItem(
                 Fetch(
@@ -217,6 +236,7 @@ class SourceSpider(scrapy.Spider):
             last_modified=header(response, "Last-Modified"),
             feed_title=meta.get("title") or "",
             feed_published=meta.get("published"),
+            feed_text=meta.get("feed_text"),
         )
 
     def failed(self, failure: Failure) -> Iterable[Any]:

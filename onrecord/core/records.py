@@ -50,6 +50,8 @@ class Article:
     via: str | None = None  # agency the article cites ("Interfax")
     speaks_for: str | None = None  # party id when the source is official
     final_url: str | None = None  # URL after redirects, when it differs
+    text_source: str | None = "page"  # which text it holds: "page" (extracted) or "feed" (the entry's text)
+    published_from: str | None = None  # where `published` came from: "feed", "page", "feed, offset corrected"
 
     @classmethod
     def create(
