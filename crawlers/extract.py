@@ -14,6 +14,7 @@ import trafilatura
 from lxml import etree
 
 from onrecord.crawlers.agencies import cited_agency
+from onrecord.crawlers.dates import page_date
 from onrecord.crawlers.publishers import parse_fields
 from onrecord.nlp.language import detect_language
 
@@ -53,6 +54,7 @@ class Extraction:
     published: str | None
     language: str
     via: str | None
+    page_date: str | None = None  # the date the page states in its metadata (crawlers/dates.py)
     text_source: str = "page"  # where the text came from: the page, or the feed entry (crawlers/work.py)
 
 
@@ -156,6 +158,7 @@ def extract_article(
         published=published,
         language=language,
         via=cited_agency(text, own_agency),
+        page_date=page_date(html),
     )
 
 

@@ -19,6 +19,7 @@ class FeedEntry:
     link: str
     title: str = ""
     published: str | None = None  # ISO 8601 UTC
+    stated: str | None = None  # the date as the feed wrote it (with its offset), for crawlers/dates.py
     text: str | None = None  # the article text the entry carries (crawlers/feed_text.py), if any
 
 
@@ -42,6 +43,13 @@ def _iso(struct) -> str | None:
         return datetime.fromtimestamp(calendar.timegm(struct), tz=UTC).isoformat()
     except (OverflowError, ValueError, TypeError):
         return None
+
+
+def _stated(entry) -> str | None:
+    """The date string the entry's date was parsed from (published, else updated), as written."""
+    key = "published" if entry.get("published_parsed") else "updated"
+    value = entry.get(key)
+    return value.strip()[:100] if isinstance(value, str) else None
 
 
 def _describe(exc: BaseException | None) -> str:
@@ -104,7 +112,13 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> FeedRe
         title = entry.get("title") if isinstance(entry.get("title"), str) else ""
         published = _iso(entry.get("published_parsed") or entry.get("updated_parsed"))
         result.entries.append(
-            FeedEntry(link=link, title=" ".join(title.split()), published=published, text=entry_text(entry))
+            FeedEntry(
+                link=link,
+                title=" ".join(title.split()),
+                published=published,
+                stated=_stated(entry) if published else None,
+                text=entry_text(entry),
+            )
         )
     if result.unusable:
         first, why = result.unusable[0]

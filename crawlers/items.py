@@ -30,5 +30,6 @@ class PageItem:
     last_modified: str | None = None
     feed_title: str = ""
     feed_published: str | None = None
+    feed_stated: str | None = None  # the feed's date as written (with its offset)
     feed_text: str | None = None  # the article text the feed entry carried, if any
     page_error: str | None = None  # why the page itself could not be had (then html is empty)

@@ -27,6 +27,7 @@ class Links:
     links: list[tuple[str, str, str | None]] = field(default_factory=list)  # (url, title, published or None)
     unusable: list[tuple[str, str]] = field(default_factory=list)  # (link, why) of links skipped as broken
     texts: dict[str, str] = field(default_factory=dict)  # link -> the article text its feed entry carries
+    stated: dict[str, str] = field(default_factory=dict)  # link -> its feed entry's date as written
 
 
 def header(response: Response, name: str) -> str | None:
@@ -39,11 +40,13 @@ def feed_links(response: Response, source: SourceConfig) -> Links:
     result = parse_feed(response.body, response.url, header(response, "Content-Type"))
     links = [(e.link, e.title, e.published) for e in result.entries]
     texts = {e.link: e.text for e in result.entries if e.text}
+    stated = {e.link: e.stated for e in result.entries if e.stated}
     if result.failed:
-        return Links("error", result.problem, links, result.unusable, texts)
+        return Links("error", result.problem, links, result.unusable, texts, stated)
     if result.problem:
-        return Links("partial", f"{result.problem}; kept {len(links)} entries", links, result.unusable, texts)
-    return Links("ok", None, links, texts=texts)
+        kept = f"{result.problem}; kept {len(links)} entries"
+        return Links("partial", kept, links, result.unusable, texts, stated)
+    return Links("ok", None, links, texts=texts, stated=stated)
 
 
 def listing_links(response: Response, source: SourceConfig) -> Links:

@@ -17,6 +17,7 @@ from twisted.internet.task import LoopingCall
 
 from onrecord.core.config import Config
 from onrecord.core.records import Article, Fetch
+from onrecord.crawlers.dates import settle_date, zone_of
 from onrecord.crawlers.dedup import from_bytes
 from onrecord.crawlers.extract import Extraction, NotArticle
 from onrecord.crawlers.items import FetchItem, PageItem
@@ -168,13 +169,17 @@ class StorePipeline:
         if isinstance(result, NotArticle):
             self._record(replace(fetch, outcome="not-article", error=result.reason))
             return
+        # With a feed date, only the page's own metadata date checks it; without one, any date found on the page.
+        page = result.page_date if item.feed_published else (result.page_date or result.published)
+        published, published_from = settle_date(item.feed_published, item.feed_stated, page, zone_of(item.source))
         article = Article.create(
             url=item.link,
             canonical_url=canonical_url(item.final_url),
             source=item.source,
             title=without_nul(result.title or item.feed_title),
             text=without_nul(result.text),
-            published=item.feed_published or result.published,
+            published=published,
+            published_from=published_from,
             language=result.language,
             via=result.via,
             speaks_for=source.speaks_for if source else None,

@@ -166,3 +166,35 @@ def test_the_feed_text_is_used_only_where_the_page_gives_none_or_less():
     refused = prefer_feed_text(NotArticle("empty body"), feed)
     assert isinstance(refused, Extraction) and refused.text_source == "feed"
     assert isinstance(prefer_feed_text(NotArticle("empty body"), "Too short a teaser."), NotArticle)
+
+
+def test_a_feed_date_is_checked_against_the_zone_rules_and_the_page():
+    from zoneinfo import ZoneInfo
+
+    from onrecord.crawlers.dates import page_date, settle_date
+
+    moscow = ZoneInfo("Europe/Moscow")
+    # Half past midnight in Moscow, written with the pre-2014 offset: stays on its day, at +03:00.
+    assert settle_date("2020-08-19T20:30:00+00:00", "2020-08-20T00:30:00+04:00", "2020-08-20", moscow) == (
+        "2020-08-20T00:30:00+03:00",
+        "feed, offset corrected",
+    )
+    # The same in RSS's date form; and a right offset is not "corrected".
+    assert settle_date("2020-08-19T20:30:00+00:00", "Thu, 20 Aug 2020 00:30:00 +0400", None, moscow)[0] == (
+        "2020-08-20T00:30:00+03:00"
+    )
+    assert settle_date("2020-08-19T21:30:00+00:00", "2020-08-20T00:30:00+03:00", None, moscow) == (
+        "2020-08-20T00:30:00+03:00",
+        "feed",
+    )
+    # In 2013 Moscow was UTC+4: the same offset is right then.
+    assert settle_date("2013-08-19T20:30:00+00:00", "2013-08-20T00:30:00+04:00", None, moscow)[1] == "feed"
+    # No known zone: the feed's UTC date stands unless the page's own day disagrees, then the page wins.
+    assert settle_date("2020-08-19T20:30:00+00:00", "x", None, None) == ("2020-08-19T20:30:00+00:00", "feed")
+    assert settle_date("2020-08-19T20:30:00+00:00", "x", "2020-08-20", None) == ("2020-08-20", "page")
+    assert settle_date(None, None, "2020-08-20", None) == ("2020-08-20", "page")
+    page = "<html><body><time class='x' datetime='2020-08-20' itemprop='datePublished'>August 20</time></body></html>"
+    assert page_date(page) == "2020-08-20"
+    assert (
+        page_date("<meta property='article:published_time' content='2025-05-23T09:00:00Z'>") == "2025-05-23T09:00:00Z"
+    )

@@ -129,3 +129,24 @@ def test_when_the_site_refuses_its_pages_the_feed_text_is_stored(tmp_path, confi
         assert statuses == {403}, "the page fetches must keep the status the site answered"
     finally:
         db.conn.close()
+
+
+def page_clock(page_id: str) -> tuple[str, str]:
+    """(day, HH:MM) the page itself states: its datePublished and the Moscow time shown beside it."""
+    tree = lxml.html.fromstring((NEWS / f"{page_id}.html").read_bytes())
+    day = tree.cssselect("time[itemprop=datePublished]")[0].get("datetime")
+    clock = tree.cssselect(".read__time")
+    return day, (" ".join(clock[0].text_content().split()) if clock else "")
+
+
+@pytest.mark.parametrize("page_id", page_ids())
+def test_dates_are_moscow_time_with_moscows_offset(replayed, page_id):
+    """The feed writes Moscow time as +04:00; Moscow has been UTC+3 since 2014: the stored date is the feed's
+    wall-clock time at +03:00, on the day (and at the time) the page itself states, and says so."""
+    row = stored(replayed["db"])[page_id]
+    day, clock = page_clock(page_id)
+    assert row["published"].startswith(day), (row["published"], day)
+    assert row["published"].endswith("+03:00")
+    if clock:
+        assert row["published"][11:16] == clock
+    assert row["published_from"] == "feed, offset corrected"

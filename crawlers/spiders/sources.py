@@ -138,12 +138,16 @@ class SourceSpider(scrapy.Spider):
         yield FetchItem(fetch)
         for link, why in found.unusable:  # each broken link is recorded; the rest of the document goes on
             yield FetchItem(Fetch(url=link, source=source.id, kind="page", outcome="error", error=why))
-        yield from self.page_requests(source, found.links, found.texts)
+        yield from self.page_requests(source, found.links, found.texts, found.stated)
 
     # -- article pages ---------------------------------------------------------------------------------
 
     def page_requests(
-        self, source: SourceConfig, links: list[tuple[str, str, str | None]], texts: dict[str, str] | None = None
+        self,
+        source: SourceConfig,
+        links: list[tuple[str, str, str | None]],
+        texts: dict[str, str] | None = None,
+        stated: dict[str, str] | None = None,
     ) -> Iterable[Any]:
         stats = self.crawler.stats
         queued = known = refused = 0
@@ -178,6 +182,7 @@ class SourceSpider(scrapy.Spider):
                     "title": title,
                     "published": published,
                     "feed_text": (texts or {}).get(link),
+                    "feed_stated": (stated or {}).get(link),
                     "handle_httpstatus_list": ERROR_STATUSES,
                 },
             )
@@ -204,6 +209,7 @@ class SourceSpider(scrapy.Spider):
                 content_type="",
                 feed_title=meta.get("title") or "",
                 feed_published=meta.get("published"),
+                feed_stated=meta.get("feed_stated"),
                 feed_text=meta["feed_text"],
                 page_error=describe_status(response.status, meta.get("backoff_note")),
             )
@@ -236,6 +242,7 @@ class SourceSpider(scrapy.Spider):
             last_modified=header(response, "Last-Modified"),
             feed_title=meta.get("title") or "",
             feed_published=meta.get("published"),
+            feed_stated=meta.get("feed_stated"),
             feed_text=meta.get("feed_text"),
         )
 
