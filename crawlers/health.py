@@ -16,7 +16,7 @@ import sqlite_utils
 
 from onrecord.core.config import Config, SourceConfig
 from onrecord.storage.articles import articles_fetched_since
-from onrecord.storage.fetches import last_fetch_error, last_fetch_outcome, last_good_fetch_at
+from onrecord.storage.fetches import last_fetch_error, last_fetch_outcome, last_good_fetch_at, recent_page_statuses
 from onrecord.storage.sources import mark_source_result, set_backoff, source_state, stored_source_ids
 
 # A source is late when its last success is older than this many intervals (and at least a day for
@@ -109,7 +109,9 @@ def source_health(db: sqlite_utils.Database, config: Config, now: datetime | Non
     (a store filled under another config, such as the demo's): those are listed, not judged late."""
     now = now or datetime.now(UTC)
     out = [
-        _incomplete(db, source, _health(db, source.id, now, source.interval_seconds, source.enabled))
+        _blocked(
+            db, source, _incomplete(db, source, _health(db, source.id, now, source.interval_seconds, source.enabled))
+        )
         for source in config.sources
     ]
     others = stored_source_ids(db, [source.id for source in config.sources])
@@ -134,6 +136,32 @@ def _health(
     return SourceHealth(
         source_id, last_success, state["last_error"], state["last_error_at"], failures, day, week, problem
     )
+
+
+BLOCKED = "blocked"  # the word a blocking site is reported by (also in a listing's error: crawlers/links.py)
+BLOCKING_STATUSES = {401, 403, 429}
+BLOCKED_SHARE = 0.5  # of the recent article page fetches answered with a blocking status
+BLOCKED_MIN_PAGES = 3
+
+
+def _blocked(db: sqlite_utils.Database, source: SourceConfig, health: SourceHealth) -> SourceHealth:
+    """A site that refuses us (403/401, 429 storms, a challenge page served with 200) is reported as blocked,
+    whatever else is wrong: the feed or listing page answered so, or most recent article pages did."""
+    if not source.enabled:
+        return health
+    last = last_fetch_outcome(db, source.id, source.url)
+    error = (last[1] or "") if last and last[0] == "error" else ""
+    if error.startswith(BLOCKED) or any(error.startswith(f"HTTP {code}") for code in BLOCKING_STATUSES):
+        why = error if error.startswith(BLOCKED) else f"{BLOCKED}: its {source.kind} answered {error}"
+        return replace(health, problem=why)
+    statuses = recent_page_statuses(db, source.id)
+    refused = sum(1 for status in statuses if status in BLOCKING_STATUSES)
+    if refused >= BLOCKED_MIN_PAGES and refused >= BLOCKED_SHARE * len(statuses):
+        codes = "/".join(str(c) for c in sorted({s for s in statuses if s in BLOCKING_STATUSES}))
+        return replace(
+            health, problem=f"{BLOCKED}: {refused} of the last {len(statuses)} article pages answered {codes}"
+        )
+    return health
 
 
 def _incomplete(db: sqlite_utils.Database, source: SourceConfig, health: SourceHealth) -> SourceHealth:

@@ -16,8 +16,21 @@ from scrapy.http import Response, TextResponse
 from onrecord.core.config import SourceConfig
 from onrecord.core.records import FetchOutcome
 from onrecord.crawlers.feeds import parse_feed, usable_link
+from onrecord.crawlers.health import BLOCKED
 
 DEFAULT_LINK_SELECTOR = "article a, h2 a, h3 a"
+# What bot checks served with HTTP 200 say, lower case.
+CHALLENGE_MARKERS = (
+    "cf-challenge",
+    "challenge-platform",
+    "just a moment...",
+    "checking your browser",
+    "ddos-guard",
+    "g-recaptcha",
+    "h-captcha",
+    "please enable javascript and cookies to continue",
+    "verify you are human",
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,12 @@ def feed_links(response: Response, source: SourceConfig) -> Links:
     return Links("ok", None, links, texts=texts, stated=stated)
 
 
+def challenge_page(html: str) -> bool:
+    """A bot check served in place of the page (Cloudflare, DDoS-Guard, a captcha): it has little else."""
+    head = html[:20_000].lower()
+    return any(marker in head for marker in CHALLENGE_MARKERS)
+
+
 def listing_links(response: Response, source: SourceConfig) -> Links:
     """A site without a usable feed: the article links of its listing page, picked by a CSS selector."""
     if not isinstance(response, TextResponse):
@@ -70,6 +89,8 @@ def listing_links(response: Response, source: SourceConfig) -> Links:
             seen.add(url)
             links.append((url, " ".join(anchor.css("::text").getall()).strip()[:300], None))
     if not links:
+        if challenge_page(response.text):
+            return Links("error", f"{BLOCKED}: a challenge page (HTTP {response.status}) instead of the listing")
         return Links("error", f"no links matched the selector {selector!r}", unusable=unusable)
     if unusable:
         first, why = unusable[0]

@@ -98,7 +98,9 @@ class RetryAfterMiddleware:
         if wait is None:
             wait = float(2**attempt)
         if attempt >= self.retry_times or wait > self.max_wait:
-            response.meta["backoff_note"] = (
+            # On the request: this response is not tied to it yet (Scrapy ties it after the middlewares), and
+            # its meta is the request's once it is.
+            request.meta["backoff_note"] = (
                 f"gave up after {attempt} retr{'y' if attempt == 1 else 'ies'}"
                 if wait <= self.max_wait
                 else f"Retry-After {wait:.0f}s exceeds the {self.max_wait:.0f}s cap"

@@ -64,6 +64,15 @@ def refused_before(db: sqlite_utils.Database, url: str) -> str | None:
     return (row[1] or "not an article") if row and row[0] == "not-article" else None
 
 
+def recent_page_statuses(db: sqlite_utils.Database, source: str, limit: int = 20) -> list[int | None]:
+    """The HTTP statuses of the source's latest `limit` article page fetches, newest first."""
+    rows = db.execute(
+        "SELECT status FROM fetches WHERE source = ? AND kind = 'page' ORDER BY fetched_at DESC, id DESC LIMIT ?",
+        [source, limit],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
 def last_good_fetch_at(db: sqlite_utils.Database, source: str) -> str | None:
     """When `source` last fetched anything without an error, or None."""
     return db.execute(
