@@ -109,7 +109,7 @@ def _not_article(html: str, text: str, pagetype: str | None, min_words: int) -> 
         if words < SHORT_ARTICLE_WORDS or not _has_prose(text):
             if links >= INDEX_LINKS:
                 return f"index page ({links} links and no prose: {words} words of text)"
-            return f"too little text for an article ({words} words, no paragraph of prose)"
+            return f"too little text for an article ({words} words, at least {min_words} expected)"
     if _looks_like_index(text, html):
         return "index page (a list of headlines, not an article)"
     return None
