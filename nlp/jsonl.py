@@ -76,8 +76,8 @@ def _problem(record: dict[str, Any]) -> str | None:
     for name in _TEXT_FIELDS:
         if record.get(name) is not None and not isinstance(record[name], str):
             return f"'{name}' must be a string, got {type(record[name]).__name__}"
-    if not record.get("url"):
-        return "needs 'url' (a string)"
+    if not (record.get("url") or record.get("id")):
+        return "needs 'url' or 'id' (a string)"
     return None
 
 

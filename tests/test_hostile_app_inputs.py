@@ -78,7 +78,7 @@ def record(url: str, **changes) -> bytes:
 def mixed_file(tmp_path):
     lines = [
         b"\xef\xbb\xbf" + record("http://x.example/first"),  # a BOM before the first record
-        json.dumps({k: v for k, v in GOOD.items() if k != "url"} | {"id": "nourl"}).encode(),  # no url
+        json.dumps({k: v for k, v in GOOD.items() if k != "url"}).encode(),  # neither url nor id
         record("http://x.example/num", published=20250522),  # numeric published
         b'{"url": "http://x.example/bytes", "text": "\xff\xfe not UTF-8"}',  # invalid UTF-8
         b"[1, 2]",  # not an object
@@ -104,6 +104,15 @@ def test_extract_input_skips_each_bad_record_with_one_line_and_reads_the_rest(mi
         Article.from_dict(json.loads(record(u))).id for u in ("http://x.example/first", "http://x.example/last")
     }
     assert urls == expected  # the first record (after the BOM) and the last one both give claims
+
+
+def test_extract_input_takes_a_record_named_by_id_alone(tmp_path):
+    """A corpus record without a URL (a Telegram post) is read under its id."""
+    path = tmp_path / "by-id.jsonl"
+    path.write_text(json.dumps({k: v for k, v in GOOD.items() if k != "url"} | {"id": "post-1"}) + "\n")
+    result = onrecord("extract", "--config", CONFIG, "--input", str(path))
+    assert result.returncode == 0 and "error" not in result.stderr, result.stderr
+    assert {json.loads(line)["article_id"] for line in result.stdout.splitlines()} == {"post-1"}
 
 
 @pytest.mark.parametrize(

@@ -76,7 +76,7 @@ class Article:
         """Read an article from a JSON Lines record (`id, url, source, published, title, text, language`)."""
         names = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in names}
-        url = values.get("url") or ""
+        url = values["url"] = values.get("url") or ""  # a record may name itself by id alone
         values.setdefault("canonical_url", url)
         values.setdefault("id", article_id_for(values["canonical_url"]))
         values.setdefault("title", "")
