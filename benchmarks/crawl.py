@@ -70,7 +70,10 @@ def main() -> None:
         )
     pages["/robots.txt"] = (b"User-agent: *\nAllow: /\n", "text/plain")
     config = load_config(REPO / "config.yaml")
-    sources = [SourceConfig(id=f"feed{f}", name=f"Feed {f}", url=site.url(f"/feed/{f}.xml"), allow_private_addresses=True) for f in range(args.feeds)]
+    sources = [
+        SourceConfig(id=f"feed{f}", name=f"Feed {f}", url=site.url(f"/feed/{f}.xml"), allow_private_addresses=True)
+        for f in range(args.feeds)
+    ]
     db_path = Path(tempfile.mkdtemp()) / "crawl-bench.db"
     config = (
         config.with_sources(sources)

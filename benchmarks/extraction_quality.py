@@ -57,7 +57,9 @@ def main() -> None:
     )
     db_path = Path(tempfile.mkdtemp()) / "extraction.db"
     config = load_config(REPO / "config.yaml")
-    config = config.with_sources([SourceConfig(id="bench", name="Benchmark", url=site.url("/feed.xml"), allow_private_addresses=True)])
+    config = config.with_sources(
+        [SourceConfig(id="bench", name="Benchmark", url=site.url("/feed.xml"), allow_private_addresses=True)]
+    )
     config = config.with_storage_path(str(db_path)).model_copy(
         update={
             "crawl": config.crawl.model_copy(

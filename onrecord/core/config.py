@@ -7,9 +7,10 @@ the key path and what was expected.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -69,8 +70,10 @@ class Model(BaseModel):
 
 class ProjectConfig(Model):
     name: str = Field("onrecord", description="Name shown in logs, digests and Datasette.")
-    user_agent: str = Field("onrecord/0.1 (research monitor; +https://github.com/onrecord/onrecord)",
-                            description="User agent sent with every request; names the project.")
+    user_agent: str = Field(
+        "onrecord/0.1 (research monitor; +https://github.com/onrecord/onrecord)",
+        description="User agent sent with every request; names the project.",
+    )
     contact: str = Field("onrecord@example.org", description="Contact address added to the user agent.")
 
 
@@ -88,38 +91,58 @@ class CrawlConfig(Model):
     max_page_bytes: int = Field(5_000_000, gt=0, description="Pages larger than this are refused.")
     retry_times: int = Field(2, ge=0, description="Retries of a failed request (429/5xx/timeouts).")
     max_retry_after: float = Field(600.0, ge=0, description="Longest Retry-After (seconds) honoured in a run.")
-    near_duplicate_threshold: float = Field(0.8, gt=0, le=1,
-                                            description="Jaccard similarity above which two texts are near-duplicates.")
+    near_duplicate_threshold: float = Field(
+        0.8, gt=0, le=1, description="Jaccard similarity above which two texts are near-duplicates."
+    )
     min_article_words: int = Field(60, ge=0, description="Pages with fewer words of text are not articles.")
 
 
 class LanguageConfig(Model):
-    model: str = Field(..., description="spaCy pipeline (package name) or a blank language code such as 'ru': "
-                                        "what the rule engine parses with.")
+    model: str = Field(
+        ...,
+        description="spaCy pipeline (package name) or a blank language code such as 'ru': "
+        "what the rule engine parses with.",
+    )
     engine: Literal["auto", "learned", "rules"] = Field(
-        "auto", description="learned: the trained reader (nlp/learned, weights in `reader`); rules: the "
-                            "hand-written rule engine alone; auto: learned where a model exists for the language.")
-    reader: str | None = Field(None, description="Folder of the learned reader's model (model.json, weights.npz); "
-                                                  "default: the model shipped for the language (nlp/models/<lang>).")
+        "auto",
+        description="learned: the trained reader (nlp/learned, weights in `reader`); rules: the "
+        "hand-written rule engine alone; auto: learned where a model exists for the language.",
+    )
+    reader: str | None = Field(
+        None,
+        description="Folder of the learned reader's model (model.json, weights.npz); "
+        "default: the model shipped for the language (nlp/models/<lang>).",
+    )
 
 
 class NlpConfig(Model):
     languages: dict[str, LanguageConfig] = Field(
         default_factory=lambda: {"en": LanguageConfig(model="en_core_web_sm")},
-        description="spaCy pipeline per language code.")
+        description="spaCy pipeline per language code.",
+    )
     batch_size: int = Field(64, ge=1, description="Texts per nlp.pipe batch.")
     default_language: str = Field("en", description="Language used when detection is not sure.")
     prefilter: bool = Field(True, description="Parse only sentences with a topic keyword and a cue (much faster).")
     min_confidence: float = Field(0.0, ge=0, le=1, description="Claims below this confidence are dropped.")
-    max_article_chars: int = Field(200_000, ge=1000, description="Longer article texts are cut to this many "
-                                   "characters (at a word boundary) before extraction, with a warning; claims "
-                                   "come from the first part. Bounds the time one article can take.")
+    max_article_chars: int = Field(
+        200_000,
+        ge=1000,
+        description="Longer article texts are cut to this many "
+        "characters (at a word boundary) before extraction, with a warning; claims "
+        "come from the first part. Bounds the time one article can take.",
+    )
 
 
 class TimelineConfig(Model):
-    merge_window_days: float = Field(2.0, ge=0, description="Claims this many days apart or closer merge into one event.")
-    contradiction_window_days: float = Field(2.0, ge=0, description="Events of two parties this many days apart or "
-                                             "closer are checked against each other for contradictions.")
+    merge_window_days: float = Field(
+        2.0, ge=0, description="Claims this many days apart or closer merge into one event."
+    )
+    contradiction_window_days: float = Field(
+        2.0,
+        ge=0,
+        description="Events of two parties this many days apart or "
+        "closer are checked against each other for contradictions.",
+    )
 
 
 class SmtpConfig(Model):
@@ -130,22 +153,31 @@ class SmtpConfig(Model):
     password_env: str = Field("ONRECORD_SMTP_PASSWORD", description="Environment variable holding the SMTP password.")
     sender: str = Field("onrecord <onrecord@localhost>", description="From address.")
     timeout: float = Field(30.0, gt=0, description="Seconds before an SMTP operation times out.")
-    ca_file: str | None = Field(None, description="CA certificate (PEM) to trust for the server's TLS "
-                                "certificate, e.g. a self-signed relay; default: the system's CAs.")
+    ca_file: str | None = Field(
+        None,
+        description="CA certificate (PEM) to trust for the server's TLS "
+        "certificate, e.g. a self-signed relay; default: the system's CAs.",
+    )
 
 
 class DigestConfig(Model):
     send_at: str = Field("07:00", description="Local time (HH:MM) of the daily digest.")
     timezone: str = Field("Europe/Kyiv", description="IANA time zone of send_at.")
-    recipients: dict[str, list[str]] = Field(default_factory=dict,
-                                             description="Recipients per topic id ('*' for every topic).")
+    recipients: dict[str, list[str]] = Field(
+        default_factory=dict, description="Recipients per topic id ('*' for every topic)."
+    )
     empty: Literal["skip", "send"] = Field("skip", description="What to do on a day with nothing new.")
-    datasette_url: str | None = Field(None, description="URL of the store's database in Datasette "
-                                      "(http://127.0.0.1:8001/onrecord); each event links to {url}/events/{id}.")
+    datasette_url: str | None = Field(
+        None,
+        description="URL of the store's database in Datasette "
+        "(http://127.0.0.1:8001/onrecord); each event links to {url}/events/{id}.",
+    )
     list_id: str = Field("onrecord digest <digest.onrecord.local>", description="List-Id header.")
     retries: int = Field(3, ge=0, description="Delivery attempts after the first failure.")
     retry_backoff: float = Field(2.0, ge=0, description="Seconds before the first retry; doubles each time.")
-    max_claims_per_party: int = Field(5, ge=1, description="New claims listed per party and topic; the rest are counted.")
+    max_claims_per_party: int = Field(
+        5, ge=1, description="New claims listed per party and topic; the rest are counted."
+    )
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
 
     @field_validator("send_at")
@@ -159,6 +191,7 @@ class DigestConfig(Model):
     @classmethod
     def _timezone(cls, value: str) -> str:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
@@ -178,12 +211,21 @@ class SchedulerConfig(Model):
     max_backoff: str = Field("6h", description="Longest pause of a failing source.")
     log_file: str | None = Field(None, description="Also write structured log lines to this file.")
     max_parallel: int = Field(2, ge=1, description="Crawls (child processes) running at the same time.")
-    crawl_timeout: str = Field("30m", description="A crawl still running after this long is stopped and counts as failed.")
-    extract_every: str = Field("1h", description="Extraction and timeline also run this often, besides after each crawl with new articles.")
-    stop_timeout: float = Field(3.0, gt=0, description="Seconds a child process gets to stop on shutdown before it is killed.")
+    crawl_timeout: str = Field(
+        "30m", description="A crawl still running after this long is stopped and counts as failed."
+    )
+    extract_every: str = Field(
+        "1h", description="Extraction and timeline also run this often, besides after each crawl with new articles."
+    )
+    stop_timeout: float = Field(
+        3.0, gt=0, description="Seconds a child process gets to stop on shutdown before it is killed."
+    )
     history_days: int = Field(30, ge=1, description="Days of job run history kept in the job_runs table.")
-    min_interval: str = Field("1m", description="Shortest source interval accepted: a lower one is a config error "
-                              "(a crawl every few seconds is a mistake, not a schedule). Tests lower it.")
+    min_interval: str = Field(
+        "1m",
+        description="Shortest source interval accepted: a lower one is a config error "
+        "(a crawl every few seconds is a mistake, not a schedule). Tests lower it.",
+    )
 
     @field_validator("misfire_grace", "max_backoff", "crawl_timeout", "extract_every", "min_interval")
     @classmethod
@@ -201,37 +243,52 @@ class SpeakerConfig(Model):
 class PartyConfig(Model):
     id: str = Field(..., description="Party id (see spec/claims.md).")
     name: str = Field(..., description="Display name.")
-    aliases: dict[str, list[str]] = Field(default_factory=dict,
-                                          description="Names of the party per language (countries, adjectives, capitals).")
-    institutions: dict[str, list[str]] = Field(default_factory=dict,
-                                               description="Bodies that speak for the party, per language.")
-    roles: dict[str, list[str]] = Field(default_factory=dict,
-                                        description="Titles of officials of the party, per language ('Kremlin spokesman').")
+    aliases: dict[str, list[str]] = Field(
+        default_factory=dict, description="Names of the party per language (countries, adjectives, capitals)."
+    )
+    institutions: dict[str, list[str]] = Field(
+        default_factory=dict, description="Bodies that speak for the party, per language."
+    )
+    roles: dict[str, list[str]] = Field(
+        default_factory=dict, description="Titles of officials of the party, per language ('Kremlin spokesman')."
+    )
     speakers: list[SpeakerConfig] = Field(default_factory=list, description="Known people speaking for the party.")
-    counterpart: str | None = Field(None, description="Party a claim of this party is about when the text names none "
-                                                     "(used for claim types with default_target: counterpart).")
+    counterpart: str | None = Field(
+        None,
+        description="Party a claim of this party is about when the text names none "
+        "(used for claim types with default_target: counterpart).",
+    )
 
 
 class TopicConfig(Model):
     id: str = Field(..., description="Topic id ('prisoner-exchange').")
     description: str = Field("", description="What the topic covers.")
-    keywords: dict[str, list[str]] = Field(default_factory=dict, description="Keywords (lemmas or phrases) per language.")
+    keywords: dict[str, list[str]] = Field(
+        default_factory=dict, description="Keywords (lemmas or phrases) per language."
+    )
 
 
 class ContradictionConfig(Model):
-    rule: str = Field(..., description="Name of the rule, stored with each pair it finds "
-                                       "('list handed over / not received').")
+    rule: str = Field(
+        ..., description="Name of the rule, stored with each pair it finds ('list handed over / not received')."
+    )
     negated: bool = Field(False, description="Whether this type's event is the negated one ('has not handed over').")
     other: str = Field(..., description="Claim type id of the other party's event.")
     other_negated: bool = Field(False, description="Whether the other party's event is the negated one.")
-    targeted: bool = Field(False, description="The type is too general to be about the same fact by topic alone "
-                                              "('agreed' to what?): one side must name the other as its target.")
+    targeted: bool = Field(
+        False,
+        description="The type is too general to be about the same fact by topic alone "
+        "('agreed' to what?): one side must name the other as its target.",
+    )
 
 
 class PhraseConfig(Model):
-    affirmed: str = Field(..., description="Verb phrase of the claim in the digest ('received {target}\'s list'); "
-                                           "{target} is the target party's name, or 'the other side'.")
-    negated: str = Field(..., description="The same, negated ('has not received {target}\'s list').")
+    affirmed: str = Field(
+        ...,
+        description="Verb phrase of the claim in the digest ('received {target}'s list'); "
+        "{target} is the target party's name, or 'the other side'.",
+    )
+    negated: str = Field(..., description="The same, negated ('has not received {target}'s list').")
 
     @field_validator("affirmed", "negated")
     @classmethod
@@ -245,29 +302,48 @@ class PhraseConfig(Model):
 class ClaimTypeConfig(Model):
     id: str = Field(..., description="Claim type id ('list_submitted').")
     description: str = Field("", description="What the holder says.")
-    cues: dict[str, list[str]] = Field(default_factory=dict,
-                                       description="Cue phrases per language, matched on lemmas.")
-    when_negated: str | None = Field(None, description="Claim type to use instead when the cue is negated "
-                                                        "('not received yet' -> awaiting_counterpart).")
-    reported_of_other: str | None = Field(None, description="Claim type of the reporting side when a speaker reports "
-                                                             "the other side doing this ('Russia rejected' said by Kyiv "
-                                                             "-> accusation); null: not a claim of the reporter.")
-    factual: bool = Field(False, description="Only asserted facts count: a cue in an infinitive, under a modal "
-                                             "('must release') or as a noun ('the release of') is not this type.")
-    borrows_topic: bool = Field(False, description="A short stance of this type that names its holder may take the "
-                                                   "topic of the passage around it when its own sentence has no topic "
-                                                   "word ('Kyiv rejected that.' after a paragraph on the swap).")
-    event: bool = Field(False, description="Reports something done (an exchange, a list handed over): a sentence that "
-                                           "looks ahead (the grammar's prospective_markers: 'expected', 'will', "
-                                           "'being prepared') does not state it.")
+    cues: dict[str, list[str]] = Field(default_factory=dict, description="Cue phrases per language, matched on lemmas.")
+    when_negated: str | None = Field(
+        None,
+        description="Claim type to use instead when the cue is negated ('not received yet' -> awaiting_counterpart).",
+    )
+    reported_of_other: str | None = Field(
+        None,
+        description="Claim type of the reporting side when a speaker reports "
+        "the other side doing this ('Russia rejected' said by Kyiv "
+        "-> accusation); null: not a claim of the reporter.",
+    )
+    factual: bool = Field(
+        False,
+        description="Only asserted facts count: a cue in an infinitive, under a modal "
+        "('must release') or as a noun ('the release of') is not this type.",
+    )
+    borrows_topic: bool = Field(
+        False,
+        description="A short stance of this type that names its holder may take the "
+        "topic of the passage around it when its own sentence has no topic "
+        "word ('Kyiv rejected that.' after a paragraph on the swap).",
+    )
+    event: bool = Field(
+        False,
+        description="Reports something done (an exchange, a list handed over): a sentence that "
+        "looks ahead (the grammar's prospective_markers: 'expected', 'will', "
+        "'being prepared') does not state it.",
+    )
     default_target: Literal["none", "counterpart"] = Field(
-        "none", description="Target when the sentence names no other party: none, or the holder's counterpart.")
-    reverses: list[str] = Field(default_factory=list, description="Claim types this one reverses: an affirmed event of "
-                                "this type after the party's standing affirmed stance of one of them is a "
-                                "`reversal` (rejection reverses commitment).")
+        "none", description="Target when the sentence names no other party: none, or the holder's counterpart."
+    )
+    reverses: list[str] = Field(
+        default_factory=list,
+        description="Claim types this one reverses: an affirmed event of "
+        "this type after the party's standing affirmed stance of one of them is a "
+        "`reversal` (rejection reverses commitment).",
+    )
     contradicts: list[ContradictionConfig] = Field(
-        default_factory=list, description="Events of another party this type's events contradict: same topic, no "
-                                          "more than timeline.contradiction_window_days apart.")
+        default_factory=list,
+        description="Events of another party this type's events contradict: same topic, no "
+        "more than timeline.contradiction_window_days apart.",
+    )
     phrase: PhraseConfig | None = Field(None, description="How the digest words the claim; null: its description.")
 
 
@@ -280,16 +356,22 @@ class SourceConfig(Model):
     interval: str = Field("30m", description="How often to crawl ('15m', '1h').")
     speaks_for: str | None = Field(None, description="Party id when the source is an official voice of that party.")
     enabled: bool = Field(True, description="Crawl this source.")
-    link_selector: str | None = Field(None, description="kind: site: CSS selector of article links on the listing page.")
+    link_selector: str | None = Field(
+        None, description="kind: site: CSS selector of article links on the listing page."
+    )
     parser: str | None = Field(None, description="Name of a publisher-specific parser in crawlers/publishers/.")
     allowed_hosts: list[str] = Field(
-        default_factory=list, description="Hosts besides the source's own (the host of `url`) its links may lead "
+        default_factory=list,
+        description="Hosts besides the source's own (the host of `url`) its links may lead "
         "to, subdomains included ('bbc.co.uk' for a feed on feeds.bbci.co.uk), on ports 80 and 443, or on the "
-        "one port it names ('example.org:8080'); a link or redirect anywhere else is refused and recorded.")
+        "one port it names ('example.org:8080'); a link or redirect anywhere else is refused and recorded.",
+    )
     allow_private_addresses: bool = Field(
-        False, description="Let this source's own and allowed hosts resolve to loopback, private or link-local "
+        False,
+        description="Let this source's own and allowed hosts resolve to loopback, private or link-local "
         "addresses (a server on this machine or the local network, such as the demo's). Off: such addresses are "
-        "refused after DNS resolution and on every redirect.")
+        "refused after DNS resolution and on every redirect.",
+    )
 
     @field_validator("allowed_hosts")
     @classmethod
@@ -297,8 +379,9 @@ class SourceConfig(Model):
         hosts = [host.strip().lower().rstrip(".") for host in value]
         for host in hosts:
             if not re.fullmatch(r"([a-z0-9_-]+(\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(:\d{1,5})?", host):
-                raise ValueError(f"expected a host such as 'example.org' or 'example.org:8080' (no scheme or path), "
-                                 f"got {host!r}")
+                raise ValueError(
+                    f"expected a host such as 'example.org' or 'example.org:8080' (no scheme or path), got {host!r}"
+                )
         return hosts
 
     @field_validator("interval")
@@ -317,16 +400,18 @@ class SourceConfig(Model):
         return parse_duration(self.interval)
 
 
-
 WatchKind = Literal["new", "reversal", "negation_flipped", "contradiction"]
 WATCH_KINDS: tuple[WatchKind, ...] = ("new", "reversal", "negation_flipped", "contradiction")
 
 
 class WebhookConfig(Model):
     url: str = Field(..., description="URL the alerts are POSTed to as JSON.")
-    secret_env: str = Field("ONRECORD_WEBHOOK_SECRET", description="Environment variable holding the secret the "
-                            "body is signed with (HMAC-SHA256 in the X-Onrecord-Signature header); never the secret "
-                            "itself.")
+    secret_env: str = Field(
+        "ONRECORD_WEBHOOK_SECRET",
+        description="Environment variable holding the secret the "
+        "body is signed with (HMAC-SHA256 in the X-Onrecord-Signature header); never the secret "
+        "itself.",
+    )
     timeout: float = Field(10.0, gt=0, description="Seconds before a POST times out.")
     retries: int = Field(5, ge=0, description="Attempts after the first failure before the message is failed.")
     retry_backoff: str = Field("30s", description="Wait before the first retry; doubles each time.")
@@ -344,10 +429,13 @@ class WebhookConfig(Model):
 
 
 class WatchlistDelivery(Model):
-    email: list[str] = Field(default_factory=list, description="Recipients of the alert e-mails (sent with "
-                             "digest.smtp).")
-    atom: bool = Field(True, description="Publish the alerts in an Atom feed served by `onrecord serve` at "
-                       "/-/onrecord-alerts/<id>.atom.")
+    email: list[str] = Field(
+        default_factory=list, description="Recipients of the alert e-mails (sent with digest.smtp)."
+    )
+    atom: bool = Field(
+        True,
+        description="Publish the alerts in an Atom feed served by `onrecord serve` at /-/onrecord-alerts/<id>.atom.",
+    )
     webhook: WebhookConfig | None = Field(None, description="POST each message of alerts to a URL.")
 
 
@@ -355,17 +443,26 @@ class WatchlistConfig(Model):
     id: str = Field(..., description="Watchlist id, unique ('exchange-lists').", pattern=r"^[A-Za-z0-9_.-]+$")
     enabled: bool = Field(True, description="Match and deliver alerts for this watchlist.")
     topics: list[str] = Field(default_factory=list, description="Topic ids followed; empty: every topic.")
-    parties: list[str] = Field(default_factory=list, description="Party ids followed (the holder; for a "
-                               "contradiction either side); empty: every party.")
-    speakers: list[str] = Field(default_factory=list, description="Speakers followed, as named in claims "
-                                "('Dmitry Peskov'); empty: any speaker.")
-    claim_types: list[str] = Field(default_factory=list, description="Claim type ids followed (the new stance; "
-                                   "for a contradiction either side's); empty: every type.")
+    parties: list[str] = Field(
+        default_factory=list,
+        description="Party ids followed (the holder; for a contradiction either side); empty: every party.",
+    )
+    speakers: list[str] = Field(
+        default_factory=list, description="Speakers followed, as named in claims ('Dmitry Peskov'); empty: any speaker."
+    )
+    claim_types: list[str] = Field(
+        default_factory=list,
+        description="Claim type ids followed (the new stance; for a contradiction either side's); empty: every type.",
+    )
     kinds: list[WatchKind] = Field(
-        default_factory=lambda: list(WATCH_KINDS), description="What counts: new (a first position), reversal, "
-        "negation_flipped, contradiction (two parties' events that contradict each other).")
-    group_window: str = Field("10m", description="At most one message per channel in this window: alerts that "
-                              "come while one waits go out together.")
+        default_factory=lambda: list(WATCH_KINDS),
+        description="What counts: new (a first position), reversal, "
+        "negation_flipped, contradiction (two parties' events that contradict each other).",
+    )
+    group_window: str = Field(
+        "10m",
+        description="At most one message per channel in this window: alerts that come while one waits go out together.",
+    )
     delivery: WatchlistDelivery = Field(default_factory=WatchlistDelivery, description="Where the alerts go.")
 
     @field_validator("group_window")
@@ -387,31 +484,42 @@ class Config(Model):
     parties: list[PartyConfig] = Field(default_factory=list, description="Parties and who speaks for them.")
     topics: list[TopicConfig] = Field(default_factory=list, description="Topics claims are kept for.")
     claim_types: list[ClaimTypeConfig] = Field(
-        default_factory=list, description="The claim taxonomy: per type its cues, what it reverses, what it "
-                                          "contradicts and how the digest words it.")
+        default_factory=list,
+        description="The claim taxonomy: per type its cues, what it reverses, what it "
+        "contradicts and how the digest words it.",
+    )
     sources: list[SourceConfig] = Field(default_factory=list, description="Outlets to crawl.")
     watchlists: list[WatchlistConfig] = Field(
-        default_factory=list, description="What researchers follow, and where their immediate alerts go "
-                                          "(`onrecord alerts`).")
+        default_factory=list,
+        description="What researchers follow, and where their immediate alerts go (`onrecord alerts`).",
+    )
 
     @model_validator(mode="after")
-    def _references(self) -> "Config":
-        for name, ids in (("parties", [p.id for p in self.parties]), ("sources", [s.id for s in self.sources]),
-                          ("topics", [t.id for t in self.topics]), ("claim_types", [c.id for c in self.claim_types]),
-                          ("watchlists", [w.id for w in self.watchlists])):
+    def _references(self) -> Config:
+        for name, ids in (
+            ("parties", [p.id for p in self.parties]),
+            ("sources", [s.id for s in self.sources]),
+            ("topics", [t.id for t in self.topics]),
+            ("claim_types", [c.id for c in self.claim_types]),
+            ("watchlists", [w.id for w in self.watchlists]),
+        ):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             if dupes:
                 raise ValueError(f"{name}: duplicate id {dupes[0]!r}")
         floor = parse_duration(self.scheduler.min_interval)
         for i, source in enumerate(self.sources):
             if source.interval_seconds < floor:
-                raise ValueError(f"sources[{i}].interval: {source.interval!r} is shorter than "
-                                 f"scheduler.min_interval ({self.scheduler.min_interval})")
+                raise ValueError(
+                    f"sources[{i}].interval: {source.interval!r} is shorter than "
+                    f"scheduler.min_interval ({self.scheduler.min_interval})"
+                )
         for key, kind, value in self.references():
             known = self.ids(kind)
             if value not in known:
-                raise ValueError(f"{key}: unknown {kind.replace('_', ' ')} {value!r}; "
-                                 f"expected one of {', '.join(sorted(known)) or '(none configured)'}")
+                raise ValueError(
+                    f"{key}: unknown {kind.replace('_', ' ')} {value!r}; "
+                    f"expected one of {', '.join(sorted(known)) or '(none configured)'}"
+                )
         return self
 
     def references(self) -> list[tuple[str, str, str]]:
@@ -422,15 +530,21 @@ class Config(Model):
         refs += [(f"digest.recipients.{topic}", "topic", topic) for topic in self.digest.recipients if topic != "*"]
         for i, claim_type in enumerate(self.claim_types):
             key = f"claim_types[{i}]"
-            refs += [(f"{key}.when_negated", "claim_type", claim_type.when_negated),
-                     (f"{key}.reported_of_other", "claim_type", claim_type.reported_of_other)]
+            refs += [
+                (f"{key}.when_negated", "claim_type", claim_type.when_negated),
+                (f"{key}.reported_of_other", "claim_type", claim_type.reported_of_other),
+            ]
             refs += [(f"{key}.reverses[{j}]", "claim_type", other) for j, other in enumerate(claim_type.reverses)]
-            refs += [(f"{key}.contradicts[{j}].other", "claim_type", rule.other)
-                     for j, rule in enumerate(claim_type.contradicts)]
+            refs += [
+                (f"{key}.contradicts[{j}].other", "claim_type", rule.other)
+                for j, rule in enumerate(claim_type.contradicts)
+            ]
         for i, watch in enumerate(self.watchlists):
             for field_name, kind in (("topics", "topic"), ("parties", "party"), ("claim_types", "claim_type")):
-                refs += [(f"watchlists[{i}].{field_name}[{j}]", kind, ref)
-                         for j, ref in enumerate(getattr(watch, field_name))]
+                refs += [
+                    (f"watchlists[{i}].{field_name}[{j}]", kind, ref)
+                    for j, ref in enumerate(getattr(watch, field_name))
+                ]
         return [(key, kind, ref) for key, kind, ref in refs if ref is not None]
 
     def ids(self, kind: str) -> set[str]:
@@ -446,16 +560,17 @@ class Config(Model):
     def source(self, source_id: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.id == source_id), None)
 
-    def with_sources(self, sources: list[SourceConfig]) -> "Config":
+    def with_sources(self, sources: list[SourceConfig]) -> Config:
         return self.model_copy(update={"sources": sources})
 
-    def with_storage_path(self, path: str) -> "Config":
+    def with_storage_path(self, path: str) -> Config:
         return self.model_copy(update={"storage": self.storage.model_copy(update={"path": path})})
 
-    def with_engine(self, engine: str) -> "Config":
+    def with_engine(self, engine: str) -> Config:
         """The same configuration with every language read by one engine (`learned` or `rules`)."""
-        languages = {code: settings.model_copy(update={"engine": engine})
-                     for code, settings in self.nlp.languages.items()}
+        languages = {
+            code: settings.model_copy(update={"engine": engine}) for code, settings in self.nlp.languages.items()
+        }
         return self.model_copy(update={"nlp": self.nlp.model_copy(update={"languages": languages})})
 
 
@@ -473,7 +588,12 @@ def _describe(error: ErrorDetails) -> str:
     if kind == "missing":
         return "required key is missing"
     message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-    if error.get("loc") and "input" in error and "got " not in message and kind not in ("model_type", "dict_type", "list_type"):
+    if (
+        error.get("loc")
+        and "input" in error
+        and "got " not in message
+        and kind not in ("model_type", "dict_type", "list_type")
+    ):
         return f"{message} (got {_short(error['input'])})"
     return message
 
@@ -541,7 +661,9 @@ def load_config(path: str | Path | None = None) -> Config:
             raise ConfigError(f"{path}: config file larger than {MAX_CONFIG_BYTES:,} bytes; refused")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (pass --config PATH, or write one with `onrecord init`)") from None
+        raise ConfigError(
+            f"{path}: config file not found (pass --config PATH, or write one with `onrecord init`)"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc}") from None
     try:
@@ -552,8 +674,9 @@ def load_config(path: str | Path | None = None) -> Config:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
     if _expanded_size(data, MAX_CONFIG_VALUES) > MAX_CONFIG_VALUES:
-        raise ConfigError(f"{path}: more than {MAX_CONFIG_VALUES:,} values once YAML aliases are expanded; "
-                          f"refused (an alias bomb?)")
+        raise ConfigError(
+            f"{path}: more than {MAX_CONFIG_VALUES:,} values once YAML aliases are expanded; refused (an alias bomb?)"
+        )
     return config_from_dict(data, origin=str(path))
 
 
