@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from onrecord.core.config import Config
+from onrecord.core.config import load_config
 from onrecord.core.records import short_hash
 from onrecord.storage import timeline
 from onrecord.storage.db import gc_paused, open_store
@@ -256,7 +256,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    config = Config()
+    config = load_config(Path(__file__).resolve().parents[1] / "config.yaml")  # the shipped claim types and rules
     if args.store:
         path = Path(args.store)
         reuse = _built(path)
