@@ -13,9 +13,11 @@ A quote left open for more than MAX_QUOTE_CHARS is taken as an unpaired mark.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 
 MAX_QUOTE_CHARS = 1500
+_MARKS = re.compile('[“”„«»"‘’]')  # the marks alone are looked at
 _CLOSERS = {"“": "”", "„": "“”", "«": "»", '"': '"', "‘": "’"}
 
 
@@ -31,9 +33,8 @@ def quote_spans(text: str, max_chars: int = MAX_QUOTE_CHARS) -> list[Quote]:
     """Every paired quotation of `text`, in order (the outermost one where quotes nest)."""
     out: list[Quote] = []
     opened: tuple[str, int] | None = None  # (opening mark, where its text starts)
-    for i, mark in enumerate(text):
-        if mark not in '“”„«»"‘’':
-            continue
+    for found in _MARKS.finditer(text):
+        i, mark = found.start(), found.group()
         if opened is not None and i - opened[1] > max_chars:
             opened = None  # an unpaired mark long ago: forget it
         before = text[i - 1] if i else " "
