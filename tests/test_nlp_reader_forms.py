@@ -231,6 +231,17 @@ def seed_article() -> Article:
     )
 
 
+# The keys ../shared/spec/seed-article.md says a reader must find.
+SEED_KEYS = {
+    ("russia", "list_submitted", False),
+    ("russia", "awaiting_counterpart", False),
+    ("russia", "commitment", False),
+    ("ukraine", "concern", False),
+    ("usa", "demand", False),
+    ("eu", "demand", False),
+}
+
+
 @pytest.fixture(scope="module")
 def seed_claims(extractor):
     if not SEED.exists():
@@ -257,26 +268,11 @@ def test_the_seed_article_gives_the_list_and_the_wait_to_russia_and_no_agency_ho
     "test_the_rule_engine_reads_all_of_the_seed_article)",
 )
 def test_the_seed_article_is_read_whole_as_the_user_reads_it(seed_claims):
-    wanted = {
-        ("russia", "list_submitted", False),
-        ("russia", "awaiting_counterpart", False),
-        ("russia", "commitment", False),
-        ("ukraine", "concern", False),
-        ("usa", "demand", False),
-        ("eu", "demand", False),
-    }
-    assert wanted <= keys(seed_claims)
+    assert keys(seed_claims) >= SEED_KEYS, f"missing {SEED_KEYS - keys(seed_claims)}"
 
 
 def test_the_rule_engine_reads_all_of_the_seed_article(rules):
     if not SEED.exists():
         pytest.skip("../shared/spec is not beside the checkout")
     found = keys([c for _, cs in rules.extract([seed_article()]) for c in cs])
-    assert {
-        ("russia", "list_submitted", False),
-        ("russia", "awaiting_counterpart", False),
-        ("russia", "commitment", False),
-        ("ukraine", "concern", False),
-        ("usa", "demand", False),
-        ("eu", "demand", False),
-    } <= found
+    assert found >= SEED_KEYS, f"missing {SEED_KEYS - found}"
