@@ -54,12 +54,12 @@ typecheck:
 	cd $(TYPETREE) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p onrecord \
 	  $(foreach d,$(filter-out $(TYPECHECKED),$(MAPPED)),--exclude '^onrecord/$(d)/')
 
-# Regenerate requirements.lock from pyproject.toml for Python 3.11: every dependency and the test, dev and train
-# extras, pinned. Pins already in the lock are kept where they still fit; `make lock UPGRADE=1` takes the newest.
+# Regenerate requirements.lock from pyproject.toml for Python 3.11: every dependency and the test, dev, train and
+# scale extras, pinned. Pins already in the lock are kept where they still fit; `make lock UPGRADE=1` takes the newest.
 lock:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra test --extra dev --extra train --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra dev --extra train --extra scale --python-version 3.11 \
 	  --custom-compile-command "make lock" --annotation-style line $(if $(UPGRADE),--upgrade) -o requirements.lock
 
 # Headless Chromium for the browser tests (Datasette pages, digest rendering): Debian's package.
