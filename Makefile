@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test test-fast lint typecheck lock setup browser clean train
+.PHONY: demo test test-fast lint typecheck lock setup browser redis clean train
 
 # Rebuild the learned reader's shipped models (nlp/models/<lang>/) from the claims corpus; ../shared must be
 # beside the checkout. Deterministic; a few minutes on 2 cores. (The lock holds the train extra.)
@@ -18,7 +18,7 @@ train: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/onrecord demo
 
-test: $(STAMP) browser
+test: $(STAMP) browser redis
 	$(BIN)/python -m pytest
 
 # The quick loop while developing: everything but the slow end-to-end tests.
@@ -67,6 +67,12 @@ browser:
 	@test -x $(CHROMIUM) || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+# Redis for the shared crawl frontier's tests (tests/test_crawl_frontier.py starts its own server): Debian's package.
+redis:
+	@command -v redis-server >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server; }
 
 clean:
 	rm -rf $(VENV) *.egg-info artifacts onrecord-demo.db*
