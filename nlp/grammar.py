@@ -93,6 +93,7 @@ class Grammar(_Strict):
     exchanged_people: Words = []
     other_sense_neighbours: Words = []
     topic_idioms: Words = []
+    other_conflicts: Words = []
     background_markers: Words = []
     negating_prepositions: Words = []
     deontic_modals: Words = []

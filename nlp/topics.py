@@ -27,6 +27,22 @@ def _singular(word: str) -> str:
 _WITH_NAME = re.compile(r"\s+with\s+(?:the\s+)?([A-Z][^\s,;:!?]*(?:\s+[^\s,;:!?]+){0,4})")
 
 
+class OtherConflicts:
+    """Whether a text is about another conflict: it names one of the grammar's `other_conflicts` ("talks on a Gaza
+    ceasefire", "the denuclearization of the Korean Peninsula") and none of the sides of this one (the parties of
+    `counterparts`). Talks, truces and releases there are not the configured topics."""
+
+    def __init__(self, grammar: Grammar, names: NameFinder, counterparts: dict[str, str]):
+        self.names = names
+        self.sides = set(counterparts)
+        self._regex = keywords_regex(list(grammar.other_conflicts)) if grammar.other_conflicts else None
+
+    def __call__(self, text: str) -> bool:
+        if self._regex is None or not self._regex.search(text):
+            return False
+        return not any(m.party in self.sides for m in self.names.find(text, 0, len(text)))
+
+
 class TopicReader:
     """The topic of a text from config keywords (nlp.lexicon.keywords_regex), grammar exclusions (en.yaml
     other_sense_neighbours, topic_idioms) and the sides of the conflict (`counterparts`)."""
@@ -40,8 +56,11 @@ class TopicReader:
             re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, i.split())) + r"(?!\w)", re.IGNORECASE)
             for i in grammar.topic_idioms
         ]
+        self.elsewhere = OtherConflicts(grammar, names, counterparts)
 
     def topic_of(self, text: str) -> str | None:
+        if self.elsewhere(text):
+            return None
         counts = [
             (
                 sum(

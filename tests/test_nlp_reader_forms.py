@@ -206,6 +206,19 @@ def test_a_company_is_not_a_party(extractor):
     assert read(extractor, text) == []
 
 
+@pytest.mark.parametrize("engine", ["learned", "rules"])
+def test_talks_about_another_conflict_are_not_the_topic(extractor, rules, engine):
+    reader = extractor if engine == "learned" else rules
+    elsewhere = "The White House said it proposed a ceasefire in Gaza and urged Hamas to release the hostages."
+    assert read(reader, elsewhere, title="Ceasefire talks") == []
+    # naming a side of this conflict keeps the sentence on the topic
+    here = (
+        "The White House said it proposed a ceasefire between Russia and Ukraine and urged Moscow to release "
+        "the prisoners."
+    )
+    assert {k for k in keys(read(reader, here, title="Ceasefire talks")) if k[0] == "usa"}
+
+
 def test_a_proposal_turned_down_is_not_an_accusation(extractor):
     text = "Kyiv proposed a prisoner exchange and a truce for Easter, which the Kremlin turned down on Tuesday."
     found = keys(read(extractor, text))

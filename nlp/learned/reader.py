@@ -23,6 +23,7 @@ from onrecord.nlp.engine import SentenceFilter
 from onrecord.nlp.grammar import Grammar
 from onrecord.nlp.learned.features import LOOKS_AHEAD, Candidate, Featurizer
 from onrecord.nlp.learned.model import ReaderModel
+from onrecord.nlp.topics import OtherConflicts
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
@@ -56,6 +57,7 @@ class LearnedReader:
             only = dict(lexicon, topics={topic.id: topic.keywords.get(language, [])})
             self._topics.append((topic.id, engine.sentence_filter(only)))
         grammar = Grammar.of(lexicon)
+        self._elsewhere = OtherConflicts(grammar, engine.names, engine.counterparts)
         words, before = grammar.date_words, grammar.date_prefixes
         self._date = (
             re.compile(
@@ -185,6 +187,8 @@ class LearnedReader:
 
     def _topic(self, article: Article, candidate: Candidate) -> str | None:
         text = article.text
+        if self._elsewhere(text[candidate.start : candidate.end]):
+            return None
         windows = (
             text[candidate.start : candidate.end],
             text[max(0, candidate.start - 400) : min(len(text), candidate.end + 400)],
