@@ -58,6 +58,23 @@ def check_http_url(value: str) -> str:
     return value
 
 
+def check_cluster_url(value: str) -> str:
+    """The address of a Dask scheduler: tcp://host:port or tls://host:port."""
+    from urllib.parse import urlsplit
+
+    shown = _short(value)
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"expected a Dask scheduler address ({exc}), got {shown}") from None
+    if parts.scheme.lower() not in ("tcp", "tls") or not parts.hostname or not port or parts.path not in ("", "/"):
+        raise ValueError(
+            f"expected a Dask scheduler address such as 'tcp://10.0.0.5:8786' (tcp:// or tls://), got {shown}"
+        )
+    return value.strip()
+
+
 def _short(value: Any, limit: int = 80) -> str:
     """repr of a value for an error line, cut to about `limit` characters."""
     text = repr(value)
@@ -131,6 +148,16 @@ class NlpConfig(Model):
         "characters (at a word boundary) before extraction, with a warning; claims "
         "come from the first part. Bounds the time one article can take.",
     )
+    cluster: str | None = Field(
+        None,
+        description="Dask scheduler (tcp://host:port or tls://host:port) that `onrecord extract` runs on; "
+        "null: extract in this process. The --cluster flag wins.",
+    )
+
+    @field_validator("cluster")
+    @classmethod
+    def _cluster(cls, value: str | None) -> str | None:
+        return None if value is None else check_cluster_url(value)
 
 
 class TimelineConfig(Model):
