@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from onrecord.cli import cli
 from onrecord.core.records import Claim
 from onrecord.nlp.corpus import store
-from onrecord.nlp.corpus.build import evidence_span
+from onrecord.nlp.corpus.build import build, evidence_span
 from onrecord.nlp.corpus.sources import default_shared
 from onrecord.nlp.corpus.stats import agreement, corpus_stats
 from onrecord.nlp.evaluate import evaluate
@@ -287,6 +287,33 @@ def test_eval_refuses_errors_outside_dev(tiny):
     )
     assert result.exit_code != 0
     assert "dev split only" in str(result.exception) + result.output
+
+
+def test_a_new_round_is_added_to_the_kept_corpus(tiny, tmp_path):
+    """build --keep: the corpus already annotated stays as it was, the new round's passages join it (agreed where
+    two annotators read the same, single otherwise), and evidence becomes a span."""
+    shared, data = tiny
+    second = RECORDS[0]["text"].index("The weather")
+    new = ref(RECORDS[0], second, len(RECORDS[0]["text"]), "train", "p-0new") | {"draw": 7}
+    new.pop("split")
+    passages = tmp_path / "draw.jsonl"
+    write_jsonl(passages, [new])
+    for name in ("g", "h"):
+        write_jsonl(tmp_path / "round" / name / "batch00.jsonl", [{"pid": "p-0new", "claims": []}])
+    out = tmp_path / "out"
+    out.mkdir()
+    summary = build([passages], [tmp_path / "round" / "g", tmp_path / "round" / "h"], None, shared, out, keep=data)
+    assert (summary["passages"], summary["added"], summary["agreed"]) == (3, 1, 1)
+    kept = [json.loads(line) for line in (out / "passages.jsonl").read_text().splitlines()]
+    assert [p["pid"] for p in kept] == ["p-0new", "p-1", "p-2"]
+    assert kept[0]["split"] == store.split_for("gdelt-en-war-2022-2024", "n1") and kept[0]["draw"] == 7
+    old_gold = (data / "gold.jsonl").read_text().splitlines()
+    new_gold = (out / "gold.jsonl").read_text().splitlines()
+    assert new_gold[1:] == old_gold and json.loads(new_gold[0]) == {"pid": "p-0new", "claims": [], "source": "agreed"}
+    annotators = [
+        (a["pid"], a["annotator"]) for a in map(json.loads, (out / "annotations.jsonl").read_text().splitlines())
+    ]
+    assert annotators == [("p-0new", "g"), ("p-0new", "h"), ("p-1", "x"), ("p-1", "y")]
 
 
 def test_evidence_span_copes_with_spacing_and_quotes():

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from onrecord.nlp.corpus.sources import default_shared, records
-from onrecord.nlp.corpus.store import DATA_DIR, CorpusError, split_for, text_hash, write_jsonl
+from onrecord.nlp.corpus.store import DATA_DIR, CorpusError, read_jsonl, split_for, text_hash, write_jsonl
 from onrecord.nlp.prefilter import split_sentences
 
 FIELDS = ("holder", "claim_type", "negated", "target", "speaker", "via", "claim_date")
@@ -93,7 +93,10 @@ def build(
     adjudicated_dir: Path | None,
     shared: Path,
     out_dir: Path = DATA_DIR,
+    keep: Path | None = None,
 ) -> dict[str, Any]:
+    """Write the corpus files from the annotators' folders; with `keep`, the corpus files already in that folder
+    are kept and the new round's passages added (a passage annotated again replaces its old record)."""
     refs = {}
     for path in passage_files:
         with open(path, encoding="utf-8") as lines:
@@ -169,11 +172,26 @@ def build(
             }
         )
         gold.append({"pid": pid, "claims": convert(final, text, counts), "source": how})
+    added = len(passages)
+    if keep is not None:
+        new = {p["pid"] for p in passages}
+        old = [p for p in read_jsonl(keep / "passages.jsonl") if p["pid"] not in new]
+        old_ids = {p["pid"] for p in old}
+        passages = sorted(old + passages, key=lambda p: (p["lang"], p["pid"]))
+        order = {p["pid"]: i for i, p in enumerate(passages)}
+        gold = sorted(
+            [g for g in read_jsonl(keep / "gold.jsonl") if g["pid"] in old_ids] + gold, key=lambda g: order[g["pid"]]
+        )
+        annotations = sorted(
+            [a for a in read_jsonl(keep / "annotations.jsonl") if a["pid"] in old_ids] + annotations,
+            key=lambda a: (order[a["pid"]], a["annotator"]),
+        )
     write_jsonl(out_dir / "passages.jsonl", passages)
     write_jsonl(out_dir / "gold.jsonl", gold)
     write_jsonl(out_dir / "annotations.jsonl", annotations)
     return {
         "passages": len(passages),
+        "added": added,
         "unresolved": len(unresolved),
         "unresolved_pids": unresolved[:20],
         **dict(counts),
@@ -187,8 +205,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--adjudicated", type=Path, default=None)
     parser.add_argument("--shared", type=Path, default=default_shared())
     parser.add_argument("--out", type=Path, default=DATA_DIR)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="a corpus folder whose passages are kept, the new round added (default: write the annotators' work only)",
+    )
     args = parser.parse_args(argv)
-    print(json.dumps(build(args.passages, args.annotations, args.adjudicated, args.shared, args.out), indent=1))
+    summary = build(args.passages, args.annotations, args.adjudicated, args.shared, args.out, args.keep)
+    print(json.dumps(summary, indent=1))
 
 
 if __name__ == "__main__":
