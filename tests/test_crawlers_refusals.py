@@ -4,9 +4,12 @@ a short readout among many links is stored, a list of headlines is refused as an
 from __future__ import annotations
 
 import pytest
+import yaml
+from click.testing import CliRunner
 
 from crawl_helpers import article_html, loopback_config, rss
 from loopback import LoopbackServer, Route
+from onrecord.cli import cli
 from onrecord.core.config import SourceConfig
 from onrecord.crawlers.run import crawl
 from onrecord.storage.db import open_store
@@ -62,3 +65,49 @@ def test_refusals_are_remembered_and_short_readouts_stored(tmp_path, config):
         assert len(texts) == 2
     finally:
         db.conn.close()
+
+
+def test_crawl_recheck_refused_fetches_refused_pages_again_once(tmp_path, config):
+    """`onrecord crawl --recheck-refused`: the refused pages are fetched again on that pass only; one that has
+    become an article (a fixed page, or a fixed extraction) is stored, one still refused stays skipped after."""
+    db_path = str(tmp_path / "store.db")
+    config_path = tmp_path / "config.yaml"
+    with LoopbackServer() as server:
+        u = server.url
+        server.routes["/feed.xml"] = Route(
+            rss([(u("/news/all"), "All news"), (u("/news/tags"), "Tags"), (u("/news/a"), "A")]),
+            headers={"Content-Type": "application/rss+xml"},
+        )
+        server.routes["/news/all"] = Route(index_page())
+        server.routes["/news/tags"] = Route(index_page())
+        server.routes["/news/a"] = Route(article_html("A long article", 3).encode())
+        cfg = loopback_config(config, db_path, [SourceConfig(id="wire", name="Wire", url=u("/feed.xml"))])
+        config_path.write_text(yaml.safe_dump(cfg.model_dump(mode="json")), encoding="utf-8")
+
+        def crawl_cli(*flags: str):
+            result = CliRunner().invoke(cli, ["crawl", "--config", str(config_path), "--force", *flags])
+            assert result.exit_code == 0, result.output
+            return result
+
+        crawl_cli()
+        second = crawl_cli()
+        assert (server.count("/news/all"), server.count("/news/tags")) == (1, 1), "a refused page was fetched again"
+        assert "2 refused before" in second.stderr, second.stderr
+        server.routes["/news/all"] = Route(article_html("All news, now an article", 4).encode())  # the fix
+        third = crawl_cli("--recheck-refused")
+        assert (server.count("/news/all"), server.count("/news/tags")) == (2, 2), "--recheck-refused did not refetch"
+        assert "crawl: 1 new articles" in third.stdout, third.stdout
+        crawl_cli()
+        assert (server.count("/news/all"), server.count("/news/tags")) == (2, 2), "a rechecked page was fetched again"
+    db = open_store(db_path)
+    try:
+        titles = sorted(r["title"] for r in db.query("SELECT title FROM articles"))
+        assert titles == ["A", "All news"], titles  # the feed's titles; the index page "Tags" stays out
+    finally:
+        db.conn.close()
+
+
+def test_crawl_help_names_recheck_refused():
+    result = CliRunner().invoke(cli, ["crawl", "--help"])
+    assert result.exit_code == 0 and "--recheck-refused" in result.output
+    assert "refused as not articles" in " ".join(result.output.split())

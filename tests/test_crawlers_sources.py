@@ -40,13 +40,17 @@ def test_every_configured_source_has_a_fixture():
 
 
 def _serve(server: LoopbackServer, source_id: str) -> None:
-    content_types = _expected(source_id).get("content_types", {})
+    """Each file at /<source id>/<name>, or at the path expected.json's `paths` gives it (a selector that keys on
+    the site's URL paths needs the site's paths)."""
+    expected = _expected(source_id)
+    content_types, paths = expected.get("content_types", {}), expected.get("paths", {})
     for path in (FIXTURES / source_id).iterdir():
         if path.name == "expected.json":
             continue
         body = path.read_bytes().replace(b"{{BASE}}", server.base.encode())
         content_type = content_types.get(path.name) or CONTENT_TYPES[path.suffix]
-        server.routes[f"/{source_id}/{path.name}"] = Route(body, headers={"Content-Type": content_type})
+        route = paths.get(path.name, f"/{source_id}/{path.name}")
+        server.routes[route] = Route(body, headers={"Content-Type": content_type})
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +89,8 @@ def test_source_fixture_gives_the_expected_article(crawled, source_id):
         assert article["published"] == expected["published"]
     assert article["language"] == expected["language"]
     assert expected["snippet"] in article["text"]
+    if "also_in_text" in expected:  # the lead, where the page marks one up apart from the body
+        assert expected["also_in_text"] in article["text"], article["text"][:300]
     assert expected["not_in_text"] not in article["text"], "page furniture leaked into the text"
     assert article["via"] == expected["via"]
     assert article["speaks_for"] == expected.get("speaks_for")

@@ -75,6 +75,27 @@ def check_cluster_url(value: str) -> str:
     return value.strip()
 
 
+VERIFIED_WITH_REFERENCE = ("real-copy", "real-structure")
+VERIFIED_PLAIN = ("fixture-only", "unverified")
+
+
+def check_verified(value: str) -> str:
+    """A source's `verified:` value: 'real-copy: <reference>', 'real-structure: <reference>', 'fixture-only' or
+    'unverified'; the reference names where the real copy is (a path, or repository@commit:path)."""
+    kind, sep, reference = value.partition(":")
+    kind, reference = kind.strip(), reference.strip()
+    if kind in VERIFIED_WITH_REFERENCE and sep and reference:
+        return f"{kind}: {reference}"
+    if kind in VERIFIED_PLAIN and not sep:
+        return kind
+    if kind in VERIFIED_WITH_REFERENCE:
+        raise ValueError(f"{kind} needs the reference of the real copy ('{kind}: <path or repo@commit:path>')")
+    raise ValueError(
+        "expected 'real-copy: <reference>', 'real-structure: <reference>', 'fixture-only' or 'unverified', "
+        f"got {_short(value)}"
+    )
+
+
 def _short(value: Any, limit: int = 80) -> str:
     """repr of a value for an error line, cut to about `limit` characters."""
     text = repr(value)
@@ -399,6 +420,24 @@ class SourceConfig(Model):
         "addresses (a server on this machine or the local network, such as the demo's). Off: such addresses are "
         "refused after DNS resolution and on every redirect.",
     )
+
+    verified: str = Field(
+        "unverified",
+        description="What the source's settings were checked against: 'real-copy: <reference>' (a real saved "
+        "copy of the site, replayed by the tests), 'real-structure: <reference>' (a fixture we wrote in our own "
+        "words on the markup and feed shape of a real copy found elsewhere), 'fixture-only' (only fixtures we "
+        "wrote) or 'unverified' (no fixture). Shown by `onrecord status` and the README.",
+    )
+
+    @field_validator("verified")
+    @classmethod
+    def _verified(cls, value: str) -> str:
+        return check_verified(value)
+
+    @property
+    def verified_kind(self) -> str:
+        """'real-copy', 'real-structure', 'fixture-only' or 'unverified'."""
+        return self.verified.split(":", 1)[0].strip()
 
     @field_validator("allowed_hosts")
     @classmethod
