@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "init",
     "demo",
     "crawl",
+    "backfill",
     "extract",
     "eval",
     "corpus",

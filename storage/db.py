@@ -134,8 +134,17 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
 # Tables of researchers' input, not of the pipeline (storage/reviews.py): counted only once they hold rows, so a
 # store nobody reviewed lists what the pipeline made (onrecord demo's row counts).
 HUMAN_TABLES = frozenset({"reviews", "claim_reviews"})
-# Likewise the watchlists and their alerts (storage/alerts.py): there only once someone configures a watchlist.
-OPTIONAL_TABLES = HUMAN_TABLES | {"watchlists", "alerts", "alert_deliveries", "alert_messages"}
+# Likewise the watchlists and their alerts (storage/alerts.py): there only once someone configures a watchlist; and
+# backfills (storage/backfill.py), once one has run.
+OPTIONAL_TABLES = HUMAN_TABLES | {
+    "watchlists",
+    "alerts",
+    "alert_deliveries",
+    "alert_messages",
+    "backfill_walks",
+    "backfill_pages",
+    "backfill_links",
+}
 
 
 # Lookup structures derived from other tables, like the FTS shadow tables: not listed either.

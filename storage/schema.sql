@@ -8,7 +8,7 @@
 -- Changing the schema: add storage/upgrades/NNN_name.sql (the next number) and make the same change here.
 -- Never edit an upgrade that has shipped.
 --
--- schema-version: 15
+-- schema-version: 16
 --
 -- Tables come in the order older stores created them, so a new store and an upgraded one list them alike (as
 -- `onrecord demo` prints its row counts).
@@ -465,3 +465,26 @@ CREATE TABLE alert_messages (
         error TEXT
     );
 CREATE INDEX alert_messages_channel ON alert_messages(watchlist, channel, status);
+
+
+-- =============================================================================================================
+-- Backfills (storage/backfill.py, `onrecord backfill`): walks of a source's archive back in time, resumable
+-- =============================================================================================================
+
+-- One walk per source and date range (since, until: ISO dates, both included); kind: the archive's kind
+-- (sitemap, dated_listing, feed_pages); finished_at: when every archive page of the walk had been read.
+CREATE TABLE backfill_walks (
+        id INTEGER PRIMARY KEY, source TEXT NOT NULL, kind TEXT NOT NULL, since TEXT NOT NULL, until TEXT NOT NULL,
+        started_at TEXT NOT NULL, finished_at TEXT, UNIQUE (source, since, until)
+    );
+-- The archive pages of a walk in walk order (seq): role index, sitemap, listing or feed; day: the date a listing
+-- page stands for or a sitemap's lastmod; read_at is null until the page was read, with its links stored in the
+-- same transaction; the first unread page is where a stopped walk resumes.
+CREATE TABLE backfill_pages (
+        walk_id INTEGER NOT NULL, seq INTEGER NOT NULL, url TEXT NOT NULL, role TEXT NOT NULL, day TEXT,
+        read_at TEXT, links INTEGER, PRIMARY KEY (walk_id, seq)
+    ) WITHOUT ROWID;
+-- The article links the walk's pages gave (in its date range): those not stored yet are fetched when it resumes.
+CREATE TABLE backfill_links (
+        walk_id INTEGER NOT NULL, url TEXT NOT NULL, title TEXT, published TEXT, PRIMARY KEY (walk_id, url)
+    ) WITHOUT ROWID;

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
 from onrecord.core.errors import ConfigError
@@ -395,6 +395,57 @@ class ClaimTypeConfig(Model):
     phrase: PhraseConfig | None = Field(None, description="How the digest words the claim; null: its description.")
 
 
+ArchiveKind = Literal["sitemap", "dated_listing", "feed_pages"]
+# What each archive kind's `url` must name: the placeholder the walk fills in.
+_ARCHIVE_PLACEHOLDER = {"dated_listing": "{date", "feed_pages": "{page}"}
+
+
+class ArchiveConfig(Model):
+    kind: ArchiveKind = Field(
+        ...,
+        description="How the source's archive is walked (`onrecord backfill`): sitemap (a sitemap index whose "
+        "child sitemaps carry <lastmod>, or one sitemap), dated_listing (one listing page per day or month) or "
+        "feed_pages (the feed's older pages, page 1 newest).",
+    )
+    url: str = Field(
+        ...,
+        description="sitemap: the sitemap (index) URL; dated_listing: a template with {date:FORMAT} "
+        "('https://example.org/archive/{date:%Y/%m/%d}/', strftime codes); feed_pages: a template with {page} "
+        "('https://example.org/feed/?paged={page}').",
+    )
+    step: Literal["day", "month"] = Field("day", description="dated_listing: one listing page per day or per month.")
+    link_selector: str | None = Field(
+        None,
+        description="dated_listing: CSS selector of article links on a listing page; default: the source's "
+        "link_selector, else 'article a, h2 a, h3 a'.",
+    )
+    first_page: int = Field(1, ge=0, description="feed_pages: number of the newest page.")
+    max_pages: int = Field(10_000, ge=1, description="feed_pages: the walk stops after this many pages.")
+    download_delay: float | None = Field(
+        None, ge=0, description="Seconds between requests during a backfill; default: crawl.download_delay."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _template(cls, value: str, info: ValidationInfo) -> str:
+        from datetime import date
+
+        kind = info.data.get("kind")
+        needed = _ARCHIVE_PLACEHOLDER.get(kind or "")
+        if needed and needed not in value:
+            shown = "{date:FORMAT}" if needed == "{date" else needed
+            raise ValueError(f"kind {kind} needs a URL template with {shown}, got {_short(value)}")
+        try:
+            sample = value.format(date=date(2025, 5, 16), page=2)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"not a usable URL template ({type(exc).__name__}: {exc}); its placeholders are {{date:FORMAT}} "
+                f"and {{page}}, got {_short(value)}"
+            ) from None
+        check_http_url(sample)
+        return value
+
+
 class SourceConfig(Model):
     id: str = Field(..., description="Source id, unique.")
     name: str = Field(..., description="Outlet name.")
@@ -413,6 +464,9 @@ class SourceConfig(Model):
         description="Hosts besides the source's own (the host of `url`) its links may lead "
         "to, subdomains included ('bbc.co.uk' for a feed on feeds.bbci.co.uk), on ports 80 and 443, or on the "
         "one port it names ('example.org:8080'); a link or redirect anywhere else is refused and recorded.",
+    )
+    archive: ArchiveConfig | None = Field(
+        None, description="Where the source's archive is, for `onrecord backfill`; none: it cannot be backfilled."
     )
     allow_private_addresses: bool = Field(
         False,
