@@ -68,8 +68,11 @@ def connect(address: str, timeout: float | None = None) -> Iterator[Client]:
 
 
 def plugin_name(config: Config, version: str) -> str:
-    """The reader plugin's name: the extractor version and the config it was built from."""
-    digest = hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:8]
+    """The reader plugin's name: the extractor version and the config it was built from (but the store's path
+    and the cluster's address, which change nothing the reader does: a run with another --db keeps the readers
+    loaded)."""
+    reading = config.model_dump_json(exclude={"storage": True, "nlp": {"cluster"}})
+    digest = hashlib.sha256(reading.encode()).hexdigest()[:8]
     from onrecord.extract_worker import PLUGIN_PREFIX
 
     return f"{PLUGIN_PREFIX}{version}-{digest}"
@@ -159,7 +162,7 @@ def extract_on_cluster(
         progress(f"extract: {total} articles on {address}: {workers} workers, {threads} threads{waiting}")
     batches = pending_batches(db, version, batch_size=batch_size, limit=limit)
     in_flight: dict[Any, dict[str, Article]] = {}  # task key -> its articles (to name them in error lines)
-    pending = as_completed()
+    pending = as_completed(loop=client.loop)
     writer = _Writer(db, version, counts)
     read_seconds = 0.0
     max_chars = config.nlp.max_article_chars

@@ -90,13 +90,16 @@ def extract_batch(plugin_name: str, articles: list[Article]) -> BatchResult:
 
 
 def describe(dask_worker, plugin_name: str) -> dict:
-    """This worker's reader (for `client.run`): its process, how often it was built, batches read, peak RSS."""
+    """This worker's reader (for `client.run`): its process, how often it was built, batches read, peak RSS and
+    CPU time of the process."""
     import resource
 
     plugin = dask_worker.plugins.get(plugin_name)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "pid": os.getpid(),
         "readers_built": getattr(plugin, "readers_built", 0),
         "batches": getattr(plugin, "batches", 0),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
     }
