@@ -33,6 +33,7 @@ class CrawlSummary:
     peak_rss_mb: float = 0.0
     cpu_seconds: dict[str, float] = field(default_factory=dict)  # crawler process, its extraction workers
     stopped: str | None = None  # why the pass stopped early (a full store), or None
+    frontier: dict[str, int] = field(default_factory=dict)  # with crawl.frontier: pages queued, fetched where
 
     def total(self, outcome: str) -> int:
         return sum(counts.get(outcome, 0) for counts in self.per_source.values())
@@ -85,6 +86,10 @@ def crawl(
         if unknown:
             known = ", ".join(s.id for s in config.sources)
             raise OnrecordError(f"unknown source {unknown[0]!r}; configured sources: {known}")
+    if config.crawl.frontier:  # an unreachable Redis is one line before the pass starts (nothing recorded)
+        from onrecord.crawlers.frontier import connect
+
+        connect(config.crawl.frontier).close()
     from onrecord.crawlers.publishers import load_parser
 
     for source in config.sources:
@@ -112,6 +117,7 @@ def crawl(
         peak_rss_mb=result["peak_rss_mb"],
         cpu_seconds=result["cpu_seconds"],
         stopped=result.get("stopped"),
+        frontier=result.get("frontier", {}),
     )
 
 
@@ -146,7 +152,12 @@ def crawl_in_this_process(
     from onrecord.crawlers.spiders.sources import SourceSpider
 
     process = CrawlerProcess(scrapy_settings(config, db_path, force, recheck_refused))
-    crawler = process.create_crawler(SourceSpider)
+    if config.crawl.frontier:  # this pass coordinates the shared frontier: fetchers elsewhere take its pages
+        from onrecord.crawlers.frontier_spiders import CoordinatorSpider
+
+        crawler = process.create_crawler(CoordinatorSpider)
+    else:
+        crawler = process.create_crawler(SourceSpider)
     failures: list = []
     process.crawl(crawler, sources=sources).addErrback(failures.append)
     try:
@@ -167,6 +178,8 @@ def crawl_in_this_process(
         failures[0].raiseException()
     summary = CrawlSummary(stopped=crawler.stats.get_value("onrecord/stopped"))
     for key, value in crawler.stats.get_stats().items():
+        if key.startswith("onrecord/frontier/"):
+            summary.frontier[key.removeprefix("onrecord/frontier/")] = value
         if key.startswith("onrecord/source/"):
             source_id, outcome = key.removeprefix("onrecord/source/").rsplit("/", 1)
             counts = summary.per_source.setdefault(source_id, {})
@@ -193,7 +206,8 @@ def _record_health(writer, config: Config, sources, stats: dict) -> None:
     record_pass(writer.db, fetched)
 
 
-def _serve(request: dict) -> dict:
+def child_logging() -> None:
+    """A crawl child's logging: its progress lines on stderr for the parent, errors only from the rest."""
     errors_only = logging.StreamHandler(sys.stderr)
     errors_only.setLevel(logging.ERROR)  # Scrapy's chatter stays out; bugs still show
     errors_only.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
@@ -205,6 +219,10 @@ def _serve(request: dict) -> dict:
     progress.setFormatter(logging.Formatter("%(message)s"))
     crawl_log.addHandler(progress)
     crawl_log.propagate = False
+
+
+def _serve(request: dict) -> dict:
+    child_logging()
     summary = crawl_in_this_process(
         Config.model_validate(request["config"]),
         request["db_path"],
@@ -217,6 +235,7 @@ def _serve(request: dict) -> dict:
         "peak_rss_mb": summary.peak_rss_mb,
         "cpu_seconds": summary.cpu_seconds,
         "stopped": summary.stopped,
+        "frontier": summary.frontier,
     }
 
 

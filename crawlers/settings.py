@@ -26,9 +26,13 @@ def user_agent(config: Config) -> str:
     return f"{agent[:-1]}; {contact})" if agent.endswith(")") else f"{agent} ({contact})"
 
 
-def scrapy_settings(config: Config, db_path: str, force: bool = False, recheck_refused: bool = False) -> dict[str, Any]:
+def scrapy_settings(
+    config: Config, db_path: str, force: bool = False, recheck_refused: bool = False, role: str = "coordinator"
+) -> dict[str, Any]:
+    """The settings of a crawl pass; with crawl.frontier set, of a process on the shared frontier in `role`
+    ("coordinator": the pass that writes the store, or "fetcher": `onrecord crawl --fetcher`)."""
     crawl = config.crawl
-    return {
+    settings = {
         "BOT_NAME": "onrecord",
         "USER_AGENT": user_agent(config),
         "ROBOTSTXT_OBEY": crawl.obey_robots,
@@ -69,3 +73,8 @@ def scrapy_settings(config: Config, db_path: str, force: bool = False, recheck_r
         "ONRECORD_RECHECK_REFUSED": recheck_refused,
         "ONRECORD_MAX_RETRY_AFTER": crawl.max_retry_after,
     }
+    if crawl.frontier:  # several processes on one Redis frontier (crawlers/frontier.py)
+        from onrecord.crawlers.frontier import frontier_settings
+
+        settings.update(frontier_settings(config, role))
+    return settings

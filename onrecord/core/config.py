@@ -75,6 +75,24 @@ def check_cluster_url(value: str) -> str:
     return value.strip()
 
 
+def check_redis_url(value: str) -> str:
+    """The address of a Redis server: redis://host[:port][/db], rediss://… (TLS) or unix:///path/to.sock."""
+    from urllib.parse import urlsplit
+
+    shown = _short(value)
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018  (raises on a port that is no number)
+    except ValueError as exc:
+        raise ValueError(f"expected a Redis URL ({exc}), got {shown}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("redis", "rediss", "unix") or not (parts.path if scheme == "unix" else parts.hostname):
+        raise ValueError(
+            f"expected a Redis URL such as 'redis://10.0.0.5:6379/0' (redis://, rediss:// or unix://), got {shown}"
+        )
+    return value.strip()
+
+
 VERIFIED_WITH_REFERENCE = ("real-copy", "real-structure")
 VERIFIED_PLAIN = ("fixture-only", "unverified")
 
@@ -133,6 +151,17 @@ class CrawlConfig(Model):
         0.8, gt=0, le=1, description="Jaccard similarity above which two texts are near-duplicates."
     )
     min_article_words: int = Field(60, ge=0, description="Pages with fewer words of text are not articles.")
+    frontier: str | None = Field(
+        None,
+        description="Redis (redis://host:port/db, rediss://… or unix:///path.sock) holding the shared crawl "
+        "frontier: `onrecord crawl --fetcher` processes on any machine fetch this machine's pages, with "
+        "per-domain politeness kept across them; null: the crawl fetches alone.",
+    )
+
+    @field_validator("frontier")
+    @classmethod
+    def _frontier(cls, value: str | None) -> str | None:
+        return None if value is None else check_redis_url(value)
 
 
 class LanguageConfig(Model):
