@@ -1,12 +1,13 @@
 """The shared crawl frontier (`crawl.frontier`, a Redis URL): its keys, its connection, and the Scrapy settings.
 
-One crawl pass (`onrecord crawl` on the machine that holds the store) is the coordinator: it fetches the
-sources' feeds and listing pages itself, filters their links against the store as always, and puts the new
-article pages into the shared request queue (scrapy-redis, with its shared duplicate filter). Any number of
-`onrecord crawl --fetcher` processes, on any machine, take pages from that queue, download them under the shared
-per-domain politeness (crawlers/frontier_politeness.py) and push what they got back through Redis
-(crawlers/frontier_items.py); the coordinator stores it. The store keeps its one writer and its dedup; a fetcher
-needs no store, only the same config file.
+Each crawl pass (`onrecord crawl`, or the daemon's crawl children, on the machine that holds the store) is a
+coordinator: it fetches its sources' feeds and listing pages itself, filters their links against the store as
+always, and puts the new article pages into the shared request queue (scrapy-redis, with a shared duplicate
+filter). Any number of `onrecord crawl --fetcher` processes, on any machine, take pages from that queue (so do
+the passes themselves), download them under the shared per-domain politeness (crawlers/frontier_politeness.py)
+and push each result back through Redis to the pass that queued the page (crawlers/frontier_items.py), which
+stores it. The store keeps its writers on its own machine and its dedup; a fetcher needs no store, only the same
+config file.
 """
 
 from __future__ import annotations
@@ -18,12 +19,23 @@ from onrecord.core.config import Config
 from onrecord.core.errors import OnrecordError
 
 PREFIX = "onrecord:frontier"
-REQUESTS = f"{PREFIX}:requests"  # scrapy-redis's request queue (a sorted set by priority)
-SEEN = f"{PREFIX}:seen"  # scrapy-redis's duplicate filter (request fingerprints)
-RESULTS = f"{PREFIX}:results"  # what fetchers got: a list of JSON records, drained by the coordinator
-PASS = f"{PREFIX}:pass"  # present while a coordinator's pass is open (expires if it dies)
+REQUESTS = f"{PREFIX}:requests"  # scrapy-redis's request queue (a sorted set by priority), shared by every pass
+SEEN = f"{PREFIX}:seen"  # the duplicate filter: request fingerprint -> the pass that queued it (a hash)
+RESULTS = f"{PREFIX}:results"  # RESULTS:<pass>: what fetchers got for that pass (JSON records), drained by it
+PASSES = f"{PREFIX}:passes"  # the open passes: pass id -> when its lease runs out (Redis clock), renewed
 SLOT = f"{PREFIX}:slot"  # SLOT:<host>:next and SLOT:<host>:active, the shared politeness of one domain
-PASS_LEASE_SECONDS = 30  # the coordinator renews PASS every few seconds; a dead one's lease runs out
+PASS_LEASE_SECONDS = 30  # a pass renews its lease every few seconds; a dead one's runs out
+RESULTS_KEPT_SECONDS = 24 * 3600  # results of a pass that died before taking them are dropped after this
+
+
+def redis_now(client: Any) -> float:
+    seconds, micros = client.time()
+    return seconds + micros / 1e6
+
+
+def open_passes(client: Any) -> int:
+    """How many crawl passes hold the frontier now."""
+    return client.zcount(PASSES, redis_now(client), "+inf")
 
 
 def shown_url(url: str) -> str:
@@ -61,12 +73,11 @@ def frontier_settings(config: Config, role: str) -> dict[str, Any]:
     }[role]
     return {
         "SCHEDULER": "onrecord.crawlers.frontier_scheduler.FrontierScheduler",
-        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "DUPEFILTER_CLASS": "onrecord.crawlers.frontier_scheduler.PassDupeFilter",
         "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
         "SCHEDULER_QUEUE_KEY": REQUESTS,
         "SCHEDULER_DUPEFILTER_KEY": SEEN,
-        # scrapy-redis would empty the shared queue when any one process closes: the coordinator does it, once,
-        # when its pass is over (frontier_items.CoordinatorPipeline).
+        # scrapy-redis would empty the shared queue when any one process closes; it holds other passes' pages.
         "SCHEDULER_PERSIST": True,
         "REDIS_URL": url,
         # Scrapy's own per-process delay and concurrency stay; the download handler then takes the domain's turn

@@ -66,7 +66,7 @@ def _serve(request: dict) -> dict:
     return {
         "fetched": stats.get("onrecord/frontier/fetched", 0),
         "errors": stats.get("onrecord/frontier/errors", 0),
-        "took_part": bool(getattr(spider, "seen_pass", False)),
+        "took_part": bool(getattr(spider, "seen_pass", False)) or stats.get("onrecord/frontier/fetched", 0) > 0,
     }
 
 

@@ -1,9 +1,10 @@
-"""Results of frontier pages, through Redis to the one writer: fetchers push, the coordinator drains and stores.
+"""Results of frontier pages, through Redis to the pass that queued them: fetchers push, the pass stores.
 
-A fetcher stores nothing: each page it fetched (or failed to) becomes one JSON record on the RESULTS list. The
-coordinator, the crawl pass on the machine of the store, takes them off and stores them through the same
-pipeline as its own pages (extraction, dedup against the store, fetch rows), so the store keeps one writer and
-dedups as it always has. It also keeps the pass's account: the pages sent to the frontier and not yet back.
+A fetcher stores nothing: each page it fetched (or failed to) becomes one JSON record on its pass's RESULTS list
+(a pass fetching another pass's page does the same). The pass, a crawl child on the store's machine, takes them
+off and stores them through the same pipeline as its own pages (extraction, dedup against the store, fetch rows),
+so the store is written where it lives and dedups as it always has. The pass also keeps its account: the pages it
+sent to the frontier and not yet back.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import os
 import socket
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +26,16 @@ from scrapy.statscollectors import StatsCollector
 from twisted.internet.task import LoopingCall
 
 from onrecord.core.config import Config
-from onrecord.core.errors import OnrecordError
 from onrecord.core.records import Fetch
-from onrecord.crawlers.frontier import PASS, PASS_LEASE_SECONDS, REQUESTS, RESULTS, SEEN, shown_url
+from onrecord.crawlers.frontier import (
+    PASS_LEASE_SECONDS,
+    PASSES,
+    RESULTS,
+    RESULTS_KEPT_SECONDS,
+    SEEN,
+    redis_now,
+    shown_url,
+)
 from onrecord.crawlers.items import FetchItem, PageItem
 from onrecord.crawlers.pipelines import PassResources, StorePipeline
 
@@ -37,61 +46,72 @@ DRAIN_AT_ONCE = 32  # the most results taken (and stored concurrently) at a time
 
 @dataclass
 class Result:
-    """The one result of a frontier page: its key (from frontier_scheduler) and what the spider made of it."""
+    """The one result of a frontier page: its key and pass (frontier_scheduler), what the spider made of it."""
 
     key: str
+    pass_id: str
     item: FetchItem | PageItem
 
 
 def encode(result: Result) -> str:
+    record: dict[str, Any] = {"key": result.key, "pass": result.pass_id}
     if isinstance(result.item, FetchItem):
-        return json.dumps({"key": result.key, "fetch": dataclasses.asdict(result.item.fetch)})
-    return json.dumps({"key": result.key, "page": dataclasses.asdict(result.item)})
+        record["fetch"] = dataclasses.asdict(result.item.fetch)
+    else:
+        record["page"] = dataclasses.asdict(result.item)
+    return json.dumps(record)
 
 
 def decode(text: str | bytes) -> Result:
     record = json.loads(text)
     if "fetch" in record:
-        return Result(record["key"], FetchItem(Fetch(**record["fetch"])))
-    return Result(record["key"], PageItem(**record["page"]))
+        return Result(record["key"], record["pass"], FetchItem(Fetch(**record["fetch"])))
+    return Result(record["key"], record["pass"], PageItem(**record["page"]))
+
+
+def send(client: Any, result: Result) -> None:
+    """Put a result on its pass's list (kept a day at most, for a pass that died before taking it)."""
+    key = f"{RESULTS}:{result.pass_id}"
+    client.pipeline().rpush(key, encode(result)).expire(key, RESULTS_KEPT_SECONDS).execute()
 
 
 class FrontierPass:
-    """The coordinator's hold on the frontier for one pass: the PASS lease (one coordinator at a time; fetchers
-    work while it is there), a clean frontier at the start and the end, and the pages still out."""
+    """One pass's hold on the frontier: its lease among the open passes (fetchers work while there is one), the
+    fingerprints it holds in the duplicate filter, and its pages still out."""
 
     def __init__(self, client: Any, url: str, stall_seconds: float) -> None:
         self.redis = client
         self.url = url
         self.stall_seconds = stall_seconds
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.results = f"{RESULTS}:{self.id}"
         self.out: set[str] = set()
+        self.fingerprints: list[str] = []
         self.last_progress = time.monotonic()
-        self.name = f"{socket.gethostname()} pid {os.getpid()}"
-        if not client.set(PASS, self.name, nx=True, ex=PASS_LEASE_SECONDS):
-            holder = client.get(PASS)
-            raise OnrecordError(
-                f"crawl.frontier {shown_url(url)}: another crawl pass holds the frontier ({holder!r}; its hold "
-                f"runs out {PASS_LEASE_SECONDS} s after it stops); one crawl writes the store at a time"
-            )
-        client.delete(REQUESTS, SEEN, RESULTS)  # what a killed pass left: its pages are fetched again
+        self.renew()
 
     def renew(self) -> None:
-        self.redis.set(PASS, self.name, ex=PASS_LEASE_SECONDS)
+        self.redis.zadd(PASSES, {self.id: redis_now(self.redis) + PASS_LEASE_SECONDS})
 
-    def sent(self, key: str) -> None:
+    def sent(self, key: str, fingerprint: str) -> None:
         self.out.add(key)
+        self.fingerprints.append(fingerprint)
 
     def done(self, key: str) -> None:
         self.out.discard(key)
         self.last_progress = time.monotonic()
 
     def close(self) -> None:
-        self.redis.delete(REQUESTS, SEEN, RESULTS, PASS)
+        """Release the pass's fingerprints (a page that failed is queued again next pass), lease and results."""
+        for start in range(0, len(self.fingerprints), 1000):
+            self.redis.hdel(SEEN, *self.fingerprints[start : start + 1000])
+        self.redis.zrem(PASSES, self.id)
+        self.redis.delete(self.results)
 
     def keep_open(self, busy: bool) -> None:
-        """The spider_idle check: raise DontCloseSpider while pages are out, unless nothing came back for
-        stall_seconds (a fetcher died with them: they are not stored, so the next pass fetches them again)."""
-        if busy or self.redis.llen(RESULTS) or self.redis.zcard(REQUESTS):
+        """The spider_idle check: raise DontCloseSpider while the pass's pages are out, unless nothing came back
+        for stall_seconds (a fetcher died with them: they are not stored, so the next pass fetches them again)."""
+        if busy or self.redis.llen(self.results):
             raise DontCloseSpider
         if not self.out:
             return
@@ -151,6 +171,10 @@ class CoordinatorPipeline(StorePipeline):
         return bool(self.tasks)
 
     async def process_item(self, item, spider=None):
+        if isinstance(item, Result) and item.pass_id != self.pass_.id:  # another pass's page, fetched here
+            send(self.pass_.redis, item)
+            self.stats.inc_value("onrecord/frontier/fetched-for-others")
+            return item.item
         if isinstance(item, Result):
             await super().process_item(item.item)
             self.pass_.done(item.key)
@@ -162,7 +186,7 @@ class CoordinatorPipeline(StorePipeline):
         room = DRAIN_AT_ONCE - len(self.tasks)
         if room <= 0:
             return
-        for text in self.pass_.redis.lpop(RESULTS, room) or []:
+        for text in self.pass_.redis.lpop(self.pass_.results, room) or []:
             task = asyncio.ensure_future(self._take(decode(text)))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
@@ -193,7 +217,7 @@ class OutboxPipeline:
     def process_item(self, item, spider=None):
         if not isinstance(item, Result):  # a fetcher only ever fetches frontier pages
             raise TypeError(f"a fetcher's item must be a frontier Result, not {type(item).__name__}")
-        self.redis.rpush(RESULTS, encode(item))
+        send(self.redis, item)
         self.stats.inc_value("onrecord/frontier/fetched")
         if isinstance(item.item, FetchItem) and item.item.fetch.outcome == "error":
             self.stats.inc_value("onrecord/frontier/errors")

@@ -21,18 +21,21 @@ from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from onrecord.core.config import Config
-from onrecord.crawlers.frontier import PASS, connect, shown_url
+from onrecord.crawlers.frontier import connect, open_passes, shown_url
 from onrecord.crawlers.frontier_items import CoordinatorPipeline, FrontierPass, Result
 from onrecord.crawlers.frontier_scheduler import KEY
+from onrecord.crawlers.frontier_scheduler import PASS as PASS_META
 from onrecord.crawlers.spiders.sources import SourceSpider
 
 log = logging.getLogger("onrecord.crawl")
 NUDGE_SECONDS = 0.25  # how often an idle fetcher looks at the shared queue (Scrapy itself looks every 5 s)
 
 
-def tagged(key: str | None, items: Iterable[Any]) -> Iterable[Any]:
+def tagged(meta: dict[str, Any], items: Iterable[Any]) -> Iterable[Any]:
+    """The items of a frontier page as its Result (a feed's or listing's items as they are)."""
+    key, pass_id = meta.get(KEY), meta.get(PASS_META)
     for item in items:
-        yield Result(key, item) if key else item
+        yield Result(key, pass_id, item) if key and pass_id else item
 
 
 class CoordinatorSpider(SourceSpider):
@@ -44,7 +47,7 @@ class CoordinatorSpider(SourceSpider):
         settings = crawler.settings
         url = settings["REDIS_URL"]
         stall = settings.getfloat("DOWNLOAD_TIMEOUT") * (settings.getint("RETRY_TIMES") + 1) + 60
-        frontier_pass = FrontierPass(connect(url), url, stall)  # before the store opens: a held frontier stops here
+        frontier_pass = FrontierPass(connect(url), url, stall)
         spider = cast(CoordinatorSpider, super().from_crawler(crawler, *args, **kwargs))
         spider.frontier_pass = frontier_pass
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
@@ -54,10 +57,10 @@ class CoordinatorSpider(SourceSpider):
         self.frontier_pass.keep_open(self.frontier_pipeline is not None and self.frontier_pipeline.busy)
 
     def parse_page(self, response: Response) -> Iterable[Any]:
-        return tagged(response.meta.get(KEY), super().parse_page(response))
+        return tagged(response.meta, super().parse_page(response))
 
     def failed(self, failure: Failure) -> Iterable[Any]:
-        return tagged(failure.request.meta.get(KEY), super().failed(failure))  # type: ignore[attr-defined]
+        return tagged(failure.request.meta, super().failed(failure))  # type: ignore[attr-defined]
 
 
 class FetcherSpider(SourceSpider):
@@ -104,14 +107,14 @@ class FetcherSpider(SourceSpider):
             slot.nextcall.schedule()
 
     def idle(self) -> None:
-        if self.redis.exists(PASS):
+        if open_passes(self.redis):
             self.seen_pass = True
             raise DontCloseSpider
         if not self.seen_pass and (self.wait is None or time.monotonic() - self.started < self.wait):
             raise DontCloseSpider
 
     def parse_page(self, response: Response) -> Iterable[Any]:
-        return tagged(response.meta.get(KEY), super().parse_page(response))
+        return tagged(response.meta, super().parse_page(response))
 
     def failed(self, failure: Failure) -> Iterable[Any]:
-        return tagged(failure.request.meta.get(KEY), super().failed(failure))  # type: ignore[attr-defined]
+        return tagged(failure.request.meta, super().failed(failure))  # type: ignore[attr-defined]
