@@ -1,4 +1,5 @@
-"""What spiders hand to the item pipeline: a fetched page to store, or a fetch to record as it is."""
+"""What spiders hand to the item pipeline: a fetched page to store, a fetch to record as it is, or a stored
+article's page that is gone."""
 
 from __future__ import annotations
 
@@ -33,3 +34,11 @@ class PageItem:
     feed_stated: str | None = None  # the feed's date as written (with its offset)
     feed_text: str | None = None  # the article text the feed entry carried, if any
     page_error: str | None = None  # why the page itself could not be had (then html is empty)
+
+
+@dataclass
+class WithdrawalItem:
+    """A stored article's page answered 404 or 410 when fetched again: the article is flagged withdrawn."""
+
+    article_id: str
+    fetch: Fetch

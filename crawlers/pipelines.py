@@ -20,7 +20,7 @@ from onrecord.core.records import Article, Fetch
 from onrecord.crawlers.dates import settle_date, zone_of
 from onrecord.crawlers.dedup import from_bytes
 from onrecord.crawlers.extract import Extraction, NotArticle
-from onrecord.crawlers.items import FetchItem, PageItem
+from onrecord.crawlers.items import FetchItem, PageItem, WithdrawalItem
 from onrecord.crawlers.urls import canonical_url
 from onrecord.crawlers.work import extract_page
 from onrecord.crawlers.worker_pool import WorkerDied, WorkerPool
@@ -97,6 +97,8 @@ class StorePipeline:
                 self._record(item.fetch)
             elif isinstance(item, PageItem):
                 await self._store_page(item)
+            elif isinstance(item, WithdrawalItem):
+                self._withdraw(item)
         except StoreFull as exc:
             self.stats.inc_value("onrecord/not-stored")
             self._stop(exc)
@@ -133,6 +135,14 @@ class StorePipeline:
         batch = self.writer.batch.commits  # the batch the write joins (it may commit inside the call)
         self.writer.record(fetch)
         self._count(fetch, batch)
+
+    def _withdraw(self, item: WithdrawalItem) -> None:
+        batch = self.writer.batch.commits
+        if self.writer.withdraw(item.article_id, item.fetch):
+            log.warning(
+                "%s: %s: withdrawn (%s); its claims are retired", item.fetch.source, item.fetch.url, item.fetch.error
+            )
+        self._count(replace(item.fetch, outcome="withdrawn"), batch)
 
     def _count(self, fetch: Fetch, batch: int) -> None:
         count(self.stats, fetch.source, fetch.outcome or "error")

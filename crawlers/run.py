@@ -19,9 +19,10 @@ from onrecord.core.config import Config
 from onrecord.core.errors import OnrecordError
 from onrecord.core.records import FETCH_OUTCOMES, utc_now
 
-# What a pass counts per source: every fetch outcome, article links already stored, sources not yet due.
-# The per-source line leaves out "ok" (a feed or listing page read whole: the normal case).
-COUNTS = (*FETCH_OUTCOMES, "known", "not-due")
+# What a pass counts per source: every fetch outcome, article links already stored, sources not yet due, stored
+# articles fetched again (crawlers/revisits.py). The per-source line leaves out "ok" (a feed or listing page read
+# whole: the normal case).
+COUNTS = (*FETCH_OUTCOMES, "known", "not-due", "revisited")
 CHILD_MODULE = "onrecord.crawlers.run"
 
 

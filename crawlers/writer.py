@@ -25,6 +25,7 @@ from onrecord.storage.articles import article_by_hash, save_article, stored_vers
 from onrecord.storage.batches import Batch
 from onrecord.storage.db import open_store
 from onrecord.storage.fetches import record_fetch
+from onrecord.storage.revisions import keep_version, restore, stored_article, withdraw
 from onrecord.storage.sources import sync_config
 
 BATCH_ITEMS = 200
@@ -96,20 +97,35 @@ class StoreWriter:
 
     def save(self, article: Article, fetch: Fetch, minhash: MinHash | None) -> FetchOutcome:
         """Store the article (linked to the original it duplicates, if any) and its fetch; return the outcome:
-        new, updated, unchanged or duplicate."""
+        new, updated (a stored article's text changed: the old text is kept as a version and its claims retired),
+        unchanged or duplicate. A withdrawn article that answers again is live again."""
         with self._writing(), self.batch.item():
-            previous = stored_version(self.db, article.id)
+            previous = stored_article(self.db, article.id)
             outcome: FetchOutcome
-            if previous and previous[0] == article.content_hash:
-                outcome, dup_of = "unchanged", previous[1]
+            if previous and previous.content_hash == article.content_hash:
+                outcome, dup_of = "unchanged", previous.dup_of
             else:
                 dup_of = self._original_of(article, minhash)
                 outcome = "duplicate" if dup_of else ("updated" if previous else "new")
+                if previous:
+                    keep_version(self.db, article.id, fetch.fetched_at)
+            if previous:  # a revision keeps the date the story was first published with
+                article = replace(article, published=previous.published, published_from=previous.published_from)
+                if previous.withdrawn:
+                    restore(self.db, article.id)
             article = replace(article, dup_of=dup_of)
             save_article(self.db, article)
             self.index.remember(self.db, article.id, minhash, dup_of)
             record_fetch(self.db, replace(fetch, outcome=outcome))
         return outcome
+
+    def withdraw(self, article_id: str, fetch: Fetch) -> bool:
+        """The stored article's page answered 404 or 410: flag it withdrawn (its claims retired) and record the
+        fetch; True when it was live until now."""
+        with self._writing(), self.batch.item():
+            first = withdraw(self.db, article_id, fetch.fetched_at, fetch.error or f"HTTP {fetch.status}")
+            record_fetch(self.db, replace(fetch, outcome="withdrawn"))
+        return first
 
     def _original_of(self, article: Article, minhash: MinHash | None) -> str | None:
         """The stored article this one copies: same text exactly, else nearly the same (MinHash)."""

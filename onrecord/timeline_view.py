@@ -30,6 +30,11 @@ VIEWS = {
     "claims": View(
         "Claims", ("claim_date", "holder", "claim_type", "negated", "target", "speaker", "evidence", "source", "url")
     ),
+    # onrecord timeline --include-retired: the claims and those retired (revised or withdrawn stories), marked.
+    "claims+retired": View(
+        "Claims (retired ones included)",
+        ("claim_date", "holder", "claim_type", "negated", "target", "speaker", "evidence", "source", "url", "retired"),
+    ),
     "events": View(
         "Events",
         (

@@ -112,7 +112,7 @@ def articles_fetched_since(db: sqlite_utils.Database, source: str, *since: str) 
 
 _PENDING = (
     "FROM articles a LEFT JOIN extractions e ON e.article_id = a.id AND e.extractor_version = ? "
-    "WHERE e.article_id IS NULL"
+    "WHERE e.article_id IS NULL AND a.status = 'live'"  # a withdrawn story is not read (storage/revisions.py)
 )
 
 

@@ -134,8 +134,9 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
 # Tables of researchers' input, not of the pipeline (storage/reviews.py): counted only once they hold rows, so a
 # store nobody reviewed lists what the pipeline made (onrecord demo's row counts).
 HUMAN_TABLES = frozenset({"reviews", "claim_reviews"})
-# Likewise the watchlists and their alerts (storage/alerts.py): there only once someone configures a watchlist; and
-# backfills (storage/backfill.py), once one has run.
+# Likewise the watchlists and their alerts (storage/alerts.py): there only once someone configures a watchlist;
+# backfills (storage/backfill.py), once one has run; and what revisions and withdrawals leave (storage/revisions.py),
+# once an outlet changed or withdrew a story.
 OPTIONAL_TABLES = HUMAN_TABLES | {
     "watchlists",
     "alerts",
@@ -144,6 +145,8 @@ OPTIONAL_TABLES = HUMAN_TABLES | {
     "backfill_walks",
     "backfill_pages",
     "backfill_links",
+    "article_versions",
+    "retired_claims",
 }
 
 

@@ -8,7 +8,7 @@
 -- Changing the schema: add storage/upgrades/NNN_name.sql (the next number) and make the same change here.
 -- Never edit an upgrade that has shipped.
 --
--- schema-version: 16
+-- schema-version: 17
 --
 -- Tables come in the order older stores created them, so a new store and an upgraded one list them alike (as
 -- `onrecord demo` prints its row counts).
@@ -43,12 +43,15 @@ CREATE INDEX fetches_source ON fetches(source, fetched_at);
 -- One row per story. dup_of names the original of a near-duplicate copy (a republished wire story), so the
 -- timeline counts its outlet once; via is the agency the article cites; text_source is which text it holds
 -- ('page' or 'feed': the feed entry's text, when the page could not be had or gave less); published_from is
--- where its date came from ('feed', 'page', 'feed, offset corrected').
+-- where its date came from ('feed', 'page', 'feed, offset corrected'). version counts the texts it has had (the
+-- replaced ones are in article_versions; revised_at: when the current one replaced the last); status is 'live' or
+-- 'withdrawn' (its page answered 404 or 410 after it was stored: withdrawn_at, withdrawn_why), never deleted.
 CREATE TABLE articles (
         id TEXT PRIMARY KEY, url TEXT NOT NULL, canonical_url TEXT NOT NULL UNIQUE, final_url TEXT,
         source TEXT REFERENCES sources(id), title TEXT, published TEXT, fetched_at TEXT, language TEXT,
         text TEXT, content_hash TEXT, dup_of TEXT REFERENCES articles(id), via TEXT, speaks_for TEXT,
-        text_source TEXT, published_from TEXT
+        text_source TEXT, published_from TEXT, version INTEGER NOT NULL DEFAULT 1, revised_at TEXT,
+        status TEXT NOT NULL DEFAULT 'live', withdrawn_at TEXT, withdrawn_why TEXT
     );
 CREATE INDEX articles_content_hash ON articles(content_hash);
 CREATE INDEX articles_source_published ON articles(source, published);
@@ -488,3 +491,30 @@ CREATE TABLE backfill_pages (
 CREATE TABLE backfill_links (
         walk_id INTEGER NOT NULL, url TEXT NOT NULL, title TEXT, published TEXT, PRIMARY KEY (walk_id, url)
     ) WITHOUT ROWID;
+
+
+-- =============================================================================================================
+-- Revisions and withdrawals (storage/revisions.py): what an article said before its text changed or it was withdrawn
+-- =============================================================================================================
+
+-- Each replaced text of an article: version (1 is the first text stored), its title and text as they were, when it
+-- was first seen (seen_from) and when a changed text replaced it (replaced_at). The current text is in articles.
+CREATE TABLE article_versions (
+        article_id TEXT NOT NULL REFERENCES articles(id), version INTEGER NOT NULL, title TEXT, text TEXT,
+        content_hash TEXT, text_source TEXT, seen_from TEXT, replaced_at TEXT NOT NULL,
+        PRIMARY KEY (article_id, version)
+    );
+
+-- Claims no longer on record: read from a text since replaced or from a withdrawn story (their offsets point into
+-- the text of article_version: in article_versions, or in articles while it is the current one). Moved here out of
+-- `claims`, so the events, positions, digest, alerts and Datasette's claims never count them; retired_why says
+-- which ('revised: ...' or 'withdrawn: ...').
+CREATE TABLE retired_claims (
+        id TEXT NOT NULL, article_id TEXT NOT NULL REFERENCES articles(id),
+        topic TEXT, holder TEXT, speaker TEXT, claim_type TEXT, negated INTEGER NOT NULL, target TEXT,
+        claim_date TEXT, evidence TEXT, start INTEGER, "end" INTEGER, source TEXT, via TEXT, confidence REAL,
+        extractor_version TEXT, article_version INTEGER NOT NULL, retired_at TEXT NOT NULL, retired_why TEXT NOT NULL,
+        PRIMARY KEY (id, retired_at)
+    );
+CREATE INDEX retired_claims_article ON retired_claims(article_id);
+CREATE INDEX retired_claims_timeline ON retired_claims(topic, holder, claim_date);

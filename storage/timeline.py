@@ -119,8 +119,12 @@ def claims_timeline(
     party: str | None = None,
     since: DateLike = None,
     until: DateLike = None,
+    include_retired: bool = False,
 ) -> list[dict]:
-    """Claims in date order (then holder), each with its article's url and title."""
+    """Claims in date order (then holder), each with its article's url and title.
+
+    include_retired: also the claims retired since (read from a text that was revised, or from a withdrawn story;
+    storage/revisions.py), each row then saying `retired` (when and why; None for a claim on record)."""
     where, params = _where(
         [
             ("c.topic = ?", topic),
@@ -143,7 +147,7 @@ def claims_timeline(
     # Ordered by claim_date, holder (NULL first), id: sorted here rather than by a temporary B-tree in SQL. For one
     # party the index already yields nearly this order, which the sort only checks.
     rows.sort(key=itemgetter(1, 0) if party is not None else lambda r: (r[1], r[3] is not None, r[3] or "", r[0]))
-    return [
+    out = [
         {
             "id": id_,
             "claim_date": day,
@@ -178,6 +182,22 @@ def claims_timeline(
             article_id,
         ) in rows
     ]
+    if include_retired:
+        for row in out:
+            row["retired"] = None
+        out += _retired_rows(db, where, params)
+        out.sort(key=lambda r: (r["claim_date"], r["holder"] is not None, r["holder"] or "", r["id"]))
+    return out
+
+
+def _retired_rows(db: sqlite_utils.Database, where: str, params: list) -> list[dict]:
+    """Retired claims passing the claims timeline's filters, as its rows, `retired` saying when and why."""
+    sql = f"""SELECT c.id, {_CLAIM_DAY} AS claim_date, c.topic, c.holder, c.claim_type, c.negated, c.target,
+                     c.speaker, c.evidence, COALESCE(c.source, a.source) AS source, c.via, a.url, a.title,
+                     c.article_id, NULL AS review, c.retired_at || ': ' || c.retired_why AS retired
+              FROM retired_claims c LEFT JOIN articles a ON a.id = c.article_id
+              WHERE {where}"""
+    return [_bools(dict(row), "negated") for row in db.query(sql, params)]
 
 
 def _as_reviewed(db, rows: list, topic, party, since, until) -> tuple[list, dict[str, str]]:

@@ -23,15 +23,17 @@ from onrecord.core.config import Config, SourceConfig
 from onrecord.core.records import Fetch
 from onrecord.crawlers.decode import decode_body
 from onrecord.crawlers.fetch_errors import describe_failure, describe_status
-from onrecord.crawlers.items import FetchItem, PageItem
+from onrecord.crawlers.items import FetchItem, PageItem, WithdrawalItem
 from onrecord.crawlers.links import LINK_EXTRACTORS, header
 from onrecord.crawlers.pipelines import PassResources
+from onrecord.crawlers.revisits import DueRevisit, due_revisits
 from onrecord.crawlers.urls import canonical_url
 from onrecord.storage.articles import any_url_known
 from onrecord.storage.fetches import last_fetched_at, last_validators, refused_before
 
 log = logging.getLogger("onrecord.crawl")
 ERROR_STATUSES = list(range(400, 600))
+GONE = (404, 410)  # a stored article's page answering this was withdrawn
 
 
 def requested_url(response: Response) -> str:
@@ -98,6 +100,8 @@ class SourceSpider(scrapy.Spider):
                 dont_filter=True,
                 meta={"source": source.id, "kind": source.kind, "handle_httpstatus_list": [304, *ERROR_STATUSES]},
             )
+            for revisit in due_revisits(self.db, self.config, source):
+                yield self.revisit_request(source, revisit)
 
     def _due(self, source: SourceConfig) -> bool:
         last = last_fetched_at(self.db, source.url, source.id)
@@ -141,6 +145,29 @@ class SourceSpider(scrapy.Spider):
         yield from self.page_requests(source, found.links, found.texts, found.stated)
 
     # -- article pages ---------------------------------------------------------------------------------
+
+    def revisit_request(self, source: SourceConfig, revisit: DueRevisit) -> scrapy.Request:
+        """A stored article's page again, conditional on what its last good fetch said (ETag, Last-Modified)."""
+        self.crawler.stats.inc_value(f"onrecord/source/{source.id}/revisited")
+        self.requested.add(revisit.url)
+        etag, modified = last_validators(self.db, revisit.url)
+        headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
+        return scrapy.Request(
+            revisit.url,
+            headers=headers,
+            callback=self.parse_page,
+            errback=self.failed,
+            dont_filter=True,
+            meta={
+                "source": source.id,
+                "kind": "page",
+                "link": revisit.link,
+                "title": revisit.title,
+                "published": None,
+                "revisit": revisit.article_id,
+                "handle_httpstatus_list": [304, *ERROR_STATUSES],
+            },
+        )
 
     def page_requests(
         self,
@@ -197,6 +224,9 @@ class SourceSpider(scrapy.Spider):
 
     def parse_page(self, response: Response) -> Iterable[Any]:
         meta = response.meta
+        if meta.get("revisit") and (response.status == 304 or response.status in GONE):
+            yield from self.revisit_answer(response)
+            return
         if response.status >= 400 and meta.get("feed_text"):  # the page is refused: the feed's text is stored
             yield PageItem(
                 source=meta["source"],
@@ -245,6 +275,25 @@ class SourceSpider(scrapy.Spider):
             feed_stated=meta.get("feed_stated"),
             feed_text=meta.get("feed_text"),
         )
+
+    def revisit_answer(self, response: Response) -> Iterable[Any]:
+        """A stored article's page not modified (nothing changes) or gone (the article is withdrawn)."""
+        meta = response.meta
+        fetch = Fetch(
+            url=requested_url(response),
+            source=meta["source"],
+            kind="page",
+            status=response.status,
+            etag=header(response, "ETag"),
+            last_modified=header(response, "Last-Modified"),
+            bytes=len(response.body),
+            final_url=response.url if response.url != requested_url(response) else None,
+        )
+        if response.status == 304:
+            yield FetchItem(replace(fetch, outcome="not-modified"))
+        else:
+            error = describe_status(response.status, meta.get("backoff_note"))
+            yield WithdrawalItem(meta["revisit"], replace(fetch, etag=None, last_modified=None, error=error))
 
     def failed(self, failure: Failure) -> Iterable[Any]:
         request: Request = failure.request  # type: ignore[attr-defined]  # Scrapy attaches it to the failure

@@ -22,7 +22,8 @@ CHECKED_ON = {
 @click.option("--json", "as_json", is_flag=True, help="Print sources and jobs as one JSON object.")
 @common_options
 def command(ctx: Context, as_json: bool) -> None:
-    """Show per source: last success, last error, articles in the last day and week, what its settings were
+    """Show per source: last success, last error, articles in the last day and week, revised articles (text
+    changed after it was stored; 'a/b': b texts replaced) and withdrawn ones (gone: 404/410), what its settings were
     checked against (a real copy of the site, a fixture we wrote on a real copy's structure, only our own
     fixtures, or nothing: the `verified` key of config.yaml), and a warning for any source failing or silent
     for longer than its interval leads us to expect; then each scheduler job's next run time and last result
@@ -30,19 +31,25 @@ def command(ctx: Context, as_json: bool) -> None:
     from onrecord.crawlers.health import NOT_CONFIGURED, source_health
     from onrecord.scheduler import job_status
     from onrecord.storage.db import open_store
+    from onrecord.storage.revisions import revision_counts
 
     db = open_store(ctx.db_path, read_only=True)
     try:
         rows = source_health(db, ctx.config)
         jobs = job_status(ctx.config, db)
+        revised = revision_counts(db)
     finally:
         db.conn.close()
+    none = {"revisions": 0, "revised": 0, "withdrawn": 0}
     verified = {source.id: source.verified for source in ctx.config.sources}
     if as_json:
         click.echo(
             json.dumps(
                 {
-                    "sources": [{**dataclasses.asdict(h), "verified": verified.get(h.source)} for h in rows],
+                    "sources": [
+                        {**dataclasses.asdict(h), "verified": verified.get(h.source), **revised.get(h.source, none)}
+                        for h in rows
+                    ],
                     "jobs": jobs,
                 },
                 ensure_ascii=False,
@@ -51,7 +58,10 @@ def command(ctx: Context, as_json: bool) -> None:
             )
         )
         return
-    header = f"{'source':<22} {'last success':<26} {'day':>4} {'week':>5} {'checked on':<14}  last error / attention"
+    header = (
+        f"{'source':<22} {'last success':<26} {'day':>4} {'week':>5} {'revised':>7} {'gone':>4} {'checked on':<14}  "
+        "last error / attention"
+    )
     click.echo(header)
     click.echo("-" * len(header))
     for h in rows:
@@ -59,6 +69,7 @@ def command(ctx: Context, as_json: bool) -> None:
         error = f"{h.last_error_at}: {h.last_error}" if h.last_error else ""
         click.echo(
             f"{h.source:<22} {h.last_success or 'never':<26} {h.articles_day:>4} {h.articles_week:>5} "
+            f"{_revised(revised.get(h.source, none)):>7} {revised.get(h.source, none)['withdrawn']:>4} "
             f"{CHECKED_ON.get(verified.get(h.source, '-').split(':', 1)[0], '-'):<14}  "
             + "; ".join(filter(None, [note, error]))
         )
@@ -85,3 +96,10 @@ def command(ctx: Context, as_json: bool) -> None:
         click.echo(
             f"{job['job']:<22} {job['next_run'] or 'not scheduled':<26} {job['last_status'] or '-':<12} {summary}"
         )
+
+
+def _revised(counts: dict[str, int]) -> str:
+    """Articles revised, and the texts they replaced when more than one each ('3', '3/5')."""
+    if counts["revisions"] == counts["revised"]:
+        return str(counts["revised"])
+    return f"{counts['revised']}/{counts['revisions']}"

@@ -35,6 +35,12 @@ def _day(value: str | None, option: str) -> str | None:
     flag_value="contradictions",
     help="Pairs of events where two parties contradict each other.",
 )
+@click.option(
+    "--include-retired",
+    is_flag=True,
+    help="With the claims (the default view): also the claims retired because their story was revised or "
+    "withdrawn, each marked with when and why.",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
 @click.option(
     "--plot",
@@ -53,6 +59,7 @@ def command(
     as_of: str | None,
     fmt: str,
     plot_path: str | None,
+    include_retired: bool,
 ) -> None:
     """Print the timeline: by default each party's claims in date order.
 
@@ -71,6 +78,8 @@ def command(
     since, until, as_of = _day(since, "--since"), _day(until, "--until"), _day(as_of, "--as-of")
     if as_of and mode:
         raise ConfigError(f"--as-of cannot be combined with --{mode}")
+    if include_retired and (as_of or mode):
+        raise ConfigError(f"--include-retired lists claims: it cannot be combined with --{mode or 'as-of'}")
     db = open_store(ctx.db_path, read_only=True)
     try:
         kind = "state" if as_of else (mode or "claims")
@@ -81,7 +90,9 @@ def command(
                 err=True,
             )
         if kind == "claims":
-            rows = timeline.claims_timeline(db, topic=topic, party=party, since=since, until=until)
+            rows = timeline.claims_timeline(
+                db, topic=topic, party=party, since=since, until=until, include_retired=include_retired
+            )
         elif kind == "events":
             rows = timeline.events(db, topic=topic, party=party, since=since, until=until)
         elif kind == "state":
@@ -92,7 +103,7 @@ def command(
             rows = timeline.contradictions(db, since=since, until=until, topic=topic)
             if party:
                 rows = [r for r in rows if party in (r["holder_a"], r["holder_b"])]
-        click.echo(render(rows, kind, fmt))
+        click.echo(render(rows, "claims+retired" if include_retired else kind, fmt))
         if plot_path:
             _plot(db, plot_path, topic, party, since, until)
     finally:

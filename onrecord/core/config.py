@@ -137,6 +137,28 @@ class StorageConfig(Model):
     path: str = Field("onrecord.db", description="SQLite file of the store (relative to the working directory).")
 
 
+class RevisitConfig(Model):
+    window_days: float = Field(
+        2.0,
+        ge=0,
+        description="Fetch a stored article again (conditional GET) on crawl passes for this many days after it "
+        "was first stored, to catch revisions and withdrawals; 0: never.",
+    )
+    interval: str = Field(
+        "6h", description="Fetch each such article again at most this often ('0s': on every pass of its source)."
+    )
+
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def interval_seconds(self) -> float:
+        return parse_duration(self.interval)
+
+
 class CrawlConfig(Model):
     obey_robots: bool = Field(True, description="Obey robots.txt.")
     autothrottle: bool = Field(True, description="Adapt the request rate to each server's latency.")
@@ -151,6 +173,9 @@ class CrawlConfig(Model):
         0.8, gt=0, le=1, description="Jaccard similarity above which two texts are near-duplicates."
     )
     min_article_words: int = Field(60, ge=0, description="Pages with fewer words of text are not articles.")
+    revisit: RevisitConfig = Field(
+        default_factory=RevisitConfig, description="Re-fetching recent articles for revisions and withdrawals."
+    )
     frontier: str | None = Field(
         None,
         description="Redis (redis://host:port/db, rediss://… or unix:///path.sock) holding the shared crawl "
@@ -488,6 +513,9 @@ class SourceConfig(Model):
         None, description="kind: site: CSS selector of article links on the listing page."
     )
     parser: str | None = Field(None, description="Name of a publisher-specific parser in crawlers/publishers/.")
+    revisit: RevisitConfig | None = Field(
+        None, description="This source's revisit window and interval; null: those of crawl.revisit."
+    )
     allowed_hosts: list[str] = Field(
         default_factory=list,
         description="Hosts besides the source's own (the host of `url`) its links may lead "

@@ -131,10 +131,11 @@ class Claim:
 
 
 # What came of one fetch, the one list (the `fetches.outcome` column, the crawl's counts): a feed or listing page
-# read whole (ok), read in part (partial) or unchanged (not-modified); an article page stored as new, updated,
-# unchanged or duplicate, or not an article; or an error.
+# read whole (ok), read in part (partial) or unchanged (not-modified); an article page stored as new, updated (a
+# stored article's text changed: a revision), unchanged or duplicate, not an article, or withdrawn (a stored
+# article's page answered 404 or 410); or an error.
 FetchOutcome = Literal[
-    "new", "duplicate", "partial", "updated", "unchanged", "not-modified", "not-article", "error", "ok"
+    "new", "duplicate", "partial", "updated", "unchanged", "not-modified", "not-article", "withdrawn", "error", "ok"
 ]
 FETCH_OUTCOMES: tuple[str, ...] = get_args(FetchOutcome)
 
