@@ -200,3 +200,19 @@ def test_upgrade_steps_are_literal_sql_files():
     assert [u.version for u in upgrades()] == list(range(1, CURRENT + 1))
     for step in upgrades():
         assert statements(step.sql), step.name
+
+
+def test_articles_stored_before_revisions_are_live_first_versions(tmp_path):
+    old = store_at(tmp_path / "v16.db", 16)
+    old.execute(
+        "INSERT INTO articles (id, url, canonical_url, source, title, text, content_hash) "
+        "VALUES ('a', 'http://x/a', 'http://x/a', 'wire', 'T', 'Text.', 'h')"
+    )
+    old.conn.close()
+    db = open_store(tmp_path / "v16.db")
+    assert db.execute("SELECT version, status, revised_at, withdrawn_at FROM articles").fetchall() == [
+        (1, "live", None, None)
+    ]
+    assert db.execute("SELECT count(*) FROM article_versions").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM retired_claims").fetchone()[0] == 0
+    db.conn.close()
