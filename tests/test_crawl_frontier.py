@@ -22,9 +22,9 @@ from loopback import Handler, LoopbackServer, Route
 from onrecord.core.config import CrawlConfig, SourceConfig
 from onrecord.storage.db import open_store
 
-PAGES = 30
-DELAY = 0.15  # crawl.download_delay: seconds between two requests to the domain, whichever process sends them
-JITTER = 0.05  # what the spacing seen at the server may lose to timers and loopback latency
+PAGES = 24
+DELAY = 0.25  # crawl.download_delay: seconds between two requests to the domain, whichever process sends them
+JITTER = 0.1  # what the spacing seen at the server may lose to a loaded machine (timers, threads, loopback)
 REDIS = shutil.which("redis-server")
 
 pytestmark = pytest.mark.skipif(
