@@ -65,12 +65,13 @@ def redis_url(tmp_path_factory):
 class TimedSite(LoopbackServer):
     """A feed of PAGES article pages; every request's path and arrival time (monotonic) is kept."""
 
-    def __init__(self) -> None:
+    def __init__(self, feeds: dict[str, range] | None = None) -> None:
         super().__init__()
         self.arrivals: list[tuple[str, float]] = []
         self.lock = threading.Lock()
-        entries = [(self.url(f"/news/{i}"), f"Statement {i}") for i in range(PAGES)]
-        self.routes["/feed.xml"] = self.timed(Route(rss(entries), headers={"Content-Type": "application/rss+xml"}))
+        for path, pages in (feeds or {"/feed.xml": range(PAGES)}).items():
+            entries = [(self.url(f"/news/{i}"), f"Statement {i}") for i in pages]
+            self.routes[path] = self.timed(Route(rss(entries), headers={"Content-Type": "application/rss+xml"}))
         for i in range(PAGES):
             self.routes[f"/news/{i}"] = self.timed(Route(article_html(f"Statement {i}", seed=1000 + i).encode()))
 
@@ -91,10 +92,15 @@ def onrecord(*args: str) -> list[str]:
     return [sys.executable, "-m", "onrecord", *args]
 
 
-def write_config(tmp_path: Path, config, site: TimedSite, frontier: str) -> Path:
-    source = SourceConfig(id="agency", name="Agency", url=site.url("/feed.xml"), kind="feed")
+def write_config(
+    tmp_path: Path, config, site: TimedSite, frontier: str, feeds: tuple[str, ...] = ("/feed.xml",)
+) -> Path:
+    sources = [
+        SourceConfig(id=f"agency{n}", name=f"Agency {n}", url=site.url(path), kind="feed")
+        for n, path in enumerate(feeds)
+    ]
     cfg = loopback_config(
-        config, str(tmp_path / "store.db"), [source], download_delay=DELAY, concurrent_per_domain=2, frontier=frontier
+        config, str(tmp_path / "store.db"), sources, download_delay=DELAY, concurrent_per_domain=2, frontier=frontier
     )
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(cfg.model_dump(mode="json")), encoding="utf-8")
@@ -105,18 +111,8 @@ def write_config(tmp_path: Path, config, site: TimedSite, frontier: str) -> Path
 def test_two_processes_split_one_frontier_politely(tmp_path, config, redis_url):
     with TimedSite() as site:
         config_path = write_config(tmp_path, config, site, redis_url)
-        fetcher = subprocess.Popen(
-            onrecord("crawl", "--config", str(config_path), "--fetcher", "--once", "--wait", "120"),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        fetcher = start_fetcher(config_path)
         try:
-            assert fetcher.stderr is not None
-            said = []  # the fetcher is ready before the pass starts
-            while not said or ("waiting for a crawl pass" not in said[-1] and said[-1]):
-                said.append(fetcher.stderr.readline())
-            assert "waiting for a crawl pass" in said[-1], said
             coordinator = subprocess.run(
                 onrecord("crawl", "--config", str(config_path)), capture_output=True, text=True, timeout=300
             )
@@ -147,6 +143,67 @@ def test_two_processes_split_one_frontier_politely(tmp_path, config, redis_url):
         assert stored == (PAGES, PAGES)  # each page stored once, by the one writer
         fetches = db.execute("select count(*) from fetches where kind = 'page'").fetchone()[0]
         assert fetches == PAGES
+
+        again = subprocess.run(  # a second pass, no fetcher: every page is stored, none is queued or fetched
+            onrecord("crawl", "--config", str(config_path), "--force"), capture_output=True, text=True, timeout=300
+        )
+        assert again.returncode == 0, again.stderr
+        assert "frontier: 0 pages queued" in again.stdout, again.stdout
+        assert len([path for path, _ in site.arrivals if path.startswith("/news/")]) == PAGES
+        assert db.execute("select count(*) from articles").fetchone()[0] == PAGES
+
+
+def start_fetcher(config_path: Path) -> subprocess.Popen:
+    """`onrecord crawl --fetcher --once`, returned once it waits for a pass."""
+    fetcher = subprocess.Popen(
+        onrecord("crawl", "--config", str(config_path), "--fetcher", "--once", "--wait", "120"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert fetcher.stderr is not None
+    said = [fetcher.stderr.readline()]
+    while said[-1] and "waiting for a crawl pass" not in said[-1]:
+        said.append(fetcher.stderr.readline())
+    assert "waiting for a crawl pass" in said[-1], said
+    return fetcher
+
+
+@pytest.mark.slow  # ~30 s: five Python processes
+def test_two_passes_at_once_share_the_frontier(tmp_path, config, redis_url):
+    """The daemon's case: two crawl passes (one source each) at the same time, and a fetcher; every page of both
+    fetched once, each stored by the pass that queued it, politeness held across the three processes."""
+    feeds = {"/a.xml": range(12), "/b.xml": range(12, 24)}
+    with TimedSite(feeds) as site:
+        config_path = write_config(tmp_path, config, site, redis_url, tuple(feeds))
+        fetcher = start_fetcher(config_path)
+        try:
+            passes = [
+                subprocess.Popen(
+                    onrecord("crawl", "--config", str(config_path), "--source", source),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for source in ("agency0", "agency1")
+            ]
+            outputs = [p.communicate(timeout=300) for p in passes]
+            fetcher_out, fetcher_err = fetcher.communicate(timeout=120)
+        finally:
+            for process in (fetcher, *passes):
+                if process.poll() is None:
+                    process.kill()
+        for p, (out, err) in zip(passes, outputs, strict=True):
+            assert p.returncode == 0, err
+            assert "frontier: 12 pages queued" in out, out  # each pass queued its own source's pages
+        pages = [path for path, _ in site.arrivals if path.startswith("/news/")]
+        assert sorted(pages) == sorted(f"/news/{i}" for i in range(24)), "every page fetched exactly once"
+        times = sorted(when for _, when in site.arrivals)
+        assert min(b - a for a, b in itertools.pairwise(times)) >= DELAY - JITTER
+        db = open_store(tmp_path / "store.db", migrate_schema=False)
+        per_source = dict(db.execute("select source, count(*) from articles group by source").fetchall())
+        assert per_source == {"agency0": 12, "agency1": 12}
+        assert "fetcher: " in fetcher_out, fetcher_err
 
 
 def test_unreachable_redis_is_one_line_naming_the_url(tmp_path, config):
