@@ -1,5 +1,4 @@
-"""What spiders hand to the item pipeline: a fetched page to store, a fetch to record as it is, or a stored
-article's page that is gone."""
+"""What spiders hand to the item pipeline: a fetched page to store, or a fetch to record as it is."""
 
 from __future__ import annotations
 
@@ -10,7 +9,8 @@ from onrecord.core.records import Fetch
 
 @dataclass
 class FetchItem:
-    """A fetch that produced no page to extract (feed, listing, error, refusal): recorded in `fetches`."""
+    """A fetch that produced no page to extract (feed, listing, error, refusal): recorded in `fetches`. One with
+    outcome "withdrawn" (a stored article's page answered 404/410) also flags its article withdrawn."""
 
     fetch: Fetch
 
@@ -34,11 +34,3 @@ class PageItem:
     feed_stated: str | None = None  # the feed's date as written (with its offset)
     feed_text: str | None = None  # the article text the feed entry carried, if any
     page_error: str | None = None  # why the page itself could not be had (then html is empty)
-
-
-@dataclass
-class WithdrawalItem:
-    """A stored article's page answered 404 or 410 when fetched again: the article is flagged withdrawn."""
-
-    article_id: str
-    fetch: Fetch

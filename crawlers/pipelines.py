@@ -20,7 +20,7 @@ from onrecord.core.records import Article, Fetch
 from onrecord.crawlers.dates import settle_date, zone_of
 from onrecord.crawlers.dedup import from_bytes
 from onrecord.crawlers.extract import Extraction, NotArticle
-from onrecord.crawlers.items import FetchItem, PageItem, WithdrawalItem
+from onrecord.crawlers.items import FetchItem, PageItem
 from onrecord.crawlers.urls import canonical_url
 from onrecord.crawlers.work import extract_page
 from onrecord.crawlers.worker_pool import WorkerDied, WorkerPool
@@ -93,12 +93,12 @@ class StorePipeline:
             self.stats.inc_value("onrecord/not-stored")
             return item
         try:
-            if isinstance(item, FetchItem):
+            if isinstance(item, FetchItem) and item.fetch.outcome == "withdrawn":
+                self._withdraw(item.fetch)
+            elif isinstance(item, FetchItem):
                 self._record(item.fetch)
             elif isinstance(item, PageItem):
                 await self._store_page(item)
-            elif isinstance(item, WithdrawalItem):
-                self._withdraw(item)
         except StoreFull as exc:
             self.stats.inc_value("onrecord/not-stored")
             self._stop(exc)
@@ -136,13 +136,11 @@ class StorePipeline:
         self.writer.record(fetch)
         self._count(fetch, batch)
 
-    def _withdraw(self, item: WithdrawalItem) -> None:
+    def _withdraw(self, fetch: Fetch) -> None:
         batch = self.writer.batch.commits
-        if self.writer.withdraw(item.article_id, item.fetch):
-            log.warning(
-                "%s: %s: withdrawn (%s); its claims are retired", item.fetch.source, item.fetch.url, item.fetch.error
-            )
-        self._count(replace(item.fetch, outcome="withdrawn"), batch)
+        if self.writer.withdraw(fetch):
+            log.warning("%s: %s: withdrawn (%s); its claims are retired", fetch.source, fetch.url, fetch.error)
+        self._count(fetch, batch)
 
     def _count(self, fetch: Fetch, batch: int) -> None:
         count(self.stats, fetch.source, fetch.outcome or "error")

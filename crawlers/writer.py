@@ -21,7 +21,7 @@ from onrecord.core.config import Config
 from onrecord.core.errors import OnrecordError
 from onrecord.core.records import Article, Fetch, FetchOutcome
 from onrecord.crawlers.dedup import NearDuplicateIndex
-from onrecord.storage.articles import article_by_hash, save_article, stored_version
+from onrecord.storage.articles import article_by_hash, article_id_for_url, save_article, stored_version
 from onrecord.storage.batches import Batch
 from onrecord.storage.db import open_store
 from onrecord.storage.fetches import record_fetch
@@ -119,12 +119,15 @@ class StoreWriter:
             record_fetch(self.db, replace(fetch, outcome=outcome))
         return outcome
 
-    def withdraw(self, article_id: str, fetch: Fetch) -> bool:
-        """The stored article's page answered 404 or 410: flag it withdrawn (its claims retired) and record the
-        fetch; True when it was live until now."""
+    def withdraw(self, fetch: Fetch) -> bool:
+        """A stored article's page answered 404 or 410 (a fetch with outcome "withdrawn"): flag the article its URL
+        names withdrawn (its claims retired) and record the fetch; True when it was live until now."""
         with self._writing(), self.batch.item():
-            first = withdraw(self.db, article_id, fetch.fetched_at, fetch.error or f"HTTP {fetch.status}")
-            record_fetch(self.db, replace(fetch, outcome="withdrawn"))
+            article_id = article_id_for_url(self.db, fetch.url)
+            first = bool(article_id) and withdraw(
+                self.db, article_id, fetch.fetched_at, fetch.error or f"HTTP {fetch.status}"
+            )
+            record_fetch(self.db, fetch)
         return first
 
     def _original_of(self, article: Article, minhash: MinHash | None) -> str | None:

@@ -89,11 +89,11 @@ def test_a_withdrawn_story_keeps_its_row_retires_its_claims_and_comes_back(store
     read(store, stored, "Moscow has handed over its list of prisoners, the ministry said.", False)
 
     assert writer.withdraw(
-        stored.id, Fetch(url=stored.url, source="wire", kind="page", status=404, error="HTTP 404 Not Found")
+        Fetch(url=stored.url, source="wire", kind="page", status=404, error="HTTP 404 Not Found", outcome="withdrawn")
     )
     first_at = store.execute("SELECT withdrawn_at FROM articles").fetchone()[0]
     assert not writer.withdraw(
-        stored.id, Fetch(url=stored.url, source="wire", kind="page", status=410, error="HTTP 410 Gone")
+        Fetch(url=stored.url, source="wire", kind="page", status=410, error="HTTP 410 Gone", outcome="withdrawn")
     )
     writer.flush()
     assert store.execute("SELECT status, withdrawn_at, withdrawn_why, text FROM articles").fetchone() == (

@@ -23,7 +23,7 @@ from onrecord.core.config import Config, SourceConfig
 from onrecord.core.records import Fetch
 from onrecord.crawlers.decode import decode_body
 from onrecord.crawlers.fetch_errors import describe_failure, describe_status
-from onrecord.crawlers.items import FetchItem, PageItem, WithdrawalItem
+from onrecord.crawlers.items import FetchItem, PageItem
 from onrecord.crawlers.links import LINK_EXTRACTORS, header
 from onrecord.crawlers.pipelines import PassResources
 from onrecord.crawlers.revisits import DueRevisit, due_revisits
@@ -293,7 +293,7 @@ class SourceSpider(scrapy.Spider):
             yield FetchItem(replace(fetch, outcome="not-modified"))
         else:
             error = describe_status(response.status, meta.get("backoff_note"))
-            yield WithdrawalItem(meta["revisit"], replace(fetch, etag=None, last_modified=None, error=error))
+            yield FetchItem(replace(fetch, etag=None, last_modified=None, error=error, outcome="withdrawn"))
 
     def failed(self, failure: Failure) -> Iterable[Any]:
         request: Request = failure.request  # type: ignore[attr-defined]  # Scrapy attaches it to the failure
