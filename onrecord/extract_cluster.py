@@ -14,10 +14,12 @@ texts however large the backlog is.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
@@ -221,11 +223,11 @@ def _result(future: Any, articles: dict[str, Article], counts: dict) -> BatchRes
         return future.result()
     except KilledWorker as exc:
         reason = f"the workers reading it died too often ({exc})"
+    except (CancelledError, asyncio.CancelledError):  # the scheduler went away: no batch can come back
+        raise OnrecordError(
+            "extract --cluster: lost the Dask scheduler; claims written so far are kept, run again to finish"
+        ) from None
     except Exception as exc:  # a task that failed on the worker: that batch only, the run goes on
-        if type(exc).__name__ == "CancelledError":
-            raise OnrecordError(
-                "extract --cluster: lost the Dask scheduler; claims written so far are kept, run again to finish"
-            ) from None
         reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
     counts["errors"] += len(articles)
     first = next(iter(articles.values()))
