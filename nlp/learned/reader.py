@@ -57,7 +57,7 @@ class LearnedReader:
             only = dict(lexicon, topics={topic.id: topic.keywords.get(language, [])})
             self._topics.append((topic.id, engine.sentence_filter(only)))
         grammar = Grammar.of(lexicon)
-        self._elsewhere = OtherConflicts(grammar, engine.names, engine.counterparts)
+        self._elsewhere = OtherConflicts(grammar, engine.names, lexicon.get("counterparts", {}))
         words, before = grammar.date_words, grammar.date_prefixes
         self._date = (
             re.compile(
