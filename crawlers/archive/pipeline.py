@@ -6,18 +6,20 @@ Everything else (fetches, article pages) goes on to the crawl's own StorePipelin
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import multiprocessing
 import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from onrecord.crawlers.worker_pool import WorkerPool
+from onrecord.crawlers.worker_pool import WorkerDied, WorkerPool
 from onrecord.crawlers.writer import StoreFull, StoreWriter
 from onrecord.storage.backfill import ArchivePage, mark_read
 
@@ -57,21 +59,39 @@ class ArchivePipeline:
         return item
 
 
-def _ignore_stop_signals() -> None:
-    """In each worker: ignore the group's SIGTERM and SIGINT, but die with the backfill process if it is killed."""
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
+def _die_with_parent() -> None:
+    """In each worker: the stop signals stay blocked (inherited), but a killed backfill process takes it along."""
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class SteadyWorkerPool(WorkerPool):
     """Extraction workers that outlive a stop signal sent to the backfill's process group: the pages they hold are
-    finished and stored while the backfill stops (so none is fetched again); they end with the pool."""
+    finished and stored while the backfill stops (so none is fetched again); they end with the pool.
+
+    Workers are spawned while a task is submitted, so the stop signals are blocked around each submission: a
+    spawned process inherits the blocked mask from its very first instruction (an initializer that ignored them
+    would come too late for a signal that arrives while the worker is still importing). WorkerPool.run otherwise.
+    """
 
     async def run(self, function: Any, *args: Any) -> Any:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
-                self.size, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_stop_signals
+                self.size, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with_parent
             )
-        return await super().run(function, *args)
+        executor = self._executor
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            future = asyncio.get_running_loop().run_in_executor(executor, function, *args)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        try:
+            return await future
+        except BrokenProcessPool as exc:
+            if self._executor is executor:
+                self._executor = None
+                executor.shutdown(wait=False, cancel_futures=True)
+            raise WorkerDied(f"extraction worker died ({exc})") from None

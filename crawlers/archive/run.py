@@ -51,6 +51,7 @@ class BackfillSummary:
     requests: int = 0  # HTTP responses received by the run (archive and article pages, robots.txt)
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    cpu_seconds: float = 0.0  # of the backfill process and its extraction workers
 
     @property
     def pages_per_second(self) -> float:
@@ -83,11 +84,11 @@ def check_request(config: Config, source_id: str, since: date, until: date) -> N
             f"backfill: source {source_id!r} declares no archive; add an `archive:` block to its entry "
             "(kind: sitemap, dated_listing or feed_pages, and its url)"
         )
-    if until < since:
-        raise OnrecordError(f"backfill: --until {until} is before --since {since}")
     today = datetime.now(UTC).date()
     if since > today:
         raise OnrecordError(f"backfill: --since {since} is in the future (today is {today})")
+    if until < since:
+        raise OnrecordError(f"backfill: --until {until} is before --since {since}")
 
 
 def backfill(
@@ -143,6 +144,11 @@ def backfill_in_this_process(config: Config, db_path: str, walk: dict) -> Backfi
     if source.archive.download_delay is not None:
         settings["DOWNLOAD_DELAY"] = source.archive.download_delay
         settings["RANDOMIZE_DOWNLOAD_DELAY"] = source.archive.download_delay > 0
+    settings["DOWNLOADER_MIDDLEWARES"] = {
+        **settings["DOWNLOADER_MIDDLEWARES"],
+        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+        "onrecord.crawlers.archive.robots.WaitingRobotsTxtMiddleware": 100,
+    }
     settings["ITEM_PIPELINES"] = {
         **settings["ITEM_PIPELINES"],
         "onrecord.crawlers.archive.pipeline.ArchivePipeline": 250,
@@ -166,6 +172,7 @@ def backfill_in_this_process(config: Config, db_path: str, walk: dict) -> Backfi
     reason = crawler.stats.get_value("finish_reason")
     stopped = crawler.stats.get_value("onrecord/stopped") or (None if reason == "finished" else str(reason))
     complete = spider.complete and stopped is None
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     if complete:
         _finish(db_path, spider.walk.id)
     return BackfillSummary(
@@ -184,7 +191,8 @@ def backfill_in_this_process(config: Config, db_path: str, walk: dict) -> Backfi
         counts={k: v for k, v in spider.counts().items() if v},
         requests=int(crawler.stats.get_value("response_received_count", 0)),
         seconds=round(time.monotonic() - started, 2),
-        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        peak_rss_mb=own.ru_maxrss / 1024,
+        cpu_seconds=round(sum(r.ru_utime + r.ru_stime for r in (own, workers)), 2),
     )
 
 

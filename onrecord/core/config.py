@@ -458,7 +458,7 @@ class ArchiveConfig(Model):
     kind: ArchiveKind = Field(
         ...,
         description="How the source's archive is walked (`onrecord backfill`): sitemap (a sitemap index whose "
-        "child sitemaps carry <lastmod>, or one sitemap), dated_listing (one listing page per day or month) or "
+        "child sitemaps carry lastmod dates, or one sitemap), dated_listing (one listing page per day or month) or "
         "feed_pages (the feed's older pages, page 1 newest).",
     )
     url: str = Field(
