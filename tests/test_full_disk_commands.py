@@ -34,7 +34,7 @@ def full_disk(tmp_path, config):
         build_may_2025(db)
         timeline.update_events(db, config)
         db.conn.close()  # the last connection checkpoints and removes -wal and -shm
-        with open(mount / "filler", "wb") as filler:
+        with open(mount / "filler", "wb", buffering=0) as filler:  # unbuffered: close has nothing left to flush
             try:
                 while True:
                     filler.write(b"\0" * 65536)
