@@ -38,15 +38,20 @@ def command(ctx: Context, source_id: str, since: str, until: str | None, restart
     last = parse_day(until, "--until") if until else None
     ctx.open_store().conn.close()  # create/migrate the store and mirror the config before the walk
     with _progress_display(source_id) as show:
-        summary = backfill(
-            ctx.config,
-            source_id,
-            first,
-            last,
-            restart=restart,
-            progress=lambda line: click.echo(line, err=True),
-            on_progress=show,
-        )
+        try:
+            summary = backfill(
+                ctx.config,
+                source_id,
+                first,
+                last,
+                restart=restart,
+                progress=lambda line: click.echo(line, err=True),
+                on_progress=show,
+            )
+        except KeyboardInterrupt:  # the backfill process was stopped gracefully before this comes up
+            show.stop()
+            click.echo("backfill: stopped; run the same command to resume where it stopped", err=True)
+            raise SystemExit(130) from None
     if as_json:
         click.echo(json.dumps(summary.to_dict()))
     else:
@@ -94,21 +99,28 @@ class _progress_display:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             self.bar = Progress(
-                TextColumn(f"backfill {self.source_id}"),
-                BarColumn(),
+                TextColumn(self.source_id),
+                BarColumn(bar_width=16),
                 MofNCompleteColumn(),
-                TextColumn("articles (estimate)"),
+                TextColumn("articles (est.)"),
                 TimeRemainingColumn(),
                 TextColumn("{task.fields[pages]}"),
                 console=Console(stderr=True),
             )
             self.bar.start()
             self.task = self.bar.add_task("walk", total=None, pages="")
-        return self.show
+        return self
+
+    def __call__(self, progress: dict) -> None:
+        self.show(progress)
+
+    def stop(self) -> None:
+        if self.rich:
+            self.bar.stop()
 
     def show(self, progress: dict) -> None:
         done, total = estimate(progress)
-        pages = f"archive pages {progress['pages_read']}/{progress['pages_planned']}"
+        pages = f"archive {progress['pages_read']}/{progress['pages_planned']}"
         if self.rich:
             self.bar.update(self.task, completed=done, total=total, pages=pages)
             return
@@ -116,8 +128,7 @@ class _progress_display:
         if now - self.last_line >= PLAIN_EVERY:
             self.last_line = now
             of = f" of about {total}" if total else ""
-            click.echo(f"backfill {self.source_id}: {done} articles{of}; {pages}", err=True)
+            click.echo(f"backfill {self.source_id}: {done} articles{of}; {pages} pages read", err=True)
 
     def __exit__(self, *exc: object) -> None:
-        if self.rich:
-            self.bar.stop()
+        self.stop()
