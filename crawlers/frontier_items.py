@@ -75,6 +75,14 @@ def send(client: Any, result: Result) -> None:
     client.pipeline().rpush(key, encode(result)).expire(key, RESULTS_KEPT_SECONDS).execute()
 
 
+def nudge_engine(crawler: Crawler | None) -> None:
+    """Ask Scrapy's engine to look at its queue and idleness now rather than at its next 5 s heartbeat (the
+    shared queue and the results fill from other processes, which the engine does not see)."""
+    slot = getattr(getattr(crawler, "engine", None), "_slot", None)  # the engine has no public "look again"
+    if slot is not None:
+        slot.nextcall.schedule()
+
+
 class FrontierPass:
     """One pass's hold on the frontier: its lease among the open passes (fetchers work while there is one), the
     fingerprints it holds in the duplicate filter, and its pages still out."""
@@ -199,6 +207,8 @@ class CoordinatorPipeline(StorePipeline):
             return
         self.pass_.done(result.key)
         self.stats.inc_value("onrecord/frontier/fetched-elsewhere")
+        if not self.pass_.out:  # the pass's last page is in: it can end as soon as this task is off the set
+            asyncio.get_running_loop().call_later(0.05, nudge_engine, self.crawler)
 
 
 class OutboxPipeline:

@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 
 from onrecord.core.config import Config
 from onrecord.crawlers.frontier import connect, open_passes, shown_url
-from onrecord.crawlers.frontier_items import CoordinatorPipeline, FrontierPass, Result
+from onrecord.crawlers.frontier_items import CoordinatorPipeline, FrontierPass, Result, nudge_engine
 from onrecord.crawlers.frontier_scheduler import KEY
 from onrecord.crawlers.frontier_scheduler import PASS as PASS_META
 from onrecord.crawlers.spiders.sources import SourceSpider
@@ -102,9 +102,7 @@ class FetcherSpider(SourceSpider):
 
     def nudge(self) -> None:
         """Ask the engine for its next requests now (the shared queue fills from other processes)."""
-        slot = getattr(self.crawler.engine, "_slot", None)  # Scrapy's engine has no public "look again"
-        if slot is not None:
-            slot.nextcall.schedule()
+        nudge_engine(self.crawler)
 
     def idle(self) -> None:
         if open_passes(self.redis):
