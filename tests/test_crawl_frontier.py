@@ -231,3 +231,15 @@ def test_frontier_must_be_a_redis_url(url):
 @pytest.mark.parametrize("url", ["redis://10.0.0.5:6379/0", "rediss://:pw@redis.example:6380", "unix:///run/r.sock"])
 def test_frontier_takes_redis_urls(url):
     assert CrawlConfig(frontier=url).frontier == url
+
+
+@pytest.mark.parametrize(
+    "args", [["--fetcher", "--source", "agency0"], ["--fetcher", "--force"], ["--once"], ["--wait", "5"]]
+)
+def test_fetcher_options_go_together(args):
+    from click.testing import CliRunner
+
+    from onrecord.cli import cli
+
+    result = CliRunner().invoke(cli, ["crawl", *args])
+    assert result.exit_code == 2 and "--fetcher" in result.output, result.output

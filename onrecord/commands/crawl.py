@@ -58,6 +58,12 @@ def command(
     linked with dup_of). A failing source or page is logged in one line and recorded in `fetches`;
     the other sources carry on. Prints a line per source and a summary.
     """
+    if fetcher and (sources or force or recheck_refused):
+        raise click.UsageError(
+            "--fetcher fetches the pages the crawl passes queue: no --source, --force or --recheck-refused"
+        )
+    if not fetcher and (once or wait is not None):
+        raise click.UsageError("--once and --wait go with --fetcher")
     if fetcher:
         return _fetch(ctx, once, wait)
     from onrecord.crawlers.run import crawl
