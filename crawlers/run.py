@@ -152,7 +152,7 @@ def crawl_in_this_process(
     from onrecord.crawlers.settings import scrapy_settings
     from onrecord.crawlers.spiders.sources import SourceSpider
 
-    process = CrawlerProcess(scrapy_settings(config, db_path, force, recheck_refused))
+    process = CrawlerProcess(scrapy_settings(config, db_path, force, recheck_refused, role="coordinator"))
     if config.crawl.frontier:  # this pass coordinates the shared frontier: fetchers elsewhere take its pages
         from onrecord.crawlers.frontier_spiders import CoordinatorSpider
 

@@ -27,10 +27,11 @@ def user_agent(config: Config) -> str:
 
 
 def scrapy_settings(
-    config: Config, db_path: str, force: bool = False, recheck_refused: bool = False, role: str = "coordinator"
+    config: Config, db_path: str, force: bool = False, recheck_refused: bool = False, role: str | None = None
 ) -> dict[str, Any]:
-    """The settings of a crawl pass; with crawl.frontier set, of a process on the shared frontier in `role`
-    ("coordinator": the pass that writes the store, or "fetcher": `onrecord crawl --fetcher`)."""
+    """The settings of a crawl pass; with crawl.frontier set and a `role`, of a process on the shared frontier
+    ("coordinator": a crawl pass, which stores its pages, or "fetcher": `onrecord crawl --fetcher`). Without a
+    role (backfill, which walks an archive on its own) the frontier is not used."""
     crawl = config.crawl
     settings = {
         "BOT_NAME": "onrecord",
@@ -73,7 +74,7 @@ def scrapy_settings(
         "ONRECORD_RECHECK_REFUSED": recheck_refused,
         "ONRECORD_MAX_RETRY_AFTER": crawl.max_retry_after,
     }
-    if crawl.frontier:  # several processes on one Redis frontier (crawlers/frontier.py)
+    if crawl.frontier and role:  # several processes on one Redis frontier (crawlers/frontier.py)
         from onrecord.crawlers.frontier import frontier_settings
 
         settings.update(frontier_settings(config, role))

@@ -243,3 +243,16 @@ def test_fetcher_options_go_together(args):
 
     result = CliRunner().invoke(cli, ["crawl", *args])
     assert result.exit_code == 2 and "--fetcher" in result.output, result.output
+
+
+def test_only_crawl_passes_and_fetchers_use_the_frontier(config):
+    """A crawl pass and a fetcher get the shared scheduler and politeness; backfill (no role) walks on its own."""
+    from onrecord.crawlers.settings import scrapy_settings
+
+    shared = config.model_copy(update={"crawl": config.crawl.model_copy(update={"frontier": "redis://10.0.0.5/0"})})
+    assert "SCHEDULER" not in scrapy_settings(shared, "store.db")
+    for role in ("coordinator", "fetcher"):
+        settings = scrapy_settings(shared, "store.db", role=role)
+        assert settings["SCHEDULER"].endswith("FrontierScheduler") and settings["REDIS_URL"] == "redis://10.0.0.5/0"
+        assert settings["DOWNLOAD_HANDLERS"]["https"].endswith("SharedPolitenessHandler")
+    assert "SCHEDULER" not in scrapy_settings(config, "store.db", role="coordinator")  # no frontier configured
