@@ -1,7 +1,7 @@
 """Extraction on a Dask cluster: throughput with 1 and 2 workers, efficiency per worker, what stays serial.
 
 Usage: .venv/bin/python benchmarks/extract_cluster.py [--corpus PATH] [--articles N] [--workers 1,2]
-       [--config config.yaml]
+       [--config config.yaml] [--no-profile]
 
 For each worker count, a real cluster is started as it would be deployed: `dask scheduler` and
 `dask worker --nworkers N --nthreads 1` as child processes on loopback. A fresh store holding the corpus's
@@ -59,51 +59,24 @@ def make_store(path: Path, config, articles: list[Article]) -> None:
 class Cluster:
     """`dask scheduler` and `dask worker` child processes on loopback, stopped on exit."""
 
-    def __init__(self, workers: int, folder: Path) -> None:
+    def __init__(self, workers: int, folder: Path, profile: bool) -> None:
         self.workers, self.file = workers, folder / f"scheduler-{workers}.json"
         self.procs: list[subprocess.Popen] = []
+        # Dask's statistical profiler samples each worker's stack every 10 ms (Dask's default); --no-profile: off
+        self.env = {**os.environ, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": str(profile)}
 
     def __enter__(self):
         from distributed import Client
 
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        self.procs.append(
-            subprocess.Popen(
-                [
-                    DASK,
-                    "scheduler",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    "0",
-                    "--no-dashboard",
-                    "--scheduler-file",
-                    str(self.file),
-                ],
-                **quiet,
-            )
-        )
+        scheduler = [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
+        self.procs.append(subprocess.Popen([*scheduler, "--scheduler-file", str(self.file)], **quiet))
         while not self.file.exists():
             time.sleep(0.1)
         time.sleep(0.2)  # the file is written whole before the scheduler answers
-        self.procs.append(
-            subprocess.Popen(
-                [
-                    DASK,
-                    "worker",
-                    "--scheduler-file",
-                    str(self.file),
-                    "--nworkers",
-                    str(self.workers),
-                    "--nthreads",
-                    "1",
-                    "--no-dashboard",
-                    "--memory-limit",
-                    "0",
-                ],
-                **quiet,
-            )
-        )
+        worker = [DASK, "worker", "--scheduler-file", str(self.file), "--nworkers", str(self.workers)]
+        options = ["--nthreads", "1", "--no-dashboard", "--memory-limit", "0"]
+        self.procs.append(subprocess.Popen([*worker, *options], env=self.env, **quiet))
         self.client = Client(scheduler_file=str(self.file), set_as_default=False)
         self.client.wait_for_workers(self.workers, timeout=120)
         return self.client
@@ -133,13 +106,15 @@ def warm(dask_worker, plugin_name: str, texts: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def cluster_run(workers: int, template: Path, folder: Path, config, version: str, texts: dict[str, str]) -> dict:
+def cluster_run(
+    workers: int, template: Path, folder: Path, config, version: str, texts: dict[str, str], profile: bool
+) -> dict:
     from onrecord.extract_cluster import extract_on_cluster, install_reader
     from onrecord.extract_worker import describe
 
     store = folder / f"cluster-{workers}.db"
     shutil.copy(template, store)
-    with Cluster(workers, folder) as client:
+    with Cluster(workers, folder, profile) as client:
         name = install_reader(client, config, version)
         loading = client.run(warm, plugin_name=name, texts=texts)
         db = open_store(store)
@@ -165,6 +140,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1796, help="Articles read from the corpus (all: 1,796).")
     parser.add_argument("--workers", default="1,2", help="Worker counts to run, one process and thread each.")
     parser.add_argument("--config", default=str(REPO / "config.yaml"))
+    parser.add_argument(
+        "--no-profile", dest="profile", action="store_false", help="Dask's profiler off in the workers (default on)."
+    )
     args = parser.parse_args()
 
     config = load_config(args.config)
@@ -175,7 +153,8 @@ def main() -> None:
             break
     chars = sum(len(a.text) for a in articles)
     print(f"corpus: {len(articles)} articles, {chars / 1e6:.1f} M characters ({args.corpus})")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; "
+          f"Dask's profiler in the workers {'on' if args.profile else 'off'}")  # fmt: skip
     version = Extractor(config).version
     texts = {a.language: a.text for a in reversed(articles) if a.language}
 
@@ -201,7 +180,7 @@ def main() -> None:
         print(f"{'workers':>7} {'articles/s':>10} {'seconds':>8} {'efficiency':>10} {'busy eff.':>9} {'CPU eff.':>8} "
               f"{'claims':>7} {'worker RSS MB':>16} {'load s':>6}")  # fmt: skip
         for count in [int(v) for v in args.workers.split(",") if v.strip()]:
-            r = cluster_run(count, template, folder, config, version, texts)
+            r = cluster_run(count, template, folder, config, version, texts, args.profile)
             r["rate"] = r["articles"] / r["seconds"]
             results[count] = r
             base = results.get(1)

@@ -158,9 +158,9 @@ def extract_on_cluster(
     total = count_pending(db, version)
     total = min(total, limit) if limit is not None else total
     workers, threads = cluster_threads(client)
+    address = client.scheduler_info().get("address", "?")
     if progress:
         waiting = "" if workers else " (none yet: the batches wait for one to join)"
-        address = client.scheduler_info().get("address", "the cluster")
         progress(f"extract: {total} articles on {address}: {workers} workers, {threads} threads{waiting}")
     batches = pending_batches(db, version, batch_size=batch_size, limit=limit)
     in_flight: dict[Any, dict[str, Article]] = {}  # task key -> its articles (to name them in error lines)
@@ -187,25 +187,31 @@ def extract_on_cluster(
             pending.add(future)
 
     done = 0
-    submit_more()
-    for future in pending:
-        articles = in_flight.pop(future.key)
-        result = _result(future, articles, counts)
-        if result is not None:
-            if result.version != version:
-                raise OnrecordError(
-                    f"extract --cluster: worker {result.worker} reads with extractor version {result.version}, "
-                    f"this process with {version}; install the same onrecord (and data files) on every worker"
-                )
-            if on_result:
-                on_result(future.key, result)
-            writer.write(result, articles)
-        future.release()
-        counts["batches"] += 1
-        done += len(articles)
-        if progress:
-            progress(f"extract: {done}/{total} articles, {counts['claims']} claims")
+    try:
         submit_more()
+        for future in pending:
+            articles = in_flight.pop(future.key)
+            result = _result(future, articles, counts)
+            if result is not None:
+                if result.version != version:
+                    raise OnrecordError(
+                        f"extract --cluster: worker {result.worker} reads with extractor version {result.version}, "
+                        f"this process with {version}; install the same onrecord (and data files) on every worker"
+                    )
+                if on_result:
+                    on_result(future.key, result)
+                writer.write(result, articles)
+            future.release()
+            counts["batches"] += 1
+            done += len(articles)
+            if progress:
+                progress(f"extract: {done}/{total} articles, {counts['claims']} claims")
+            submit_more()
+    except OSError as exc:  # CommClosedError, or no answer within the connect timeout: the scheduler went away
+        raise OnrecordError(
+            f"extract --cluster: lost the Dask scheduler at {address} ({type(exc).__name__}); claims written so far "
+            "are kept, run again to finish"
+        ) from None
     counts.update(
         workers=cluster_threads(client)[0],
         read_seconds=read_seconds,

@@ -169,7 +169,7 @@ def test_a_worker_killed_mid_batch_costs_nothing(tmp_path, config, articles, sin
     readers: dict[str, str] = {}
 
     def kill_one(line: str) -> None:
-        if held or "/" not in line:
+        if held or "/" not in line.split()[1]:  # after a batch was written: "extract: 6/61 articles, …"
             return
         for address, keys in cluster.processing().items():
             if keys:
@@ -192,6 +192,46 @@ def test_a_worker_killed_mid_batch_costs_nothing(tmp_path, config, articles, sin
     assert any(readers[key] != victim for key in keys), "the killed worker's batches were read again elsewhere"
     assert len(readers) == counts["batches"] == -(-len(articles) // 6), "each batch's result came back once"
     assert counts["articles"] == len(articles) and counts["errors"] == 0
+    assert _rows(db) == single
+    db.conn.close()
+
+
+@pytest.mark.slow
+def test_a_lost_scheduler_ends_the_run_in_one_line_and_keeps_what_was_written(tmp_path, config, articles, single):
+    """`dask scheduler` and `dask worker` as deployed (child processes); the scheduler is killed after the first
+    batch is written: the run stops with one OnrecordError, the written articles stay done, and a local run
+    finishes the rest into the single-process rows."""
+    from onrecord.extract_cluster import connect, extract_on_cluster
+
+    dask = str(Path(sys.executable).with_name("dask"))
+    port = free_port()
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], **quiet
+    )
+    worker = subprocess.Popen([dask, "worker", f"tcp://127.0.0.1:{port}", "--nthreads", "1", "--no-dashboard"], **quiet)
+    db = _store(tmp_path / "store.db", config, articles)
+    written: list[str] = []
+
+    def kill_scheduler(line: str) -> None:
+        if "/" in line.split()[1] and not written:  # "extract: 4/61 articles, …"
+            written.append(line)
+            scheduler.kill()
+            scheduler.wait()
+
+    try:
+        with connect(f"tcp://127.0.0.1:{port}", timeout=3) as client:  # also how long it waits for a lost one
+            client.wait_for_workers(1, timeout=60)
+            with pytest.raises(OnrecordError, match=r"^extract --cluster: lost the Dask scheduler at tcp://127"):
+                extract_on_cluster(client, config, db, _version(config), progress=kill_scheduler, batch_size=4)
+    finally:
+        for process in (worker, scheduler):
+            process.kill()
+            process.wait()
+    done = db.execute("SELECT count(*) FROM extractions").fetchone()[0]
+    assert 4 <= done < len(articles), written
+    rest = extract_pending(config, db)
+    assert rest["articles"] == len(articles) - done
     assert _rows(db) == single
     db.conn.close()
 
