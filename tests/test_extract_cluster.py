@@ -251,13 +251,27 @@ def _error_line(capsys, *args: str) -> str:
 def test_an_unreachable_scheduler_is_one_line(tmp_path, capsys):
     import dask
 
+    pytest.importorskip("distributed")  # its config defaults loaded before the test changes one
     address = f"tcp://127.0.0.1:{free_port()}"
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
         line = _error_line(capsys, "extract", "--db", str(tmp_path / "s.db"), "--cluster", address)
     assert line.startswith(f"onrecord: error: extract --cluster {address}: cannot reach the Dask scheduler")
 
 
+def test_nlp_cluster_in_config_is_used_without_the_flag(tmp_path, capsys):
+    import dask
+
+    pytest.importorskip("distributed")  # its config defaults loaded before the test changes one
+    address = f"tcp://127.0.0.1:{free_port()}"
+    path = tmp_path / "config.yaml"
+    path.write_text(f"nlp:\n  cluster: {address}\n", encoding="utf-8")
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        line = _error_line(capsys, "extract", "--config", str(path), "--db", str(tmp_path / "s.db"))
+    assert line.startswith(f"onrecord: error: extract --cluster {address}: cannot reach the Dask scheduler")
+
+
 def test_without_distributed_installed_the_command_says_what_to_install(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("distributed")  # imported first, so the patch restores it whole afterwards
     monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` fails as if not installed
     address = f"tcp://127.0.0.1:{free_port()}"
     line = _error_line(capsys, "extract", "--db", str(tmp_path / "s.db"), "--cluster", address)
