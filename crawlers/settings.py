@@ -64,6 +64,10 @@ def scrapy_settings(
         # DNS answer, checked before anything is downloaded.
         "DOWNLOADER_MIDDLEWARES": {
             "onrecord.crawlers.middlewares.ScopeMiddleware": 50,
+            # Scrapy's robots.txt middleware lets the third and later requests waiting for a host's rules through
+            # unchecked (crawlers/robots.py); ours gives each its rules.
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "onrecord.crawlers.robots.WaitingRobotsTxtMiddleware": 100,
             "onrecord.crawlers.middlewares.RetryAfterMiddleware": 560,
         },
         "TWISTED_DNS_RESOLVER": "onrecord.crawlers.resolver.GuardedResolver",

@@ -104,7 +104,7 @@ def test_backfill_stores_the_range_once_and_obeys_robots(config, tmp_path, capsy
             assert len(listings) == (UNTIL - SINCE).days + 1
         hits = len(server.hits)
         # The walk is complete: only its links not stored are asked for again, the ten robots.txt disallows, all at
-        # once before robots.txt is read (each must still wait for its rules: crawlers/archive/robots.py).
+        # once before robots.txt is read (each must still wait for its rules: crawlers/robots.py).
         again = backfill(config, "archive", SINCE, UNTIL, progress=lambda line: None)
         assert again.complete and again.counts.get("new", 0) == 0
         assert [p for p, _ in server.hits[hits:] if p != "/robots.txt"] == []  # nothing requested again

@@ -54,3 +54,17 @@ def test_the_fetches_outcome_column_describes_every_fetch_outcome():
     described = metadata["tables"]["fetches"]["columns"]["outcome"]
     missing = [o for o in FETCH_OUTCOMES if o not in re.findall(r"[\w-]+", described)]
     assert missing == []
+
+
+def test_every_crawl_reads_robots_txt_with_the_middleware_that_gives_each_waiting_request_its_rules(config, tmp_path):
+    """Scrapy's own middleware lets the third and later requests waiting for a host's robots.txt through unchecked
+    (crawlers/robots.py; shown by the backfill's robots test). A crawl pass, a frontier fetcher and a backfill all
+    build on these settings, so none of them may run Scrapy's."""
+    from onrecord.crawlers.robots import WaitingRobotsTxtMiddleware
+
+    middlewares = scrapy_settings(config, str(tmp_path / "s.db"))["DOWNLOADER_MIDDLEWARES"]
+    assert middlewares["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] is None
+    ours = "onrecord.crawlers.robots.WaitingRobotsTxtMiddleware"
+    assert (
+        ours in middlewares and ours == f"{WaitingRobotsTxtMiddleware.__module__}.{WaitingRobotsTxtMiddleware.__name__}"
+    )

@@ -144,11 +144,6 @@ def backfill_in_this_process(config: Config, db_path: str, walk: dict) -> Backfi
     if source.archive.download_delay is not None:
         settings["DOWNLOAD_DELAY"] = source.archive.download_delay
         settings["RANDOMIZE_DOWNLOAD_DELAY"] = source.archive.download_delay > 0
-    settings["DOWNLOADER_MIDDLEWARES"] = {
-        **settings["DOWNLOADER_MIDDLEWARES"],
-        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-        "onrecord.crawlers.archive.robots.WaitingRobotsTxtMiddleware": 100,
-    }
     settings["ITEM_PIPELINES"] = {
         **settings["ITEM_PIPELINES"],
         "onrecord.crawlers.archive.pipeline.ArchivePipeline": 250,

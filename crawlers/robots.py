@@ -1,12 +1,12 @@
-"""robots.txt for a backfill: Scrapy's RobotsTxtMiddleware, with every request that waits for a host's robots.txt
-given the parsed rules.
+"""robots.txt for every crawl, backfill and frontier fetcher: Scrapy's RobotsTxtMiddleware, with every request that
+waits for a host's robots.txt given the parsed rules.
 
 Scrapy 2.19 hands each waiting request `maybe_deferred_to_future` of one shared Deferred; the first waiter's
 adapter returns None, so every later waiter gets None for the rules and is let through unchecked. A crawl meets
-this rarely (its first request to a host is a feed or listing page, alone); a backfill that resumes starts with a
-burst of article requests to one host, and without this a page robots.txt disallows was fetched
-(tests/test_backfill.py). Here each waiter gets a Deferred of its own, fed by a callback that passes the result
-on unchanged.
+this rarely (its first request to a host is a feed or listing page, alone), but a pass of revisits, a frontier
+fetcher and a backfill that resumes all start with a burst of article requests to one host, and without this a page
+robots.txt disallows was fetched (tests/test_backfill.py). Here each waiter gets a Deferred of its own, fed by a
+callback that passes the result on unchanged.
 """
 
 from __future__ import annotations
