@@ -158,6 +158,26 @@ def test_the_command_on_a_cluster(tmp_path, config, articles, single, cluster):
 
 
 @pytest.mark.slow
+def test_the_daemons_extraction_runs_on_the_cluster_of_nlp_cluster(tmp_path, config, articles, single, cluster):
+    """The daemon's extract job (onrecord run) with nlp.cluster set reads on the cluster, as deploy/ lays it out: the
+    same claims as one process, read by the cluster's worker processes (each built its reader)."""
+    from onrecord.extract_cluster import plugin_name
+    from onrecord.extract_worker import describe
+    from onrecord.scheduler.tasks import extract
+
+    address = cluster.scheduler_info()["address"]
+    on_cluster = config.model_copy(update={"nlp": config.nlp.model_copy(update={"cluster": address})})
+    db = _store(tmp_path / "store.db", on_cluster, articles)
+    result = extract(on_cluster, db)
+    assert (result["articles"], result["claims"], result["errors"]) == (len(articles), len(single[0]), 0)
+    assert result["batches"] >= 1 and result["events"] > 0
+    assert _rows(db) == single
+    states = cluster.run(describe, plugin_name=plugin_name(config, _version(config)))
+    assert sum(s["batches"] for s in states.values()) >= result["batches"]
+    db.conn.close()
+
+
+@pytest.mark.slow
 def test_a_worker_killed_mid_batch_costs_nothing(tmp_path, config, articles, single, cluster):
     """SIGKILL to a worker process while it holds a batch: the scheduler gives the batch to another worker, its
     claims are written once, and the store ends as the single-process run's."""

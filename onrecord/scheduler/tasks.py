@@ -35,7 +35,14 @@ def extract(config: Config, db: sqlite_utils.Database) -> dict:
     from onrecord.nlp.run import extract_pending
     from onrecord.storage.timeline import update_events
 
-    result = dict(extract_pending(config, db) or {})
+    if config.nlp.cluster:  # the reading on the Dask cluster's workers; this process stays the store's writer
+        from onrecord.extract_cluster import connect, extract_on_cluster
+        from onrecord.nlp.extractor import Extractor
+
+        with connect(config.nlp.cluster) as client:
+            result = dict(extract_on_cluster(client, config, db, Extractor(config).version))
+    else:
+        result = dict(extract_pending(config, db) or {})
     result["events"] = update_events(db, config)
     if config.watchlists:
         result["alerts_sent"] = alerts(config, db)["sent"]
