@@ -124,7 +124,7 @@ class StoreWriter:
         names withdrawn (its claims retired) and record the fetch; True when it was live until now."""
         with self._writing(), self.batch.item():
             article_id = article_id_for_url(self.db, fetch.url)
-            first = bool(article_id) and withdraw(
+            first = article_id is not None and withdraw(
                 self.db, article_id, fetch.fetched_at, fetch.error or f"HTTP {fetch.status}"
             )
             record_fetch(self.db, fetch)
