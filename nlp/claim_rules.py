@@ -95,6 +95,18 @@ def no_side_comes_home(reader: ClaimReader, r: Reading) -> bool:
     return r.claim_type == "exchange_completed" and not reader._people_of_a_side(r.doc, r.anchor)
 
 
+def freed_by_force(reader: ClaimReader, r: Reading) -> bool:
+    """ "Troops freed 40 civilians trapped in a basement": armed forces (grammar `armed_forces`) setting people free
+    is a rescue or a battle, not an exchange; "our soldiers returned home" (no object) still is one."""
+    return (
+        r.claim_type == "exchange_completed"
+        and not r.passive
+        and r.subject is not None
+        and r.subject.lemma_.lower() in r.grammar.armed_forces
+        and any(child.dep_ == "dobj" for child in r.anchor.children)
+    )
+
+
 def modal_addresses_nobody(reader: ClaimReader, r: Reading) -> bool:
     """ "We must", "talks must be held": a modal cue addresses its subject; without a named side, both sides or
     the other side as subject it addresses nobody in particular and is no demand."""
@@ -137,7 +149,10 @@ def no_type_for_the_other_side(reader: ClaimReader, r: Reading) -> bool:
 
 ON_THE_CUE: tuple[Rule, ...] = (holder_is_the_accused, held_by_a_non_party)
 ON_THE_SPEAKER: tuple[Rule, ...] = (said_by_nobody_on_record,)
-ON_THE_CLAUSE: tuple[Rule, ...] = (no_side_comes_home, modal_addresses_nobody)
+ON_THE_CLAUSE: tuple[Rule, ...] = (no_side_comes_home, freed_by_force, modal_addresses_nobody)
+# Rules exact enough to bind the learned reader too: where one of them drops a cue of a type, the learned reader reads
+# no claim of that type from the sentence (the extractor passes them on as `doc._.onrecord_vetoes`).
+BINDING_RULES: frozenset[str] = frozenset({freed_by_force.__name__, no_side_comes_home.__name__})
 ON_THE_HOLDERS: tuple[Rule, ...] = (
     reported_without_counterpart,
     own_side_behaviour,

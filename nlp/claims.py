@@ -27,7 +27,7 @@ from onrecord.nlp.attribution import (
     speech_source,
     subject_of,
 )
-from onrecord.nlp.claim_rules import Reading
+from onrecord.nlp.claim_rules import BINDING_RULES, Reading
 from onrecord.nlp.context import Holder, SentenceContext
 from onrecord.nlp.cues import CueMatch, CueMatcher
 from onrecord.nlp.dates import date_phrase
@@ -36,7 +36,7 @@ from onrecord.nlp.lexicon import NameFinder, NameMatcher
 from onrecord.nlp.modality import Modality
 from onrecord.nlp.topics import TopicReader
 
-for _name in ("onrecord_claims", "onrecord_context"):
+for _name in ("onrecord_claims", "onrecord_context", "onrecord_vetoes"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -71,6 +71,8 @@ class ClaimReader:
         if topic is None:
             return []
         out = []
+        vetoes: list[str] = []
+        doc._.onrecord_vetoes = vetoes  # types an exact rule ruled out here (nlp.claim_rules.BINDING_RULES)
         quoted = doc.text[:1] in QUOTE_OPEN or context.in_quote
         modality = self.modality
         asserted = [m for m in self.cues(doc) if not modality.hypothetical(m.anchor) and modality.asserted(m)]
@@ -79,7 +81,7 @@ class ClaimReader:
                 continue  # a reported fact names what it is about; stances and quotes continue a topic
             if own_topic is None and context.topic_loose and not self._may_borrow_topic(match, context):
                 continue  # a stance borrowing its passage's topic must name its holder (a side, "we", "I")
-            out.extend(self._claims_for(doc, match, topic, context))
+            out.extend(self._claims_for(doc, match, topic, context, vetoes))
         return _dedupe(out)
 
     def _may_borrow_topic(self, match: CueMatch, context: SentenceContext) -> bool:
@@ -123,9 +125,13 @@ class ClaimReader:
         start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
         return any(m.party for m in self.names.find(doc.text, start, end))
 
-    def _claims_for(self, doc: Doc, match: CueMatch, topic: str, context: SentenceContext) -> list[dict[str, Any]]:
+    def _claims_for(
+        self, doc: Doc, match: CueMatch, topic: str, context: SentenceContext, vetoes: list[str] | None = None
+    ) -> list[dict[str, Any]]:
         reading = self.reading(doc, match, context)
         if reading.rejected_by is not None:
+            if vetoes is not None and reading.rejected_by in BINDING_RULES:
+                vetoes.append(reading.claim_type)  # the learned reader may not read this type here either
             return []
         anchor, claim_type, negated = reading.anchor, reading.claim_type, reading.negated
         if negated and self.types.get(claim_type, {}).get("when_negated"):

@@ -109,6 +109,7 @@ class Extractor:
             for start, doc in self._sentence_docs(article, lang):
                 jobs.setdefault(code, []).append((index, start, doc))
         found: list[list[Claim]] = [[] for _ in articles]
+        vetoed: list[list[tuple[int, int, str]]] = [[] for _ in articles]  # (start, end, claim type) per article
         for code, items in jobs.items():
             engine = self.language(code)
             assert engine is not None  # jobs are made only for languages with an engine
@@ -116,12 +117,15 @@ class Extractor:
             docs = nlp.pipe((doc for _, _, doc in items), batch_size=self.config.nlp.batch_size)
             for (index, start, _), doc in zip(items, docs, strict=False):
                 found[index].extend(self._claims(articles[index], start, doc, code))
+                vetoed[index].extend(
+                    (start, start + len(doc.text), t) for t in getattr(doc._, "onrecord_vetoes", None) or ()
+                )
         for index, known in enumerate(codes):
             reader = self.reader(known) if known else None
             if reader is not None:
                 found[index] = [
                     c
-                    for c in reader.claims(articles[index], found[index], self.version)
+                    for c in reader.claims(articles[index], found[index], self.version, vetoed[index])
                     if c.confidence >= self.config.nlp.min_confidence
                 ]
         for article, claims in zip(articles, found, strict=False):

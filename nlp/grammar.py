@@ -91,6 +91,7 @@ class Grammar(_Strict):
     behaviour_types: Words = []  # claim types that describe what their subject does
     accusing_verbs: Words = []
     exchanged_people: Words = []
+    armed_forces: Words = []
     other_sense_neighbours: Words = []
     topic_idioms: Words = []
     other_conflicts: Words = []

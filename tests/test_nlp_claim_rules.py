@@ -59,6 +59,12 @@ RULE_CASES = [
         "Twelve Ukrainian prisoners were released last week.",
     ),
     (
+        claim_rules.freed_by_force,
+        "Ukrainian troops freed 40 civilians trapped in a basement during the prisoner exchange talks.",
+        "freed",
+        "Ukraine freed 40 civilians in the prisoner exchange.",
+    ),
+    (
         claim_rules.modal_addresses_nobody,
         "Talks on the exchange must be held soon.",
         "must",
@@ -107,5 +113,5 @@ def test_every_rule_is_asked_and_named_once():
         claim_rules.ON_THE_HOLDERS,
     )
     names = [rule.__name__ for step in steps for rule in step]
-    assert len(names) == len(set(names)) == 9
+    assert len(names) == len(set(names)) == 10
     assert all(rule.__doc__ for step in steps for rule in step)

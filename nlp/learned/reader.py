@@ -107,8 +107,17 @@ class LearnedReader:
         """Learned types read only from the rule engine's claims that the model backs (chosen at training)."""
         return set(self.model.card.get("rules_only_types", []))
 
-    def claims(self, article: Article, rule_claims: Iterable[Claim] = (), version: str = "") -> list[Claim]:
-        """The claims of one article; `rule_claims` are the rule engine's, for a model that uses them."""
+    def claims(
+        self,
+        article: Article,
+        rule_claims: Iterable[Claim] = (),
+        version: str = "",
+        vetoes: Iterable[tuple[int, int, str]] = (),
+    ) -> list[Claim]:
+        """The claims of one article; `rule_claims` are the rule engine's, for a model that uses them; `vetoes`
+        (start, end, claim type) are sentences where an exact rule (nlp.claim_rules.BINDING_RULES) ruled a type
+        out: the model reads no claim of that type there."""
+        vetoes = list(vetoes)
         rule_claims = list(rule_claims)
         kept = [c for c in rule_claims if c.claim_type in self.rule_types]  # types the model did not learn
         candidates = self.featurizer.candidates(
@@ -137,10 +146,12 @@ class LearnedReader:
                 bar = thresholds.get(f"rule_backed:{claim.claim_type}", backed)
                 if score[column[claim.claim_type]] >= bar and not (ahead and claim.claim_type in self.events):
                     out.setdefault((claim.holder, claim.claim_type, claim.negated, claim.start), claim)
+            ruled_out = {t for s, e, t in vetoes if s < group[0].end and group[0].start < e}
             stated = [
                 (j, float(score[j]))
                 for j, label in enumerate(labels)
                 if label in self.default_target
+                and label not in ruled_out
                 and label not in self.rule_types | self.rules_only_types
                 and not (ahead and label in self.events)
                 and score[j] >= thresholds.get(label, thresholds.get("*", 0.5))
