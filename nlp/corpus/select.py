@@ -214,6 +214,14 @@ QUOTAS_6: dict[tuple[str, str], tuple[int, int]] = {
 QUOTAS_7: dict[tuple[str, str], tuple[int, int]] = {
     ("en", "wh-briefings-ru-ua"): (1700, 20),
 }
+# The eighth draw: more of the same (the seventh's windows left out).
+QUOTAS_8: dict[tuple[str, str], tuple[int, int]] = {
+    ("en", "wh-briefings-ru-ua"): (3200, 30),
+}
+# The ninth draw: the eighth lifted dev F1 (0.382 -> 0.408), so the rest of the briefings' train windows.
+QUOTAS_9: dict[tuple[str, str], tuple[int, int]] = {
+    ("en", "wh-briefings-ru-ua"): (4000, 60),
+}
 # The fourth draw's Russian words of stating, widened (the second had left few Russian windows).
 STANCE_WORDS_4 = dict(
     STANCE_WORDS,
@@ -324,6 +332,20 @@ def all_draws(shared: Path, config_path: Path) -> list[list[dict]]:
         new(
             draw_second(
                 shared, config_path, taken(), seed=20261209, quotas=QUOTAS_7, draw=7, stance_needed=False, split="train"
+            )
+        )
+    )
+    rounds.append(
+        new(
+            draw_second(
+                shared, config_path, taken(), seed=20261210, quotas=QUOTAS_8, draw=8, stance_needed=False, split="train"
+            )
+        )
+    )
+    rounds.append(
+        new(
+            draw_second(
+                shared, config_path, taken(), seed=20261211, quotas=QUOTAS_9, draw=9, stance_needed=False, split="train"
             )
         )
     )
