@@ -90,11 +90,9 @@ class SourceSpider(scrapy.Spider):
                 self.crawler.stats.inc_value(f"onrecord/source/{source.id}/not-due")
                 log.info("%s: skipped, crawled less than %s ago", source.id, source.interval)
                 continue
-            etag, modified = last_validators(self.db, source.url)
-            headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
             yield scrapy.Request(
                 source.url,
-                headers=headers,
+                headers=self.conditional_headers(source.url),
                 callback=self.parse_source,
                 errback=self.failed,
                 dont_filter=True,
@@ -146,15 +144,18 @@ class SourceSpider(scrapy.Spider):
 
     # -- article pages ---------------------------------------------------------------------------------
 
+    def conditional_headers(self, url: str) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since from what the last good fetch of `url` answered (none if never)."""
+        etag, modified = last_validators(self.db, url)
+        return {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
+
     def revisit_request(self, source: SourceConfig, revisit: DueRevisit) -> scrapy.Request:
         """A stored article's page again, conditional on what its last good fetch said (ETag, Last-Modified)."""
         self.crawler.stats.inc_value(f"onrecord/source/{source.id}/revisited")
         self.requested.add(revisit.url)
-        etag, modified = last_validators(self.db, revisit.url)
-        headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
         return scrapy.Request(
             revisit.url,
-            headers=headers,
+            headers=self.conditional_headers(revisit.url),
             callback=self.parse_page,
             errback=self.failed,
             dont_filter=True,
