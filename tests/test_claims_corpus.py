@@ -376,3 +376,65 @@ def test_corpus_materialise_command_writes_articles_and_gold(tiny, tmp_path):
     gold = [json.loads(line) for line in (out / "gold-en-dev.jsonl").read_text().splitlines()]
     assert [a["id"] for a in articles] == ["p-1", "p-2"] and articles[0]["text"].endswith("its list.")
     assert gold[0]["claims"][0]["evidence"] == articles[0]["text"] and gold[1]["claims"] == []
+
+
+# -- passages written by the project (nlp.corpus.written) ---------------------------------------------------------
+
+
+def test_written_passages_join_the_train_split_with_their_gold_as_spans(tiny, tmp_path, monkeypatch, config):
+    """The project's own passages are stored as records of the written corpus, always in train (dev and test stay
+    real text); a passage whose evidence is not in its text or whose holder is no party is skipped and named."""
+    import dataclasses
+
+    from onrecord.nlp.corpus import sources, written
+
+    shared, data = tiny
+    folder = tmp_path / "written-store"
+    spec = dataclasses.replace(sources.CORPORA[written.CORPUS], folder=folder)
+    monkeypatch.setitem(sources.CORPORA, written.CORPUS, spec)
+    text = "Ukraine's ombudsman said Kyiv was still waiting for Moscow's list. Analysts doubted the swap."
+    rows = [
+        {
+            "id": "wx-0001",
+            "title": "Lists",
+            "source": "wire report",
+            "published": "2025-06-02",
+            "speaks_for": None,
+            "text": text,
+            "claims": [
+                {
+                    "holder": "ukraine",
+                    "claim_type": "awaiting_counterpart",
+                    "negated": False,
+                    "target": "russia",
+                    "evidence": "Ukraine's ombudsman said Kyiv was still waiting for Moscow's list.",
+                }
+            ],
+        },
+        {"id": "wx-0002", "title": "t", "source": "s", "published": "2025-06-02", "text": "No news.", "claims": []},
+        {
+            "id": "wx-0003",
+            "title": "t",
+            "source": "s",
+            "published": "2025-06-02",
+            "text": "Hungary called for talks.",
+            "claims": [{"holder": "hungary", "claim_type": "demand", "negated": False, "evidence": "called for"}],
+        },
+    ]
+    write_jsonl(tmp_path / "wx" / "batch01.jsonl", rows)
+    summary = written.add([tmp_path / "wx"], config, data, shared)
+    assert summary["written"] == 2 and summary["added"] == 2
+    assert len(summary["skipped"]) == 1 and "'hungary' is not a party" in summary["skipped"][0]
+    assert store.split_for(written.CORPUS, "anything") == "train"
+    passages = store.materialise(shared, data)
+    mine = [p for p in passages if p.ref["corpus"] == written.CORPUS]
+    assert {p.ref["split"] for p in mine} == {"train"} and len(passages) == 4
+    first = next(p for p in mine if p.ref["record"] == "wx-0001")
+    assert first.article.text == text and first.article.published == "2025-06-02"
+    (claim,) = first.gold
+    assert claim["evidence"] == text.split(" Analysts")[0] and claim["target"] == "russia"
+    assert "evidence" not in json.loads((data / "gold.jsonl").read_text().splitlines()[0])["claims"][0]
+    # adding the same folder again changes nothing
+    before = (data / "passages.jsonl").read_text()
+    written.add([tmp_path / "wx"], config, data, shared)
+    assert (data / "passages.jsonl").read_text() == before

@@ -1,4 +1,5 @@
-"""The corpora of ../shared/corpus that the claims corpus is cut from, and what each record may be used for.
+"""The corpora the claims corpus is cut from (../shared/corpus, and the project's own written passages), and what
+each record may be used for.
 
 Four corpora have a train pool (../shared/eval/train-pool/<corpus>.txt): only the records listed there may be read;
 the rest are held out for evaluation elsewhere. The others may be used whole.
@@ -20,7 +21,11 @@ class CorpusFile:
     kind: str  # official | news
     speaks_for: dict[str, str]  # record `source` -> party, for official sources
     pooled: bool  # only the records of eval/train-pool/<name>.txt may be read
+    folder: Path | None = None  # where the file is when not under shared/corpus/<name> (our own texts)
+    split: str | None = None  # every record in this split (our own texts train only), else decided per record
 
+
+WRITTEN = Path(__file__).resolve().with_name("written")  # passages written by the project (nlp.corpus.written)
 
 CORPORA: dict[str, CorpusFile] = {
     c.name: c
@@ -47,6 +52,7 @@ CORPORA: dict[str, CorpusFile] = {
         CorpusFile("telegram-news-ru", "telegram_news_ru.jsonl", "news", {}, True),
         CorpusFile("ru-war-headlines", "ru_war_headlines.jsonl", "news", {}, True),
         CorpusFile("1tv-news-ledes-2022-2026", "1tv_news_ledes_2022_2026.jsonl", "news", {}, False),
+        CorpusFile("onrecord-written", "records.jsonl", "news", {}, False, folder=WRITTEN, split="train"),
     )
 }
 
@@ -74,7 +80,8 @@ def records(shared: Path, corpus: str) -> Iterator[dict]:
     """The records of a corpus that may be read (the train pool only, for a pooled corpus)."""
     spec = CORPORA[corpus]
     allowed = pool(shared, corpus)
-    with open(shared / "corpus" / spec.name / spec.file, encoding="utf-8") as handle:
+    folder = spec.folder or shared / "corpus" / spec.name
+    with open(folder / spec.file, encoding="utf-8") as handle:
         for line in handle:
             record = json.loads(line)
             if allowed is not None and record["id"] not in allowed:
@@ -83,5 +90,7 @@ def records(shared: Path, corpus: str) -> Iterator[dict]:
 
 
 def speaks_for(corpus: str, record: dict) -> str | None:
+    if "speaks_for" in record:  # a record that says whom it speaks for (our own texts)
+        return record["speaks_for"]
     table = CORPORA[corpus].speaks_for
     return table.get(record.get("source") or "", table.get("*"))

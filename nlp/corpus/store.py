@@ -37,7 +37,11 @@ class CorpusError(OnrecordError):
 
 
 def split_for(corpus: str, record: str) -> str:
-    """The split of a source record: a stable function of its corpus and id, so passages of one record share it."""
+    """The split of a source record: a stable function of its corpus and id, so passages of one record share it
+    (a corpus kept for one split, like the project's own written passages, puts every record there)."""
+    fixed = CORPORA[corpus].split if corpus in CORPORA else None
+    if fixed is not None:
+        return fixed
     value = int(hashlib.sha256(f"{corpus}\x1f{record}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
     edge = 0.0
     for name, share in SPLIT_SHARES:

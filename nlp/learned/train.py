@@ -23,6 +23,7 @@ import numpy as np
 from onrecord.core.config import Config, load_config
 from onrecord.nlp.corpus.sources import default_shared
 from onrecord.nlp.corpus.store import Passage, materialise
+from onrecord.nlp.corpus.written import CORPUS as WRITTEN
 from onrecord.nlp.evaluate import Score
 from onrecord.nlp.learned.features import LOOKS_AHEAD, Candidate, Featurizer
 from onrecord.nlp.learned.model import LinearModel, ReaderModel
@@ -535,6 +536,10 @@ def train_language(
         "rule_types": sorted(set(labels) - learned_types(data["train"], labels)),
         "rules_only_types": sorted(rules_only),
         "data": {s: {"passages": len(split[s]), "gold_claims": sum(len(p.gold) for p in split[s])} for s in split},
+        "written": {  # of the train split: passages written by the project (nlp.corpus.written), not real text
+            "passages": sum(p.ref["corpus"] == WRITTEN for p in split["train"]),
+            "gold_claims": sum(len(p.gold) for p in split["train"] if p.ref["corpus"] == WRITTEN),
+        },
         "model": {
             "kind": "logistic regressions (claim, claim type, holder, negation) over named binary features"
             + (" and the rule engine's claims" if rule_features else ""),
@@ -573,6 +578,14 @@ def model_card(card: dict[str, Any]) -> str:
         "|---|---|---|",
     ]
     lines += [f"| {name} | {v['passages']} | {v['gold_claims']} |" for name, v in d.items()]
+    written = card.get("written") or {}
+    if written.get("passages"):
+        lines += [
+            "",
+            f"Of the train split, {written['passages']} passages ({written['gold_claims']} gold claims) were written "
+            "by the project (nlp/corpus/written/: news, media and official styles the real text has too little of); "
+            "dev and test are real text only.",
+        ]
     lines += [
         "",
         "## Model",
