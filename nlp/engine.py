@@ -46,7 +46,6 @@ class LanguageEngine(Protocol):
 
     language: str
     lexicon: dict[str, Any]
-    inflected: bool  # words take endings: the learned reader compares word beginnings as well as words
     takes_title_topic: bool  # a quote or "he/they ..." early in an article may continue the topic of its title
 
     @property
@@ -104,7 +103,6 @@ def _alternatives(words: list[str]) -> str:
 class _Engine:
     """What both engines share: the lexicon, the grammar's context words, the transcript label."""
 
-    inflected = False
     takes_title_topic = False
 
     def __init__(self, config: Config, language: str):
@@ -240,8 +238,6 @@ class ParseEngine(_Engine):
 
 class LemmaEngine(_Engine):
     """Lemma windows read by nlp.claims_cyr (Russian, Ukrainian: no parser; pymorphy3 lemmas)."""
-
-    inflected = True
 
     @property
     def morphology(self) -> str:

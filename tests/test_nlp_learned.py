@@ -236,3 +236,30 @@ def test_russian_candidates_for_a_headline_a_following_attribution_and_a_quote_b
     assert "r:title:speaker" in by[(0, "russia")].features and by[(0, "russia")].speaker == "Dmitry Peskov"
     assert "r:next:speaker" in by[(1, "russia")].features  # "Ответа пока нет." attributed by the next sentence
     assert "r:prev1" in by[(3, "russia")].features  # the "Цитата:" block takes the speaker named just before
+
+
+def test_written_passages_count_by_their_weight(config):
+    """A passage written by the project (corpus onrecord-written) counts `written` of a real one: at weight 0 the
+    model is the one trained on the real passages alone; at weight 1 written passages that contradict them pull the
+    probability down."""
+    featurizer = Featurizer(config, "en")
+    real = [passage(i * 100 + k, text, claims) for k, (text, claims) in enumerate(TEMPLATES) for i in range(3)]
+    contrary = []
+    for i in range(4):  # the same list sentences, written with no claim
+        for k, (text, claims) in enumerate(TEMPLATES[:4]):
+            p = passage(9000 + i * 10 + k, text, [])
+            p.ref.update(corpus="onrecord-written", record=f"wx-{i}-{k}")
+            contrary.append(p)
+    labels = [c.id for c in config.claim_types]
+    alone = train.train_models(train.examples(real, featurizer), labels, 4.0)
+    both = train.examples(real + contrary, featurizer)
+    assert sum(ex.record.startswith("onrecord-written/") for ex in both) == len(contrary)
+    ignored = train.train_models(both, labels, 4.0, written=0.0)
+    counted = train.train_models(both, labels, 4.0, written=1.0)
+    row = [featurizer.candidates(real[0].article)[0].sentence_features]
+
+    def p_claim(parts):
+        return float(parts["claim"].probabilities(row)[0, 0])
+
+    assert p_claim(ignored) == pytest.approx(p_claim(alone), abs=0.02)
+    assert p_claim(counted) < p_claim(ignored) - 0.1

@@ -74,7 +74,6 @@ class Featurizer:
             if self.agencies
             else None
         )
-        self.stems = engine.inflected  # inflected languages: word beginnings as well as words
         # The configured cues of each claim type (config.yaml), as prior knowledge the model weighs: "cue:demand".
         self._cues: list[tuple[str, SentenceFilter]] = []
         for claim_type in lexicon["claim_types"]:
@@ -110,8 +109,8 @@ class Featurizer:
 
     def _grams(self, tokens: list[str], prefix: str, n: int) -> list[str]:
         feats = [f"{prefix}{t}" for t in tokens]
-        if self.stems:
-            feats += [f"{prefix}~{t[:5]}" for t in tokens if len(t) > 6]
+        # and the beginnings of long words, in every language: "concerns", "concerned" -> ~conce; "заявила" -> ~заяви
+        feats += [f"{prefix}~{t[:5]}" for t in tokens if len(t) > 6]
         if n >= 2:
             feats += [f"{prefix}{a}_{b}" for a, b in itertools.pairwise(tokens)]
         if n >= 3:
