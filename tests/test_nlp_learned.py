@@ -246,7 +246,7 @@ def test_written_passages_count_by_their_weight(config):
     real = [passage(i * 100 + k, text, claims) for k, (text, claims) in enumerate(TEMPLATES) for i in range(3)]
     contrary = []
     for i in range(4):  # the same list sentences, written with no claim
-        for k, (text, claims) in enumerate(TEMPLATES[:4]):
+        for k, (text, _) in enumerate(TEMPLATES[:4]):
             p = passage(9000 + i * 10 + k, text, [])
             p.ref.update(corpus="onrecord-written", record=f"wx-{i}-{k}")
             contrary.append(p)
