@@ -434,6 +434,7 @@ def test_written_passages_join_the_train_split_with_their_gold_as_spans(tiny, tm
     (claim,) = first.gold
     assert claim["evidence"] == text.split(" Analysts")[0] and claim["target"] == "russia"
     assert "evidence" not in json.loads((data / "gold.jsonl").read_text().splitlines()[0])["claims"][0]
+    assert corpus_stats(data)["en"]["written"] == {"passages": 2, "claims": 1}
     # adding the same folder again changes nothing
     before = (data / "passages.jsonl").read_text()
     written.add([tmp_path / "wx"], config, data, shared)

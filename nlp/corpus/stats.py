@@ -1,4 +1,5 @@
-"""Corpus figures: sizes per language and split, claims per type, and agreement of the double annotation.
+"""Corpus figures: sizes per language and split (and how much of train the project wrote), claims per type, and
+agreement of the double annotation.
 
 Agreement is F1 on the scored key (holder, claim_type, negated), per passage as in `onrecord eval`, with one
 annotator's keys taken as gold and the other's as predicted (F1 is symmetric in the two), micro over passages.
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from onrecord.nlp.corpus.store import DATA_DIR, LANGUAGES, SPLITS, load_gold, load_refs, read_jsonl
+from onrecord.nlp.corpus.written import CORPUS as WRITTEN
 
 
 def keys(claims: Iterable[dict[str, Any]]) -> set[tuple[str, str, bool]]:
@@ -44,11 +46,15 @@ def corpus_stats(data_dir: Path = DATA_DIR) -> dict[str, Any]:
         mine = [r for r in refs if r["lang"] == lang]
         by_type: Counter[str] = Counter()
         splits = {s: {"passages": 0, "claims": 0} for s in SPLITS}
+        written = {"passages": 0, "claims": 0}  # of the train split: written by the project (nlp.corpus.written)
         for ref in mine:
             claims = gold.get(ref["pid"], [])
             by_type.update(c["claim_type"] for c in claims)
             splits[ref["split"]]["passages"] += 1
             splits[ref["split"]]["claims"] += len(claims)
+            if ref["corpus"] == WRITTEN:
+                written["passages"] += 1
+                written["claims"] += len(claims)
         agree = agreement(a for a in annotations if lang_of.get(a["pid"]) == lang)
         out[lang] = {
             "passages": len(mine),
@@ -59,6 +65,7 @@ def corpus_stats(data_dir: Path = DATA_DIR) -> dict[str, Any]:
             "agreement_f1": agree["f1"],
             "agreement": agree,
             "splits": splits,
+            "written": written,
         }
     return out
 
@@ -66,10 +73,13 @@ def corpus_stats(data_dir: Path = DATA_DIR) -> dict[str, Any]:
 def format_stats(stats: dict[str, Any]) -> str:
     lines = [
         f"{'lang':<5}{'passages':>9}{'claims':>8}{'w/claims':>9}{'double':>8}{'agree F1':>9}   "
-        "train / dev / test passages (claims)"
+        "train / dev / test passages (claims); of train, written by the project"
     ]
     for lang, s in stats.items():
         split = "  ".join(f"{v['passages']} ({v['claims']})" for v in s["splits"].values())
+        written = s.get("written") or {}
+        if written.get("passages"):
+            split += f"; written {written['passages']} ({written['claims']})"
         lines.append(
             f"{lang:<5}{s['passages']:>9}{s['claims']:>8}{s['passages_with_claims']:>9}"
             f"{s['double_annotated']:>8}{s['agreement_f1']:>9.3f}   {split}"

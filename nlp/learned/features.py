@@ -32,7 +32,8 @@ _DIGITS = re.compile(r"\d")
 QUOTES = '"“”«»„‘'
 LOOK_BACK = 3  # sentences a running quote or a pronoun may look back for its speaker
 MAX_TOKENS = 80
-TITLE_REACH = 6  # sentences from the start that a topic word of the title makes worth asking about
+TITLE_REACH = 6  # sentences from the start that the title reaches: its topic word makes them worth asking about, the
+# party it names (a headline "Peskov: ...") may hold them
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,7 @@ class Featurizer:
                     sources.setdefault(m.party, set()).add(f"{how}:{m.kind}")
                     if m.speaker:
                         speakers.setdefault(m.party, m.speaker)
-            for m in title_mentions:
+            for m in title_mentions if i < TITLE_REACH else ():  # a headline speaks over its lede, not the whole text
                 sources.setdefault(m.party, set()).add("title:" + m.kind)
                 if m.speaker:
                     speakers.setdefault(m.party, m.speaker)
