@@ -11,7 +11,7 @@ CHROMIUM := /usr/bin/chromium
 .PHONY: demo test test-fast lint typecheck lock setup browser redis clean train
 
 # Rebuild the learned reader's shipped models (nlp/models/<lang>/) from the claims corpus; ../shared must be
-# beside the checkout. Deterministic; about ten minutes on 2 cores. (The lock holds the train extra.)
+# beside the checkout. Deterministic; about fifteen minutes on 2 cores. (The lock holds the train extra.)
 train: $(STAMP)
 	$(BIN)/python -m onrecord.nlp.learned.train
 
