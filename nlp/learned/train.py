@@ -34,7 +34,7 @@ C_GRID = (0.25, 0.5, 1.0, 2.0, 4.0)
 THRESHOLD_GRID = (0.02, 0.03, 0.05, 0.07, *(round(0.05 * k, 2) for k in range(2, 19)))
 PER_TYPE_MIN_DEV = 20  # a type gets its own threshold only with this many dev gold claims
 # A type with fewer training claims than this is not learned: the reader keeps the rule engine's claims of it
-# (real text has few: list_submitted, list_received, awaiting_counterpart, denial at the last count).
+# (the model card names them: list_submitted and list_received in English, by MIN_REAL_CLAIMS, at the last count).
 MIN_TRAIN_CLAIMS = 30
 # ... of which at least this many in real text. By the cross-validation of WRITTEN_WEIGHT, 10 and 0 score alike (en
 # 0.381 / 0.381, ru 0.331 / 0.335); 10 keeps the rules, exact on them, for the types real English text hardly has
