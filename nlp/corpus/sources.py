@@ -90,7 +90,7 @@ def records(shared: Path, corpus: str) -> Iterator[dict]:
 
 
 def speaks_for(corpus: str, record: dict) -> str | None:
-    if "speaks_for" in record:  # a record that says whom it speaks for (our own texts)
-        return record["speaks_for"]
+    if CORPORA[corpus].folder is not None:  # our own texts: each record says whom it speaks for
+        return record.get("speaks_for")
     table = CORPORA[corpus].speaks_for
     return table.get(record.get("source") or "", table.get("*"))
