@@ -439,3 +439,18 @@ def test_written_passages_join_the_train_split_with_their_gold_as_spans(tiny, tm
     before = (data / "passages.jsonl").read_text()
     written.add([tmp_path / "wx"], config, data, shared)
     assert (data / "passages.jsonl").read_text() == before
+
+
+def test_written_agreement_compares_a_blind_reading_with_the_writers(tmp_path):
+    from onrecord.nlp.corpus import written
+
+    claim = {"holder": "russia", "claim_type": "demand", "negated": False, "evidence": "x"}
+    other = {"holder": "ukraine", "claim_type": "concern", "negated": False, "evidence": "x"}
+    write_jsonl(
+        tmp_path / "w" / "b.jsonl",
+        [{"id": "a", "text": "x", "claims": [claim]}, {"id": "b", "text": "x", "claims": [claim, other]}],
+    )
+    write_jsonl(tmp_path / "c" / "b.jsonl", [{"id": "a", "claims": [claim]}, {"id": "b", "claims": [claim]}])
+    found = written.agreement([tmp_path / "w"], tmp_path / "c")
+    assert (found["passages"], found["same_keys"], found["writer_only"], found["checker_only"]) == (2, 1, 1, 0)
+    assert found["claim_f1"] == round(2 * 2 / (2 * 2 + 1), 3)

@@ -26,6 +26,7 @@ class CorpusFile:
 
 
 WRITTEN = Path(__file__).resolve().with_name("written")  # passages written by the project (nlp.corpus.written)
+WRITTEN_CORPUS = "onrecord-written"  # their corpus name: every record in train
 
 CORPORA: dict[str, CorpusFile] = {
     c.name: c
@@ -52,7 +53,7 @@ CORPORA: dict[str, CorpusFile] = {
         CorpusFile("telegram-news-ru", "telegram_news_ru.jsonl", "news", {}, True),
         CorpusFile("ru-war-headlines", "ru_war_headlines.jsonl", "news", {}, True),
         CorpusFile("1tv-news-ledes-2022-2026", "1tv_news_ledes_2022_2026.jsonl", "news", {}, False),
-        CorpusFile("onrecord-written", "records.jsonl", "news", {}, False, folder=WRITTEN, split="train"),
+        CorpusFile(WRITTEN_CORPUS, "records.jsonl", "news", {}, False, folder=WRITTEN, split="train"),
     )
 }
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from onrecord.nlp.corpus.sources import WRITTEN_CORPUS as WRITTEN
 from onrecord.nlp.corpus.store import DATA_DIR, LANGUAGES, SPLITS, load_gold, load_refs, read_jsonl
-from onrecord.nlp.corpus.written import CORPUS as WRITTEN
 
 
 def keys(claims: Iterable[dict[str, Any]]) -> set[tuple[str, str, bool]]:

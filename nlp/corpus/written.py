@@ -26,10 +26,11 @@ from typing import Any
 from onrecord.core.config import Config, load_config
 from onrecord.nlp.corpus.build import build, keys
 from onrecord.nlp.corpus.select import passage_ref
-from onrecord.nlp.corpus.sources import CORPORA, default_shared
+from onrecord.nlp.corpus.sources import CORPORA, WRITTEN_CORPUS, default_shared
+from onrecord.nlp.corpus.stats import agreement as key_agreement
 from onrecord.nlp.corpus.store import DATA_DIR, CorpusError, read_jsonl, write_jsonl
 
-CORPUS = "onrecord-written"
+CORPUS = WRITTEN_CORPUS
 DRAW = 10
 RECORD_FIELDS = ("id", "lang", "title", "source", "published", "speaks_for", "text")
 
@@ -112,21 +113,24 @@ def add(writers: list[Path], config: Config, data_dir: Path = DATA_DIR, shared: 
 
 
 def agreement(writers: list[Path], check: Path) -> dict[str, Any]:
-    """Passage-level and claim-key agreement of a second reader's blind annotations with the writers' gold."""
-    gold = {row["id"]: keys(row.get("claims") or []) for row in rows(writers)}
-    theirs = {row["id"]: keys(row.get("claims") or []) for row in rows([check]) if row["id"] in gold}
-    same = sum(gold[i] == k for i, k in theirs.items())
-    both = sum(len(gold[i] & k) for i, k in theirs.items())
-    only_gold = sum(len(gold[i] - k) for i, k in theirs.items())
-    only_check = sum(len(k - gold[i]) for i, k in theirs.items())
-    f1 = 2 * both / (2 * both + only_gold + only_check) if both else 0.0
+    """Passage-level and claim-key agreement (nlp.corpus.stats.agreement, the writer as the first annotator) of a
+    second reader's blind annotations with the writers' gold."""
+    gold = {row["id"]: row.get("claims") or [] for row in rows(writers)}
+    theirs = {row["id"]: row.get("claims") or [] for row in rows([check]) if row["id"] in gold}
+    pairs = [
+        {"pid": pid, "annotator": who, "claims": claims}
+        for pid, claimed in theirs.items()
+        for who, claims in (("a-writer", gold[pid]), ("b-checker", claimed))
+    ]
+    both = key_agreement(pairs)
+    same = sum(keys(gold[pid]) == keys(claimed) for pid, claimed in theirs.items())
     return {
         "passages": len(theirs),
         "same_keys": same,
         "passage_agreement": round(same / len(theirs), 3) if theirs else None,
-        "claim_f1": round(f1, 3),
-        "writer_only": only_gold,
-        "checker_only": only_check,
+        "claim_f1": round(both["f1"], 3),
+        "writer_only": both["fn"],
+        "checker_only": both["fp"],
     }
 
 

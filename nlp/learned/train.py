@@ -21,9 +21,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from onrecord.core.config import Config, load_config
+from onrecord.nlp.corpus.sources import WRITTEN_CORPUS as WRITTEN
 from onrecord.nlp.corpus.sources import default_shared
 from onrecord.nlp.corpus.store import Passage, materialise
-from onrecord.nlp.corpus.written import CORPUS as WRITTEN
 from onrecord.nlp.evaluate import Score
 from onrecord.nlp.learned.features import LOOKS_AHEAD, Candidate, Featurizer
 from onrecord.nlp.learned.model import LinearModel, ReaderModel
@@ -175,9 +175,14 @@ def sentences(data: list[Example]) -> list[tuple[Example, int, list[int]]]:
     return out
 
 
+def is_written(example: Example) -> bool:
+    """Whether a passage was written by the project (nlp.corpus.written) rather than drawn from real text."""
+    return example.record.startswith(f"{WRITTEN}/")
+
+
 def written_weight(example: Example, weight: float) -> float:
     """How much a training passage counts: a real one 1, one written by the project `weight`."""
-    return weight if example.record.startswith(f"{WRITTEN}/") else 1.0
+    return weight if is_written(example) else 1.0
 
 
 def train_models(
@@ -357,7 +362,7 @@ def out_of_fold(
     for k in range(folds):
         rest = [ex for ex in data["train"] if fold_of[ex.record] != k]
         # thresholds rest on real text: written passages train the fold models but are not read for the choice
-        held = [ex for ex in data["train"] if fold_of[ex.record] == k and not ex.record.startswith(f"{WRITTEN}/")]
+        held = [ex for ex in data["train"] if fold_of[ex.record] == k and not is_written(ex)]
         scorers.append(DevScorer(held, train_models(rest, labels, c, written), learned, events=events))
         log(f"  fold {k + 1}/{folds} read by models trained on the other folds")
     return scorers
@@ -445,7 +450,7 @@ def learned_types(train: list[Example], labels: list[str]) -> set[str]:
     """The claim types with at least MIN_TRAIN_CLAIMS gold claims in the training passages, MIN_REAL_CLAIMS of them
     in real text (written passages help a type the real text has; they do not stand in for it)."""
     counts = Counter(k[1] for ex in train for k in ex.gold)
-    real = Counter(k[1] for ex in train if not ex.record.startswith(f"{WRITTEN}/") for k in ex.gold)
+    real = Counter(k[1] for ex in train if not is_written(ex) for k in ex.gold)
     return {label for label in labels if counts[label] >= MIN_TRAIN_CLAIMS and real[label] >= MIN_REAL_CLAIMS}
 
 
