@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from onrecord.nlp.corpus.sources import default_shared, records
-from onrecord.nlp.corpus.store import DATA_DIR, CorpusError, read_jsonl, split_for, text_hash, write_jsonl
+from onrecord.nlp.corpus.store import DATA_DIR, CorpusError, keys, read_jsonl, split_for, text_hash, write_jsonl
 from onrecord.nlp.prefilter import split_sentences
 
 FIELDS = ("holder", "claim_type", "negated", "target", "speaker", "via", "claim_date")
@@ -81,10 +81,6 @@ def convert(claims: list[dict[str, Any]], text: str, counts: dict[str, int]) -> 
         seen.add(key)
         out.append(row)
     return out
-
-
-def keys(claims: list[dict[str, Any]]) -> set[tuple[str, str, bool]]:
-    return {(c["holder"], c["claim_type"], bool(c["negated"])) for c in claims}
 
 
 def build(

@@ -13,11 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from onrecord.nlp.corpus.sources import WRITTEN_CORPUS as WRITTEN
-from onrecord.nlp.corpus.store import DATA_DIR, LANGUAGES, SPLITS, load_gold, load_refs, read_jsonl
-
-
-def keys(claims: Iterable[dict[str, Any]]) -> set[tuple[str, str, bool]]:
-    return {(c["holder"], c["claim_type"], bool(c["negated"])) for c in claims}
+from onrecord.nlp.corpus.store import DATA_DIR, LANGUAGES, SPLITS, keys, load_gold, load_refs, read_jsonl
 
 
 def agreement(annotations: Iterable[dict[str, Any]]) -> dict[str, Any]:

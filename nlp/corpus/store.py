@@ -32,6 +32,11 @@ LANGUAGES = ("en", "ru", "uk")
 SPLIT_SHARES = (("train", 0.70), ("dev", 0.15), ("test", 0.15))
 
 
+def keys(claims: Iterable[dict[str, Any]]) -> set[tuple[str, str, bool]]:
+    """The scored keys (holder, claim_type, negated) of gold claims."""
+    return {(c["holder"], c["claim_type"], bool(c["negated"])) for c in claims}
+
+
 class CorpusError(OnrecordError):
     """The corpus cannot be read or does not match the texts it refers to."""
 

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from onrecord.core.config import Config, load_config
-from onrecord.nlp.corpus.build import build, keys
+from onrecord.nlp.corpus.build import build
 from onrecord.nlp.corpus.select import passage_ref
 from onrecord.nlp.corpus.sources import CORPORA, WRITTEN_CORPUS, default_shared
 from onrecord.nlp.corpus.stats import agreement as key_agreement
-from onrecord.nlp.corpus.store import DATA_DIR, CorpusError, read_jsonl, write_jsonl
+from onrecord.nlp.corpus.store import DATA_DIR, CorpusError, keys, read_jsonl, write_jsonl
 
 CORPUS = WRITTEN_CORPUS
 DRAW = 10
