@@ -263,3 +263,28 @@ def test_written_passages_count_by_their_weight(config):
 
     assert p_claim(ignored) == pytest.approx(p_claim(alone), abs=0.02)
     assert p_claim(counted) < p_claim(ignored) - 0.1
+
+
+class _ToyScorer:
+    """Held-out reads where reading `concern` and `demand` from the rules alone both raise F1 (the model's own
+    guesses of them are mostly wrong)."""
+
+    labels = ["concern", "demand", "proposal"]
+    learned = {"concern", "demand", "proposal"}
+
+    def __init__(self):
+        self.rules_only: set[str] = set()
+
+    def score(self, thresholds, only=None):
+        from onrecord.nlp.evaluate import Score
+
+        fp = 40 - 15 * ("concern" in self.rules_only) - 10 * ("demand" in self.rules_only)
+        return Score(tp=50, fp=fp, fn=50)
+
+
+def test_a_type_is_read_from_the_rules_alone_only_where_the_rules_claims_are_kept():
+    # demand's rule claims are kept (bar 0.2): reading it from them alone is a choice; concern's never are (1.1),
+    # so "from the rules alone" would mean never reading a configured type, however it scores
+    thresholds = {"*": 0.2, "rule_backed": 0.2, "rule_backed:concern": 1.1}
+    assert train.choose_rules_only(_ToyScorer(), thresholds) == {"demand"}
+    assert train.choose_rules_only(_ToyScorer(), thresholds | {"rule_backed:concern": 0.1}) == {"concern", "demand"}
