@@ -269,10 +269,9 @@ class _ToyScorer:
     """Held-out reads where reading `concern` and `demand` from the rules alone both raise F1 (the model's own
     guesses of them are mostly wrong)."""
 
-    labels = ["concern", "demand", "proposal"]
-    learned = {"concern", "demand", "proposal"}
-
     def __init__(self):
+        self.labels = ["concern", "demand", "proposal"]
+        self.learned = {"concern", "demand", "proposal"}
         self.rules_only: set[str] = set()
 
     def score(self, thresholds, only=None):

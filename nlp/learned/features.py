@@ -23,7 +23,6 @@ from onrecord.core.errors import ConfigError
 from onrecord.core.records import Article, Claim
 from onrecord.nlp.engine import NameFinder, SentenceFilter, rule_engine
 from onrecord.nlp.grammar import Grammar
-from onrecord.nlp.learned.clusters import cluster_features
 from onrecord.nlp.lexicon import Mention
 from onrecord.nlp.prefilter import split_sentences
 from onrecord.nlp.quotes import QuoteIndex
@@ -33,7 +32,6 @@ _DIGITS = re.compile(r"\d")
 QUOTES = '"“”«»„‘'
 LOOK_BACK = 3  # sentences a running quote or a pronoun may look back for its speaker
 MAX_TOKENS = 80
-TOPIC_REACH = 1  # sentences either side of a topic word that are asked about
 TITLE_REACH = 6  # sentences from the start that the title reaches: its topic word makes them worth asking about, the
 # party it names (a headline "Peskov: ...") may hold them
 
@@ -56,9 +54,8 @@ class Featurizer:
     """Builds the candidates of an article for one language. Words of the language come from the grammar file
     (nlp/patterns/<lang>.yaml: first_person, agencies); names, parties and topics from config.yaml."""
 
-    def __init__(self, config: Config, language: str, clusters: dict[str, int] | None = None):
+    def __init__(self, config: Config, language: str):
         self.language = language
-        self.clusters = clusters or {}  # word -> cluster (nlp.learned.clusters), shipped with the model
         engine = rule_engine(config, language)
         if engine is None:
             raise ConfigError(f"nlp.languages: {language!r} is not configured")
@@ -142,10 +139,9 @@ class Featurizer:
         title = article.title or ""
         title_mentions = [m for m in self.names.find(title) if m.party] if title else []
         topical = [self.topics.has_topic(text[s:e]) for s, e in spans]
-        reach = TOPIC_REACH
         title_topic = bool(title) and self.topics.has_topic(title)
         asked = [
-            not only_topical or (title_topic and i < TITLE_REACH) or any(topical[max(0, i - reach) : i + reach + 1])
+            not only_topical or (title_topic and i < TITLE_REACH) or any(topical[max(0, i - 1) : i + 2])
             for i in range(len(spans))
         ]
         # A quotation over several sentences is one statement: all its sentences are asked about if one is, and
@@ -263,10 +259,8 @@ class Featurizer:
             shared += [f"m:{key}" for key, marks in self._marks.items() if marks.intersection(lowered)]
             previous = self._tokens(text, spans[i - 1][0], spans[i - 1][1], [], None, 30) if i else []
             plain = [t if t != "OTHER" else "PARTY" for t in self._tokens(text, start, end, per_sentence[i], None)]
-            groups = cluster_features(lowered, self.clusters)
             sentence_feats = tuple(
                 self._grams(plain, "", 2)
-                + groups
                 + [f"p:{t}" for t in previous]
                 + shared
                 + [f"rule_any:{c.claim_type}" for c in ruled[i]]

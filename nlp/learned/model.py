@@ -61,13 +61,11 @@ class ReaderModel:
     `holder` — is this party the one stating it (features of the party in the sentence);
     `negation` — is the type stated as not true (sentence features plus the type).
     A type is read where P(claim) * P(type | claim) reaches its threshold (chosen on the corpus dev split); it is
-    held by the most likely party, and by any other whose holder probability reaches `second_holder`. `clusters`
-    maps words to the word clusters the features were built with (nlp.learned.clusters)."""
+    held by the most likely party, and by any other whose holder probability reaches `second_holder`."""
 
     parts: dict[str, LinearModel]
     thresholds: dict[str, float]
     card: dict[str, Any] = field(default_factory=dict)
-    clusters: dict[str, int] = field(default_factory=dict)  # word -> cluster (nlp.learned.clusters); {}: none
 
     def __getattr__(self, name: str) -> LinearModel:
         parts = self.__dict__.get("parts", {})
@@ -83,10 +81,6 @@ class ReaderModel:
             arrays[f"{name}_vocabulary"] = np.array(words, dtype=np.str_)
             arrays[f"{name}_weights"] = model.weights.astype(np.float32)
             arrays[f"{name}_bias"] = model.bias.astype(np.float32)
-        if self.clusters:
-            words = sorted(self.clusters)
-            arrays["clusters_words"] = np.array(words, dtype=np.str_)
-            arrays["clusters_ids"] = np.array([self.clusters[w] for w in words], dtype=np.int32)
         np.savez_compressed(folder / "weights.npz", **arrays)
         meta = {
             "format": FORMAT,
@@ -116,9 +110,4 @@ class ReaderModel:
             parts[name] = LinearModel(
                 {w: i for i, w in enumerate(words)}, data[f"{name}_weights"], data[f"{name}_bias"], labels
             )
-        clusters = (
-            dict(zip(data["clusters_words"].tolist(), data["clusters_ids"].tolist(), strict=True))
-            if "clusters_words" in data.files
-            else {}
-        )
-        return cls(parts, meta["thresholds"], meta.get("card", {}), clusters)
+        return cls(parts, meta["thresholds"], meta.get("card", {}))

@@ -47,7 +47,7 @@ class LearnedReader:
         self.language = language
         self.folder = folder or model_dir(config, language)
         self.model = model or ReaderModel.load(self.folder)
-        self.featurizer = Featurizer(config, language, clusters=self.model.clusters)
+        self.featurizer = Featurizer(config, language)
         self.default_target = {c.id: c.default_target for c in config.claim_types}  # also: the types configured
         self.events = {c.id for c in config.claim_types if c.event}  # not stated by a sentence that looks ahead
         engine = self.featurizer.engine

@@ -21,15 +21,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from onrecord.core.config import Config, load_config
-from onrecord.nlp.corpus.sources import CORPORA, default_shared, records
 from onrecord.nlp.corpus.sources import WRITTEN_CORPUS as WRITTEN
-from onrecord.nlp.corpus.store import Passage, materialise, split_for
+from onrecord.nlp.corpus.sources import default_shared
+from onrecord.nlp.corpus.store import Passage, materialise
 from onrecord.nlp.evaluate import Score
-from onrecord.nlp.learned.clusters import CLUSTERS, MIN_COUNT, build_clusters
 from onrecord.nlp.learned.features import LOOKS_AHEAD, Candidate, Featurizer
 from onrecord.nlp.learned.model import LinearModel, ReaderModel
 from onrecord.nlp.learned.reader import MODELS_DIR, negation_features
-from onrecord.nlp.prefilter import split_sentences
 
 MIN_FEATURE_COUNT = 2
 C_GRID = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -444,39 +442,9 @@ def rule_claims(config: Config, passages: list[Passage]) -> dict[str, list]:
     return {article.id: claims for article, claims in extractor.extract([p.article for p in passages])}
 
 
-def training_sentences(shared: Path, language: str) -> list[list[str]]:
-    """The lower-cased words of every sentence (and title) of the training records of a language, annotated or
-    not, in every corpus: the text the word clusters are learned from. Dev and test records are never read."""
-    out: list[list[str]] = []
-    for corpus in CORPORA:
-        for record in records(shared, corpus):
-            if record.get("lang") != language or split_for(corpus, record["id"]) != "train":
-                continue
-            text = record.get("text") or ""
-            out += [Featurizer._words(text[start:end]) for start, end in split_sentences(text)]
-            if record.get("title"):
-                out.append(Featurizer._words(record["title"]))
-    return out
-
-
-def word_clusters(shared: Path, language: str, log=print) -> dict[str, int]:
-    """The word clusters of a language (nlp.learned.clusters), learned from its training records; {} where there
-    is too little text for them."""
-    sentences = training_sentences(shared, language)
-    try:
-        table = build_clusters(sentences, CLUSTERS.get(language, 1024), min_count=MIN_COUNT.get(language, 5))
-    except ValueError as exc:
-        log(f"{language}: no word clusters ({exc})")
-        return {}
-    log(f"{language}: {len(set(table.values()))} word clusters of {len(table)} words from {len(sentences)} sentences")
-    return table
-
-
-def prepare(
-    config: Config, language: str, shared: Path, rule_features: bool, clusters: dict[str, int] | None = None
-) -> tuple[dict, dict]:
-    """(passages, examples) per split; `clusters`, the word clusters the features use (none if not given)."""
-    featurizer = Featurizer(config, language, clusters=clusters)
+def prepare(config: Config, language: str, shared: Path, rule_features: bool) -> tuple[dict, dict]:
+    """(passages, examples) per split."""
+    featurizer = Featurizer(config, language)
     split = {s: materialise(shared, languages=[language], splits=[s]) for s in ("train", "dev", "test")}
     data = {s: examples(ps, featurizer, rule_claims(config, ps) if rule_features else None) for s, ps in split.items()}
     return split, data
@@ -553,7 +521,7 @@ def learning_curve(
     """Dev scores of the reader trained on 25 / 50 / 100 % of the train records (C chosen on dev at 100 %)."""
     shared = shared or default_shared()
     labels = [c.id for c in config.claim_types]
-    _, data = prepare(config, language, shared, rule_features, word_clusters(shared, language, log=lambda line: None))
+    _, data = prepare(config, language, shared, rule_features)
     events = event_types(config)
     written = WRITTEN_WEIGHT.get(language, 0.5)
     c, *_ = fit(data, labels, log=lambda line: None, events=events, written=written)
@@ -578,8 +546,7 @@ def train_language(
     """Train one language's reader into out_dir/<language>; `written_weight` overrides WRITTEN_WEIGHT."""
     started = time.time()
     labels = [c.id for c in config.claim_types]
-    clusters = word_clusters(shared, language, log=log)
-    split, data = prepare(config, language, shared, rule_features, clusters)
+    split, data = prepare(config, language, shared, rule_features)
     log(
         f"{language}: {len(split['train'])} train / {len(split['dev'])} dev / {len(split['test'])} test passages; "
         f"{sum(len(ex.candidates) for ex in data['train'])} train candidates"
@@ -638,13 +605,12 @@ def train_language(
             "min_feature_count": MIN_FEATURE_COUNT,
             "class_weight": CLASS_WEIGHT,
             "written_weight": written,
-            "word_clusters": {"clusters": len(set(clusters.values())), "words": len(clusters)},
         },
         "thresholds": thresholds,
         "scores": scores,
         "learning_curve": learning,
     }
-    model = ReaderModel(parts, thresholds, card, clusters)
+    model = ReaderModel(parts, thresholds, card)
     model.save(out_dir / language)
     (out_dir / language / "MODEL.md").write_text(model_card(card), encoding="utf-8")
     log(f"  {language}: dev F1 {scores['dev']['f1']:.3f}  test F1 {scores['test']['f1']:.3f} -> {out_dir / language}")
@@ -688,16 +654,6 @@ def model_card(card: dict[str, Any]) -> str:
         f"{json.dumps(m['features'])} (each seen at least {m['min_feature_count']} times in train); "
         f"thresholds {json.dumps(card['thresholds'])}.",
         "",
-    ]
-    clusters = m.get("word_clusters") or {}
-    if clusters.get("words"):
-        lines += [
-            f"Beside the words, each word's cluster is a feature: {clusters['clusters']} clusters of "
-            f"{clusters['words']} words, learned by `make train` from the text of the training records alone "
-            "(nlp/learned/clusters.py: co-occurrence, PPMI, SVD, k-means), shipped in weights.npz.",
-            "",
-        ]
-    lines += [
         "Claim types learned (at least "
         + str(MIN_TRAIN_CLAIMS)
         + f" training claims, {MIN_REAL_CLAIMS} of them in real text): "
