@@ -287,3 +287,23 @@ def test_a_type_is_read_from_the_rules_alone_only_where_the_rules_claims_are_kep
     thresholds = {"*": 0.2, "rule_backed": 0.2, "rule_backed:concern": 1.1}
     assert train.choose_rules_only(_ToyScorer(), thresholds) == {"demand"}
     assert train.choose_rules_only(_ToyScorer(), thresholds | {"rule_backed:concern": 0.1}) == {"concern", "demand"}
+
+
+def test_a_rule_claim_the_model_backs_carries_the_models_confidence_not_the_rules(config, trained_model):
+    from onrecord.core.records import Claim
+
+    _, model = trained_model
+    backing = ReaderModel(model.parts, {"*": 1.1, "rule_backed": 0.0}, {"rule_features": False})  # rules' only
+    reader = LearnedReader(config, "en", model=backing)
+    text = "Dmitry Peskov said Russia had handed over its new list of prisoners to the Ukrainian side."
+    article = Article(
+        id="r", url="u", canonical_url="u", source="s", title="", language="en", published="2025-05-21", text=text
+    )
+    rule = Claim("r", "prisoner-exchange", "russia", "list_submitted", False, text, 0, len(text), confidence=0.9)
+    (claim,) = reader.claims(article, rule_claims=[rule])
+    rows = [reader.featurizer.candidates(article)[0].sentence_features]
+    score = backing.types.probabilities(rows) * backing.claim.probabilities(rows)[:, :1]
+    expected = round(float(score[0, backing.types.labels.index("list_submitted")]), 4)
+    assert claim.confidence == expected != 0.9
+    # min_confidence then compares the rule's claims and the model's on one scale
+    assert (claim.holder, claim.claim_type, claim.evidence) == ("russia", "list_submitted", text)

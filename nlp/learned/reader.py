@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from onrecord.core.config import Config
@@ -144,7 +145,11 @@ class LearnedReader:
             ahead = LOOKS_AHEAD in group[0].sentence_features
             for claim in in_group[g]:  # a rule claim in this sentence that the model does not rule out
                 bar = thresholds.get(f"rule_backed:{claim.claim_type}", backed)
-                if score[column[claim.claim_type]] >= bar and not (ahead and claim.claim_type in self.events):
+                backing = float(score[column[claim.claim_type]])
+                if backing >= bar and not (ahead and claim.claim_type in self.events):
+                    # its confidence is the model's, like every claim the model reads (nlp.min_confidence compares
+                    # one scale), not the rule's fixed one
+                    claim = replace(claim, confidence=round(backing, 4))
                     out.setdefault((claim.holder, claim.claim_type, claim.negated, claim.start), claim)
             ruled_out = {t for s, e, t in vetoes if s < group[0].end and group[0].start < e}
             stated = [
