@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from onrecord.core.errors import ConfigError
-from onrecord.core.records import Article
+from onrecord.core.records import Article, Claim
 from onrecord.nlp.corpus.store import Passage
+from onrecord.nlp.evaluate import Score
 from onrecord.nlp.extractor import Extractor
 from onrecord.nlp.learned import train
 from onrecord.nlp.learned.features import Featurizer
@@ -275,8 +276,6 @@ class _ToyScorer:
         self.rules_only: set[str] = set()
 
     def score(self, thresholds, only=None):
-        from onrecord.nlp.evaluate import Score
-
         fp = 40 - 15 * ("concern" in self.rules_only) - 10 * ("demand" in self.rules_only)
         return Score(tp=50, fp=fp, fn=50)
 
@@ -290,8 +289,6 @@ def test_a_type_is_read_from_the_rules_alone_only_where_the_rules_claims_are_kep
 
 
 def test_a_rule_claim_the_model_backs_carries_the_models_confidence_not_the_rules(config, trained_model):
-    from onrecord.core.records import Claim
-
     _, model = trained_model
     backing = ReaderModel(model.parts, {"*": 1.1, "rule_backed": 0.0}, {"rule_features": False})  # rules' only
     reader = LearnedReader(config, "en", model=backing)
