@@ -454,3 +454,109 @@ def test_written_agreement_compares_a_blind_reading_with_the_writers(tmp_path):
     found = written.agreement([tmp_path / "w"], tmp_path / "c")
     assert (found["passages"], found["same_keys"], found["writer_only"], found["checker_only"]) == (2, 1, 1, 0)
     assert found["claim_f1"] == round(2 * 2 / (2 * 2 + 1), 3)
+
+
+def _reading(path: Path, rows: list[dict]) -> Path:
+    write_jsonl(path, rows)
+    return path
+
+
+def test_a_blind_rereading_is_stored_as_spans_and_scored_against_the_gold(tiny, tmp_path):
+    from onrecord.nlp.corpus import rereading
+
+    shared, data = tiny
+    said = "Russia had handed over its list"
+    list_claim = {"holder": "russia", "claim_type": "list_submitted", "negated": False, "evidence": said}
+    # the first reader finds the gold key; the second misses it and reads a claim the gold does not hold
+    rereading.add(
+        _reading(tmp_path / "a.jsonl", [{"id": "p-1", "claims": [list_claim]}, {"id": "p-2", "claims": []}]),
+        "r1",
+        shared,
+        data,
+    )
+    other = {"holder": "ukraine", "claim_type": "concern", "negated": False, "evidence": "Grain prices rose"}
+    rereading.add(
+        _reading(tmp_path / "b.jsonl", [{"id": "p-1", "claims": []}, {"id": "p-2", "claims": [other]}]),
+        "r2",
+        shared,
+        data,
+    )
+    stored = [json.loads(line) for line in (data / rereading.FILE).read_text().splitlines()]
+    assert [(r["pid"], r["reader"]) for r in stored] == [("p-1", "r1"), ("p-2", "r1"), ("p-1", "r2"), ("p-2", "r2")]
+    span = stored[0]["claims"][0]
+    assert "evidence" not in span and (span["evidence_start"], span["evidence_end"]) == (
+        RECORDS[0]["text"].index(said),
+        RECORDS[0]["text"].index(said) + len(said),
+    )
+    figures = rereading.agreement(data)["en"]
+    assert figures["passages"] == 2 and figures["gold_keys"] == 1
+    assert figures["readers"]["r1"] == {"tp": 1, "fp": 0, "fn": 0, "precision": 1.0, "recall": 1.0, "f1": 1.0}
+    assert (figures["readers"]["r2"]["tp"], figures["readers"]["r2"]["fp"], figures["readers"]["r2"]["fn"]) == (0, 1, 1)
+    assert figures["between_readers"]["f1"] == 0.0
+    assert corpus_stats(data)["en"]["rereading"] == figures
+    # reading a passage again replaces that reader's earlier reading of it, and nothing else
+    rereading.add(_reading(tmp_path / "b2.jsonl", [{"id": "p-2", "claims": []}]), "r2", shared, data)
+    assert rereading.agreement(data)["en"]["readers"]["r2"]["fp"] == 0
+    assert len((data / rereading.FILE).read_text().splitlines()) == 4
+
+
+def test_only_dev_passages_may_be_reread(tiny, tmp_path):
+    from onrecord.nlp.corpus import rereading
+
+    shared, data = tiny
+    refs = [json.loads(line) for line in (data / "passages.jsonl").read_text().splitlines()]
+    refs[1]["split"] = "test"
+    write_jsonl(data / "passages.jsonl", refs)
+    with pytest.raises(store.CorpusError, match="not in the dev split"):
+        rereading.add(_reading(tmp_path / "a.jsonl", [{"id": "p-2", "claims": []}]), "r1", shared, data)
+    with pytest.raises(store.CorpusError, match="not in the corpus"):
+        rereading.add(_reading(tmp_path / "a.jsonl", [{"id": "p-9", "claims": []}]), "r1", shared, data)
+    assert not (data / rereading.FILE).exists()
+
+
+def test_eval_reread_scores_the_extractor_and_the_readers_on_the_same_passages(tiny, tmp_path):
+    from onrecord.nlp.corpus import rereading
+
+    shared, data = tiny
+    args = ["eval", "--corpus", "--shared", str(shared), "--corpus-dir", str(data), "--engine", "rules", "--reread"]
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code != 0 and "no re-readings" in str(refused.exception) + refused.output
+    rereading.add(_reading(tmp_path / "a.jsonl", [{"id": "p-2", "claims": []}]), "r1", shared, data)
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert list(out["results"]) == ["en/dev-reread"] and out["results"]["en/dev-reread"]["passages"] == 1
+    assert out["readers"] == {
+        "en/dev-reread r1": {"tp": 0, "fp": 0, "fn": 0, "precision": 0.0, "recall": 0.0, "f1": 0.0}
+    }
+    table = CliRunner().invoke(cli, args)
+    assert "en/dev-reread r1" in table.output
+    wrong = CliRunner().invoke(cli, [*args, "--split", "test"])
+    assert wrong.exit_code != 0 and "dev split only" in str(wrong.exception) + wrong.output
+
+
+@needs_shared
+def test_shipped_rereadings_are_blind_readings_of_dev_passages_stored_as_spans(config):
+    from onrecord.nlp.corpus import rereading
+
+    refs = {r["pid"]: r for r in store.load_refs()}
+    rows = list(store.read_jsonl(store.DATA_DIR / rereading.FILE))
+    parties, types = {p.id for p in config.parties}, {t.id for t in config.claim_types}
+    for row in rows:
+        ref = refs[row["pid"]]
+        assert ref["split"] == "dev"
+        for claim in row["claims"]:
+            assert claim["holder"] in parties and claim["claim_type"] in types and "evidence" not in claim
+            assert 0 <= claim["evidence_start"] < claim["evidence_end"] <= ref["end"] - ref["start"]
+    figures = rereading.agreement()
+    assert set(figures) == {"en", "ru"}
+    for language, f in figures.items():
+        # every dev passage with gold claims was re-read (the sample is those plus as many again without)
+        with_gold = {
+            pid
+            for pid, claims in store.load_gold().items()
+            if claims and refs[pid]["split"] == "dev" and refs[pid]["lang"] == language
+        }
+        reread = {r["pid"] for r in rows if refs[r["pid"]]["lang"] == language}
+        assert with_gold <= reread
+        assert len(f["readers"]) == 2 and f["passages"] == len(reread)

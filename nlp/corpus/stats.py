@@ -1,5 +1,5 @@
 """Corpus figures: sizes per language and split (and how much of train the project wrote), claims per type, and
-agreement of the double annotation.
+agreement of the double annotation, and of the blind re-reading of a dev sample (nlp.corpus.rereading).
 
 Agreement is F1 on the scored key (holder, claim_type, negated), per passage as in `onrecord eval`, with one
 annotator's keys taken as gold and the other's as predicted (F1 is symmetric in the two), micro over passages.
@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from onrecord.nlp.corpus import rereading
 from onrecord.nlp.corpus.sources import WRITTEN_CORPUS as WRITTEN
 from onrecord.nlp.corpus.store import DATA_DIR, LANGUAGES, SPLITS, keys, load_gold, load_refs, read_jsonl
 
@@ -37,6 +38,7 @@ def corpus_stats(data_dir: Path = DATA_DIR) -> dict[str, Any]:
     gold = load_gold(data_dir)
     annotations = list(read_jsonl(data_dir / "annotations.jsonl")) if (data_dir / "annotations.jsonl").exists() else []
     lang_of = {r["pid"]: r["lang"] for r in refs}
+    reread = rereading.agreement(data_dir)
     out: dict[str, Any] = {}
     for lang in LANGUAGES:
         mine = [r for r in refs if r["lang"] == lang]
@@ -62,6 +64,7 @@ def corpus_stats(data_dir: Path = DATA_DIR) -> dict[str, Any]:
             "agreement": agree,
             "splits": splits,
             "written": written,
+            "rereading": reread.get(lang),
         }
     return out
 
@@ -80,6 +83,9 @@ def format_stats(stats: dict[str, Any]) -> str:
             f"{lang:<5}{s['passages']:>9}{s['claims']:>8}{s['passages_with_claims']:>9}"
             f"{s['double_annotated']:>8}{s['agreement_f1']:>9.3f}   {split}"
         )
+    reread = rereading.format_agreement({lang: s["rereading"] for lang, s in stats.items() if s.get("rereading")})
+    if reread:
+        lines += ["", reread]
     lines.append("")
     types = sorted({t for s in stats.values() for t in s["claims_by_type"]})
     lines.append(f"{'claim_type':<22}" + "".join(f"{lang:>7}" for lang in stats))

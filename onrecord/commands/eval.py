@@ -89,6 +89,12 @@ FORMER_DEV = {
     help="Also list false positives, misses, wrong targets and dates "
     "(with --corpus, for the dev split only: test sets are never read for errors).",
 )
+@click.option(
+    "--reread",
+    is_flag=True,
+    help="With --corpus: score only the dev passages read again blind by other readers "
+    "(nlp/corpus/data/rereadings.jsonl), and those readers beside the extractor on the same passages.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @common_options
 def command(
@@ -105,6 +111,7 @@ def command(
     corpus_dir: str | None,
     learning_curve: bool,
     errors: bool,
+    reread: bool,
     as_json: bool,
 ) -> None:
     """Score extraction: micro P/R/F1 over (holder, claim_type, negated), target and date accuracy, per type.
@@ -113,6 +120,7 @@ def command(
 
       onrecord eval --corpus --former-dev          # the figures of the model card and the README
       onrecord eval --corpus --split dev --errors  # what to look at while working (never test)
+      onrecord eval --corpus --reread              # the extractor beside blind human-style readers
       onrecord eval --reviews reviewed/            # the reader on your own reviewed articles (onrecord export)
 
     Reads files only: the store (--db) is never opened.
@@ -140,7 +148,11 @@ def command(
         result = _score_file(extractor, articles_path, gold_path)
         _print(result, errors, as_json, extra={"extractor_version": extractor.version})
         return
-    splits = splits or SPLITS
+    if reread and not corpus:
+        raise OnrecordError("eval: --reread scores the claims corpus: add --corpus")
+    if reread and set(splits or ("dev",)) != {"dev"}:
+        raise OnrecordError("eval: --reread is for the dev split only (only dev passages were read again)")
+    splits = ("dev",) if reread else splits or SPLITS
     if errors and set(splits) != {"dev"}:
         raise OnrecordError(
             "eval: --errors is for the dev split only (--split dev); test sets are never read for errors"
@@ -149,18 +161,37 @@ def command(
     if learning_curve:
         _learning_curve(config, shared_dir, languages or LANGUAGES, as_json)
         return
-    from onrecord.nlp.corpus.store import DATA_DIR, gold_records, materialise
+    from onrecord.nlp.corpus import rereading
+    from onrecord.nlp.corpus.store import DATA_DIR, gold_records, keys, materialise
     from onrecord.nlp.evaluate import Evaluation, evaluate, format_report
 
     data_dir = Path(corpus_dir) if corpus_dir else DATA_DIR
+    readings = rereading.load(data_dir) if reread else {}
+    if reread and not readings:
+        raise OnrecordError(f"eval: {data_dir / rereading.FILE}: no re-readings to compare with")
     extractor = Extractor(config)
     report: dict[str, tuple[int | None, Evaluation]] = {}
+    readers: dict[str, Evaluation] = {}  # re-readers, scored on the same passages (no per-type detail)
     for language in languages or LANGUAGES:
         groups = [(split, materialise(shared_dir, data_dir, languages=[language], splits=[split])) for split in splits]
         for split, passages in groups:
+            name = f"{language}/{split}"
+            mine: dict[str, dict] = {}  # the re-readers of this language's passages
+            if reread:
+                here = {p.pid for p in passages}
+                mine = {reader: by_pid for reader, by_pid in readings.items() if here & set(by_pid)}
+                if not mine:
+                    continue
+                reread_pids = set.intersection(*(set(by_pid) for by_pid in mine.values()))
+                passages = [p for p in passages if p.pid in reread_pids]
+                name += "-reread"
             predicted = {a.id: c for a, c in extractor.extract([p.article for p in passages])}
             result = evaluate(predicted, gold_records(passages))
-            report[f"{language}/{split}"] = (len(passages), result)
+            report[name] = (len(passages), result)
+            if reread:
+                gold = {p.pid: keys(p.gold) for p in passages}
+                for reader, by_pid in mine.items():
+                    readers[f"{name} {reader}"] = Evaluation(micro=rereading.score(gold, by_pid, gold))
         if former_dev and language in FORMER_DEV:
             names = FORMER_DEV[language]
             report[f"{language}/former-dev"] = (
@@ -173,7 +204,8 @@ def command(
                 {
                     "extractor_version": extractor.version,
                     "results": {k: {"passages": n} | r.to_dict(errors=errors) for k, (n, r) in report.items()},
-                },
+                }
+                | ({"readers": {k: r.micro.to_dict() for k, r in readers.items()}} if reread else {}),
                 indent=2,
             )
         )
@@ -182,10 +214,12 @@ def command(
         click.echo(f"== {name}" + (f" ({n} passages)" if n is not None else ""))
         click.echo(format_report(result, errors=errors))
         click.echo("")
-    click.echo(f"{'set':<16}{'P':>7}{'R':>7}{'F1':>7}{'tp':>6}{'fp':>6}{'fn':>6}")
-    for name, (_, result) in report.items():
+    width = 22 if reread else 16
+    click.echo(f"{'set':<{width}}{'P':>7}{'R':>7}{'F1':>7}{'tp':>6}{'fp':>6}{'fn':>6}")
+    rows = [(name, result) for name, (_, result) in report.items()] + list(readers.items())
+    for name, result in rows:
         m = result.micro
-        click.echo(f"{name:<16}{m.precision:>7.3f}{m.recall:>7.3f}{m.f1:>7.3f}{m.tp:>6}{m.fp:>6}{m.fn:>6}")
+        click.echo(f"{name:<{width}}{m.precision:>7.3f}{m.recall:>7.3f}{m.f1:>7.3f}{m.tp:>6}{m.fp:>6}{m.fn:>6}")
 
 
 def _score_file(extractor, articles_path, gold_path):
