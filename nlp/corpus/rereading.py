@@ -2,7 +2,7 @@
 
 The gold of the claims corpus was annotated once (most passages) by the guide. A target for the reader ("F1 0.75")
 means something only beside what a careful reader reaches on the same passages, so a sample of dev passages —
-every one with gold claims, and as many again drawn at random from those without — was read again by two readers
+every one with gold claims, topped up with passages without drawn at random — was read again by two readers
 who saw neither the gold nor each other's work nor the extractor, by the same guide. Their readings are kept in
 `nlp/corpus/data/rereadings.jsonl` (pid, reader, claims with evidence spans, like gold.jsonl: no copied text) and
 scored like the reader: micro P/R/F1 over the passage keys (holder, claim_type, negated).

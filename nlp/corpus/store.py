@@ -6,6 +6,8 @@ passage text, kind (topic | near | off), speaks_for, split (train | dev | test, 
 span of the passage (evidence_start, evidence_end), its claim_date null where the publication date holds.
 `nlp/corpus/data/annotations.jsonl` — the independent annotations of the doubly annotated passages (pid,
 annotator, claims), from which agreement is computed.
+`nlp/corpus/data/rereadings.jsonl` — blind second readings of a dev sample by readers who did not make the gold
+(pid, reader, claims as spans): how far a careful reader agrees with the gold (nlp.corpus.rereading).
 
 `materialise` reads the real texts, checks every passage against its hash, and gives articles and gold in the
 format of `onrecord extract --input` and `onrecord eval --gold`.
