@@ -531,6 +531,8 @@ def test_eval_reread_scores_the_extractor_and_the_readers_on_the_same_passages(t
     }
     table = CliRunner().invoke(cli, args)
     assert "en/dev-reread r1" in table.output
+    nothing = CliRunner().invoke(cli, [*args, "--language", "ru"])
+    assert nothing.exit_code != 0 and "no re-read passages in ru" in str(nothing.exception) + nothing.output
     wrong = CliRunner().invoke(cli, [*args, "--split", "test"])
     assert wrong.exit_code != 0 and "dev split only" in str(wrong.exception) + wrong.output
 

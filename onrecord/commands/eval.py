@@ -198,6 +198,8 @@ def command(
                 None,
                 _score_file(extractor, shared_dir / "eval" / names[0], shared_dir / "eval" / names[1]),
             )
+    if reread and not readers:
+        raise OnrecordError(f"eval: no re-read passages in {', '.join(languages or LANGUAGES)}")
     if as_json:
         click.echo(
             json.dumps(
