@@ -120,7 +120,7 @@ def command(
 
       onrecord eval --corpus --former-dev          # the figures of the model card and the README
       onrecord eval --corpus --split dev --errors  # what to look at while working (never test)
-      onrecord eval --corpus --reread              # the extractor beside blind human-style readers
+      onrecord eval --corpus --reread              # the extractor beside blind re-readers of dev
       onrecord eval --reviews reviewed/            # the reader on your own reviewed articles (onrecord export)
 
     Reads files only: the store (--db) is never opened.
