@@ -43,9 +43,9 @@ FILE = "rereadings.jsonl"
 def load(data_dir: Path = DATA_DIR) -> dict[str, dict[str, set[Key]]]:
     """reader -> pid -> keys of every re-read passage (an empty dict where the corpus has no re-readings)."""
     path = data_dir / FILE
-    out: dict[str, dict[str, set[Key]]] = defaultdict(dict)
     if not path.exists():
         return {}
+    out: dict[str, dict[str, set[Key]]] = defaultdict(dict)
     for row in read_jsonl(path):
         out[row["reader"]][row["pid"]] = keys(row["claims"])
     return dict(out)
@@ -62,6 +62,20 @@ def score(gold: dict[str, set[Key]], predicted: dict[str, set[Key]], pids: Itera
     return result
 
 
+def readers_of(
+    readings: dict[str, dict[str, set[Key]]], pids: Iterable[str]
+) -> tuple[dict[str, dict[str, set[Key]]], list[str]]:
+    """The readers who read any of `pids` (their readings of those passages only, by reader name) and the
+    passages of `pids` that all of them read, sorted."""
+    wanted = set(pids)
+    mine = {
+        reader: {pid: k for pid, k in by_pid.items() if pid in wanted} for reader, by_pid in sorted(readings.items())
+    }
+    mine = {reader: by_pid for reader, by_pid in mine.items() if by_pid}
+    common = sorted(set.intersection(*(set(by_pid) for by_pid in mine.values()))) if mine else []
+    return mine, common
+
+
 def agreement(data_dir: Path = DATA_DIR) -> dict[str, dict[str, Any]]:
     """Per language with re-readings: the passages re-read, each reader against the gold, and the first two readers
     against each other (F1 is symmetric, so which is taken as gold does not matter)."""
@@ -72,14 +86,9 @@ def agreement(data_dir: Path = DATA_DIR) -> dict[str, dict[str, Any]]:
     gold = {pid: keys(claims) for pid, claims in load_gold(data_dir).items()}
     out: dict[str, dict[str, Any]] = {}
     for language in LANGUAGES:
-        mine = {
-            reader: {pid: k for pid, k in by_pid.items() if lang_of.get(pid) == language}
-            for reader, by_pid in sorted(readings.items())
-        }
-        mine = {reader: by_pid for reader, by_pid in mine.items() if by_pid}
+        mine, pids = readers_of(readings, (pid for pid, lang in lang_of.items() if lang == language))
         if not mine:
             continue
-        pids = sorted(set.intersection(*(set(by_pid) for by_pid in mine.values())))
         figures: dict[str, Any] = {
             "passages": len(pids),
             "gold_keys": sum(len(gold.get(pid, ())) for pid in pids),

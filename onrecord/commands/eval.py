@@ -178,12 +178,11 @@ def command(
             name = f"{language}/{split}"
             mine: dict[str, dict] = {}  # the re-readers of this language's passages
             if reread:
-                here = {p.pid for p in passages}
-                mine = {reader: by_pid for reader, by_pid in readings.items() if here & set(by_pid)}
+                mine, reread_pids = rereading.readers_of(readings, (p.pid for p in passages))
                 if not mine:
                     continue
-                reread_pids = set.intersection(*(set(by_pid) for by_pid in mine.values()))
-                passages = [p for p in passages if p.pid in reread_pids]
+                common = set(reread_pids)
+                passages = [p for p in passages if p.pid in common]
                 name += "-reread"
             predicted = {a.id: c for a, c in extractor.extract([p.article for p in passages])}
             result = evaluate(predicted, gold_records(passages))
